@@ -1,0 +1,326 @@
+//! Balances kept as lots by expiry: spending takes the earliest-expiring lot first and the
+//! never-expiring lot last; lots past their expiry are written off.
+
+use std::collections::BTreeMap;
+use std::fmt::{Debug, Display};
+use std::ops::{Add, Neg, Sub};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+/// What an account counts: whole points (i64) or money in the shop currency (Decimal).
+pub trait Quantity:
+    Copy
+    + Ord
+    + Default
+    + Debug
+    + Display
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Neg<Output = Self>
+{
+    fn zero() -> Self {
+        Self::default()
+    }
+    fn is_positive(&self) -> bool {
+        *self > Self::zero()
+    }
+    /// Exact: ledger entries keep both kinds as decimals.
+    fn to_decimal(self) -> Decimal;
+}
+
+impl Quantity for i64 {
+    fn to_decimal(self) -> Decimal {
+        Decimal::from(self)
+    }
+}
+
+impl Quantity for Decimal {
+    fn to_decimal(self) -> Decimal {
+        self
+    }
+}
+
+/// Which balance an account holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccountKind {
+    Points,
+    Credit,
+}
+
+impl AccountKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AccountKind::Points => "points",
+            AccountKind::Credit => "credit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "points" => Some(AccountKind::Points),
+            "credit" => Some(AccountKind::Credit),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("insufficient balance: {available} available, {requested} requested")]
+pub struct Insufficient<Q: Quantity> {
+    pub available: Q,
+    pub requested: Q,
+}
+
+/// One piece taken out of a lot by a debit, kept so a reversal can put it back where it
+/// came from with its original expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Portion<Q> {
+    pub expires_at: Option<DateTime<Utc>>,
+    pub amount: Q,
+}
+
+/// A balance as lots. `version` is the optimistic-concurrency token the store conditions
+/// its write on; it changes only through `bumped`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Account<Q: Quantity> {
+    expiring: BTreeMap<DateTime<Utc>, Q>,
+    never: Q,
+    version: u64,
+}
+
+impl<Q: Quantity> Account<Q> {
+    /// Rebuilds an account from stored lots; zero and negative lots are dropped since
+    /// neither can exist after any operation here.
+    pub fn from_lots(
+        expiring: impl IntoIterator<Item = (DateTime<Utc>, Q)>,
+        never: Q,
+        version: u64,
+    ) -> Self {
+        Self {
+            expiring: expiring
+                .into_iter()
+                .filter(|(_, q)| q.is_positive())
+                .collect(),
+            never: if never.is_positive() { never } else { Q::zero() },
+            version,
+        }
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The account as it will be stored: the next version.
+    pub fn bumped(mut self) -> Self {
+        self.version += 1;
+        self
+    }
+
+    pub fn balance(&self) -> Q {
+        self.expiring
+            .values()
+            .fold(self.never, |sum, lot| sum + *lot)
+    }
+
+    pub fn never_expiring(&self) -> Q {
+        self.never
+    }
+
+    pub fn expiring_lots(&self) -> impl Iterator<Item = (DateTime<Utc>, Q)> + '_ {
+        self.expiring.iter().map(|(at, q)| (*at, *q))
+    }
+
+    /// The earliest expiry still on the account, for the index the daily job reads.
+    pub fn next_expiry(&self) -> Option<DateTime<Utc>> {
+        self.expiring.keys().next().copied()
+    }
+
+    /// The balance that can still be spent at `now`, without changing the account.
+    pub fn balance_at(&self, now: DateTime<Utc>) -> Q {
+        self.expiring
+            .range(now..)
+            .fold(self.never, |sum, (_, lot)| sum + *lot)
+    }
+
+    /// Removes every lot whose last valid instant is before `now` and returns the total
+    /// written off (zero when nothing expired). A lot is valid up to and including its
+    /// expiry instant, 23:59:59 local.
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Q {
+        let live = self.expiring.split_off(&now);
+        let expired = std::mem::replace(&mut self.expiring, live);
+        expired.values().fold(Q::zero(), |sum, lot| sum + *lot)
+    }
+
+    /// Adds a lot; lots with the same expiry merge.
+    pub fn credit(&mut self, amount: Q, expires_at: Option<DateTime<Utc>>) {
+        if !amount.is_positive() {
+            return;
+        }
+        match expires_at {
+            None => self.never = self.never + amount,
+            Some(at) => {
+                let lot = self.expiring.entry(at).or_insert_with(Q::zero);
+                *lot = *lot + amount;
+            }
+        }
+    }
+
+    /// Takes `amount` out, earliest expiry first and the never-expiring lot last. Returns the
+    /// portions taken; leaves the account untouched when the balance is short. Call `expire`
+    /// first so expired lots are not spent.
+    pub fn debit(&mut self, amount: Q) -> Result<Vec<Portion<Q>>, Insufficient<Q>> {
+        let available = self.balance();
+        if amount > available {
+            return Err(Insufficient {
+                available,
+                requested: amount,
+            });
+        }
+        let mut left = amount;
+        let mut taken = Vec::new();
+        while left.is_positive() {
+            let Some(mut lot) = self.expiring.first_entry() else {
+                break;
+            };
+            let take = std::cmp::min(*lot.get(), left);
+            *lot.get_mut() = *lot.get() - take;
+            taken.push(Portion {
+                expires_at: Some(*lot.key()),
+                amount: take,
+            });
+            left = left - take;
+            if !lot.get().is_positive() {
+                lot.remove();
+            }
+        }
+        if left.is_positive() {
+            self.never = self.never - left;
+            taken.push(Portion {
+                expires_at: None,
+                amount: left,
+            });
+        }
+        Ok(taken)
+    }
+
+    /// Puts portions back into the lots they came from, with their original expiry.
+    pub fn restore(&mut self, portions: &[Portion<Q>]) {
+        for portion in portions {
+            self.credit(portion.amount, portion.expires_at);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn account() -> Account<i64> {
+        // GIVEN 100 expiring in October, 50 in June, 30 never.
+        Account::from_lots(
+            [
+                (at("2026-10-01T15:59:59Z"), 100),
+                (at("2026-06-01T15:59:59Z"), 50),
+            ],
+            30,
+            7,
+        )
+    }
+
+    #[test]
+    fn balance_is_the_sum_of_lots() {
+        assert_eq!(account().balance(), 180);
+        assert_eq!(account().version(), 7);
+        assert_eq!(account().bumped().version(), 8);
+    }
+
+    #[test]
+    fn spending_takes_the_earliest_expiring_lot_first_and_never_last() {
+        let mut a = account();
+        let taken = a.debit(120).unwrap();
+        assert_eq!(
+            taken,
+            vec![
+                Portion {
+                    expires_at: Some(at("2026-06-01T15:59:59Z")),
+                    amount: 50
+                },
+                Portion {
+                    expires_at: Some(at("2026-10-01T15:59:59Z")),
+                    amount: 70
+                },
+            ]
+        );
+        assert_eq!(a.balance(), 60);
+        assert_eq!(a.never_expiring(), 30);
+        let taken = a.debit(40).unwrap();
+        assert_eq!(taken.last().unwrap().expires_at, None);
+        assert_eq!(a.balance(), 20);
+    }
+
+    #[test]
+    fn an_overdraft_is_refused_and_changes_nothing() {
+        let mut a = account();
+        let before = a.clone();
+        assert_eq!(
+            a.debit(181),
+            Err(Insufficient {
+                available: 180,
+                requested: 181
+            })
+        );
+        assert_eq!(a, before);
+        assert!(a.debit(180).is_ok());
+        assert_eq!(a.balance(), 0);
+    }
+
+    #[test]
+    fn lots_expire_after_their_last_second_not_at_it() {
+        let mut a = account();
+        assert_eq!(a.expire(at("2026-06-01T15:59:59Z")), 0);
+        assert_eq!(a.balance_at(at("2026-06-01T15:59:59Z")), 180);
+        assert_eq!(a.balance_at(at("2026-06-01T16:00:00Z")), 130);
+        assert_eq!(a.expire(at("2026-06-01T16:00:00Z")), 50);
+        assert_eq!(a.balance(), 130);
+        assert_eq!(a.next_expiry(), Some(at("2026-10-01T15:59:59Z")));
+        assert_eq!(a.expire(at("2030-01-01T00:00:00Z")), 100);
+        assert_eq!(a.balance(), 30);
+        assert_eq!(a.next_expiry(), None);
+    }
+
+    #[test]
+    fn restored_portions_regain_their_original_expiry() {
+        let mut a = account();
+        let taken = a.debit(60).unwrap();
+        a.restore(&taken);
+        assert_eq!(a, account());
+    }
+
+    #[test]
+    fn decimal_accounts_work_the_same_way() {
+        let mut a: Account<Decimal> = Account::default();
+        a.credit(Decimal::new(500, 2), None);
+        a.credit(Decimal::new(125, 2), Some(at("2026-01-01T00:00:00Z")));
+        assert_eq!(a.balance(), Decimal::new(625, 2));
+        let taken = a.debit(Decimal::new(200, 2)).unwrap();
+        assert_eq!(taken[0].amount, Decimal::new(125, 2));
+        assert_eq!(taken[1].amount, Decimal::new(75, 2));
+        assert_eq!(a.balance(), Decimal::new(425, 2));
+    }
+
+    #[test]
+    fn empty_lots_are_not_kept() {
+        let a: Account<i64> = Account::from_lots([(at("2026-01-01T00:00:00Z"), 0)], -5, 0);
+        assert_eq!(a.next_expiry(), None);
+        assert_eq!(a.balance(), 0);
+        let mut b = a.clone();
+        b.credit(0, Some(at("2026-01-01T00:00:00Z")));
+        assert_eq!(b, a);
+    }
+}

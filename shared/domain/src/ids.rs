@@ -1,0 +1,88 @@
+//! Identifiers parsed at the edge. They become parts of DynamoDB keys, so the key separator
+//! `#` and anything unprintable are refused here, once.
+
+use std::fmt;
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{what} must be 1-{max} characters of letters, digits and . _ - : @ +, got {value:?}")]
+pub struct InvalidId {
+    pub what: &'static str,
+    pub max: usize,
+    pub value: String,
+}
+
+fn check(what: &'static str, max: usize, value: &str) -> Result<String, InvalidId> {
+    let ok = !value.is_empty()
+        && value.len() <= max
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-:@+".contains(&b));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(InvalidId {
+            what,
+            max,
+            value: value.chars().take(80).collect(),
+        })
+    }
+}
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $max:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(value: &str) -> Result<Self, InvalidId> {
+                check($what, $max, value).map($name)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The tenant: always taken from the verified token, never from a body.
+    ShopId, "shop", 64
+);
+id_type!(
+    /// A member of one shop.
+    MemberId, "member_id", 64
+);
+id_type!(
+    /// The actor's id from the token's `sub`.
+    ActorId, "sub", 128
+);
+id_type!(
+    /// A caller-chosen key that makes a state change happen at most once.
+    IdempotencyKey, "Idempotency-Key", 128
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_refuse_the_key_separator_and_junk() {
+        assert!(MemberId::parse("m-1_a.b@x:y+z").is_ok());
+        for bad in ["", "a#b", "a b", "ü", "a/b", "\n"] {
+            assert!(MemberId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(ShopId::parse(&"s".repeat(64)).is_ok());
+        assert!(ShopId::parse(&"s".repeat(65)).is_err());
+        assert!(IdempotencyKey::parse("3f2b9c1e-7d1a-4c59-9d1e-1f0f8a6b2c3d").is_ok());
+    }
+}

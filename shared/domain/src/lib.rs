@@ -1,0 +1,22 @@
+//! Pure loyalty rules: no I/O, no SDK. Handlers parse input into these types at the edge,
+//! the store loads state into them, and the functions here decide.
+
+pub mod account;
+pub mod adjust;
+pub mod ids;
+pub mod ledger;
+pub mod money;
+pub mod settings;
+pub mod time;
+
+pub use account::{Account, AccountKind, Insufficient, Portion, Quantity};
+pub use ids::{ActorId, IdempotencyKey, InvalidId, MemberId, ShopId};
+pub use ledger::{EntryId, EntryKind, LedgerEntry, Movement};
+pub use money::{Currency, Money, MoneyError};
+pub use settings::Settings;
+pub use time::ShopTz;
+
+/// Decimal and date-time types the rest of the workspace shares with the domain, so no
+/// crate names a second version.
+pub use chrono;
+pub use rust_decimal::Decimal;
