@@ -1,1 +1,225 @@
+//! POST /members/{member_id}/adjustments: staff move a points or credit balance by a delta
+//! or set it, never below zero, exactly once per Idempotency-Key.
 
+use std::collections::BTreeMap;
+
+use api::input::{self, fingerprint};
+use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
+use domain::adjust::{self, Adjustment, AdjustmentError, Change};
+use domain::chrono::{DateTime, NaiveDate, Utc};
+use domain::{
+    AccountKind, Currency, Decimal, LedgerEntry, MemberId, Money, Settings, ShopId, ShopTz,
+};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use store::accounts::StoredQuantity;
+use store::{accounts, keys, ledger, settings, Snapshot};
+
+pub const OPERATION: &str = "adjust-balance";
+
+/// Points deltas beyond this are typing errors, like money beyond its bound.
+const MAX_POINTS: i64 = 1_000_000_000_000;
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+struct RawAdjustment {
+    account: String,
+    #[serde(default)]
+    delta: Option<Value>,
+    #[serde(default)]
+    set: Option<Value>,
+    #[serde(default)]
+    reason: Option<String>,
+    /// Optional: the added amount expires at the end of this shop-local day.
+    #[serde(default)]
+    expires_on: Option<NaiveDate>,
+}
+
+/// The amount as sent, checked for type; the currency check needs the shop's settings and
+/// happens on the snapshot.
+enum Amount {
+    Points(i64),
+    Money(String),
+}
+
+struct Command {
+    account: AccountKind,
+    set: bool,
+    amount: Amount,
+    reason: String,
+    expires_on: Option<NaiveDate>,
+}
+
+fn parse(body: &Value) -> Result<Command, ApiError> {
+    let raw: RawAdjustment = input::from_value(body)?;
+    let account = AccountKind::parse(&raw.account).ok_or_else(|| {
+        ApiError::Invalid(format!(
+            "unknown account {:?}: use \"points\" or \"credit\"",
+            raw.account
+        ))
+    })?;
+    let (set, value) = match (raw.delta, raw.set) {
+        (Some(d), None) => (false, d),
+        (None, Some(s)) => (true, s),
+        _ => {
+            return Err(ApiError::Invalid(
+                "give exactly one of \"delta\" and \"set\"".into(),
+            ))
+        }
+    };
+    let amount = match (account, value) {
+        (AccountKind::Points, Value::Number(n)) => match n.as_i64() {
+            Some(p) if p.abs() <= MAX_POINTS => Amount::Points(p),
+            Some(_) => return Err(ApiError::Invalid("points amount is too large".into())),
+            None => return Err(ApiError::Invalid("points are whole numbers".into())),
+        },
+        (AccountKind::Points, _) => {
+            return Err(ApiError::Invalid(
+                "points are given as a JSON integer".into(),
+            ))
+        }
+        (AccountKind::Credit, Value::String(s)) => Amount::Money(s),
+        (AccountKind::Credit, _) => {
+            return Err(ApiError::Invalid(
+                "credit amounts are given as a decimal string, e.g. \"5.00\"".into(),
+            ))
+        }
+    };
+    let reason = raw
+        .reason
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| ApiError::Invalid("reason is required".into()))?;
+    Ok(Command {
+        account,
+        set,
+        amount,
+        reason,
+        expires_on: raw.expires_on,
+    })
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    principal.require(MANAGERS)?;
+    let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
+    let key = input::required_idempotency_key(&req)?;
+    let body = input::json_object(&req)?;
+    let cmd = parse(&body)?;
+    let once = Once {
+        fingerprint: fingerprint(OPERATION, member.as_str(), &body),
+        key: key.clone(),
+    };
+    let shop = principal.shop.clone();
+    let actor = principal.actor();
+    let read = vec![
+        keys::settings(&shop),
+        keys::account(&shop, &member, cmd.account),
+    ];
+    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
+        let links = BTreeMap::from([("idempotency_key".to_owned(), key.to_string())]);
+        let target = Target {
+            shop: &shop,
+            member: &member,
+            actor: &actor,
+            links,
+        };
+        match &cmd.amount {
+            Amount::Points(p) => {
+                let change = if cmd.set {
+                    Change::Set(*p)
+                } else {
+                    Change::Delta(*p)
+                };
+                decide::<i64>(snapshot, &target, &cmd, change, now)
+            }
+            Amount::Money(text) => {
+                let settings = settings::read(snapshot, &shop)?.ok_or_else(not_configured)?;
+                let money = Money::parse(text, &settings.currency)?.amount();
+                let change = if cmd.set {
+                    Change::Set(money)
+                } else {
+                    Change::Delta(money)
+                };
+                decide::<Decimal>(snapshot, &target, &cmd, change, now)
+            }
+        }
+    })
+    .await
+}
+
+fn not_configured() -> ApiError {
+    ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
+}
+
+struct Target<'a> {
+    shop: &'a ShopId,
+    member: &'a MemberId,
+    actor: &'a str,
+    links: BTreeMap<String, String>,
+}
+
+fn decide<Q: StoredQuantity>(
+    snapshot: &Snapshot,
+    target: &Target<'_>,
+    cmd: &Command,
+    change: Change<Q>,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let settings: Option<Settings> = settings::read(snapshot, target.shop)?;
+    let currency: Option<Currency> = settings.as_ref().map(|s| s.currency);
+    let tz = settings.as_ref().map(|s| s.timezone).unwrap_or_default();
+    let expires_at = cmd.expires_on.map(|d| ShopTz::end_of_day(&tz, d));
+    let adjustment =
+        Adjustment::new(change, &cmd.reason, expires_at, now).map_err(|e| match e {
+            AdjustmentError::BadReason
+            | AdjustmentError::ZeroDelta
+            | AdjustmentError::ExpiryInPast => ApiError::Invalid(e.to_string()),
+        })?;
+    let account = accounts::read::<Q>(snapshot, target.shop, target.member, cmd.account)?;
+    let read_version = account.version();
+    let decided = adjust::adjust(cmd.account, account, &adjustment, target.links.clone(), now)?;
+    let ids = api::entry_ids(now, decided.movements.len());
+    let mut writes = vec![accounts::put(
+        target.shop,
+        target.member,
+        cmd.account,
+        &decided.account,
+        read_version,
+    )];
+    let mut last_entry = None;
+    for (movement, id) in decided.movements.into_iter().zip(ids) {
+        let entry = LedgerEntry {
+            entry_id: id,
+            at: now,
+            actor: target.actor.to_owned(),
+            movement,
+        };
+        writes.push(ledger::put(
+            target.shop,
+            target.member,
+            &entry,
+            currency.as_ref(),
+        ));
+        last_entry = Some(entry.entry_id);
+    }
+    Ok(Decision {
+        writes,
+        status: StatusCode::OK,
+        body: json!({
+            "member_id": target.member.as_str(),
+            "account": cmd.account.as_str(),
+            "balance": api::render::amount(
+                cmd.account,
+                decided.account.balance().to_decimal(),
+                currency.as_ref()
+            ),
+            "entry_id": last_entry.map(|e| e.to_string()),
+        }),
+    })
+}

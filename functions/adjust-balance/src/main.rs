@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(adjust_balance::OPERATION, adjust_balance::handler).await
+}

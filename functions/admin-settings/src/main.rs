@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(admin_settings::OPERATION, admin_settings::handler).await
+}

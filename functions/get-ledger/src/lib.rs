@@ -1,1 +1,96 @@
+//! GET /members/{member_id}/ledger: the member's entries, newest first, one Query a page.
 
+use api::input;
+use api::{ApiError, Ctx, Reply};
+use domain::chrono::SecondsFormat;
+use domain::{AccountKind, EntryId, MemberId};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use store::ledger::Listed;
+
+pub const OPERATION: &str = "get-ledger";
+pub const DEFAULT_LIMIT: i32 = 50;
+pub const MAX_LIMIT: i32 = 100;
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+struct Query {
+    account: Option<AccountKind>,
+    limit: i32,
+    after: Option<EntryId>,
+}
+
+fn parse_query(req: &Request) -> Result<Query, ApiError> {
+    let account = match input::query_param(req, "account") {
+        None => None,
+        Some(a) => Some(AccountKind::parse(&a).ok_or_else(|| {
+            ApiError::Invalid(format!("unknown account {a:?}: use points or credit"))
+        })?),
+    };
+    let limit = match input::query_param(req, "limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<i32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| ApiError::Invalid(format!("limit must be 1-{MAX_LIMIT}")))?,
+    };
+    // A cursor is the last entry id of the previous page; anything else is refused rather
+    // than passed to DynamoDB.
+    let after = match input::query_param(req, "cursor") {
+        None => None,
+        Some(c)
+            if !c.is_empty() && c.len() <= 40 && c.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            Some(EntryId::from_stored(c))
+        }
+        Some(_) => return Err(ApiError::Invalid("cursor is not one this API gave".into())),
+    };
+    Ok(Query {
+        account,
+        limit,
+        after,
+    })
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
+    principal.may_access(&member)?;
+    let query = parse_query(&req)?;
+    let page = ctx
+        .store
+        .ledger_page(
+            &principal.shop,
+            &member,
+            query.account,
+            query.limit,
+            query.after.as_ref(),
+        )
+        .await?;
+    let items: Vec<Value> = page.items.iter().map(render).collect();
+    Ok(Reply::ok(&json!({
+        "items": items,
+        "next": page.next.map(|id| id.to_string()),
+    })))
+}
+
+fn render(listed: &Listed) -> Value {
+    let entry = &listed.entry;
+    let m = &entry.movement;
+    let amount = |v| api::render::amount(m.account, v, listed.currency.as_ref());
+    json!({
+        "entry_id": entry.entry_id.as_str(),
+        "account": m.account.as_str(),
+        "amount": amount(m.amount),
+        "balance_after": amount(m.balance_after),
+        "kind": m.kind.as_str(),
+        "reason": m.reason,
+        "actor": entry.actor,
+        "at": entry.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "links": m.links,
+    })
+}

@@ -1,1 +1,4 @@
-fn main() {}
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(get_ledger::OPERATION, get_ledger::handler).await
+}

@@ -1,1 +1,82 @@
+//! The HTTP edge shared by every function: auth, input parsing, the idempotent write path,
+//! problem+json errors and the Lambda wiring with one log line per request.
 
+pub mod auth;
+pub mod ctx;
+pub mod error;
+pub mod exec;
+pub mod input;
+pub mod render;
+pub mod reply;
+
+use std::future::Future;
+use std::time::Instant;
+
+use domain::chrono::{DateTime, Utc};
+use domain::EntryId;
+use lambda_http::{service_fn, Body, Request, RequestExt, Response};
+use rand::Rng;
+use tracing::Instrument;
+
+pub use auth::{Principal, Role, MANAGERS};
+pub use ctx::{Clock, Ctx};
+pub use error::ApiError;
+pub use exec::{execute, Decision, Once};
+pub use reply::{respond, Reply};
+
+/// Ids for the ledger entries one operation writes, in order.
+pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
+    let mut rng = rand::thread_rng();
+    (0..count)
+        .map(|seq| {
+            let random: String = (0..8)
+                .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuv"[rng.gen_range(0..32)]))
+                .collect();
+            EntryId::new(at, u8::try_from(seq).unwrap_or(u8::MAX), &random)
+        })
+        .collect()
+}
+
+/// Records the verified shop on the request's log line.
+pub fn record_shop(principal: &Principal) {
+    tracing::Span::current().record("shop", principal.shop.as_str());
+}
+
+/// The Lambda entry point of one function: tracing (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`),
+/// the context built once per cold start, and one structured log line per request.
+pub async fn run<H, F>(operation: &'static str, handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(&'static Ctx, Request) -> F + Send + Sync + 'static,
+    F: Future<Output = Response<Body>> + Send,
+{
+    lambda_http::tracing::init_default_subscriber();
+    let ctx: &'static Ctx = Box::leak(Box::new(Ctx::from_env().await?));
+    let handler = &handler;
+    lambda_http::run(service_fn(move |req: Request| async move {
+        let started = Instant::now();
+        let request_id = req
+            .lambda_context_ref()
+            .map(|c| c.request_id.clone())
+            .unwrap_or_default();
+        let span = tracing::info_span!(
+            "request",
+            operation,
+            request_id = %request_id,
+            shop = tracing::field::Empty
+        );
+        let response = handler(ctx, req).instrument(span.clone()).await;
+        let _entered = span.enter();
+        tracing::info!(
+            status = response.status().as_u16(),
+            outcome = if response.status().is_success() {
+                "ok"
+            } else {
+                "refused"
+            },
+            latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "handled"
+        );
+        Ok::<_, std::convert::Infallible>(response)
+    }))
+    .await
+}

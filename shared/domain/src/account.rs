@@ -103,7 +103,11 @@ impl<Q: Quantity> Account<Q> {
                 .into_iter()
                 .filter(|(_, q)| q.is_positive())
                 .collect(),
-            never: if never.is_positive() { never } else { Q::zero() },
+            never: if never.is_positive() {
+                never
+            } else {
+                Q::zero()
+            },
             version,
         }
     }

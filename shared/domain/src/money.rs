@@ -209,7 +209,9 @@ mod tests {
 
     #[test]
     fn garbage_negative_and_absurd_amounts_are_refused() {
-        for bad in ["", " 1.00", "1,00", "abc", "1e3", "NaN", "0x10", "1.0.0", "--1"] {
+        for bad in [
+            "", " 1.00", "1,00", "abc", "1e3", "NaN", "0x10", "1.0.0", "--1",
+        ] {
             assert!(
                 matches!(Money::parse(bad, &myr()), Err(MoneyError::NotANumber(_))),
                 "{bad:?}"

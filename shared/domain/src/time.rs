@@ -148,8 +148,14 @@ mod tests {
     fn dst_days_end_at_their_real_last_second() {
         let ny = tz("America/New_York");
         // Spring forward (23-hour day) and fall back (25-hour day) both end at 23:59:59 EST/EDT.
-        assert_eq!(ny.end_of_day(date("2026-03-08")), utc("2026-03-08T23:59:59-04:00"));
-        assert_eq!(ny.end_of_day(date("2026-11-01")), utc("2026-11-01T23:59:59-05:00"));
+        assert_eq!(
+            ny.end_of_day(date("2026-03-08")),
+            utc("2026-03-08T23:59:59-04:00")
+        );
+        assert_eq!(
+            ny.end_of_day(date("2026-11-01")),
+            utc("2026-11-01T23:59:59-05:00")
+        );
         let day_len = ny.end_of_day(date("2026-03-08")) - ny.end_of_day(date("2026-03-07"));
         assert_eq!(day_len, TimeDelta::hours(23));
     }
@@ -160,7 +166,10 @@ mod tests {
         let scl = tz("America/Santiago");
         let start = scl.start_of_day(date("2026-09-06"));
         assert_eq!(start, utc("2026-09-06T01:00:00-03:00"));
-        assert_eq!(scl.end_of_day(date("2026-09-05")), start - TimeDelta::seconds(1));
+        assert_eq!(
+            scl.end_of_day(date("2026-09-05")),
+            start - TimeDelta::seconds(1)
+        );
     }
 
     #[test]
@@ -210,6 +219,9 @@ mod tests {
             kl.date_after_days(utc("2028-02-28T10:00:00+08:00"), 1),
             date("2028-02-29")
         );
-        assert_eq!(kl.end_of_day(date("2028-02-29")), utc("2028-02-29T23:59:59+08:00"));
+        assert_eq!(
+            kl.end_of_day(date("2028-02-29")),
+            utc("2028-02-29T23:59:59+08:00")
+        );
     }
 }

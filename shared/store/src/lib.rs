@@ -1,1 +1,334 @@
+//! DynamoDB, and nothing else talks to it. One consistent batch read and one transaction
+//! per operation; typed mappings between items and domain values.
 
+pub mod accounts;
+pub mod counter;
+pub mod idempotency;
+pub mod item;
+pub mod keys;
+pub mod ledger;
+pub mod programs;
+pub mod settings;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::Client;
+use thiserror::Error;
+
+pub use counter::{CallCounter, Calls};
+pub use item::Item;
+pub use keys::Key;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A transaction was cancelled: a condition failed (someone else wrote first) or
+    /// DynamoDB saw a conflicting transaction. The caller re-reads and re-decides.
+    #[error("transaction cancelled: {0:?}")]
+    Cancelled(Vec<Cancel>),
+    #[error("DynamoDB: {0}")]
+    Unavailable(String),
+    #[error("stored item is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Why one write of a cancelled transaction failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cancel {
+    None,
+    ConditionFailed,
+    Conflict,
+    Other(String),
+}
+
+impl StoreError {
+    /// True when re-reading and deciding again may succeed.
+    pub fn is_race(&self) -> bool {
+        matches!(self, StoreError::Cancelled(reasons)
+            if reasons.iter().any(|r| matches!(r, Cancel::ConditionFailed | Cancel::Conflict)))
+    }
+}
+
+fn sdk<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    StoreError::Unavailable(DisplayErrorContext(err).to_string())
+}
+
+/// The condition a write is decided under (invariant 2: never overwrite blindly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cond {
+    /// Creates: the item must not exist yet (idempotency records, ledger entries, uniques).
+    NotExists,
+    /// Replaces the item read at this version; version 0 means "read as absent".
+    Version(u64),
+    /// Creates, or replaces an item whose `ttl` (epoch seconds) is before this instant.
+    NotExistsOrExpired(i64),
+    /// No condition: a write whose last-writer-wins outcome is the intended one.
+    None,
+}
+
+/// One write of a transaction.
+#[derive(Debug, Clone)]
+pub enum Write {
+    Put {
+        item: Item,
+        cond: Cond,
+    },
+    /// An in-place update, for counters that must not be read-modify-written.
+    Update {
+        key: Key,
+        update: String,
+        condition: Option<String>,
+        names: HashMap<String, String>,
+        values: Item,
+    },
+    /// Asserts a condition on an item the transaction does not change.
+    Check {
+        key: Key,
+        condition: String,
+        names: HashMap<String, String>,
+        values: Item,
+    },
+}
+
+/// How the store reaches DynamoDB.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub table: String,
+    /// `AWS_ENDPOINT_URL` locally; unset in AWS.
+    pub endpoint: Option<String>,
+}
+
+impl StoreConfig {
+    pub fn from_env() -> Result<Self, StoreError> {
+        let table = std::env::var("LOYALTY_TABLE")
+            .map_err(|_| StoreError::Unavailable("LOYALTY_TABLE is not set".into()))?;
+        let endpoint = std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|e| !e.is_empty());
+        Ok(Self { table, endpoint })
+    }
+}
+
+/// The table and a client that counts its calls.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+    counter: CallCounter,
+}
+
+impl Store {
+    /// Builds the client once per cold start: the SDK's config chain (region, credentials),
+    /// one rustls+ring HTTPS client, and the call counter.
+    pub async fn connect(config: StoreConfig) -> Self {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        if let Some(endpoint) = &config.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let shared = loader.load().await;
+        let counter = CallCounter::default();
+        let conf = aws_sdk_dynamodb::config::Builder::from(&shared)
+            .interceptor(counter.clone())
+            .build();
+        Store {
+            client: Client::from_conf(conf),
+            table: config.table,
+            counter,
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    pub fn calls(&self) -> Calls {
+        self.counter.snapshot()
+    }
+
+    /// The raw client, for test set-up and the table schema only.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// One consistent BatchGetItem for every key an operation needs. Keys DynamoDB leaves
+    /// unprocessed (throttling) are asked for again.
+    pub async fn load(&self, keys: &[Key]) -> Result<Snapshot, StoreError> {
+        let mut unique: Vec<&Key> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let mut items = HashMap::new();
+        for chunk in unique.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(|k| item::key_attrs(k)).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            );
+            for attempt in 0..8 {
+                let Some(keys_and_attrs) = request.take() else {
+                    break;
+                };
+                if attempt > 0 {
+                    backoff(attempt).await;
+                }
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys_and_attrs)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                for found in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    if let Some(key) = item::key_of(&found) {
+                        items.insert(key, found);
+                    }
+                }
+                request = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys.is_empty());
+            }
+            if request.is_some() {
+                return Err(StoreError::Unavailable(
+                    "BatchGetItem left keys unprocessed after retries".into(),
+                ));
+            }
+        }
+        Ok(Snapshot { items })
+    }
+
+    /// Writes everything an operation decided in one TransactWriteItems: all or nothing
+    /// (invariant 3).
+    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let items = writes
+            .into_iter()
+            .map(|w| self.transact_item(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => Err(match err.as_service_error() {
+                Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    StoreError::Cancelled(
+                        e.cancellation_reasons()
+                            .iter()
+                            .map(|r| match r.code() {
+                                None | Some("None") => Cancel::None,
+                                Some("ConditionalCheckFailed") => Cancel::ConditionFailed,
+                                Some("TransactionConflict") => Cancel::Conflict,
+                                Some(other) => Cancel::Other(other.to_owned()),
+                            })
+                            .collect(),
+                    )
+                }
+                Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionInProgressException(_)) => {
+                    StoreError::Cancelled(vec![Cancel::Conflict])
+                }
+                _ => sdk(err),
+            }),
+        }
+    }
+
+    fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
+        Ok(match write {
+            Write::Put { item, cond } => {
+                let put = Put::builder().table_name(&self.table).set_item(Some(item));
+                let put = match cond {
+                    Cond::None => put,
+                    Cond::NotExists | Cond::Version(0) => {
+                        put.condition_expression("attribute_not_exists(PK)")
+                    }
+                    Cond::NotExistsOrExpired(now) => put
+                        .condition_expression("attribute_not_exists(PK) OR #ttl < :now")
+                        .expression_attribute_names("#ttl", "ttl")
+                        .expression_attribute_values(":now", item::n(now)),
+                    Cond::Version(v) => put
+                        .condition_expression("version = :read_version")
+                        .expression_attribute_values(":read_version", item::n(v)),
+                };
+                TransactWriteItem::builder()
+                    .put(put.build().map_err(build)?)
+                    .build()
+            }
+            Write::Update {
+                key,
+                update,
+                condition,
+                names,
+                values,
+            } => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(item::key_attrs(&key)))
+                        .update_expression(update)
+                        .set_condition_expression(condition)
+                        .set_expression_attribute_names((!names.is_empty()).then_some(names))
+                        .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                        .build()
+                        .map_err(build)?,
+                )
+                .build(),
+            Write::Check {
+                key,
+                condition,
+                names,
+                values,
+            } => TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(item::key_attrs(&key)))
+                        .condition_expression(condition)
+                        .set_expression_attribute_names((!names.is_empty()).then_some(names))
+                        .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                        .build()
+                        .map_err(build)?,
+                )
+                .build(),
+        })
+    }
+}
+
+/// Full jitter, capped: lost races are re-decided after a random pause so that contending
+/// instances spread out instead of colliding again in step.
+pub async fn backoff(attempt: u32) {
+    use rand::Rng;
+    let cap_ms = 5u64.saturating_mul(1 << attempt.min(6)).min(200);
+    let pause = rand::thread_rng().gen_range(0..=cap_ms);
+    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+}
+
+/// Items read by `load`, by key.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    items: HashMap<Key, Item>,
+}
+
+impl Snapshot {
+    pub fn get(&self, key: &Key) -> Option<&Item> {
+        self.items.get(key)
+    }
+}

@@ -1,0 +1,39 @@
+//! What every handler gets: the store, the token verifier and the clock, built once per
+//! cold start.
+
+use domain::chrono::{DateTime, Utc};
+use store::{Store, StoreConfig};
+
+use crate::auth::Authenticator;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    /// Tests pin time to cross expiry boundaries without waiting.
+    Fixed(DateTime<Utc>),
+}
+
+#[derive(Debug)]
+pub struct Ctx {
+    pub store: Store,
+    pub auth: Authenticator,
+    pub clock: Clock,
+}
+
+impl Ctx {
+    pub async fn from_env() -> Result<Self, String> {
+        let config = StoreConfig::from_env().map_err(|e| e.to_string())?;
+        Ok(Self {
+            store: Store::connect(config).await,
+            auth: Authenticator::from_env()?,
+            clock: Clock::System,
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match self.clock {
+            Clock::System => Utc::now(),
+            Clock::Fixed(at) => at,
+        }
+    }
+}

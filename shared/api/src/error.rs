@@ -1,0 +1,128 @@
+//! Every expected failure as one typed error, turned into HTTP in one place.
+
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Response};
+use serde_json::json;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    InsufficientBalance(String),
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("{0}")]
+    ShopNotConfigured(String),
+    /// A business rule refused the request with its own stable code (409 or 422).
+    #[error("{detail}")]
+    Rule {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
+    #[error(
+        "too many concurrent changes to the same balance; retry with the same Idempotency-Key"
+    )]
+    Contention,
+    /// Anything unexpected: an opaque 500 outside, the cause in the log.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::InsufficientBalance(_) | ApiError::ShopNotConfigured(_) => {
+                StatusCode::CONFLICT
+            }
+            ApiError::Rule { status, .. } => *status,
+            ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) | ApiError::Invalid(_) => "invalid_request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::InsufficientBalance(_) => "insufficient_balance",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::ShopNotConfigured(_) => "shop_not_configured",
+            ApiError::Rule { code, .. } => code,
+            ApiError::Contention => "contention",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            // The cause goes to the log, never to the caller.
+            ApiError::Internal(_) => "an unexpected error occurred".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// `application/problem+json` (RFC 9457) with our stable `code`.
+    pub fn to_response(&self) -> Response<Body> {
+        let status = self.status();
+        let body = json!({
+            "type": format!("https://loyalty.example/problems/{}", self.code()),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": self.detail(),
+            "code": self.code(),
+        });
+        let mut builder = Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/problem+json");
+        if matches!(self, ApiError::Contention) {
+            builder = builder.header(header::RETRY_AFTER, "1");
+        }
+        builder
+            .body(Body::from(body.to_string()))
+            .unwrap_or_else(|_| Response::new(Body::Empty))
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(err: store::StoreError) -> Self {
+        ApiError::Internal(err.to_string())
+    }
+}
+
+impl From<domain::InvalidId> for ApiError {
+    fn from(err: domain::InvalidId) -> Self {
+        ApiError::Invalid(err.to_string())
+    }
+}
+
+impl From<domain::MoneyError> for ApiError {
+    fn from(err: domain::MoneyError) -> Self {
+        ApiError::Invalid(err.to_string())
+    }
+}
+
+impl<Q: domain::Quantity> From<domain::Insufficient<Q>> for ApiError {
+    fn from(err: domain::Insufficient<Q>) -> Self {
+        ApiError::InsufficientBalance(err.to_string())
+    }
+}

@@ -1,0 +1,126 @@
+//! Reading requests: path and query parameters, JSON bodies, the Idempotency-Key header.
+//! Malformed JSON is a 400; well-formed JSON of the wrong shape or type is a 422.
+
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use domain::IdempotencyKey;
+
+use crate::error::ApiError;
+
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+/// Bodies larger than this are refused before parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
+    req.path_parameters_ref()
+        .and_then(|p| p.first(name))
+        .map(str::to_owned)
+        .ok_or_else(|| ApiError::NotFound(format!("missing path parameter {name}")))
+}
+
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query_string_parameters_ref()
+        .and_then(|q| q.first(name))
+        .map(str::to_owned)
+}
+
+/// The body as a JSON object; an empty body, bad JSON, or a non-object is refused.
+pub fn json_object(req: &Request) -> Result<Value, ApiError> {
+    let bytes: &[u8] = match req.body() {
+        Body::Empty => &[],
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => &[],
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::Malformed("request body too large".into()));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::Malformed("a JSON body is required".into()));
+    }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::Malformed(format!("body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::Invalid("the body must be a JSON object".into()));
+    }
+    Ok(value)
+}
+
+/// Deserializes a parsed body into a request type; type errors name the field.
+pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, ApiError> {
+    T::deserialize(value).map_err(|e| ApiError::Invalid(e.to_string()))
+}
+
+pub fn idempotency_key(req: &Request) -> Result<Option<IdempotencyKey>, ApiError> {
+    match req.headers().get(IDEMPOTENCY_HEADER) {
+        None => Ok(None),
+        Some(v) => {
+            let text = v
+                .to_str()
+                .map_err(|_| ApiError::Invalid("Idempotency-Key must be ASCII".into()))?;
+            Ok(Some(IdempotencyKey::parse(text)?))
+        }
+    }
+}
+
+pub fn required_idempotency_key(req: &Request) -> Result<IdempotencyKey, ApiError> {
+    idempotency_key(req)?
+        .ok_or_else(|| ApiError::Invalid("the Idempotency-Key header is required".into()))
+}
+
+/// What makes two requests "the same" for idempotency: the operation, its target and the
+/// body's JSON value (key order and whitespace do not matter).
+pub fn fingerprint(operation: &str, target: &str, body: &Value) -> String {
+    let mut hash = Sha256::new();
+    hash.update(operation.as_bytes());
+    hash.update([0]);
+    hash.update(target.as_bytes());
+    hash.update([0]);
+    hash.update(canonical(body).as_bytes());
+    hex::encode(hash.finalize())
+}
+
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(canonical).collect::<Vec<_>>().join(",")
+            )
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fingerprints_ignore_key_order_but_not_values() {
+        let a = fingerprint("op", "m1", &json!({"a": 1, "b": {"x": "1", "y": [1, 2]}}));
+        let b = fingerprint("op", "m1", &json!({"b": {"y": [1, 2], "x": "1"}, "a": 1}));
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            fingerprint("op", "m2", &json!({"a": 1, "b": {"x": "1", "y": [1, 2]}}))
+        );
+        assert_ne!(
+            a,
+            fingerprint("op", "m1", &json!({"a": 2, "b": {"x": "1", "y": [1, 2]}}))
+        );
+    }
+}

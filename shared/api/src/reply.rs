@@ -1,0 +1,59 @@
+//! Successful answers, and the one function that turns any handler result into HTTP.
+
+use lambda_http::http::{header, StatusCode};
+use lambda_http::{Body, Response};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: String,
+    pub replayed: bool,
+}
+
+impl Reply {
+    pub fn new(status: StatusCode, body: String) -> Self {
+        Self {
+            status,
+            body,
+            replayed: false,
+        }
+    }
+
+    pub fn ok(body: &Value) -> Self {
+        Self::new(StatusCode::OK, body.to_string())
+    }
+
+    pub fn replayed(status: u16, body: String) -> Self {
+        Self {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            body,
+            replayed: true,
+        }
+    }
+}
+
+/// Expected failures become problem+json responses, never Lambda errors.
+pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
+    match result {
+        Ok(reply) => {
+            let mut builder = Response::builder()
+                .status(reply.status)
+                .header(header::CONTENT_TYPE, "application/json");
+            if reply.replayed {
+                builder = builder.header("idempotent-replayed", "true");
+            }
+            builder
+                .body(Body::from(reply.body))
+                .unwrap_or_else(|_| Response::new(Body::Empty))
+        }
+        Err(err) => {
+            if let ApiError::Internal(cause) = &err {
+                tracing::error!(%cause, "unexpected error");
+            }
+            err.to_response()
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The one place that builds DynamoDB keys. Every key starts with the shop id from the
+//! verified token (invariant 6); ids were checked at the edge to contain no `#`.
+
+use domain::{AccountKind, EntryId, IdempotencyKey, MemberId, ShopId};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+/// Local secondary index over a member's ledger by account, newest first.
+pub const LSI1: &str = "LSI1";
+pub const LSI1SK: &str = "LSI1SK";
+/// Global index of accounts by their next lot expiry, for the daily expiry job.
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl Key {
+    fn new(pk: String, sk: &str) -> Self {
+        Key {
+            pk,
+            sk: sk.to_owned(),
+        }
+    }
+}
+
+fn shop_pk(shop: &ShopId) -> String {
+    format!("SHOP#{shop}")
+}
+
+pub fn member_pk(shop: &ShopId, member: &MemberId) -> String {
+    format!("SHOP#{shop}#M#{member}")
+}
+
+pub fn settings(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "SETTINGS")
+}
+
+/// Which program a shop configures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Program {
+    Points,
+    Credit,
+}
+
+pub fn program(shop: &ShopId, program: Program) -> Key {
+    let tag = match program {
+        Program::Points => "PROGRAM#POINTS",
+        Program::Credit => "PROGRAM#CREDIT",
+    };
+    Key::new(shop_pk(shop), tag)
+}
+
+pub fn profile(shop: &ShopId, member: &MemberId) -> Key {
+    Key::new(member_pk(shop, member), "PROFILE")
+}
+
+fn account_tag(kind: AccountKind) -> &'static str {
+    match kind {
+        AccountKind::Points => "POINTS",
+        AccountKind::Credit => "CREDIT",
+    }
+}
+
+pub fn account(shop: &ShopId, member: &MemberId, kind: AccountKind) -> Key {
+    Key::new(
+        member_pk(shop, member),
+        &format!("ACCT#{}", account_tag(kind)),
+    )
+}
+
+pub const LEDGER_PREFIX: &str = "LEDGER#";
+
+pub fn ledger_entry(shop: &ShopId, member: &MemberId, id: &EntryId) -> Key {
+    Key::new(member_pk(shop, member), &format!("{LEDGER_PREFIX}{id}"))
+}
+
+/// The sort key of a ledger entry in LSI1: the account first, so one account's entries
+/// page newest first without a filter.
+pub fn ledger_by_account_sk(kind: AccountKind, id: &EntryId) -> String {
+    format!("{}#{id}", account_tag(kind))
+}
+
+pub fn ledger_by_account_prefix(kind: AccountKind) -> String {
+    format!("{}#", account_tag(kind))
+}
+
+/// Accounts with lots, under one partition per shop, sorted by next expiry.
+pub fn expiry_index_pk(shop: &ShopId) -> String {
+    format!("SHOP#{shop}#DUE")
+}
+
+pub fn idempotency(shop: &ShopId, key: &IdempotencyKey) -> Key {
+    Key::new(format!("SHOP#{shop}#IDEM#{key}"), "IDEM")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_have_the_documented_shape() {
+        let shop = ShopId::parse("s1").unwrap();
+        let member = MemberId::parse("m1").unwrap();
+        assert_eq!(settings(&shop), Key::new("SHOP#s1".into(), "SETTINGS"));
+        assert_eq!(profile(&shop, &member).pk, "SHOP#s1#M#m1");
+        assert_eq!(
+            account(&shop, &member, AccountKind::Points).sk,
+            "ACCT#POINTS"
+        );
+        assert_eq!(
+            account(&shop, &member, AccountKind::Credit).sk,
+            "ACCT#CREDIT"
+        );
+        let id = EntryId::from_stored("0001".into());
+        assert_eq!(ledger_entry(&shop, &member, &id).sk, "LEDGER#0001");
+        assert_eq!(
+            ledger_by_account_sk(AccountKind::Credit, &id),
+            "CREDIT#0001"
+        );
+        let key = IdempotencyKey::parse("k-1").unwrap();
+        assert_eq!(idempotency(&shop, &key).pk, "SHOP#s1#IDEM#k-1");
+    }
+}

@@ -1,0 +1,38 @@
+//! The shop settings item.
+
+use domain::{Currency, Settings, ShopId, ShopTz};
+
+use crate::item;
+use crate::keys;
+use crate::{Cond, Snapshot, StoreError, Write};
+
+pub fn read(snapshot: &Snapshot, shop: &ShopId) -> Result<Option<Settings>, StoreError> {
+    let Some(found) = snapshot.get(&keys::settings(shop)) else {
+        return Ok(None);
+    };
+    let currency = Currency::parse(item::get_s(found, "currency")?)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let timezone = ShopTz::parse(item::get_s(found, "timezone")?)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(Some(Settings {
+        currency,
+        timezone,
+        webhook_secret: item::opt_s(found, "webhook_secret").map(str::to_owned),
+        version: item::get_u64_or_zero(found, "version")?,
+    }))
+}
+
+/// `settings.version` is the new version; the write is conditioned on the one before it.
+pub fn put(shop: &ShopId, settings: &Settings) -> Write {
+    let mut it = item::with_key(&keys::settings(shop), "settings");
+    it.insert("currency".into(), item::s(settings.currency.code()));
+    it.insert("timezone".into(), item::s(settings.timezone.name()));
+    if let Some(secret) = &settings.webhook_secret {
+        it.insert("webhook_secret".into(), item::s(secret));
+    }
+    it.insert("version".into(), item::n(settings.version));
+    Write::Put {
+        item: it,
+        cond: Cond::Version(settings.version.saturating_sub(1)),
+    }
+}
