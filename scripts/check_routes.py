@@ -1,0 +1,70 @@
+"""Checks that the watch router (Cargo.toml), template.yaml and openapi.yaml list the same
+routes, each served by the same function in the router and the template."""
+import os
+import sys
+import tomllib
+
+import yaml
+
+from local_table import CfnLoader
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def router_routes():
+    with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
+        router = tomllib.load(f)["workspace"]["metadata"]["lambda"]["watch"]["router"]
+    return {
+        (r["method"].upper(), path): r["function"]
+        for path, routes in router.items()
+        for r in routes
+    }
+
+
+def template_routes():
+    with open(os.path.join(ROOT, "template.yaml")) as f:
+        template = yaml.load(f, Loader=CfnLoader)
+    routes = {}
+    for res in template["Resources"].values():
+        if res["Type"] != "AWS::Serverless::Function":
+            continue
+        binary = res["Metadata"]["BuildProperties"]["Binary"]
+        for event in res["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                p = event["Properties"]
+                routes[(p["Method"].upper(), p["Path"])] = binary
+    return routes
+
+
+def openapi_routes():
+    with open(os.path.join(ROOT, "openapi.yaml")) as f:
+        spec = yaml.safe_load(f)
+    methods = {"get", "put", "post", "patch", "delete"}
+    return {
+        (m.upper(), path)
+        for path, ops in spec["paths"].items()
+        for m in ops
+        if m in methods
+    }
+
+
+def main():
+    router, template, api = router_routes(), template_routes(), openapi_routes()
+    problems = []
+    if router != template:
+        problems.append(f"router vs template.yaml: {sorted(set(router.items()) ^ set(template.items()))}")
+    if set(router) != api:
+        problems.append(f"router vs openapi.yaml: {sorted(set(router) ^ api)}")
+    functions = {d for d in os.listdir(os.path.join(ROOT, "functions"))}
+    unrouted = functions - set(router.values()) - {"notifier"}
+    if set(router.values()) - functions:
+        problems.append(f"routes to missing functions: {sorted(set(router.values()) - functions)}")
+    if problems:
+        print("\n".join(problems))
+        sys.exit(1)
+    print(f"routes agree: {len(router)} routes, {len(functions)} functions"
+          + (f" ({len(unrouted)} without HTTP routes)" if unrouted else ""))
+
+
+if __name__ == "__main__":
+    main()
