@@ -81,7 +81,10 @@ def main():
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--table", required=True)
     parser.add_argument("--template", default=os.path.join(here, "..", "template.yaml"))
+    parser.add_argument("--region", default=None)
     args = parser.parse_args()
+    if args.region:
+        os.environ["AWS_REGION"] = args.region
     create(args.endpoint, args.table, table_properties(args.template))
 
 

@@ -17,8 +17,8 @@ use crate::reply::Reply;
 
 /// Attempts and wall time a request may spend re-deciding after lost races before it gives
 /// up with a retryable 503. Enough for a hundred instances spending from one balance.
-const MAX_ATTEMPTS: u32 = 40;
-const BUDGET: Duration = Duration::from_secs(12);
+const MAX_ATTEMPTS: u32 = 60;
+const BUDGET: Duration = Duration::from_secs(20);
 
 /// What a decision commits and answers.
 #[derive(Debug)]

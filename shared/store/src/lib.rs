@@ -101,6 +101,8 @@ pub struct StoreConfig {
     pub table: String,
     /// `AWS_ENDPOINT_URL` locally; unset in AWS.
     pub endpoint: Option<String>,
+    /// Overrides the SDK's region chain (tests give each table its own local backend).
+    pub region: Option<String>,
 }
 
 impl StoreConfig {
@@ -110,7 +112,11 @@ impl StoreConfig {
         let endpoint = std::env::var("AWS_ENDPOINT_URL")
             .ok()
             .filter(|e| !e.is_empty());
-        Ok(Self { table, endpoint })
+        Ok(Self {
+            table,
+            endpoint,
+            region: None,
+        })
     }
 }
 
@@ -135,6 +141,9 @@ impl Store {
             aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
         if let Some(endpoint) = &config.endpoint {
             loader = loader.endpoint_url(endpoint);
+        }
+        if let Some(region) = config.region {
+            loader = loader.region(aws_config::Region::new(region));
         }
         let shared = loader.load().await;
         let counter = CallCounter::default();
@@ -316,7 +325,7 @@ impl Store {
 /// instances spread out instead of colliding again in step.
 pub async fn backoff(attempt: u32) {
     use rand::Rng;
-    let cap_ms = 5u64.saturating_mul(1 << attempt.min(6)).min(200);
+    let cap_ms = 10u64.saturating_mul(1 << attempt.min(7)).min(250);
     let pause = rand::thread_rng().gen_range(0..=cap_ms);
     tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
 }

@@ -1,0 +1,43 @@
+# The two commands: `make run` (the whole stack locally) and `make test` (everything CI runs).
+SHELL := /bin/bash
+ROLE ?= admin
+SHOP ?= s1
+SUB ?= u1
+
+.PHONY: run test tools fmt-check clippy unit template routes e2e token bench build-release
+
+run: tools
+	scripts/stack.sh
+
+test: tools fmt-check clippy unit template routes e2e
+
+tools:
+	scripts/bootstrap.sh
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Unit tests and the handler tests against the local DynamoDB (each test binary starts its own).
+unit:
+	cargo test --workspace
+
+template:
+	.venv/bin/cfn-lint template.yaml
+
+routes:
+	.venv/bin/python scripts/check_routes.py
+
+e2e:
+	scripts/e2e.sh
+
+token:
+	@python3 scripts/make_token.py --role $(ROLE) --shop $(SHOP) --sub $(SUB)
+
+bench:
+	cargo bench -p loyalty-api
+
+build-release:
+	.venv/bin/cargo-lambda lambda build --release --workspace

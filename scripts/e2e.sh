@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# End-to-end tests over HTTP: builds the test binary, brings up a private stack
+# (scripts/stack.sh on its own ports), runs the tests against it, and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+PORT=${LOYALTY_E2E_PORT:-9300}
+DDB_PORT=${LOYALTY_E2E_DYNAMODB_PORT:-9301}
+
+# Built before the stack starts: the test binary then runs without cargo, so it never
+# waits on cargo's lock while `cargo lambda watch` starts function instances.
+bin=$(cargo test -p loyalty-tests --features e2e --test http --no-run --message-format=json \
+  | .venv/bin/python -c 'import json,sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == "http":
+        print(m["executable"])')
+[ -n "$bin" ] || { echo "could not find the e2e test binary" >&2; exit 1; }
+
+mkdir -p .local
+log=.local/e2e-stack.log
+# Always local: never let a developer's LOYALTY_TABLE point the tests at real AWS.
+env -u LOYALTY_TABLE -u AWS_ENDPOINT_URL LOYALTY_PORT="$PORT" LOYALTY_DYNAMODB_PORT="$DDB_PORT" \
+  setsid scripts/stack.sh >"$log" 2>&1 &
+stack=$!
+stop() { kill -TERM -- "-$stack" 2>/dev/null || true; wait "$stack" 2>/dev/null || true; }
+trap stop EXIT
+
+for _ in $(seq 1 1800); do
+  grep -q "Loyalty stack ready" "$log" && break
+  kill -0 "$stack" 2>/dev/null || { cat "$log" >&2; echo "the stack exited" >&2; exit 1; }
+  sleep 0.5
+done
+grep -q "Loyalty stack ready" "$log" || { tail -50 "$log" >&2; echo "the stack did not start" >&2; exit 1; }
+
+LOYALTY_E2E_URL="http://127.0.0.1:$PORT" LOYALTY_JWT_SECRET=local-dev-secret "$bin" --test-threads 2

@@ -1,0 +1,10 @@
+//! The functions' handlers against the local DynamoDB: every rule, every refusal, races,
+//! retries and the number of DynamoDB calls each operation makes.
+
+mod adjustments;
+mod auth;
+mod concurrency;
+mod ledger;
+mod members;
+mod settings;
+mod support;

@@ -1,0 +1,141 @@
+//! Calls into the handlers and reads of the table for assertions.
+
+use std::str::FromStr;
+
+use domain::Decimal;
+use loyalty_tests::{Req, Res, TestEnv};
+use serde_json::{json, Value};
+
+pub async fn settings(env: &TestEnv, token: &str, body: Value) -> Res {
+    let req = Req::put("/admin/settings")
+        .bearer(token)
+        .json(&body)
+        .build();
+    Res::from_response(admin_settings::handler(&env.ctx, req).await)
+}
+
+pub async fn setup_shop(env: &TestEnv) {
+    let res = settings(
+        env,
+        &env.admin(),
+        json!({"currency": "MYR", "timezone": "Asia/Kuala_Lumpur", "webhook_secret": "whsec_0123456789abcdef"}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+}
+
+pub fn adjust_req(token: &str, member: &str, key: Option<&str>, body: &Value) -> Req {
+    let mut req = Req::post(&format!("/members/{member}/adjustments"))
+        .param("member_id", member)
+        .bearer(token)
+        .json(body);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    req
+}
+
+pub async fn call_adjust(env: &TestEnv, req: &Req) -> Res {
+    Res::from_response(adjust_balance::handler(&env.ctx, req.build()).await)
+}
+
+pub async fn adjust(env: &TestEnv, member: &str, key: &str, body: Value) -> Res {
+    call_adjust(env, &adjust_req(&env.admin(), member, Some(key), &body)).await
+}
+
+pub async fn member_as(env: &TestEnv, token: &str, member: &str) -> Res {
+    let req = Req::get(&format!("/members/{member}"))
+        .param("member_id", member)
+        .bearer(token)
+        .build();
+    Res::from_response(get_member::handler(&env.ctx, req).await)
+}
+
+pub async fn member(env: &TestEnv, member: &str) -> Value {
+    let res = member_as(env, &env.admin(), member).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    res.body
+}
+
+pub async fn ledger_page(env: &TestEnv, token: &str, member: &str, query: &[(&str, &str)]) -> Res {
+    let mut req = Req::get(&format!("/members/{member}/ledger"))
+        .param("member_id", member)
+        .bearer(token);
+    for (k, v) in query {
+        req = req.query(k, v);
+    }
+    Res::from_response(get_ledger::handler(&env.ctx, req.build()).await)
+}
+
+/// Every entry of one account, newest first, following the cursor to the end.
+pub async fn ledger_all(env: &TestEnv, member: &str, account: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query = vec![("account", account), ("limit", "100")];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let res = ledger_page(env, &env.admin(), member, &query).await;
+        assert_eq!(res.status, 200, "{}", res.raw);
+        items.extend(res.body["items"].as_array().unwrap().iter().cloned());
+        match res.body["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return items,
+        }
+    }
+}
+
+pub fn dec(v: &Value) -> Decimal {
+    match v {
+        Value::String(s) => Decimal::from_str(s).unwrap(),
+        Value::Number(n) => Decimal::from(n.as_i64().unwrap()),
+        other => panic!("not an amount: {other}"),
+    }
+}
+
+/// The sum of an account's ledger entries.
+pub async fn ledger_sum(env: &TestEnv, member: &str, account: &str) -> Decimal {
+    ledger_all(env, member, account)
+        .await
+        .iter()
+        .map(|e| dec(&e["amount"]))
+        .sum()
+}
+
+/// How many items the member's partition holds (balances, ledger), read with a Query.
+pub async fn member_items(env: &TestEnv, member: &str) -> usize {
+    let out = env
+        .store()
+        .client()
+        .query()
+        .table_name(env.store().table())
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(
+            ":pk",
+            store::item::s(format!("SHOP#{}#M#{member}", env.shop)),
+        )
+        .send()
+        .await
+        .unwrap();
+    out.items.unwrap_or_default().len()
+}
+
+/// Whether an idempotency record exists for the key.
+pub async fn idempotency_record_exists(env: &TestEnv, key: &str) -> bool {
+    let out = env
+        .store()
+        .client()
+        .get_item()
+        .table_name(env.store().table())
+        .key(
+            "PK",
+            store::item::s(format!("SHOP#{}#IDEM#{key}", env.shop)),
+        )
+        .key("SK", store::item::s("IDEM"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+    out.item.is_some()
+}

@@ -1,0 +1,316 @@
+//! End to end over real HTTP against the running stack (`cargo lambda watch` serving every
+//! function over the local DynamoDB). scripts/e2e.sh starts the stack and sets
+//! LOYALTY_E2E_URL; tokens are signed with the stack's LOYALTY_JWT_SECRET.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use domain::Decimal;
+use loyalty_tests::token_signed;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::task::JoinSet;
+
+struct Stack {
+    url: String,
+    secret: String,
+    shop: String,
+    http: Client,
+}
+
+impl Stack {
+    fn new(test: &str) -> Arc<Self> {
+        let url = std::env::var("LOYALTY_E2E_URL")
+            .expect("LOYALTY_E2E_URL: run these through scripts/e2e.sh (make test)");
+        Arc::new(Stack {
+            url,
+            secret: std::env::var("LOYALTY_JWT_SECRET")
+                .unwrap_or_else(|_| "local-dev-secret".to_owned()),
+            shop: format!("e2e-{test}-{}", std::process::id()),
+            http: Client::builder().pool_max_idle_per_host(0).build().unwrap(),
+        })
+    }
+
+    fn token(&self, role: &str, sub: &str) -> String {
+        token_signed(&self.shop, role, sub, 3600, &self.secret)
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, String, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let res = req.send().await.expect("the stack answers");
+        let status = res.status();
+        let ctype = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            ctype,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
+    async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let token = self.token("admin", "e2e-admin");
+        let (s, _, v) = self.send(method, path, Some(&token), key, body).await;
+        (s, v)
+    }
+
+    async fn setup(&self) {
+        let (s, v) = self
+            .admin(
+                Method::PUT,
+                "/admin/settings",
+                None,
+                Some(&json!({"currency": "MYR", "timezone": "Asia/Kuala_Lumpur", "webhook_secret": "whsec_e2e_0123456789"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+
+    async fn adjust(&self, member: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        self.admin(
+            Method::POST,
+            &format!("/members/{member}/adjustments"),
+            Some(key),
+            Some(&body),
+        )
+        .await
+    }
+
+    async fn ledger_sum(&self, member: &str, account: &str) -> (Decimal, usize) {
+        let mut sum = Decimal::ZERO;
+        let mut count = 0;
+        let mut cursor = String::new();
+        loop {
+            let path = format!("/members/{member}/ledger?account={account}&limit=100{cursor}");
+            let (s, v) = self.admin(Method::GET, &path, None, None).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            for e in v["items"].as_array().unwrap() {
+                count += 1;
+                sum += match &e["amount"] {
+                    Value::String(t) => Decimal::from_str(t).unwrap(),
+                    n => Decimal::from(n.as_i64().unwrap()),
+                };
+            }
+            match v["next"].as_str() {
+                Some(n) => cursor = format!("&cursor={n}"),
+                None => return (sum, count),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_shop_is_set_up_a_balance_moves_and_reads_agree() {
+    let stack = Stack::new("flow");
+    stack.setup().await;
+    let (s, v) = stack
+        .adjust(
+            "m1",
+            "k1",
+            json!({"account": "credit", "delta": "12.50", "reason": "welcome"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["balance"], "12.50");
+    let (s, v) = stack
+        .adjust(
+            "m1",
+            "k2",
+            json!({"account": "points", "set": 3098, "reason": "migration"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    let (s, v) = stack.admin(Method::GET, "/members/m1", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["points"]["balance"], 3098);
+    assert_eq!(v["credit"]["balance"], "12.50");
+
+    // The member reads their own record; credit is hidden while the program is off.
+    let me = stack.token("customer", "m1");
+    let (s, _, v) = stack
+        .send(Method::GET, "/members/m1", Some(&me), None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["credit"], Value::Null);
+    let (s, _, v) = stack
+        .send(Method::GET, "/members/m2", Some(&me), None, None)
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+
+    let (s, v) = stack
+        .admin(Method::GET, "/members/m1/ledger?limit=1", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"][0]["amount"], 3098);
+    assert!(v["next"].is_string());
+}
+
+#[tokio::test]
+async fn refusals_arrive_as_problem_json_over_http() {
+    let stack = Stack::new("refusals");
+    stack.setup().await;
+    let path = "/members/m1/adjustments";
+    let (s, ctype, v) = stack
+        .send(
+            Method::POST,
+            path,
+            None,
+            Some("k"),
+            Some(&json!({"account": "points", "delta": 1, "reason": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    assert_eq!(ctype, "application/problem+json");
+
+    let (s, v) = stack
+        .adjust(
+            "m1",
+            "k",
+            json!({"account": "credit", "delta": "1.001", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_request"))
+    );
+    let (s, v) = stack
+        .adjust(
+            "m1",
+            "k",
+            json!({"account": "points", "delta": -1, "reason": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("insufficient_balance"))
+    );
+    let cashier = stack.token("cashier", "c1");
+    let (s, _, v) = stack
+        .send(
+            Method::POST,
+            path,
+            Some(&cashier),
+            Some("k"),
+            Some(&json!({"account": "points", "delta": 1, "reason": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (s, v) = stack
+        .admin(Method::GET, "/members/m1/ledger", None, None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_spends_over_http_never_overdraw() {
+    let stack = Stack::new("race");
+    let (s, v) = stack
+        .adjust(
+            "m1",
+            "seed",
+            json!({"account": "points", "delta": 50, "reason": "seed"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut set = JoinSet::new();
+    for i in 0..100 {
+        let stack = stack.clone();
+        set.spawn(async move {
+            stack
+                .adjust(
+                    "m1",
+                    &format!("spend-{i}"),
+                    json!({"account": "points", "delta": -1, "reason": "race"}),
+                )
+                .await
+        });
+    }
+    let (mut ok, mut refused) = (0, 0);
+    while let Some(r) = set.join_next().await {
+        let (s, v) = r.unwrap();
+        match s {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(v["code"], "insufficient_balance");
+                refused += 1;
+            }
+            other => panic!("unexpected {other}: {v}"),
+        }
+    }
+    assert_eq!((ok, refused), (50, 50));
+    let (_, v) = stack.admin(Method::GET, "/members/m1", None, None).await;
+    assert_eq!(v["points"]["balance"], 0);
+    assert_eq!(stack.ledger_sum("m1", "points").await, (Decimal::ZERO, 51));
+}
+
+#[tokio::test]
+async fn twenty_concurrent_retries_over_http_have_one_effect_and_one_answer() {
+    let stack = Stack::new("retries");
+    stack.setup().await;
+    let mut set = JoinSet::new();
+    for _ in 0..20 {
+        let stack = stack.clone();
+        set.spawn(async move {
+            stack
+                .adjust(
+                    "m1",
+                    "one-key",
+                    json!({"account": "credit", "delta": "3.30", "reason": "once"}),
+                )
+                .await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(r) = set.join_next().await {
+        let (s, v) = r.unwrap();
+        assert_eq!(s, StatusCode::OK, "{v}");
+        answers.push(v);
+    }
+    assert!(answers.iter().all(|a| a == &answers[0]));
+    let (_, v) = stack.admin(Method::GET, "/members/m1", None, None).await;
+    assert_eq!(v["credit"]["balance"], "3.30");
+    assert_eq!(
+        stack.ledger_sum("m1", "credit").await,
+        (Decimal::new(330, 2), 1)
+    );
+}
