@@ -18,7 +18,7 @@ fmt-check:
 	cargo fmt --all -- --check
 
 clippy:
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 # Unit tests and the handler tests against the local DynamoDB (each test binary starts its own).
 unit:
@@ -37,7 +37,7 @@ token:
 	@python3 scripts/make_token.py --role $(ROLE) --shop $(SHOP) --sub $(SUB)
 
 bench:
-	cargo bench -p loyalty-api
+	cargo bench -p adjust-balance --bench adjust
 
 build-release:
-	.venv/bin/cargo-lambda lambda build --release --workspace
+	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo-lambda lambda build --release --workspace

@@ -48,9 +48,21 @@ def openapi_routes():
     }
 
 
+def openapi_problems():
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.readers import read_from_filename
+
+    spec, _ = read_from_filename(os.path.join(ROOT, "openapi.yaml"))
+    try:
+        validate(spec)
+    except Exception as e:  # the validator's own error types vary by version
+        return [f"openapi.yaml is not valid OpenAPI: {e}"]
+    return []
+
+
 def main():
     router, template, api = router_routes(), template_routes(), openapi_routes()
-    problems = []
+    problems = openapi_problems()
     if router != template:
         problems.append(f"router vs template.yaml: {sorted(set(router.items()) ^ set(template.items()))}")
     if set(router) != api:

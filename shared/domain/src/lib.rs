@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod adjust;
+pub mod cards;
 pub mod ids;
 pub mod ledger;
 pub mod money;

@@ -146,13 +146,20 @@ impl Store {
             loader = loader.region(aws_config::Region::new(region));
         }
         let shared = loader.load().await;
+        Self::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(&shared),
+            config.table,
+        )
+    }
+
+    /// A store over a client configured by the caller (benchmarks stub the HTTP client at
+    /// the SDK boundary this way); the call counter is added here.
+    pub fn from_conf(conf: aws_sdk_dynamodb::config::Builder, table: String) -> Self {
         let counter = CallCounter::default();
-        let conf = aws_sdk_dynamodb::config::Builder::from(&shared)
-            .interceptor(counter.clone())
-            .build();
+        let conf = conf.interceptor(counter.clone()).build();
         Store {
             client: Client::from_conf(conf),
-            table: config.table,
+            table,
             counter,
         }
     }
@@ -339,5 +346,21 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn get(&self, key: &Key) -> Option<&Item> {
         self.items.get(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lost_races_and_transaction_conflicts_are_retried_other_cancellations_are_not() {
+        // Real DynamoDB cancels with TransactionConflict under contention; moto never does,
+        // so the classification is pinned here.
+        assert!(StoreError::Cancelled(vec![Cancel::None, Cancel::ConditionFailed]).is_race());
+        assert!(StoreError::Cancelled(vec![Cancel::Conflict, Cancel::None]).is_race());
+        assert!(!StoreError::Cancelled(vec![Cancel::Other("ValidationError".into())]).is_race());
+        assert!(!StoreError::Cancelled(vec![Cancel::None]).is_race());
+        assert!(!StoreError::Unavailable("timeout".into()).is_race());
     }
 }

@@ -117,3 +117,34 @@ async fn another_shops_token_never_reaches_this_shops_data() {
     res.assert_problem(409, "insufficient_balance");
     assert_eq!(member(&env, "m1").await["points"]["balance"], 70);
 }
+
+#[tokio::test]
+async fn rs256_tokens_verify_against_a_configured_jwk_set() {
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    let root = loyalty_tests::workspace_root().join("tests/fixtures");
+    let jwks = std::fs::read_to_string(root.join("rs256-test-jwks.json")).unwrap();
+    let key = EncodingKey::from_rsa_der(&std::fs::read(root.join("rs256-test-key.der")).unwrap());
+    let mut env = TestEnv::new().await;
+    env.ctx.auth = api::auth::Authenticator::jwks(serde_json::from_str(&jwks).unwrap());
+    let claims = |exp: i64| json!({"shop": env.shop, "sub": "a1", "role": "admin", "exp": exp});
+    let now = domain::chrono::Utc::now().timestamp();
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("test-key-1".into());
+    let good = encode(&header, &claims(now + 600), &key).unwrap();
+    assert_eq!(member_as(&env, &good, "m1").await.status, 200);
+
+    let expired = encode(&header, &claims(now - 600), &key).unwrap();
+    member_as(&env, &expired, "m1")
+        .await
+        .assert_problem(401, "unauthorized");
+    let mut unknown = header.clone();
+    unknown.kid = Some("rotated-away".into());
+    let stranger = encode(&unknown, &claims(now + 600), &key).unwrap();
+    member_as(&env, &stranger, "m1")
+        .await
+        .assert_problem(401, "unauthorized");
+    // An HS256 token is no good once the shop verifies against its identity provider's keys.
+    member_as(&env, &env.admin(), "m1")
+        .await
+        .assert_problem(401, "unauthorized");
+}

@@ -4,6 +4,7 @@
 mod adjustments;
 mod auth;
 mod concurrency;
+mod events;
 mod ledger;
 mod members;
 mod settings;

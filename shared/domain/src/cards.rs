@@ -1,0 +1,329 @@
+//! Benefit cards (seeds 000, 002): definitions, validity fixed at issue, gift packs, rule
+//! cards, and the checks every claim, purchase and refund makes.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::money::Money;
+use crate::time::ShopTz;
+
+/// 000: at most 300 card definitions per shop.
+pub const MAX_CARDS_PER_SHOP: u64 = 300;
+pub const MAX_NAME_CHARS: usize = 60;
+pub const MAX_VALIDITY_DAYS: u32 = 36_500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardKind {
+    Free,
+    Paid,
+    Rule,
+}
+
+impl CardKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CardKind::Free => "free",
+            CardKind::Paid => "paid",
+            CardKind::Rule => "rule",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "free" => Some(CardKind::Free),
+            "paid" => Some(CardKind::Paid),
+            "rule" => Some(CardKind::Rule),
+            _ => None,
+        }
+    }
+}
+
+/// How long a card is valid once issued; fixed on the member card at issue (000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    Permanent,
+    Days(u32),
+    Range { from: NaiveDate, until: NaiveDate },
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CardError {
+    #[error("validity days must be 1-{MAX_VALIDITY_DAYS}")]
+    BadDays,
+    #[error("the validity range ends before it starts")]
+    BadRange,
+    #[error("the validity range has already ended")]
+    RangeOver,
+}
+
+/// When an issued card is valid: from the moment of issue (or the range's first local day)
+/// to the end of its last local day; `None` is permanent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+impl Term {
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.valid_until.is_none_or(|until| now <= until)
+    }
+}
+
+impl Validity {
+    pub fn check(&self) -> Result<(), CardError> {
+        match *self {
+            Validity::Days(d) if d == 0 || d > MAX_VALIDITY_DAYS => Err(CardError::BadDays),
+            Validity::Range { from, until } if until < from => Err(CardError::BadRange),
+            _ => Ok(()),
+        }
+    }
+
+    /// The term of a card issued at `at`. "N days from claim" counts the day of issue as the
+    /// first day and ends at 23:59:59 shop-local on the Nth (a 1-day card lasts until
+    /// tonight).
+    pub fn term_from(&self, at: DateTime<Utc>, tz: ShopTz) -> Result<Term, CardError> {
+        match *self {
+            Validity::Permanent => Ok(Term {
+                valid_from: at,
+                valid_until: None,
+            }),
+            Validity::Days(d) => {
+                let last = tz
+                    .local_date(at)
+                    .checked_add_days(Days::new(u64::from(d.saturating_sub(1))))
+                    .unwrap_or(NaiveDate::MAX);
+                Ok(Term {
+                    valid_from: at,
+                    valid_until: Some(tz.end_of_day(last)),
+                })
+            }
+            Validity::Range { from, until } => {
+                let end = tz.end_of_day(until);
+                if at > end {
+                    return Err(CardError::RangeOver);
+                }
+                Ok(Term {
+                    valid_from: std::cmp::max(at, tz.start_of_day(from)),
+                    valid_until: Some(end),
+                })
+            }
+        }
+    }
+}
+
+/// What reaching a rule card takes (000: cumulative spend, order count, points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardRule {
+    CumulativeSpend(Decimal),
+    Orders(u64),
+    Points(i64),
+}
+
+/// A member's running totals, as the accrual operation keeps them on the profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MemberTotals {
+    pub spend: Decimal,
+    pub orders: u64,
+    pub points: i64,
+}
+
+impl CardRule {
+    pub fn is_met(&self, totals: &MemberTotals) -> bool {
+        match *self {
+            CardRule::CumulativeSpend(spend) => totals.spend >= spend,
+            CardRule::Orders(n) => totals.orders >= n,
+            CardRule::Points(p) => totals.points >= p,
+        }
+    }
+}
+
+/// A rule card as the shop summary lists it for accrual.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCard {
+    pub card_id: String,
+    pub rule: CardRule,
+    pub enabled: bool,
+}
+
+/// Rule cards a member newly qualifies for: enabled, rule met, not already held. Pure, so the
+/// accrual operation decides issuance in the same transaction as the order (000).
+pub fn rule_cards_due<'a>(
+    cards: &'a [RuleCard],
+    totals: &MemberTotals,
+    already_held: impl Fn(&str) -> bool,
+) -> Vec<&'a RuleCard> {
+    cards
+        .iter()
+        .filter(|c| c.enabled && c.rule.is_met(totals) && !already_held(&c.card_id))
+        .collect()
+}
+
+/// Gift pack contents (000): points and credit go to the member's accounts; coupons and
+/// gifts are recorded as items on the member card.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GiftPack {
+    pub points: i64,
+    pub credit: Money,
+    pub coupons: Vec<String>,
+    pub gifts: Vec<String>,
+}
+
+impl GiftPack {
+    pub fn is_empty(&self) -> bool {
+        self.points == 0
+            && self.credit.is_zero()
+            && self.coupons.is_empty()
+            && self.gifts.is_empty()
+    }
+}
+
+/// Whether a claim or purchase brings the gift pack: a free card only on the member's
+/// first-ever claim of it (even after it was returned, or deleted and re-issued); a paid card
+/// on every purchase (000).
+pub fn gift_pack_due(kind: CardKind, claimed_before: bool) -> bool {
+    match kind {
+        CardKind::Free => !claimed_before,
+        CardKind::Paid => true,
+        CardKind::Rule => !claimed_before,
+    }
+}
+
+/// The state of a member card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldStatus {
+    Active,
+    Refunded,
+}
+
+/// Whether the member still holds a card in a way that blocks another claim (000: the same
+/// card at most once at a time; an expired or refunded one may be claimed again).
+pub fn blocks_new_claim(status: HeldStatus, term: &Term, now: DateTime<Utc>) -> bool {
+    status == HeldStatus::Active && term.is_live(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kl() -> ShopTz {
+        ShopTz::parse("Asia/Kuala_Lumpur").unwrap()
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn validity_is_fixed_at_issue_in_shop_local_days() {
+        let issued = at("2026-04-01T13:21:00+08:00");
+        let t = Validity::Days(30).term_from(issued, kl()).unwrap();
+        assert_eq!(t.valid_from, issued);
+        assert_eq!(t.valid_until, Some(at("2026-04-30T23:59:59+08:00")));
+        let t = Validity::Days(1).term_from(issued, kl()).unwrap();
+        assert_eq!(t.valid_until, Some(at("2026-04-01T23:59:59+08:00")));
+        assert_eq!(
+            Validity::Permanent
+                .term_from(issued, kl())
+                .unwrap()
+                .valid_until,
+            None
+        );
+    }
+
+    #[test]
+    fn a_range_card_starts_no_earlier_than_its_range_and_not_after_it() {
+        let range = Validity::Range {
+            from: "2026-05-01".parse().unwrap(),
+            until: "2026-12-31".parse().unwrap(),
+        };
+        let early = range
+            .term_from(at("2026-04-01T10:00:00+08:00"), kl())
+            .unwrap();
+        assert_eq!(early.valid_from, at("2026-05-01T00:00:00+08:00"));
+        assert_eq!(early.valid_until, Some(at("2026-12-31T23:59:59+08:00")));
+        assert_eq!(
+            range.term_from(at("2027-01-01T00:00:00+08:00"), kl()),
+            Err(CardError::RangeOver)
+        );
+        assert_eq!(
+            Validity::Range {
+                from: "2026-05-02".parse().unwrap(),
+                until: "2026-05-01".parse().unwrap()
+            }
+            .check(),
+            Err(CardError::BadRange)
+        );
+        assert_eq!(Validity::Days(0).check(), Err(CardError::BadDays));
+    }
+
+    #[test]
+    fn a_held_card_blocks_a_second_claim_until_it_expires_or_is_refunded() {
+        let t = Validity::Days(1)
+            .term_from(at("2026-04-01T13:00:00+08:00"), kl())
+            .unwrap();
+        assert!(blocks_new_claim(
+            HeldStatus::Active,
+            &t,
+            at("2026-04-01T23:59:59+08:00")
+        ));
+        assert!(!blocks_new_claim(
+            HeldStatus::Active,
+            &t,
+            at("2026-04-02T00:00:00+08:00")
+        ));
+        assert!(!blocks_new_claim(
+            HeldStatus::Refunded,
+            &t,
+            at("2026-04-01T14:00:00+08:00")
+        ));
+    }
+
+    #[test]
+    fn gift_packs_come_once_for_free_cards_and_with_every_purchase() {
+        // 000: first-ever claim only, even after a return or a delete and re-issue.
+        assert!(gift_pack_due(CardKind::Free, false));
+        assert!(!gift_pack_due(CardKind::Free, true));
+        assert!(gift_pack_due(CardKind::Paid, true));
+    }
+
+    #[test]
+    fn rule_cards_are_due_when_their_rule_is_met_and_not_already_held() {
+        let cards = vec![
+            RuleCard {
+                card_id: "silver".into(),
+                rule: CardRule::CumulativeSpend(Decimal::new(100000, 2)),
+                enabled: true,
+            },
+            RuleCard {
+                card_id: "gold".into(),
+                rule: CardRule::Orders(5),
+                enabled: true,
+            },
+            RuleCard {
+                card_id: "vip".into(),
+                rule: CardRule::Points(5000),
+                enabled: false,
+            },
+        ];
+        let totals = MemberTotals {
+            spend: Decimal::new(100000, 2),
+            orders: 5,
+            points: 9000,
+        };
+        let due: Vec<_> = rule_cards_due(&cards, &totals, |_| false)
+            .into_iter()
+            .map(|c| c.card_id.as_str())
+            .collect();
+        assert_eq!(due, ["silver", "gold"]);
+        let due = rule_cards_due(&cards, &totals, |id| id == "silver");
+        assert_eq!(due.len(), 1);
+        let poorer = MemberTotals {
+            spend: Decimal::new(99999, 2),
+            orders: 4,
+            points: 0,
+        };
+        assert!(rule_cards_due(&cards, &poorer, |_| false).is_empty());
+    }
+}
