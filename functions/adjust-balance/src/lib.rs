@@ -10,7 +10,6 @@ use domain::chrono::{DateTime, NaiveDate, Utc};
 use domain::{
     AccountKind, Currency, Decimal, LedgerEntry, MemberId, Money, Settings, ShopId, ShopTz,
 };
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -208,10 +207,9 @@ fn decide<Q: StoredQuantity>(
         ));
         last_entry = Some(entry.entry_id);
     }
-    Ok(Decision {
+    Ok(Decision::ok(
         writes,
-        status: StatusCode::OK,
-        body: json!({
+        json!({
             "member_id": target.member.as_str(),
             "account": cmd.account.as_str(),
             "balance": api::render::amount(
@@ -221,5 +219,5 @@ fn decide<Q: StoredQuantity>(
             ),
             "entry_id": last_entry.map(|e| e.to_string()),
         }),
-    })
+    ))
 }

@@ -85,15 +85,14 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     .or_else(|| current.as_ref().and_then(|c| c.webhook_secret.clone())),
                 version: current.as_ref().map_or(0, |c| c.version) + 1,
             };
-            Ok(Decision {
-                writes: vec![settings::put(&shop, &next)],
-                status: StatusCode::OK,
-                body: json!({
+            Ok(Decision::ok(
+                vec![settings::put(&shop, &next)],
+                json!({
                     "currency": next.currency.code(),
                     "timezone": next.timezone.name(),
                     "webhook_secret_set": next.webhook_secret.is_some(),
                 }),
-            })
+            ))
         },
     )
     .await

@@ -66,11 +66,17 @@ fn view(
     } else {
         Value::Null
     };
+    let profile = store::profile::read(snapshot, shop, member)?;
+    let cards: Vec<Value> = profile
+        .cards
+        .values()
+        .map(|c| api::issuing::card_view(c, member, now))
+        .collect();
     Ok(json!({
         "member_id": member.as_str(),
         "points": points_view,
         "credit": credit_view,
-        "cards": [],
+        "cards": cards,
         "level": null,
     }))
 }

@@ -9,7 +9,7 @@ use domain::{IdempotencyKey, ShopId};
 use lambda_http::http::StatusCode;
 use serde_json::Value;
 use store::idempotency::{self, Record};
-use store::{Key, Snapshot, Write};
+use store::{Cancel, Key, Snapshot, StoreError, Write};
 
 use crate::ctx::Ctx;
 use crate::error::ApiError;
@@ -26,6 +26,30 @@ pub struct Decision {
     pub writes: Vec<Write>,
     pub status: StatusCode,
     pub body: Value,
+    /// Writes whose failed condition is the answer, not a lost race: `(index into writes,
+    /// the refusal)`. A stock decrement that finds nothing left means sold out.
+    pub guards: Vec<(usize, ApiError)>,
+}
+
+impl Decision {
+    pub fn new(writes: Vec<Write>, status: StatusCode, body: Value) -> Self {
+        Self {
+            writes,
+            status,
+            body,
+            guards: Vec::new(),
+        }
+    }
+
+    pub fn ok(writes: Vec<Write>, body: Value) -> Self {
+        Self::new(writes, StatusCode::OK, body)
+    }
+
+    /// If the write at `index` fails its condition, answer `refusal` instead of retrying.
+    pub fn guard(mut self, index: usize, refusal: ApiError) -> Self {
+        self.guards.push((index, refusal));
+        self
+    }
 }
 
 /// An idempotency key and the fingerprint of the request that carries it.
@@ -72,6 +96,7 @@ where
         let decision = decide(&snapshot, now)?;
         let body = decision.body.to_string();
         let mut writes = Vec::with_capacity(decision.writes.len() + 1);
+        let offset = usize::from(once.is_some());
         if let Some(once) = once {
             writes.push(idempotency::put(
                 shop,
@@ -85,8 +110,25 @@ where
             ));
         }
         writes.extend(decision.writes);
+        if writes.is_empty() {
+            // Nothing to change (a settled webhook event seen again): answer as decided.
+            return Ok(Reply::new(decision.status, body));
+        }
         match ctx.store.commit(writes).await {
             Ok(()) => return Ok(Reply::new(decision.status, body)),
+            Err(StoreError::Cancelled(reasons))
+                if decision
+                    .guards
+                    .iter()
+                    .any(|(i, _)| reasons.get(i + offset) == Some(&Cancel::ConditionFailed)) =>
+            {
+                let mut guards = decision.guards;
+                let hit = guards
+                    .iter()
+                    .position(|(i, _)| reasons.get(i + offset) == Some(&Cancel::ConditionFailed))
+                    .unwrap_or(0);
+                return Err(guards.swap_remove(hit).1);
+            }
             Err(err) if err.is_race() => {
                 tracing::debug!(attempt, "lost a race; re-reading");
                 continue;

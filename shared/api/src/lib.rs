@@ -6,6 +6,8 @@ pub mod ctx;
 pub mod error;
 pub mod exec;
 pub mod input;
+pub mod issuing;
+pub mod postings;
 pub mod render;
 pub mod reply;
 
@@ -39,7 +41,11 @@ pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
 
 /// Records the verified shop on the request's log line.
 pub fn record_shop(principal: &Principal) {
-    tracing::Span::current().record("shop", principal.shop.as_str());
+    record_shop_id(&principal.shop);
+}
+
+pub fn record_shop_id(shop: &domain::ShopId) {
+    tracing::Span::current().record("shop", shop.as_str());
 }
 
 /// The Lambda entry point of one function: tracing (JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`),

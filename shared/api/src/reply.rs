@@ -38,6 +38,10 @@ impl Reply {
 /// Expected failures become problem+json responses, never Lambda errors.
 pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
     match result {
+        Ok(reply) if reply.status == StatusCode::NO_CONTENT => Response::builder()
+            .status(reply.status)
+            .body(Body::Empty)
+            .unwrap_or_else(|_| Response::new(Body::Empty)),
         Ok(reply) => {
             let mut builder = Response::builder()
                 .status(reply.status)

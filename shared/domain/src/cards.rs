@@ -5,6 +5,10 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thiserror::Error;
 
+use std::collections::BTreeMap;
+
+use crate::account::{Account, AccountKind, Quantity};
+use crate::ledger::{EntryKind, Movement};
 use crate::money::Money;
 use crate::time::ShopTz;
 
@@ -325,5 +329,319 @@ mod tests {
             points: 0,
         };
         assert!(rule_cards_due(&cards, &poorer, |_| false).is_empty());
+    }
+}
+
+/// A card definition as the shop configured it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardDef {
+    pub card_id: String,
+    pub kind: CardKind,
+    pub name: String,
+    pub description: String,
+    pub service_phone: String,
+    pub validity: Validity,
+    /// Display data (discount, free shipping, multiplier, custom text), kept as given.
+    pub benefits: serde_json::Value,
+    pub gift_pack: GiftPack,
+    pub require_phone: bool,
+    pub price: Option<Money>,
+    pub rule: Option<CardRule>,
+    pub enabled: bool,
+    pub listed: bool,
+    pub holders: u64,
+    pub version: u64,
+}
+
+/// Why a card cannot be claimed or bought right now.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ClaimRefusal {
+    #[error("this card is disabled")]
+    Disabled,
+    #[error("this card is sold out")]
+    SoldOut,
+    #[error("the member already holds this card")]
+    AlreadyHeld,
+    #[error("a phone number is required to claim this card")]
+    PhoneRequired,
+    #[error("this kind of card cannot be claimed this way")]
+    WrongKind,
+    #[error("{0}")]
+    Validity(#[from] CardError),
+}
+
+impl CardDef {
+    /// 000/002: a free card is claimed; disabled cards give nothing; the phone check is the
+    /// merchant's identity requirement.
+    pub fn check_claim(&self, phone: Option<&str>) -> Result<(), ClaimRefusal> {
+        if self.kind != CardKind::Free {
+            return Err(ClaimRefusal::WrongKind);
+        }
+        if !self.enabled {
+            return Err(ClaimRefusal::Disabled);
+        }
+        if self.require_phone && phone.is_none_or(|p| p.trim().is_empty()) {
+            return Err(ClaimRefusal::PhoneRequired);
+        }
+        Ok(())
+    }
+
+    /// A paid card is bought while enabled and listed; a delisted one shows sold out.
+    pub fn check_purchase(&self) -> Result<Money, ClaimRefusal> {
+        if self.kind != CardKind::Paid {
+            return Err(ClaimRefusal::WrongKind);
+        }
+        if !self.enabled {
+            return Err(ClaimRefusal::Disabled);
+        }
+        if !self.listed {
+            return Err(ClaimRefusal::SoldOut);
+        }
+        self.price.ok_or(ClaimRefusal::WrongKind)
+    }
+}
+
+/// A coupon or gift handed out with a gift pack, tracked on the member card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GiftItem {
+    pub kind: String,
+    pub name: String,
+    pub state: String,
+}
+
+/// A card a member holds (or held).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberCard {
+    pub card_id: String,
+    pub card_no: String,
+    pub kind: CardKind,
+    pub term: Term,
+    pub status: HeldStatus,
+    pub gift_pack_issued: bool,
+    pub gift_points: i64,
+    pub gift_credit: Money,
+    pub gift_items: Vec<GiftItem>,
+    pub paid: Option<Money>,
+    pub purchase_id: Option<String>,
+    pub issued_at: DateTime<Utc>,
+}
+
+impl MemberCard {
+    pub fn status_at(&self, now: DateTime<Utc>) -> &'static str {
+        match self.status {
+            HeldStatus::Refunded => "refunded",
+            HeldStatus::Active if self.term.is_live(now) => "active",
+            HeldStatus::Active => "expired",
+        }
+    }
+}
+
+/// Adds `amount` to an account as a grant (gift pack, accrual), writing off expired lots
+/// first so the ledger keeps explaining the balance.
+pub fn grant<Q: Quantity>(
+    kind: AccountKind,
+    mut account: Account<Q>,
+    amount: Q,
+    entry: EntryKind,
+    links: &BTreeMap<String, String>,
+    now: DateTime<Utc>,
+) -> (Account<Q>, Vec<Movement>) {
+    let mut movements = Vec::new();
+    let written_off = account.expire(now);
+    if written_off.is_positive() {
+        movements.push(Movement {
+            account: kind,
+            kind: EntryKind::Expiry,
+            amount: (-written_off).to_decimal(),
+            balance_after: account.balance().to_decimal(),
+            reason: EntryKind::Expiry.as_str().to_owned(),
+            links: links.clone(),
+        });
+    }
+    account.credit(amount, None);
+    movements.push(Movement {
+        account: kind,
+        kind: entry,
+        amount: amount.to_decimal(),
+        balance_after: account.balance().to_decimal(),
+        reason: entry.as_str().to_owned(),
+        links: links.clone(),
+    });
+    (account.bumped(), movements)
+}
+
+/// A card issued to a member, with the gift pack's effect on their accounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub card: MemberCard,
+    /// The new points account and its movements, when the gift pack holds points.
+    pub points: Option<(Account<i64>, Vec<Movement>)>,
+    pub credit: Option<(Account<Decimal>, Vec<Movement>)>,
+}
+
+/// What issuing needs besides the definition and the accounts.
+#[derive(Debug, Clone)]
+pub struct IssueContext {
+    pub now: DateTime<Utc>,
+    pub tz: ShopTz,
+    pub card_no: String,
+    pub claimed_before: bool,
+    pub paid: Option<Money>,
+    pub purchase_id: Option<String>,
+}
+
+/// Issues a card: its term fixed now from the definition's validity, and the gift pack when
+/// one is due (000). Disabled cards give no benefits.
+pub fn issue(
+    def: &CardDef,
+    points: Account<i64>,
+    credit: Account<Decimal>,
+    ctx: &IssueContext,
+) -> Result<Issued, CardError> {
+    let term = def.validity.term_from(ctx.now, ctx.tz)?;
+    let gift =
+        def.enabled && gift_pack_due(def.kind, ctx.claimed_before) && !def.gift_pack.is_empty();
+    let links = BTreeMap::from([
+        ("card_id".to_owned(), def.card_id.clone()),
+        ("card_no".to_owned(), ctx.card_no.clone()),
+    ]);
+    let mut issued = Issued {
+        card: MemberCard {
+            card_id: def.card_id.clone(),
+            card_no: ctx.card_no.clone(),
+            kind: def.kind,
+            term,
+            status: HeldStatus::Active,
+            gift_pack_issued: gift,
+            gift_points: 0,
+            gift_credit: Money::ZERO,
+            gift_items: Vec::new(),
+            paid: ctx.paid,
+            purchase_id: ctx.purchase_id.clone(),
+            issued_at: ctx.now,
+        },
+        points: None,
+        credit: None,
+    };
+    if !gift {
+        return Ok(issued);
+    }
+    let pack = &def.gift_pack;
+    if pack.points > 0 {
+        issued.points = Some(grant(
+            AccountKind::Points,
+            points,
+            pack.points,
+            EntryKind::GiftPack,
+            &links,
+            ctx.now,
+        ));
+        issued.card.gift_points = pack.points;
+    }
+    if pack.credit.amount() > Decimal::ZERO {
+        issued.credit = Some(grant(
+            AccountKind::Credit,
+            credit,
+            pack.credit.amount(),
+            EntryKind::GiftPack,
+            &links,
+            ctx.now,
+        ));
+        issued.card.gift_credit = pack.credit;
+    }
+    let item = |kind: &str, name: &String| GiftItem {
+        kind: kind.to_owned(),
+        name: name.clone(),
+        state: "unused".to_owned(),
+    };
+    issued.card.gift_items = pack
+        .coupons
+        .iter()
+        .map(|c| item("coupon", c))
+        .chain(pack.gifts.iter().map(|g| item("gift", g)))
+        .collect();
+    Ok(issued)
+}
+
+#[cfg(test)]
+mod issue_tests {
+    use super::*;
+
+    fn def(kind: CardKind) -> CardDef {
+        CardDef {
+            card_id: "gold".into(),
+            kind,
+            name: "Gold".into(),
+            description: String::new(),
+            service_phone: String::new(),
+            validity: Validity::Days(30),
+            benefits: serde_json::json!([]),
+            gift_pack: GiftPack {
+                points: 100,
+                credit: Money::from_stored(Decimal::new(500, 2)),
+                coupons: vec!["WELCOME10".into()],
+                gifts: vec!["tote bag".into()],
+            },
+            require_phone: false,
+            price: None,
+            rule: None,
+            enabled: true,
+            listed: true,
+            holders: 0,
+            version: 1,
+        }
+    }
+
+    fn ctx(claimed_before: bool) -> IssueContext {
+        IssueContext {
+            now: DateTime::parse_from_rfc3339("2026-04-01T13:21:00+08:00")
+                .unwrap()
+                .with_timezone(&Utc),
+            tz: ShopTz::parse("Asia/Kuala_Lumpur").unwrap(),
+            card_no: "1234".into(),
+            claimed_before,
+            paid: None,
+            purchase_id: None,
+        }
+    }
+
+    #[test]
+    fn a_first_claim_brings_the_whole_gift_pack_into_accounts_and_items() {
+        let issued = issue(
+            &def(CardKind::Free),
+            Account::default(),
+            Account::default(),
+            &ctx(false),
+        )
+        .unwrap();
+        assert!(issued.card.gift_pack_issued);
+        let (points, moves) = issued.points.unwrap();
+        assert_eq!(points.balance(), 100);
+        assert_eq!(moves[0].kind, EntryKind::GiftPack);
+        assert_eq!(moves[0].links["card_id"], "gold");
+        assert_eq!(issued.credit.unwrap().0.balance(), Decimal::new(500, 2));
+        assert_eq!(issued.card.gift_items.len(), 2);
+        assert!(issued.card.gift_items.iter().all(|g| g.state == "unused"));
+    }
+
+    #[test]
+    fn a_second_claim_of_a_free_card_brings_no_gift_pack_but_a_purchase_does() {
+        let again = issue(
+            &def(CardKind::Free),
+            Account::default(),
+            Account::default(),
+            &ctx(true),
+        )
+        .unwrap();
+        assert!(!again.card.gift_pack_issued);
+        assert!(again.points.is_none() && again.credit.is_none());
+        let bought = issue(
+            &def(CardKind::Paid),
+            Account::default(),
+            Account::default(),
+            &ctx(true),
+        )
+        .unwrap();
+        assert!(bought.card.gift_pack_issued);
     }
 }

@@ -141,6 +141,12 @@ impl Money {
         Ok(Money(scaled))
     }
 
+    /// An amount read back from storage, where it was checked against the currency when it
+    /// was first parsed.
+    pub fn from_stored(value: Decimal) -> Self {
+        Money(value)
+    }
+
     pub fn amount(&self) -> Decimal {
         self.0
     }

@@ -94,6 +94,49 @@ pub fn expiry_index_pk(shop: &ShopId) -> String {
     format!("SHOP#{shop}#DUE")
 }
 
+pub const CARD_PREFIX: &str = "CARD#";
+
+pub fn shop_partition(shop: &ShopId) -> String {
+    shop_pk(shop)
+}
+
+pub fn card(shop: &ShopId, card_id: &str) -> Key {
+    Key::new(shop_pk(shop), &format!("{CARD_PREFIX}{card_id}"))
+}
+
+/// How many card definitions the shop has: the 300 limit is a conditional counter.
+pub fn card_counter(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "CARDS")
+}
+
+/// A paid card's stock, in its own partition so a flash sale does not heat the shop's.
+pub fn stock(shop: &ShopId, card_id: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#CARD#{card_id}"), "STOCK")
+}
+
+pub fn card_no(shop: &ShopId, no: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#CARDNO#{no}"), "CARDNO")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Claims,
+    Returns,
+}
+
+/// A card's claim or return records, newest first by sort key.
+pub fn records_pk(shop: &ShopId, card_id: &str, kind: RecordKind) -> String {
+    let tag = match kind {
+        RecordKind::Claims => "CLAIMS",
+        RecordKind::Returns => "RETURNS",
+    };
+    format!("SHOP#{shop}#CARD#{card_id}#{tag}")
+}
+
+pub fn purchase(shop: &ShopId, purchase_id: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#P#{purchase_id}"), "PURCHASE")
+}
+
 pub fn idempotency(shop: &ShopId, key: &IdempotencyKey) -> Key {
     Key::new(format!("SHOP#{shop}#IDEM#{key}"), "IDEM")
 }

@@ -2,18 +2,23 @@
 //! per operation; typed mappings between items and domain values.
 
 pub mod accounts;
+pub mod cards;
 pub mod counter;
 pub mod idempotency;
 pub mod item;
 pub mod keys;
 pub mod ledger;
+pub mod profile;
 pub mod programs;
+pub mod purchases;
 pub mod settings;
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::types::{ConditionCheck, KeysAndAttributes, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 use aws_sdk_dynamodb::Client;
 use thiserror::Error;
 
@@ -84,6 +89,12 @@ pub enum Write {
         update: String,
         condition: Option<String>,
         names: HashMap<String, String>,
+        values: Item,
+    },
+    /// Removes an item under a condition.
+    Delete {
+        key: Key,
+        condition: Option<String>,
         values: Item,
     },
     /// Asserts a condition on an item the transaction does not change.
@@ -302,6 +313,21 @@ impl Store {
                         .update_expression(update)
                         .set_condition_expression(condition)
                         .set_expression_attribute_names((!names.is_empty()).then_some(names))
+                        .set_expression_attribute_values((!values.is_empty()).then_some(values))
+                        .build()
+                        .map_err(build)?,
+                )
+                .build(),
+            Write::Delete {
+                key,
+                condition,
+                values,
+            } => TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(item::key_attrs(&key)))
+                        .set_condition_expression(condition)
                         .set_expression_attribute_values((!values.is_empty()).then_some(values))
                         .build()
                         .map_err(build)?,

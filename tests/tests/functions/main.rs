@@ -3,6 +3,7 @@
 
 mod adjustments;
 mod auth;
+mod cards;
 mod concurrency;
 mod events;
 mod ledger;

@@ -139,3 +139,87 @@ pub async fn idempotency_record_exists(env: &TestEnv, key: &str) -> bool {
         .unwrap();
     out.item.is_some()
 }
+
+pub async fn create_card(env: &TestEnv, body: Value) -> Res {
+    let req = Req::post("/admin/cards")
+        .bearer(&env.admin())
+        .json(&body)
+        .build();
+    Res::from_response(admin_cards::handler(&env.ctx, req).await)
+}
+
+/// Creates a card and returns its id.
+pub async fn new_card(env: &TestEnv, body: Value) -> String {
+    let res = create_card(env, body).await;
+    assert_eq!(res.status, 201, "{}", res.raw);
+    res.body["card_id"].as_str().unwrap().to_owned()
+}
+
+pub async fn admin_card(
+    env: &TestEnv,
+    method: &str,
+    card: &str,
+    suffix: &str,
+    body: Option<Value>,
+) -> Res {
+    let path = format!("/admin/cards/{card}{suffix}");
+    let mut req = Req::new(method.parse().unwrap(), &path)
+        .param("card_id", card)
+        .bearer(&env.admin());
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    Res::from_response(admin_cards::handler(&env.ctx, req.build()).await)
+}
+
+pub async fn claim(env: &TestEnv, token: &str, card: &str, body: Value) -> Res {
+    let req = Req::post(&format!("/cards/{card}/claim"))
+        .param("card_id", card)
+        .bearer(token)
+        .json(&body)
+        .build();
+    Res::from_response(claim_card::handler(&env.ctx, req).await)
+}
+
+pub async fn purchase(env: &TestEnv, token: &str, card: &str, body: Value) -> Res {
+    let req = Req::post(&format!("/cards/{card}/purchase"))
+        .param("card_id", card)
+        .bearer(token)
+        .json(&body)
+        .build();
+    Res::from_response(purchase_card::handler(&env.ctx, req).await)
+}
+
+pub const WEBHOOK_SECRET: &str = "whsec_0123456789abcdef";
+
+/// Delivers a payment event signed as the provider would, `age` seconds ago.
+pub async fn webhook_signed(env: &TestEnv, body: &Value, secret: &str, age: i64) -> Res {
+    let raw = body.to_string();
+    let t = env.ctx.now().timestamp() - age;
+    let req = Req::post("/webhooks/payments")
+        .header("webhook-shop", &env.shop)
+        .header(
+            "webhook-signature",
+            &payment_webhook::sign(secret, t, raw.as_bytes()),
+        )
+        .raw(&raw)
+        .build();
+    Res::from_response(payment_webhook::handler(&env.ctx, req).await)
+}
+
+pub async fn webhook(env: &TestEnv, body: &Value) -> Res {
+    webhook_signed(env, body, WEBHOOK_SECRET, 0).await
+}
+
+pub fn payment(event: &str, kind: &str, purchase: &Value) -> Value {
+    json!({"id": event, "type": kind, "data": {
+        "reference": purchase["purchase_id"], "amount": purchase["amount"], "currency": purchase["currency"]}})
+}
+
+pub async fn get_purchase(env: &TestEnv, token: &str, id: &str) -> Res {
+    let req = Req::get(&format!("/purchases/{id}"))
+        .param("purchase_id", id)
+        .bearer(token)
+        .build();
+    Res::from_response(get_purchase::handler(&env.ctx, req).await)
+}

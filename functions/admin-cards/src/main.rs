@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(admin_cards::OPERATION, admin_cards::handler).await
+}

@@ -1,0 +1,54 @@
+//! GET /purchases/{purchase_id}: where a paid-card purchase stands (the buyer, or staff).
+
+use api::input;
+use api::{ApiError, Ctx, Reply};
+use domain::chrono::SecondsFormat;
+use domain::Currency;
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use store::purchases::PurchaseStatus;
+use store::{keys, purchases};
+
+pub const OPERATION: &str = "get-purchase";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    let id = input::path_param(&req, "purchase_id")?;
+    let not_found = || ApiError::NotFound("no such purchase".into());
+    let (_, member) = purchase_card::parse_purchase_id(&id).ok_or_else(not_found)?;
+    principal.may_access(&member)?;
+    let shop = &principal.shop;
+    let snapshot = ctx.store.load(&[keys::purchase(shop, &id)]).await?;
+    let p = purchases::read(&snapshot, shop, &id)?.ok_or_else(not_found)?;
+    let now = ctx.now();
+    // A reservation past its time reads as expired; its stock is released by the payment
+    // webhook's failure, or when a late payment finds none left.
+    let status = match p.status {
+        PurchaseStatus::Pending if now > p.expires_at => "expired",
+        other => other.as_str(),
+    };
+    let amount = match Currency::parse(&p.currency) {
+        Ok(c) => p.amount.to_string_in(&c),
+        Err(_) => p.amount.to_string(),
+    };
+    let t = |at: domain::chrono::DateTime<domain::chrono::Utc>| {
+        at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    };
+    Ok(Reply::ok(&json!({
+        "purchase_id": p.purchase_id,
+        "card_id": p.card_id,
+        "member_id": p.member_id,
+        "amount": amount,
+        "currency": p.currency,
+        "status": status,
+        "created_at": t(p.created_at),
+        "expires_at": t(p.expires_at),
+        "paid_at": p.paid_at.map(t),
+        "card_no": p.card_no,
+    })))
+}

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(payment_webhook::OPERATION, payment_webhook::handler).await
+}

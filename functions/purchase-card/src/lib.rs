@@ -1,0 +1,145 @@
+//! POST /cards/{card_id}/purchase: reserves one unit of a paid card's stock with an atomic
+//! conditional decrement and opens a pending purchase that the payment webhook settles.
+
+use api::input::{self, fingerprint};
+use api::issuing;
+use api::{ApiError, Ctx, Decision, Once, Reply};
+use claim_card::member_for;
+use domain::cards::ClaimRefusal;
+use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::MemberId;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::json;
+use store::purchases::{Purchase, PurchaseStatus};
+use store::{cards, keys, purchases, settings};
+
+pub const OPERATION: &str = "purchase-card";
+
+/// How long a reservation holds its unit of stock while the buyer pays.
+pub const RESERVATION: TimeDelta = TimeDelta::minutes(15);
+
+/// Separates the parts of a purchase id; ids themselves never contain it.
+pub const SEPARATOR: char = '~';
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct RawPurchase {
+    #[serde(default)]
+    member_id: Option<String>,
+}
+
+/// The purchase id names its card and member, so the webhook knows every key it needs from
+/// the payment's reference alone (one read), plus randomness so it cannot be guessed.
+pub fn new_purchase_id(card_id: &str, member: &MemberId) -> String {
+    let mut rng = rand::thread_rng();
+    let tail: String = (0..16)
+        .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuv"[rng.gen_range(0..32)]))
+        .collect();
+    format!("{card_id}{SEPARATOR}{member}{SEPARATOR}{tail}")
+}
+
+/// Splits a purchase id into (card id, member id), refusing anything this API did not make.
+pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
+    let mut parts = id.split(SEPARATOR);
+    let (card, member, tail) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || tail.len() != 16
+        || !tail.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    MemberId::parse(card).ok()?;
+    Some((card.to_owned(), MemberId::parse(member).ok()?))
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    let card_id = input::path_param(&req, "card_id")?;
+    MemberId::parse(&card_id).map_err(|_| ApiError::NotFound(format!("no card {card_id:?}")))?;
+    let body = match req.body() {
+        Body::Empty => json!({}),
+        _ => input::json_object(&req)?,
+    };
+    let raw: RawPurchase = input::from_value(&body)?;
+    let member = member_for(&principal, raw.member_id.as_deref())?;
+    let once = input::idempotency_key(&req)?.map(|key| Once {
+        fingerprint: fingerprint(OPERATION, &format!("{card_id}/{member}"), &body),
+        key,
+    });
+    let shop = principal.shop.clone();
+    let read = vec![
+        keys::settings(&shop),
+        keys::card(&shop, &card_id),
+        keys::profile(&shop, &member),
+    ];
+    let purchase_id = new_purchase_id(&card_id, &member);
+    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
+        let def = cards::read(snapshot, &shop, &card_id)?
+            .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
+        let price = def.check_purchase().map_err(issuing::refusal)?;
+        let settings = settings::read(snapshot, &shop)?
+            .ok_or_else(|| ApiError::ShopNotConfigured("the shop has no currency set".into()))?;
+        let profile = store::profile::read(snapshot, &shop, &member)?;
+        issuing::check_not_held(&profile, &card_id, now)?;
+        let purchase = Purchase {
+            purchase_id: purchase_id.clone(),
+            card_id: card_id.clone(),
+            member_id: member.to_string(),
+            amount: price,
+            currency: settings.currency.code().to_owned(),
+            status: PurchaseStatus::Pending,
+            created_at: now,
+            expires_at: now + RESERVATION,
+            paid_at: None,
+            card_no: None,
+            version: 0,
+        };
+        let view = json!({
+            "purchase_id": purchase.purchase_id,
+            "card_id": card_id,
+            "member_id": member.as_str(),
+            "amount": price.to_string_in(&settings.currency),
+            "currency": settings.currency.code(),
+            "status": "pending",
+            "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        });
+        Ok(Decision::new(
+            vec![
+                cards::take_stock(&shop, &card_id),
+                purchases::put(&shop, &purchase),
+            ],
+            StatusCode::CREATED,
+            view,
+        )
+        .guard(0, issuing::refusal(ClaimRefusal::SoldOut)))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purchase_ids_carry_their_card_and_member_and_nothing_else_parses() {
+        let m = MemberId::parse("m.1").unwrap();
+        let id = new_purchase_id("card_x", &m);
+        assert_eq!(parse_purchase_id(&id), Some(("card_x".to_owned(), m)));
+        for bad in [
+            "",
+            "a~b",
+            "a~b~c",
+            "a~b~0123456789abcdef~d",
+            "a#~b~0123456789abcdef",
+        ] {
+            assert_eq!(parse_purchase_id(bad), None, "{bad}");
+        }
+    }
+}

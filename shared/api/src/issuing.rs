@@ -1,0 +1,189 @@
+//! Issuing a card to a member, shared by free claims, paid purchases and (later) rule cards:
+//! the decision is `domain::cards::issue`; this turns it into one transaction's writes.
+
+use domain::cards::{issue, CardDef, ClaimRefusal, HeldStatus, IssueContext, MemberCard};
+use domain::chrono::{DateTime, SecondsFormat, Utc};
+use domain::{AccountKind, Decimal, MemberId, Settings, ShopId};
+use lambda_http::http::StatusCode;
+use rand::Rng;
+use serde_json::{json, Value};
+use store::keys::RecordKind;
+use store::profile::Profile;
+use store::{accounts, cards, profile, Snapshot, Write};
+
+use crate::postings::Posting;
+use crate::ApiError;
+
+/// 16 random digits: unique per shop through the card-number item written with the card,
+/// and not guessable from the previous one.
+pub fn new_card_no() -> String {
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|i| {
+            char::from(
+                b'0' + if i == 0 {
+                    rng.gen_range(1..10)
+                } else {
+                    rng.gen_range(0..10)
+                },
+            )
+        })
+        .collect()
+}
+
+pub fn refusal(r: ClaimRefusal) -> ApiError {
+    let rule = |status, code: &'static str, detail: String| ApiError::Rule {
+        status,
+        code,
+        detail,
+    };
+    match r {
+        ClaimRefusal::Disabled => rule(StatusCode::CONFLICT, "card_disabled", r.to_string()),
+        ClaimRefusal::SoldOut => rule(StatusCode::CONFLICT, "card_sold_out", r.to_string()),
+        ClaimRefusal::AlreadyHeld => rule(StatusCode::CONFLICT, "card_already_held", r.to_string()),
+        ClaimRefusal::PhoneRequired => rule(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "phone_required",
+            r.to_string(),
+        ),
+        ClaimRefusal::WrongKind => ApiError::Invalid(r.to_string()),
+        ClaimRefusal::Validity(e) => rule(StatusCode::CONFLICT, "card_expired", e.to_string()),
+    }
+}
+
+/// Refuses when the member holds this card and it is still valid (000).
+pub fn check_not_held(
+    profile: &Profile,
+    card_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    match profile.cards.get(card_id) {
+        Some(held) if domain::cards::blocks_new_claim(held.status, &held.term, now) => {
+            Err(refusal(ClaimRefusal::AlreadyHeld))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub struct Issuance<'a> {
+    pub shop: &'a ShopId,
+    pub member: &'a MemberId,
+    pub actor: &'a str,
+    pub settings: Option<&'a Settings>,
+    pub now: DateTime<Utc>,
+    pub paid: Option<domain::Money>,
+    pub purchase_id: Option<String>,
+    /// Only claims require the card to still be enabled at commit.
+    pub require_enabled: bool,
+}
+
+/// Decides the issue on the snapshot and appends every write it needs. Returns the card.
+pub fn issue_card(
+    snapshot: &Snapshot,
+    def: &CardDef,
+    how: &Issuance<'_>,
+    writes: &mut Vec<Write>,
+) -> Result<MemberCard, ApiError> {
+    let mut profile = profile::read(snapshot, how.shop, how.member)?;
+    let points = accounts::read::<i64>(snapshot, how.shop, how.member, AccountKind::Points)?;
+    let credit = accounts::read::<Decimal>(snapshot, how.shop, how.member, AccountKind::Credit)?;
+    let (points_version, credit_version) = (points.version(), credit.version());
+    let tz = how.settings.map(|s| s.timezone).unwrap_or_default();
+    let ctx = IssueContext {
+        now: how.now,
+        tz,
+        card_no: new_card_no(),
+        claimed_before: profile.claimed.contains(&def.card_id),
+        paid: how.paid,
+        purchase_id: how.purchase_id.clone(),
+    };
+    if def.gift_pack.credit.amount() > Decimal::ZERO && how.settings.is_none() {
+        return Err(ApiError::ShopNotConfigured(
+            "the shop has no currency set".into(),
+        ));
+    }
+    let issued =
+        issue(def, points, credit, &ctx).map_err(|e| refusal(ClaimRefusal::Validity(e)))?;
+    let already_counted = profile
+        .cards
+        .get(&def.card_id)
+        .is_some_and(|c| c.status == HeldStatus::Active);
+    profile.claimed.insert(def.card_id.clone());
+    profile
+        .cards
+        .insert(def.card_id.clone(), issued.card.clone());
+    writes.push(profile::put(how.shop, how.member, &profile));
+    writes.push(cards::holders(
+        how.shop,
+        &def.card_id,
+        i64::from(!already_counted),
+        how.require_enabled,
+    ));
+    writes.push(cards::card_no(
+        how.shop,
+        &ctx.card_no,
+        how.member.as_str(),
+        &def.card_id,
+    ));
+    let record_id = crate::entry_ids(how.now, 1).remove(0);
+    writes.push(cards::record(
+        how.shop,
+        &def.card_id,
+        RecordKind::Claims,
+        how.now,
+        record_id.as_str(),
+        &json!({
+            "member_id": how.member.as_str(),
+            "card_no": ctx.card_no,
+            "kind": def.kind.as_str(),
+            "at": how.now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            "actor": how.actor,
+            "gift_pack_issued": issued.card.gift_pack_issued,
+            "purchase_id": how.purchase_id,
+            "paid": how.paid.map(|p| p.to_string()),
+        }),
+    ));
+    let posting = Posting {
+        shop: how.shop,
+        member: how.member,
+        actor: how.actor,
+        currency: how.settings.map(|s| &s.currency),
+        now: how.now,
+    };
+    let mut ids = crate::entry_ids(how.now, 4).into_iter();
+    if let Some((account, movements)) = issued.points {
+        posting.post(
+            AccountKind::Points,
+            &account,
+            points_version,
+            movements,
+            &mut ids,
+            writes,
+        );
+    }
+    if let Some((account, movements)) = issued.credit {
+        posting.post(
+            AccountKind::Credit,
+            &account,
+            credit_version,
+            movements,
+            &mut ids,
+            writes,
+        );
+    }
+    Ok(issued.card)
+}
+
+/// How a member card is shown to its holder and to staff.
+pub fn card_view(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Value {
+    let t = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    json!({
+        "card_no": card.card_no,
+        "card_id": card.card_id,
+        "member_id": member.as_str(),
+        "valid_from": t(card.term.valid_from),
+        "valid_until": card.term.valid_until.map(t),
+        "status": card.status_at(now),
+        "gift_pack_issued": card.gift_pack_issued,
+    })
+}

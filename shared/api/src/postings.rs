@@ -1,0 +1,50 @@
+//! Turns decided account changes into their writes: the account (conditioned on the version
+//! it was read at) and one ledger entry per movement.
+
+use domain::chrono::{DateTime, Utc};
+use domain::{
+    Account, AccountKind, Currency, EntryId, LedgerEntry, MemberId, Movement, Quantity, ShopId,
+};
+use store::{accounts, ledger, Write};
+
+pub struct Posting<'a> {
+    pub shop: &'a ShopId,
+    pub member: &'a MemberId,
+    pub actor: &'a str,
+    pub currency: Option<&'a Currency>,
+    pub now: DateTime<Utc>,
+}
+
+impl Posting<'_> {
+    /// The writes for one account's new state and movements; returns the ids given to the
+    /// ledger entries, in order. `ids` is shared by every posting of one operation.
+    pub fn post<Q: Quantity>(
+        &self,
+        kind: AccountKind,
+        account: &Account<Q>,
+        read_version: u64,
+        movements: Vec<Movement>,
+        ids: &mut impl Iterator<Item = EntryId>,
+        writes: &mut Vec<Write>,
+    ) -> Vec<EntryId> {
+        writes.push(accounts::put(
+            self.shop,
+            self.member,
+            kind,
+            account,
+            read_version,
+        ));
+        let mut posted = Vec::new();
+        for (movement, id) in movements.into_iter().zip(ids) {
+            let entry = LedgerEntry {
+                entry_id: id,
+                at: self.now,
+                actor: self.actor.to_owned(),
+                movement,
+            };
+            writes.push(ledger::put(self.shop, self.member, &entry, self.currency));
+            posted.push(entry.entry_id);
+        }
+        posted
+    }
+}

@@ -1,0 +1,174 @@
+//! The member profile: the cards the member holds (and held), and which cards they ever
+//! claimed, in one item so a claim is one conditional write.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::cards::{CardKind, GiftItem, HeldStatus, MemberCard, Term};
+use domain::{MemberId, Money, ShopId};
+
+use crate::item::{self, Item};
+use crate::keys;
+use crate::{Cond, Snapshot, StoreError, Write};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Profile {
+    pub cards: BTreeMap<String, MemberCard>,
+    /// Every card the member ever claimed, kept after returns and deletions so a free card's
+    /// gift pack comes only once (000).
+    pub claimed: BTreeSet<String>,
+    pub version: u64,
+}
+
+pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Profile, StoreError> {
+    let Some(found) = snapshot.get(&keys::profile(shop, member)) else {
+        return Ok(Profile::default());
+    };
+    let mut profile = Profile {
+        version: item::get_u64_or_zero(found, "version")?,
+        ..Profile::default()
+    };
+    if let Some(AttributeValue::Ss(ids)) = found.get("claimed") {
+        profile.claimed = ids.iter().cloned().collect();
+    }
+    if let Some(cards) = item::get_map(found, "cards")? {
+        for (card_id, v) in cards {
+            let m = v
+                .as_m()
+                .map_err(|_| StoreError::Corrupt("profile card".into()))?;
+            profile
+                .cards
+                .insert(card_id.clone(), decode_card(card_id, m)?);
+        }
+    }
+    Ok(profile)
+}
+
+fn decode_card(card_id: &str, m: &Item) -> Result<MemberCard, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("member card {what}"));
+    let money = |attr: &str| -> Result<Option<Money>, StoreError> {
+        match m.get(attr) {
+            None => Ok(None),
+            Some(_) => Ok(Some(Money::from_stored(item::get_decimal(m, attr)?))),
+        }
+    };
+    let items = match m.get("gift_items") {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|v| {
+                let g = v.as_m().map_err(|_| corrupt("gift item"))?;
+                Ok(GiftItem {
+                    kind: item::get_s(g, "kind")?.to_owned(),
+                    name: item::get_s(g, "name")?.to_owned(),
+                    state: item::get_s(g, "state")?.to_owned(),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?,
+        _ => Vec::new(),
+    };
+    Ok(MemberCard {
+        card_id: card_id.to_owned(),
+        card_no: item::get_s(m, "card_no")?.to_owned(),
+        kind: CardKind::parse(item::get_s(m, "kind")?).ok_or_else(|| corrupt("kind"))?,
+        term: Term {
+            valid_from: item::get_time(m, "valid_from")?,
+            valid_until: match m.get("valid_until") {
+                Some(_) => Some(item::get_time(m, "valid_until")?),
+                None => None,
+            },
+        },
+        status: match item::get_s(m, "status")? {
+            "active" => HeldStatus::Active,
+            "refunded" => HeldStatus::Refunded,
+            _ => return Err(corrupt("status")),
+        },
+        gift_pack_issued: m
+            .get("gift_pack_issued")
+            .and_then(|v| v.as_bool().ok().copied())
+            .unwrap_or(false),
+        gift_points: item::get_i64(m, "gift_points").unwrap_or(0),
+        gift_credit: money("gift_credit")?.unwrap_or(Money::ZERO),
+        gift_items: items,
+        paid: money("paid")?,
+        purchase_id: item::opt_s(m, "purchase_id").map(str::to_owned),
+        issued_at: item::get_time(m, "issued_at")?,
+    })
+}
+
+fn encode_card(card: &MemberCard) -> AttributeValue {
+    let mut m: Item = HashMap::new();
+    m.insert("card_no".into(), item::s(&card.card_no));
+    m.insert("kind".into(), item::s(card.kind.as_str()));
+    m.insert("valid_from".into(), item::time(card.term.valid_from));
+    if let Some(until) = card.term.valid_until {
+        m.insert("valid_until".into(), item::time(until));
+    }
+    m.insert(
+        "status".into(),
+        item::s(match card.status {
+            HeldStatus::Active => "active",
+            HeldStatus::Refunded => "refunded",
+        }),
+    );
+    m.insert(
+        "gift_pack_issued".into(),
+        AttributeValue::Bool(card.gift_pack_issued),
+    );
+    m.insert("gift_points".into(), item::n(card.gift_points));
+    m.insert("gift_credit".into(), item::n(card.gift_credit.amount()));
+    if !card.gift_items.is_empty() {
+        m.insert(
+            "gift_items".into(),
+            AttributeValue::L(
+                card.gift_items
+                    .iter()
+                    .map(|g| {
+                        AttributeValue::M(HashMap::from([
+                            ("kind".to_owned(), item::s(&g.kind)),
+                            ("name".to_owned(), item::s(&g.name)),
+                            ("state".to_owned(), item::s(&g.state)),
+                        ]))
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(paid) = card.paid {
+        m.insert("paid".into(), item::n(paid.amount()));
+    }
+    if let Some(p) = &card.purchase_id {
+        m.insert("purchase_id".into(), item::s(p));
+    }
+    m.insert("issued_at".into(), item::time(card.issued_at));
+    AttributeValue::M(m)
+}
+
+/// The profile's write, conditioned on the version it was read at; `profile.version` is
+/// that read version.
+pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
+    let mut it = item::with_key(&keys::profile(shop, member), "profile");
+    it.insert("member_id".into(), item::s(member.as_str()));
+    it.insert("version".into(), item::n(profile.version + 1));
+    if !profile.claimed.is_empty() {
+        it.insert(
+            "claimed".into(),
+            AttributeValue::Ss(profile.claimed.iter().cloned().collect()),
+        );
+    }
+    if !profile.cards.is_empty() {
+        it.insert(
+            "cards".into(),
+            AttributeValue::M(
+                profile
+                    .cards
+                    .iter()
+                    .map(|(id, c)| (id.clone(), encode_card(c)))
+                    .collect(),
+            ),
+        );
+    }
+    Write::Put {
+        item: it,
+        cond: Cond::Version(profile.version),
+    }
+}

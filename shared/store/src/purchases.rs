@@ -1,0 +1,115 @@
+//! Paid-card purchases: a reservation of one unit of stock until paid, failed or lapsed.
+
+use domain::chrono::{DateTime, Utc};
+use domain::{Money, ShopId};
+
+use crate::item::{self, Item};
+use crate::keys;
+use crate::{Cond, Snapshot, StoreError, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurchaseStatus {
+    Pending,
+    Paid,
+    Failed,
+    Expired,
+    Refunded,
+    /// Paid after the reservation was gone and no stock was left: the money goes back.
+    RefundDue,
+}
+
+impl PurchaseStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PurchaseStatus::Pending => "pending",
+            PurchaseStatus::Paid => "paid",
+            PurchaseStatus::Failed => "failed",
+            PurchaseStatus::Expired => "expired",
+            PurchaseStatus::Refunded => "refunded",
+            PurchaseStatus::RefundDue => "refund_due",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            PurchaseStatus::Pending,
+            PurchaseStatus::Paid,
+            PurchaseStatus::Failed,
+            PurchaseStatus::Expired,
+            PurchaseStatus::Refunded,
+            PurchaseStatus::RefundDue,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purchase {
+    pub purchase_id: String,
+    pub card_id: String,
+    pub member_id: String,
+    pub amount: Money,
+    pub currency: String,
+    pub status: PurchaseStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub card_no: Option<String>,
+    pub version: u64,
+}
+
+pub fn read(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    purchase_id: &str,
+) -> Result<Option<Purchase>, StoreError> {
+    snapshot
+        .get(&keys::purchase(shop, purchase_id))
+        .map(decode)
+        .transpose()
+}
+
+fn decode(it: &Item) -> Result<Purchase, StoreError> {
+    Ok(Purchase {
+        purchase_id: item::get_s(it, "purchase_id")?.to_owned(),
+        card_id: item::get_s(it, "card_id")?.to_owned(),
+        member_id: item::get_s(it, "member_id")?.to_owned(),
+        amount: Money::from_stored(item::get_decimal(it, "amount")?),
+        currency: item::get_s(it, "currency")?.to_owned(),
+        status: PurchaseStatus::parse(item::get_s(it, "status")?)
+            .ok_or_else(|| StoreError::Corrupt("purchase status".into()))?,
+        created_at: item::get_time(it, "created_at")?,
+        expires_at: item::get_time(it, "expires_at")?,
+        paid_at: match it.get("paid_at") {
+            Some(_) => Some(item::get_time(it, "paid_at")?),
+            None => None,
+        },
+        card_no: item::opt_s(it, "card_no").map(str::to_owned),
+        version: item::get_u64_or_zero(it, "version")?,
+    })
+}
+
+/// Writes the purchase; `purchase.version` is the version it was read at (0: new).
+pub fn put(shop: &ShopId, purchase: &Purchase) -> Write {
+    let mut it = item::with_key(&keys::purchase(shop, &purchase.purchase_id), "purchase");
+    it.insert("purchase_id".into(), item::s(&purchase.purchase_id));
+    it.insert("card_id".into(), item::s(&purchase.card_id));
+    it.insert("member_id".into(), item::s(&purchase.member_id));
+    it.insert("amount".into(), item::n(purchase.amount.amount()));
+    it.insert("currency".into(), item::s(&purchase.currency));
+    it.insert("status".into(), item::s(purchase.status.as_str()));
+    it.insert("created_at".into(), item::time(purchase.created_at));
+    it.insert("expires_at".into(), item::time(purchase.expires_at));
+    if let Some(paid) = purchase.paid_at {
+        it.insert("paid_at".into(), item::time(paid));
+    }
+    if let Some(no) = &purchase.card_no {
+        it.insert("card_no".into(), item::s(no));
+    }
+    it.insert("version".into(), item::n(purchase.version + 1));
+    Write::Put {
+        item: it,
+        cond: Cond::Version(purchase.version),
+    }
+}
