@@ -8,5 +8,6 @@ mod concurrency;
 mod events;
 mod ledger;
 mod members;
+mod purchases;
 mod settings;
 mod support;
