@@ -113,3 +113,21 @@ pub fn put(shop: &ShopId, purchase: &Purchase) -> Write {
         cond: Cond::Version(purchase.version),
     }
 }
+
+/// Marks a paid purchase refunded in place; the member card is the record of truth, so no
+/// read of the purchase is needed.
+pub fn mark_refunded(shop: &ShopId, purchase_id: &str) -> Write {
+    Write::Update {
+        key: keys::purchase(shop, purchase_id),
+        update: "SET #status = :refunded".into(),
+        condition: Some("#status = :paid".into()),
+        names: std::collections::HashMap::from([("#status".to_owned(), "status".to_owned())]),
+        values: std::collections::HashMap::from([
+            (
+                ":refunded".to_owned(),
+                item::s(PurchaseStatus::Refunded.as_str()),
+            ),
+            (":paid".to_owned(), item::s(PurchaseStatus::Paid.as_str())),
+        ]),
+    }
+}

@@ -9,5 +9,6 @@ mod events;
 mod ledger;
 mod members;
 mod purchases;
+mod refunds;
 mod settings;
 mod support;

@@ -1,0 +1,262 @@
+//! POST /admin/member-cards/{card_no}/refund: the shop takes a card back, with money (at
+//! most what was paid) or without, optionally reclaiming the unused gift pack (000).
+
+use std::collections::BTreeMap;
+
+use api::input;
+use api::postings::Posting;
+use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
+use domain::cards::{CardKind, HeldStatus};
+use domain::chrono::SecondsFormat;
+use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Movement, Quantity};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use store::keys::{self, RecordKind};
+use store::{accounts, cards, profile, purchases, settings};
+
+pub const OPERATION: &str = "refund-card";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+struct RawRefund {
+    #[serde(default)]
+    refund_amount: Option<String>,
+    #[serde(default)]
+    reclaim_gifts: bool,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+fn rule(status: StatusCode, code: &'static str, detail: &str) -> ApiError {
+    ApiError::Rule {
+        status,
+        code,
+        detail: detail.to_owned(),
+    }
+}
+
+/// Takes back up to `amount` from an account, never more than it holds.
+fn reclaim<Q: Quantity>(
+    kind: AccountKind,
+    account: &mut domain::Account<Q>,
+    amount: Q,
+    links: &BTreeMap<String, String>,
+    now: domain::chrono::DateTime<domain::chrono::Utc>,
+) -> (Q, Vec<Movement>) {
+    let mut moves = Vec::new();
+    let expired = account.expire(now);
+    if expired.is_positive() {
+        moves.push(Movement {
+            account: kind,
+            kind: EntryKind::Expiry,
+            amount: (-expired).to_decimal(),
+            balance_after: account.balance().to_decimal(),
+            reason: EntryKind::Expiry.as_str().to_owned(),
+            links: links.clone(),
+        });
+    }
+    let take = std::cmp::min(amount, account.balance());
+    if take.is_positive() {
+        // Cannot fail: `take` is at most the balance.
+        let _ = account.debit(take);
+        moves.push(Movement {
+            account: kind,
+            kind: EntryKind::Refund,
+            amount: (-take).to_decimal(),
+            balance_after: account.balance().to_decimal(),
+            reason: "gift_pack_reclaimed".to_owned(),
+            links: links.clone(),
+        });
+    }
+    (take, moves)
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    principal.require(MANAGERS)?;
+    let card_no = input::path_param(&req, "card_no")?;
+    let not_found = || ApiError::NotFound("no member card with that number".into());
+    if card_no.is_empty() || card_no.len() > 32 || !card_no.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(not_found());
+    }
+    let body = input::json_object(&req)?;
+    let raw: RawRefund = input::from_value(&body)?;
+    let reason = raw
+        .reason
+        .clone()
+        .filter(|r| !r.trim().is_empty() && r.len() <= 500)
+        .ok_or_else(|| ApiError::Invalid("reason is required (1-500 characters)".into()))?;
+    let shop = principal.shop.clone();
+    // The card number is the only thing the caller knows: one small read finds its holder,
+    // then everything else is read at once.
+    let located = ctx.store.load(&[keys::card_no(&shop, &card_no)]).await?;
+    let (member, card_id) = cards::holder_of(&located, &shop, &card_no)?.ok_or_else(not_found)?;
+    let member = MemberId::parse(&member)?;
+    let once = input::idempotency_key(&req)?.map(|key| Once {
+        fingerprint: input::fingerprint(OPERATION, &card_no, &body),
+        key,
+    });
+    let actor = principal.actor();
+    let read = vec![
+        keys::settings(&shop),
+        keys::profile(&shop, &member),
+        keys::account(&shop, &member, AccountKind::Points),
+        keys::account(&shop, &member, AccountKind::Credit),
+    ];
+    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
+        let settings = settings::read(snapshot, &shop)?;
+        let currency = settings.as_ref().map(|s| s.currency);
+        let mut prof = profile::read(snapshot, &shop, &member)?;
+        let held = prof
+            .cards
+            .get(&card_id)
+            .filter(|c| c.card_no == card_no)
+            .cloned()
+            .ok_or_else(not_found)?;
+        if held.status == HeldStatus::Refunded {
+            return Err(rule(
+                StatusCode::CONFLICT,
+                "card_refunded",
+                "this card was already refunded",
+            ));
+        }
+        if !held.term.is_live(now) {
+            return Err(rule(
+                StatusCode::CONFLICT,
+                "card_expired",
+                "an expired card cannot be refunded",
+            ));
+        }
+        let paid = held.paid.unwrap_or(Money::ZERO);
+        let refund = match &raw.refund_amount {
+            None => None,
+            Some(text) => {
+                let c = currency.as_ref().ok_or_else(|| {
+                    ApiError::ShopNotConfigured("the shop has no currency set".into())
+                })?;
+                let amount = Money::parse_non_negative(text, c)?;
+                if amount > paid {
+                    return Err(rule(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "refund_exceeds_paid",
+                        &format!("at most {} was paid for this card", paid.to_string_in(c)),
+                    ));
+                }
+                Some(amount)
+            }
+        };
+        let mut card = held.clone();
+        card.status = HeldStatus::Refunded;
+        let links = BTreeMap::from([
+            ("card_id".to_owned(), card_id.clone()),
+            ("card_no".to_owned(), card_no.clone()),
+        ]);
+        let mut writes = Vec::new();
+        let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
+        let posting = Posting {
+            shop: &shop,
+            member: &member,
+            actor: &actor,
+            currency: currency.as_ref(),
+            now,
+        };
+        let mut ids = api::entry_ids(now, 4).into_iter();
+        if raw.reclaim_gifts && held.gift_pack_issued {
+            if held.gift_points > 0 {
+                let mut points =
+                    accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
+                let read_version = points.version();
+                let (taken, moves) = reclaim(
+                    AccountKind::Points,
+                    &mut points,
+                    held.gift_points,
+                    &links,
+                    now,
+                );
+                if !moves.is_empty() {
+                    posting.post(
+                        AccountKind::Points,
+                        &points.bumped(),
+                        read_version,
+                        moves,
+                        &mut ids,
+                        &mut writes,
+                    );
+                }
+                reclaimed["points"] = json!(taken);
+            }
+            if held.gift_credit.amount() > Decimal::ZERO {
+                let mut credit =
+                    accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
+                let read_version = credit.version();
+                let (taken, moves) = reclaim(
+                    AccountKind::Credit,
+                    &mut credit,
+                    held.gift_credit.amount(),
+                    &links,
+                    now,
+                );
+                if !moves.is_empty() {
+                    posting.post(
+                        AccountKind::Credit,
+                        &credit.bumped(),
+                        read_version,
+                        moves,
+                        &mut ids,
+                        &mut writes,
+                    );
+                }
+                reclaimed["credit"] =
+                    api::render::amount(AccountKind::Credit, taken, currency.as_ref());
+            }
+            let mut items = Vec::new();
+            for g in card.gift_items.iter_mut().filter(|g| g.state == "unused") {
+                g.state = "reclaimed".to_owned();
+                items.push(json!({"kind": g.kind, "name": g.name}));
+            }
+            reclaimed["items"] = Value::Array(items);
+        }
+        prof.cards.insert(card_id.clone(), card);
+        writes.push(profile::put(&shop, &member, &prof));
+        writes.push(cards::holders(&shop, &card_id, -1, false));
+        if held.kind == CardKind::Paid {
+            writes.push(cards::return_stock(&shop, &card_id));
+            if let Some(pid) = &held.purchase_id {
+                writes.push(purchases::mark_refunded(&shop, pid));
+            }
+        }
+        let money = |m: Money| match currency.as_ref() {
+            Some(c) => m.to_string_in(c),
+            None => m.to_string(),
+        };
+        let record = json!({
+            "card_no": card_no,
+            "card_id": card_id,
+            "member_id": member.as_str(),
+            "kind": held.kind.as_str(),
+            "refund_amount": refund.map(money),
+            "paid": held.paid.map(money),
+            "reclaimed": reclaimed,
+            "reason": reason,
+            "actor": actor,
+            "at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        });
+        let record_id = api::entry_ids(now, 1).remove(0);
+        writes.push(cards::record(
+            &shop,
+            &card_id,
+            RecordKind::Returns,
+            now,
+            record_id.as_str(),
+            &record,
+        ));
+        Ok(Decision::ok(writes, record))
+    })
+    .await
+}
