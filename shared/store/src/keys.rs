@@ -8,6 +8,10 @@ pub const SK: &str = "SK";
 /// Local secondary index over a member's ledger by account, newest first.
 pub const LSI1: &str = "LSI1";
 pub const LSI1SK: &str = "LSI1SK";
+/// Global index of pending purchases by the time their reservation lapses.
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
 /// Global index of accounts by their next lot expiry, for the daily expiry job.
 pub const GSI2: &str = "GSI2";
 pub const GSI2PK: &str = "GSI2PK";

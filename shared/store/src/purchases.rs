@@ -3,9 +3,70 @@
 use domain::chrono::{DateTime, Utc};
 use domain::{Money, ShopId};
 
+use domain::chrono::NaiveDate;
+
 use crate::item::{self, Item};
-use crate::keys;
-use crate::{Cond, Snapshot, StoreError, Write};
+use crate::keys::{self, GSI1, GSI1PK, GSI1SK};
+use crate::{sdk, Cond, Snapshot, Store, StoreError, Write};
+
+/// Pending purchases spread over this many index partitions per day, so a flash sale does
+/// not write them all to one.
+pub const PENDING_SHARDS: u32 = 8;
+
+fn shard(purchase_id: &str) -> u32 {
+    purchase_id
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)))
+        % PENDING_SHARDS
+}
+
+fn pending_pk(day: NaiveDate, shard: u32) -> String {
+    format!("PENDING#{day}#{shard}")
+}
+
+impl Store {
+    /// Pending purchases whose reservation lapsed on `day` before `now`, across shops, with
+    /// the shop each belongs to. One Query per shard.
+    pub async fn lapsed_purchases(
+        &self,
+        day: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(ShopId, Purchase)>, StoreError> {
+        let mut out = Vec::new();
+        for shard in 0..PENDING_SHARDS {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(GSI1)
+                    .key_condition_expression("#pk = :pk AND #sk < :now")
+                    .expression_attribute_names("#pk", GSI1PK)
+                    .expression_attribute_names("#sk", GSI1SK)
+                    .expression_attribute_values(":pk", item::s(pending_pk(day, shard)))
+                    .expression_attribute_values(
+                        ":now",
+                        item::s(format!("{}#", now.timestamp_millis())),
+                    )
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                for it in page.items.unwrap_or_default() {
+                    let shop = ShopId::parse(item::get_s(&it, "shop")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    out.push((shop, decode(&it)?));
+                }
+                match page.last_evaluated_key {
+                    Some(k) => start = Some(k),
+                    None => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PurchaseStatus {
@@ -108,6 +169,27 @@ pub fn put(shop: &ShopId, purchase: &Purchase) -> Write {
         it.insert("card_no".into(), item::s(no));
     }
     it.insert("version".into(), item::n(purchase.version + 1));
+    it.insert("shop".into(), item::s(shop.as_str()));
+    // Pending purchases are listed by the day their reservation lapses, for the sweeper
+    // that gives their stock back; settled ones drop out of the (sparse) index.
+    if purchase.status == PurchaseStatus::Pending {
+        it.insert(
+            GSI1PK.into(),
+            item::s(pending_pk(
+                purchase.expires_at.date_naive(),
+                shard(&purchase.purchase_id),
+            )),
+        );
+        it.insert(
+            GSI1SK.into(),
+            item::s(format!(
+                "{}#{}#{}",
+                purchase.expires_at.timestamp_millis(),
+                shop,
+                purchase.purchase_id
+            )),
+        );
+    }
     Write::Put {
         item: it,
         cond: Cond::Version(purchase.version),

@@ -234,3 +234,45 @@ async fn purchase_and_webhook_are_each_one_read_and_one_write() {
     let calls = env.store().calls().since(&before);
     assert_eq!((calls.reads(), calls.writes()), (1, 1), "{calls:?}");
 }
+
+#[tokio::test]
+async fn a_lapsed_reservation_gives_its_stock_back_and_a_later_payment_takes_it_again() {
+    use api::Clock;
+    let start: domain::chrono::DateTime<domain::chrono::Utc> =
+        "2026-04-01T05:00:00Z".parse().unwrap();
+    let mut env = TestEnv::with_clock(Clock::Fixed(start)).await;
+    setup_shop(&env).await;
+    let card = paid_card(&env, 1).await;
+    let p = purchase(&env, &env.token("customer", "m1"), &card, json!({})).await;
+    let pid = p.body["purchase_id"].as_str().unwrap().to_owned();
+    // Before the 15 minutes are up nothing is released.
+    let swept =
+        expire_purchases::sweep(env.store(), start + domain::chrono::TimeDelta::minutes(14))
+            .await
+            .unwrap();
+    assert_eq!(swept["expired"], 0);
+    assert_eq!(stock(&env, &card).await, 0);
+    let later = start + domain::chrono::TimeDelta::minutes(16);
+    let swept = expire_purchases::sweep(env.store(), later).await.unwrap();
+    assert_eq!(swept["expired"], 1);
+    assert_eq!(stock(&env, &card).await, 1);
+    env.ctx.clock = Clock::Fixed(later);
+    assert_eq!(
+        get_purchase(&env, &env.admin(), &pid).await.body["status"],
+        "expired"
+    );
+    // Swept twice, released once.
+    assert_eq!(
+        expire_purchases::sweep(env.store(), later).await.unwrap()["expired"],
+        0
+    );
+    // The buyer pays late: the unit is still free, so the card is issued after all.
+    let res = webhook(&env, &payment("evt_late", "payment.succeeded", &p.body)).await;
+    assert_eq!(res.body["status"], "processed", "{}", res.raw);
+    assert_eq!(
+        get_purchase(&env, &env.admin(), &pid).await.body["status"],
+        "paid"
+    );
+    assert_eq!(stock(&env, &card).await, 0);
+    assert_eq!(member(&env, "m1").await["cards"][0]["status"], "active");
+}
