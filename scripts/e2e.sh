@@ -28,10 +28,10 @@ stop() { kill -TERM -- "-$stack" 2>/dev/null || true; wait "$stack" 2>/dev/null 
 trap stop EXIT
 
 for _ in $(seq 1 1800); do
-  grep -q "Loyalty stack ready" "$log" && break
+  grep -aq "Loyalty stack ready" "$log" && break
   kill -0 "$stack" 2>/dev/null || { cat "$log" >&2; echo "the stack exited" >&2; exit 1; }
   sleep 0.5
 done
-grep -q "Loyalty stack ready" "$log" || { tail -50 "$log" >&2; echo "the stack did not start" >&2; exit 1; }
+grep -aq "Loyalty stack ready" "$log" || { tail -50 "$log" >&2; echo "the stack did not start" >&2; exit 1; }
 
 LOYALTY_E2E_URL="http://127.0.0.1:$PORT" LOYALTY_JWT_SECRET=local-dev-secret "$bin" --test-threads 2

@@ -55,7 +55,12 @@ fi
 functions=$(ls functions)
 cargo build $(printf -- '-p %s ' $functions)
 
-cargo lambda watch -A 127.0.0.1 -P "$PORT" --concurrency "$CONCURRENCY" &
+# watch listens on an inner port behind scripts/local_gateway.py, which keeps fewer than
+# 100 requests inside it at once (cargo-lambda 1.9 deadlocks past that; see the script).
+INNER_PORT=${LOYALTY_WATCH_PORT:-$((PORT + 1000))}
+cargo lambda watch -A 127.0.0.1 -P "$INNER_PORT" --concurrency "$CONCURRENCY" &
+pids+=($!)
+"$PY" scripts/local_gateway.py "$PORT" "$INNER_PORT" 64 &
 pids+=($!)
 
 URL="http://127.0.0.1:$PORT"

@@ -6,7 +6,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let ctx: &'static api::Ctx = Box::leak(Box::new(api::Ctx::from_env().await?));
     run(service_fn(move |_: LambdaEvent<Value>| async move {
-        expire_purchases::sweep(&ctx.store, ctx.now()).await
+        expire_purchases::sweep(&ctx.store, ctx.now())
+            .await
+            .map_err(lambda_http::Error::from)
     }))
     .await
 }

@@ -1,0 +1,70 @@
+"""The local stack's front door: forwards every request to `cargo lambda watch`, with at most
+MAX_IN_FLIGHT requests inside it at once.
+
+Why: cargo-lambda 1.9's watch queues invocations per function in a channel of 100 and pushes
+into it while holding the lock that function instances need to take work from it; the 101st
+concurrent request to one function deadlocks the whole server (seen here with 300 concurrent
+buyers). API Gateway itself accepts such bursts, so locally they wait here instead, and
+watch never holds more than it can take.
+
+usage: local_gateway.py LISTEN_PORT UPSTREAM_PORT [MAX_IN_FLIGHT]
+"""
+import http.client
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+              "proxy-authorization", "proxy-authenticate", "host", "content-length"}
+
+
+def make_handler(upstream_port: int, slots: threading.BoundedSemaphore):
+    class Forward(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _forward(self):
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            with slots:
+                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)
+                try:
+                    conn.request(self.command, self.path, body=body, headers=headers)
+                    resp = conn.getresponse()
+                    data = resp.read()
+                    status, reason, out_headers = resp.status, resp.reason, resp.getheaders()
+                finally:
+                    conn.close()
+            self.send_response(status, reason)
+            for k, v in out_headers:
+                if k.lower() not in HOP_BY_HOP:
+                    self.send_header(k, v)
+            self.send_header("content-length", str(len(data)))
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+            self.close_connection = True
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _forward
+
+        def log_message(self, fmt, *args):
+            pass
+
+    return Forward
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Bursts of hundreds of connections are the point of the race tests.
+    request_queue_size = 1024
+
+
+def main():
+    listen, upstream = int(sys.argv[1]), int(sys.argv[2])
+    in_flight = int(sys.argv[3]) if len(sys.argv) > 3 else 64
+    slots = threading.BoundedSemaphore(in_flight)
+    Server(("127.0.0.1", listen), make_handler(upstream, slots)).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
