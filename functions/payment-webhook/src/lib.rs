@@ -156,7 +156,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
             // Replays of this event id answer "duplicate" without deciding again.
             let once = once.as_ref().expect("an event has an id");
-            if store::idempotency::read(snapshot, &shop, &once.key)?.is_some() {
+            if store::idempotency::read(snapshot, &shop, &once.key, now)?.is_some() {
                 return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})));
             }
             settle(

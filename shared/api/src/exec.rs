@@ -84,15 +84,15 @@ where
             store::backoff(attempt).await;
         }
         let snapshot = ctx.store.load(&keys).await?;
+        let now = ctx.now();
         if let Some(once) = once {
-            if let Some(done) = idempotency::read(&snapshot, shop, &once.key)? {
+            if let Some(done) = idempotency::read(&snapshot, shop, &once.key, now)? {
                 if done.request_hash != once.fingerprint {
                     return Err(ApiError::IdempotencyKeyReused);
                 }
                 return Ok(Reply::replayed(done.status, done.body));
             }
         }
-        let now = ctx.now();
         let decision = decide(&snapshot, now)?;
         let body = decision.body.to_string();
         let mut writes = Vec::with_capacity(decision.writes.len() + 1);

@@ -209,6 +209,47 @@ impl<Q: Quantity> Account<Q> {
         Ok(taken)
     }
 
+    /// Takes `amount` out of one lot first (the lot a grant went into, when the grant is
+    /// reversed), then earliest expiry first like `debit`.
+    pub fn debit_preferring(
+        &mut self,
+        lot: Option<DateTime<Utc>>,
+        amount: Q,
+    ) -> Result<Vec<Portion<Q>>, Insufficient<Q>> {
+        let available = self.balance();
+        if amount > available {
+            return Err(Insufficient {
+                available,
+                requested: amount,
+            });
+        }
+        let held = match lot {
+            None => self.never,
+            Some(at) => self.expiring.get(&at).copied().unwrap_or_default(),
+        };
+        let first = std::cmp::min(held, amount);
+        let mut taken = Vec::new();
+        if first.is_positive() {
+            match lot {
+                None => self.never = self.never - first,
+                Some(at) => {
+                    let left = held - first;
+                    if left.is_positive() {
+                        self.expiring.insert(at, left);
+                    } else {
+                        self.expiring.remove(&at);
+                    }
+                }
+            }
+            taken.push(Portion {
+                expires_at: lot,
+                amount: first,
+            });
+        }
+        taken.extend(self.debit(amount - first)?);
+        Ok(taken)
+    }
+
     /// Puts portions back into the lots they came from, with their original expiry.
     pub fn restore(&mut self, portions: &[Portion<Q>]) {
         for portion in portions {
@@ -304,6 +345,36 @@ mod tests {
         let taken = a.debit(60).unwrap();
         a.restore(&taken);
         assert_eq!(a, account());
+    }
+
+    #[test]
+    fn a_reversal_takes_from_its_own_lot_before_older_ones() {
+        let mut a = account();
+        let taken = a.debit_preferring(None, 40).unwrap();
+        assert_eq!(
+            taken,
+            vec![
+                Portion {
+                    expires_at: None,
+                    amount: 30
+                },
+                Portion {
+                    expires_at: Some(at("2026-06-01T15:59:59Z")),
+                    amount: 10
+                },
+            ]
+        );
+        assert_eq!(a.balance(), 140);
+        assert!(a
+            .debit_preferring(Some(at("2026-10-01T15:59:59Z")), 141)
+            .is_err());
+        assert_eq!(
+            a.debit_preferring(Some(at("2026-10-01T15:59:59Z")), 100)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(a.balance(), 40);
     }
 
     #[test]

@@ -436,12 +436,13 @@ impl MemberCard {
     }
 }
 
-/// Adds `amount` to an account as a grant (gift pack, accrual), writing off expired lots
-/// first so the ledger keeps explaining the balance.
+/// Adds `amount` to an account as a grant (gift pack, accrual) expiring at `expires_at`,
+/// writing off expired lots first so the ledger keeps explaining the balance.
 pub fn grant<Q: Quantity>(
     kind: AccountKind,
     mut account: Account<Q>,
     amount: Q,
+    expires_at: Option<DateTime<Utc>>,
     entry: EntryKind,
     links: &BTreeMap<String, String>,
     now: DateTime<Utc>,
@@ -458,7 +459,7 @@ pub fn grant<Q: Quantity>(
             links: links.clone(),
         });
     }
-    account.credit(amount, None);
+    account.credit(amount, expires_at);
     movements.push(Movement {
         account: kind,
         kind: entry,
@@ -532,6 +533,7 @@ pub fn issue(
             AccountKind::Points,
             points,
             pack.points,
+            None,
             EntryKind::GiftPack,
             &links,
             ctx.now,
@@ -543,6 +545,7 @@ pub fn issue(
             AccountKind::Credit,
             credit,
             pack.credit.amount(),
+            None,
             EntryKind::GiftPack,
             &links,
             ctx.now,

@@ -7,6 +7,7 @@ pub mod cards;
 pub mod ids;
 pub mod ledger;
 pub mod money;
+pub mod points;
 pub mod settings;
 pub mod time;
 

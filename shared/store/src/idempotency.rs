@@ -19,18 +19,20 @@ pub struct Record {
     pub created_at: DateTime<Utc>,
 }
 
+/// The record for `key`, unless it is past its TTL at `now` (DynamoDB deletes expired items
+/// lazily).
 pub fn read(
     snapshot: &Snapshot,
     shop: &ShopId,
     key: &IdempotencyKey,
+    now: DateTime<Utc>,
 ) -> Result<Option<Record>, StoreError> {
     let Some(found) = snapshot.get(&keys::idempotency(shop, key)) else {
         return Ok(None);
     };
-    // DynamoDB deletes expired items lazily; an expired record no longer counts.
     let expires = item::get_i64(found, "ttl")?;
     let created_at = item::get_time(found, "created_at")?;
-    if expires < created_at.timestamp() || expires < Utc::now().timestamp() {
+    if expires < now.timestamp() {
         return Ok(None);
     }
     Ok(Some(Record {

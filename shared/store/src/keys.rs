@@ -137,6 +137,10 @@ pub fn records_pk(shop: &ShopId, card_id: &str, kind: RecordKind) -> String {
     format!("SHOP#{shop}#CARD#{card_id}#{tag}")
 }
 
+pub fn order(shop: &ShopId, order_id: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#O#{order_id}"), "ORDER")
+}
+
 pub fn purchase(shop: &ShopId, purchase_id: &str) -> Key {
     Key::new(format!("SHOP#{shop}#P#{purchase_id}"), "PURCHASE")
 }

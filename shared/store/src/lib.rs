@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod item;
 pub mod keys;
 pub mod ledger;
+pub mod orders;
 pub mod profile;
 pub mod programs;
 pub mod purchases;

@@ -23,3 +23,99 @@ pub fn name(snapshot: &Snapshot, shop: &ShopId, program: Program) -> Option<Stri
         .and_then(|it| item::opt_s(it, "name"))
         .map(str::to_owned)
 }
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::chrono::{DateTime, Utc};
+use domain::points::{PointsExpiry, PointsProgram, ProgramVersions};
+
+use crate::{Cond, StoreError, Write};
+
+/// The points program with its kept versions, and the item version it was read at.
+pub fn read_points(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+) -> Result<(ProgramVersions, u64), StoreError> {
+    let Some(found) = snapshot.get(&keys::program(shop, Program::Points)) else {
+        return Ok((ProgramVersions::default(), 0));
+    };
+    let corrupt = || StoreError::Corrupt("points program version".into());
+    let mut versions = ProgramVersions::default();
+    if let Some(AttributeValue::L(list)) = found.get("versions") {
+        for v in list {
+            let m = v.as_m().map_err(|_| corrupt())?;
+            let num = |attr: &str| item::get_i64(m, attr);
+            let months = num("expiry_months")?;
+            versions.versions.push((
+                item::get_time(m, "from")?,
+                PointsProgram {
+                    enabled: m
+                        .get("enabled")
+                        .and_then(|b| b.as_bool().ok().copied())
+                        .unwrap_or(false),
+                    name: item::get_s(m, "name")?.to_owned(),
+                    earn_per_unit: u32::try_from(num("earn")?).map_err(|_| corrupt())?,
+                    redeem_per_unit: u32::try_from(num("redeem")?).map_err(|_| corrupt())?,
+                    expiry: if months == 0 {
+                        PointsExpiry::Never
+                    } else {
+                        PointsExpiry::Months(u32::try_from(months).map_err(|_| corrupt())?)
+                    },
+                    max_redeem_points: num("max_points").ok(),
+                    max_redeem_percent: num("max_percent").ok().and_then(|p| u32::try_from(p).ok()),
+                },
+            ));
+        }
+    }
+    Ok((versions, item::get_u64_or_zero(found, "version")?))
+}
+
+fn encode_version(from: DateTime<Utc>, p: &PointsProgram) -> AttributeValue {
+    let mut m = HashMap::from([
+        ("from".to_owned(), item::time(from)),
+        ("enabled".to_owned(), AttributeValue::Bool(p.enabled)),
+        ("name".to_owned(), item::s(&p.name)),
+        ("earn".to_owned(), item::n(p.earn_per_unit)),
+        ("redeem".to_owned(), item::n(p.redeem_per_unit)),
+        (
+            "expiry_months".to_owned(),
+            item::n(match p.expiry {
+                PointsExpiry::Never => 0,
+                PointsExpiry::Months(m) => m,
+            }),
+        ),
+    ]);
+    if let Some(max) = p.max_redeem_points {
+        m.insert("max_points".to_owned(), item::n(max));
+    }
+    if let Some(pct) = p.max_redeem_percent {
+        m.insert("max_percent".to_owned(), item::n(pct));
+    }
+    AttributeValue::M(m)
+}
+
+/// Writes the program's versions; the current one's switch and name are kept on top for
+/// readers that need only those.
+pub fn put_points(shop: &ShopId, versions: &ProgramVersions, read_version: u64) -> Write {
+    let mut it = item::with_key(&keys::program(shop, Program::Points), "program");
+    if let Some(current) = versions.current() {
+        it.insert("enabled".into(), AttributeValue::Bool(current.enabled));
+        it.insert("name".into(), item::s(&current.name));
+    }
+    it.insert(
+        "versions".into(),
+        AttributeValue::L(
+            versions
+                .versions
+                .iter()
+                .map(|(from, p)| encode_version(*from, p))
+                .collect(),
+        ),
+    );
+    it.insert("version".into(), item::n(read_version + 1));
+    Write::Put {
+        item: it,
+        cond: Cond::Version(read_version),
+    }
+}

@@ -8,6 +8,7 @@ mod concurrency;
 mod events;
 mod ledger;
 mod members;
+mod points;
 mod purchases;
 mod refunds;
 mod settings;

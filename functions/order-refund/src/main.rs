@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(order_refund::OPERATION, order_refund::handler).await
+}

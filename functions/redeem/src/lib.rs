@@ -1,0 +1,218 @@
+//! POST /orders/{order_id}/redeem: points (or store credit) become a discount when the order
+//! is placed, deducted at once (004), earliest-expiring lots first.
+
+use std::collections::BTreeMap;
+
+use api::input::{self, fingerprint};
+use api::postings::Posting;
+use api::{ApiError, Ctx, Decision, Once, Reply};
+use claim_card::member_for;
+use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, Money, Movement, Quantity};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use store::{accounts, keys, orders, programs, settings};
+
+pub const OPERATION: &str = "redeem";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+struct RawRedeem {
+    #[serde(default)]
+    member_id: Option<String>,
+    #[serde(default)]
+    points: Option<i64>,
+    #[serde(default)]
+    credit: Option<String>,
+    /// The order's total before the discount, for a percentage cap.
+    #[serde(default)]
+    order_total: Option<String>,
+}
+
+fn program_disabled() -> ApiError {
+    ApiError::Rule {
+        status: StatusCode::CONFLICT,
+        code: "program_disabled",
+        detail: "the points program is not enabled".into(),
+    }
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    let order_id = accrue_points::order_id(&req)?;
+    let body = input::json_object(&req)?;
+    let raw: RawRedeem = input::from_value(&body)?;
+    let member = member_for(&principal, raw.member_id.as_deref())?;
+    let kind = match (raw.points, &raw.credit) {
+        (Some(p), None) if p > 0 && p <= 1_000_000_000_000 => AccountKind::Points,
+        (None, Some(_)) => AccountKind::Credit,
+        _ => {
+            return Err(ApiError::Invalid(
+                "give either a positive \"points\" integer or a \"credit\" amount".into(),
+            ))
+        }
+    };
+    let once = Once {
+        key: IdempotencyKey::parse(&format!("redeem.{}.{order_id}", kind.as_str()))?,
+        fingerprint: fingerprint(OPERATION, &format!("{order_id}/{member}"), &body),
+    };
+    let shop = principal.shop.clone();
+    let actor = principal.actor();
+    let read = vec![
+        keys::settings(&shop),
+        keys::program(&shop, keys::Program::Points),
+        keys::order(&shop, &order_id),
+        keys::account(&shop, &member, AccountKind::Points),
+        keys::account(&shop, &member, AccountKind::Credit),
+    ];
+    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
+        let settings = settings::read(snapshot, &shop)?.ok_or_else(|| {
+            ApiError::ShopNotConfigured(
+                "set the shop's currency first (PUT /admin/settings)".into(),
+            )
+        })?;
+        let currency = settings.currency;
+        let mut order = orders::read(snapshot, &shop, &order_id)?;
+        if order
+            .member_id
+            .as_deref()
+            .is_some_and(|m| m != member.as_str())
+        {
+            return Err(ApiError::Forbidden(
+                "this order belongs to another member".into(),
+            ));
+        }
+        let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
+        let posting = Posting {
+            shop: &shop,
+            member: &member,
+            actor: &actor,
+            currency: Some(&currency),
+            now,
+        };
+        let mut ids = api::entry_ids(now, 3).into_iter();
+        let mut writes = Vec::new();
+        let mut points = accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
+        let mut credit = accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
+        let discount = match kind {
+            AccountKind::Points => {
+                let (versions, _) = programs::read_points(snapshot, &shop)?;
+                let program = versions
+                    .current()
+                    .filter(|p| p.enabled)
+                    .ok_or_else(program_disabled)?;
+                let wanted = raw.points.unwrap_or(0);
+                let order_total = raw
+                    .order_total
+                    .as_deref()
+                    .map(|t| Money::parse_non_negative(t, &currency))
+                    .transpose()?;
+                if let Some(cap) = program.redeem_cap(order_total) {
+                    if wanted > cap {
+                        return Err(ApiError::Rule {
+                            status: StatusCode::UNPROCESSABLE_ENTITY,
+                            code: "redemption_cap_exceeded",
+                            detail: format!("at most {cap} points may be redeemed on this order"),
+                        });
+                    }
+                }
+                let read_version = points.version();
+                let moves = spend(
+                    AccountKind::Points,
+                    &mut points,
+                    wanted,
+                    &links,
+                    now,
+                    |taken| order.redeemed.extend(taken),
+                )?;
+                posting.post(
+                    AccountKind::Points,
+                    &points.clone().bumped(),
+                    read_version,
+                    moves,
+                    &mut ids,
+                    &mut writes,
+                );
+                program.discount_for(wanted, &currency)
+            }
+            AccountKind::Credit => {
+                // 001: credit stays spendable while the credit program is off.
+                let amount =
+                    Money::parse_non_negative(raw.credit.as_deref().unwrap_or(""), &currency)?;
+                if amount.is_zero() {
+                    return Err(ApiError::Invalid("credit must be above zero".into()));
+                }
+                let read_version = credit.version();
+                let moves = spend(
+                    AccountKind::Credit,
+                    &mut credit,
+                    amount.amount(),
+                    &links,
+                    now,
+                    |_| {},
+                )?;
+                posting.post(
+                    AccountKind::Credit,
+                    &credit.clone().bumped(),
+                    read_version,
+                    moves,
+                    &mut ids,
+                    &mut writes,
+                );
+                order.credit_redeemed =
+                    Money::from_stored(order.credit_redeemed.amount() + amount.amount());
+                amount
+            }
+        };
+        writes.push(orders::put(&shop, &order_id, &member, &order));
+        let body: Value = json!({
+            "order_id": order_id,
+            "member_id": member.as_str(),
+            "discount": discount.to_string_in(&currency),
+            "points_redeemed": raw.points.unwrap_or(0),
+            "points_balance": points.balance(),
+            "credit_balance": Money::from_stored(credit.balance()).to_string_in(&currency),
+        });
+        Ok(Decision::ok(writes, body))
+    })
+    .await
+}
+
+/// Writes off what expired, then takes `amount` earliest-expiring first; `taken` sees the
+/// portions so a refund can put them back where they came from.
+fn spend<Q: Quantity>(
+    kind: AccountKind,
+    account: &mut domain::Account<Q>,
+    amount: Q,
+    links: &BTreeMap<String, String>,
+    now: domain::chrono::DateTime<domain::chrono::Utc>,
+    taken: impl FnOnce(Vec<domain::Portion<Q>>),
+) -> Result<Vec<Movement>, ApiError> {
+    let mut moves = Vec::new();
+    let expired = account.expire(now);
+    if expired.is_positive() {
+        moves.push(Movement {
+            account: kind,
+            kind: EntryKind::Expiry,
+            amount: (-expired).to_decimal(),
+            balance_after: account.balance().to_decimal(),
+            reason: EntryKind::Expiry.as_str().to_owned(),
+            links: links.clone(),
+        });
+    }
+    taken(account.debit(amount)?);
+    moves.push(Movement {
+        account: kind,
+        kind: EntryKind::Redemption,
+        amount: (-amount).to_decimal(),
+        balance_after: account.balance().to_decimal(),
+        reason: EntryKind::Redemption.as_str().to_owned(),
+        links: links.clone(),
+    });
+    Ok(moves)
+}

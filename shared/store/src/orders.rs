@@ -1,0 +1,141 @@
+//! Orders as the loyalty side sees them: what was earned and redeemed for them, and how much
+//! of them has been refunded, so reversals are proportional and never exceed the grant.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::chrono::{DateTime, Utc};
+use domain::{MemberId, Money, Portion, ShopId};
+
+use crate::item::{self, Item};
+use crate::keys;
+use crate::{Cond, Snapshot, StoreError, Write};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Order {
+    pub member_id: Option<String>,
+    pub currency: Option<String>,
+    pub total: Option<Money>,
+    pub placed_at: Option<DateTime<Utc>>,
+    pub accrued: bool,
+    pub points_earned: i64,
+    pub earned_expires_at: Option<DateTime<Utc>>,
+    pub points_clawed_back: i64,
+    pub refunded: Money,
+    /// Points redeemed at checkout, by the lot they came from, for restoring on refund.
+    pub redeemed: Vec<Portion<i64>>,
+    pub points_restored: i64,
+    pub credit_redeemed: Money,
+    pub version: u64,
+}
+
+impl Order {
+    pub fn points_redeemed(&self) -> i64 {
+        self.redeemed.iter().map(|p| p.amount).sum()
+    }
+}
+
+pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order, StoreError> {
+    let Some(it) = snapshot.get(&keys::order(shop, order_id)) else {
+        return Ok(Order::default());
+    };
+    let money = |attr: &str| -> Result<Option<Money>, StoreError> {
+        match it.get(attr) {
+            None => Ok(None),
+            Some(_) => Ok(Some(Money::from_stored(item::get_decimal(it, attr)?))),
+        }
+    };
+    let time = |attr: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+        match it.get(attr) {
+            None => Ok(None),
+            Some(_) => Ok(Some(item::get_time(it, attr)?)),
+        }
+    };
+    let mut redeemed = Vec::new();
+    if let Some(AttributeValue::L(list)) = it.get("redeemed") {
+        for p in list {
+            let m = p
+                .as_m()
+                .map_err(|_| StoreError::Corrupt("order redeemed".into()))?;
+            redeemed.push(Portion {
+                expires_at: match m.get("expires_at") {
+                    None => None,
+                    Some(_) => Some(item::get_time(m, "expires_at")?),
+                },
+                amount: item::get_i64(m, "amount")?,
+            });
+        }
+    }
+    Ok(Order {
+        member_id: item::opt_s(it, "member_id").map(str::to_owned),
+        currency: item::opt_s(it, "currency").map(str::to_owned),
+        total: money("total")?,
+        placed_at: time("placed_at")?,
+        accrued: it
+            .get("accrued")
+            .and_then(|v| v.as_bool().ok().copied())
+            .unwrap_or(false),
+        points_earned: item::get_i64(it, "points_earned").unwrap_or(0),
+        earned_expires_at: time("earned_expires_at")?,
+        points_clawed_back: item::get_i64(it, "points_clawed_back").unwrap_or(0),
+        refunded: money("refunded")?.unwrap_or(Money::ZERO),
+        redeemed,
+        points_restored: item::get_i64(it, "points_restored").unwrap_or(0),
+        credit_redeemed: money("credit_redeemed")?.unwrap_or(Money::ZERO),
+        version: item::get_u64_or_zero(it, "version")?,
+    })
+}
+
+/// Writes the order; `order.version` is the version it was read at.
+pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> Write {
+    let mut it: Item = item::with_key(&keys::order(shop, order_id), "order");
+    it.insert("order_id".into(), item::s(order_id));
+    it.insert("member_id".into(), item::s(member.as_str()));
+    if let Some(c) = &order.currency {
+        it.insert("currency".into(), item::s(c));
+    }
+    if let Some(t) = order.total {
+        it.insert("total".into(), item::n(t.amount()));
+    }
+    if let Some(p) = order.placed_at {
+        it.insert("placed_at".into(), item::time(p));
+    }
+    it.insert("accrued".into(), AttributeValue::Bool(order.accrued));
+    it.insert("points_earned".into(), item::n(order.points_earned));
+    if let Some(e) = order.earned_expires_at {
+        it.insert("earned_expires_at".into(), item::time(e));
+    }
+    it.insert(
+        "points_clawed_back".into(),
+        item::n(order.points_clawed_back),
+    );
+    it.insert("refunded".into(), item::n(order.refunded.amount()));
+    if !order.redeemed.is_empty() {
+        it.insert(
+            "redeemed".into(),
+            AttributeValue::L(
+                order
+                    .redeemed
+                    .iter()
+                    .map(|p| {
+                        let mut m = HashMap::from([("amount".to_owned(), item::n(p.amount))]);
+                        if let Some(e) = p.expires_at {
+                            m.insert("expires_at".to_owned(), item::time(e));
+                        }
+                        AttributeValue::M(m)
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    it.insert("points_restored".into(), item::n(order.points_restored));
+    it.insert(
+        "credit_redeemed".into(),
+        item::n(order.credit_redeemed.amount()),
+    );
+    it.insert("version".into(), item::n(order.version + 1));
+    Write::Put {
+        item: it,
+        cond: Cond::Version(order.version),
+    }
+}
