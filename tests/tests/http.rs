@@ -420,3 +420,78 @@ async fn cards_are_claimed_bought_and_paid_for_over_http() {
         .await;
     assert_eq!(got["status"], "paid");
 }
+
+#[tokio::test]
+async fn the_points_seed_examples_hold_over_http() {
+    let stack = Stack::new("points");
+    stack.setup().await;
+    let (s, v) = stack
+        .admin(
+            Method::PUT,
+            "/admin/programs/points",
+            None,
+            Some(&json!({"enabled": true,
+            "name": "Points", "earn": {"points_per_unit": 100}, "redeem": {"points_per_unit": 100},
+            "expiry": {"kind": "months", "months": 6}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let placed = domain::chrono::Utc::now().to_rfc3339();
+    let order = json!({"member_id": "m1", "currency": "MYR", "total": "30.98",
+        "placed_at": placed, "paid_at": placed, "lines": [{"sku": "A1", "amount": "30.98"}]});
+    let cashier = stack.token("cashier", "pos-1");
+    // 004: MYR 30.98 at 100 points per MYR earns 3098, rounded down; a second call replays.
+    let (s, _, first) = stack
+        .send(
+            Method::POST,
+            "/orders/o1/accrue",
+            Some(&cashier),
+            None,
+            Some(&order),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(first["points_earned"], 3098);
+    let (_, _, again) = stack
+        .send(
+            Method::POST,
+            "/orders/o1/accrue",
+            Some(&cashier),
+            None,
+            Some(&order),
+        )
+        .await;
+    assert_eq!(again, first);
+    // 004: 387 points at 100 per MYR are a MYR 3.87 discount.
+    let me = stack.token("customer", "m1");
+    let (s, _, r) = stack
+        .send(
+            Method::POST,
+            "/orders/o2/redeem",
+            Some(&me),
+            None,
+            Some(&json!({"points": 387})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["discount"], "3.87");
+    assert_eq!(r["points_balance"], 3098 - 387);
+    // A half refund of o1 takes back half of what it earned.
+    let (s, _, refund) = stack
+        .send(
+            Method::POST,
+            "/orders/o1/refunds",
+            Some(&cashier),
+            None,
+            Some(&json!({"refund_id": "r1", "amount": "15.49"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{refund}");
+    assert_eq!(refund["points_clawed_back"], 1549);
+    let (_, m) = stack.admin(Method::GET, "/members/m1", None, None).await;
+    assert_eq!(m["points"]["balance"], 3098 - 387 - 1549);
+    assert_eq!(
+        stack.ledger_sum("m1", "points").await.0,
+        Decimal::from(3098 - 387 - 1549)
+    );
+}
