@@ -5,26 +5,18 @@ use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
 use api::postings::Posting;
-use api::{ApiError, Ctx, Decision, Once, Reply, Role};
+use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::cards::grant;
 use domain::chrono::{DateTime, FixedOffset, Utc};
 use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::{accounts, keys, orders, programs, settings};
+use store::{accounts, keys, orders, programs};
 
 pub const OPERATION: &str = "accrue-points";
 
-/// Staff and the storefront's backend (a staff token) report orders; customers cannot.
-pub const STAFF: &[Role] = &[
-    Role::Owner,
-    Role::Admin,
-    Role::Ops,
-    Role::Service,
-    Role::Guide,
-    Role::Cashier,
-];
+pub use api::STAFF;
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -83,9 +75,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Credit),
     ];
     api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let settings = settings::read(snapshot, &shop)?.ok_or_else(|| {
-            ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
-        })?;
+        let settings = api::require_settings(snapshot, &shop)?;
         if raw.currency != settings.currency.code() {
             return Err(ApiError::Invalid(format!(
                 "the shop's currency is {}, the order's {}",

@@ -12,16 +12,7 @@ use store::{cards, keys, settings};
 
 pub const OPERATION: &str = "claim-card";
 
-/// 002: cashier, guide, service and ops issue cards on a customer's behalf; owner and admin
-/// operate cards.
-pub const STAFF: &[Role] = &[
-    Role::Owner,
-    Role::Admin,
-    Role::Ops,
-    Role::Service,
-    Role::Guide,
-    Role::Cashier,
-];
+pub use api::STAFF;
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)

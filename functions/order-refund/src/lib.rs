@@ -14,7 +14,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use store::{accounts, keys, orders, settings};
+use store::{accounts, keys, orders};
 
 pub const OPERATION: &str = "order-refund";
 
@@ -69,9 +69,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Credit),
     ];
     api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let settings = settings::read(snapshot, &shop)?.ok_or_else(|| {
-            ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
-        })?;
+        let settings = api::require_settings(snapshot, &shop)?;
         let currency = settings.currency;
         let mut order = orders::read(snapshot, &shop, &order_id)?;
         if order.member_id.as_deref().is_some_and(|m| m != member.as_str()) {
@@ -113,11 +111,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             ("order_id".to_owned(), order_id.clone()),
             ("refund_id".to_owned(), raw.refund_id.clone()),
         ]);
-        let mut moves = Vec::new();
-        let expired = points.expire(now);
-        if expired > 0 {
-            moves.push(movement(EntryKind::Expiry, -expired, points.balance(), "expiry", &links));
-        }
+        let mut moves: Vec<Movement> = points
+            .write_off_expired(AccountKind::Points, &links, now)
+            .into_iter()
+            .collect();
         if restore > 0 {
             points.restore(&portions_to_restore(&order.redeemed, order.points_restored, restore));
             moves.push(movement(EntryKind::Refund, restore, points.balance(), "points_restored", &links));

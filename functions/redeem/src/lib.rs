@@ -12,7 +12,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::{accounts, keys, orders, programs, settings};
+use store::{accounts, keys, orders, programs};
 
 pub const OPERATION: &str = "redeem";
 
@@ -71,11 +71,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Credit),
     ];
     api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let settings = settings::read(snapshot, &shop)?.ok_or_else(|| {
-            ApiError::ShopNotConfigured(
-                "set the shop's currency first (PUT /admin/settings)".into(),
-            )
-        })?;
+        let settings = api::require_settings(snapshot, &shop)?;
         let currency = settings.currency;
         let mut order = orders::read(snapshot, &shop, &order_id)?;
         if order
@@ -193,18 +189,10 @@ fn spend<Q: Quantity>(
     now: domain::chrono::DateTime<domain::chrono::Utc>,
     taken: impl FnOnce(Vec<domain::Portion<Q>>),
 ) -> Result<Vec<Movement>, ApiError> {
-    let mut moves = Vec::new();
-    let expired = account.expire(now);
-    if expired.is_positive() {
-        moves.push(Movement {
-            account: kind,
-            kind: EntryKind::Expiry,
-            amount: (-expired).to_decimal(),
-            balance_after: account.balance().to_decimal(),
-            reason: EntryKind::Expiry.as_str().to_owned(),
-            links: links.clone(),
-        });
-    }
+    let mut moves: Vec<Movement> = account
+        .write_off_expired(kind, links, now)
+        .into_iter()
+        .collect();
     taken(account.debit(amount)?);
     moves.push(Movement {
         account: kind,

@@ -48,18 +48,10 @@ fn reclaim<Q: Quantity>(
     links: &BTreeMap<String, String>,
     now: domain::chrono::DateTime<domain::chrono::Utc>,
 ) -> (Q, Vec<Movement>) {
-    let mut moves = Vec::new();
-    let expired = account.expire(now);
-    if expired.is_positive() {
-        moves.push(Movement {
-            account: kind,
-            kind: EntryKind::Expiry,
-            amount: (-expired).to_decimal(),
-            balance_after: account.balance().to_decimal(),
-            reason: EntryKind::Expiry.as_str().to_owned(),
-            links: links.clone(),
-        });
-    }
+    let mut moves: Vec<Movement> = account
+        .write_off_expired(kind, links, now)
+        .into_iter()
+        .collect();
     let take = std::cmp::min(amount, account.balance());
     if take.is_positive() {
         // Cannot fail: `take` is at most the balance.

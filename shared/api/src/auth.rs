@@ -59,6 +59,17 @@ impl Role {
 /// Owner and admin: configure the shop and move balances by hand.
 pub const MANAGERS: &[Role] = &[Role::Owner, Role::Admin];
 
+/// Every staff role: 002 lets cashier, guide, service and ops act for a customer (issue
+/// cards, report orders); owner and admin may do all of that too.
+pub const STAFF: &[Role] = &[
+    Role::Owner,
+    Role::Admin,
+    Role::Ops,
+    Role::Service,
+    Role::Guide,
+    Role::Cashier,
+];
+
 /// The verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {

@@ -20,7 +20,7 @@ use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use rand::Rng;
 use tracing::Instrument;
 
-pub use auth::{Principal, Role, MANAGERS};
+pub use auth::{Principal, Role, MANAGERS, STAFF};
 pub use ctx::{Clock, Ctx};
 pub use error::ApiError;
 pub use exec::{execute, Decision, Once};
@@ -37,6 +37,16 @@ pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
             EntryId::new(at, u8::try_from(seq).unwrap_or(u8::MAX), &random)
         })
         .collect()
+}
+
+/// The shop's settings, which money needs: a shop without them cannot take amounts yet.
+pub fn require_settings(
+    snapshot: &store::Snapshot,
+    shop: &domain::ShopId,
+) -> Result<domain::Settings, ApiError> {
+    store::settings::read(snapshot, shop)?.ok_or_else(|| {
+        ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
+    })
 }
 
 /// Records the verified shop on the request's log line.

@@ -9,6 +9,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use thiserror::Error;
 
+use crate::ledger::{EntryKind, Movement};
+
 /// What an account counts: whole points (i64) or money in the shop currency (Decimal).
 pub trait Quantity:
     Copy
@@ -155,6 +157,26 @@ impl<Q: Quantity> Account<Q> {
         let live = self.expiring.split_off(&now);
         let expired = std::mem::replace(&mut self.expiring, live);
         expired.values().fold(Q::zero(), |sum, lot| sum + *lot)
+    }
+
+    /// Writes off what expired before `now` and returns the ledger movement that explains it,
+    /// if anything expired. Every change to an account starts here, so a decision never
+    /// counts dead balance and the ledger keeps summing to the balance.
+    pub fn write_off_expired(
+        &mut self,
+        kind: AccountKind,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Option<Movement> {
+        let written_off = self.expire(now);
+        written_off.is_positive().then(|| Movement {
+            account: kind,
+            kind: EntryKind::Expiry,
+            amount: (-written_off).to_decimal(),
+            balance_after: self.balance().to_decimal(),
+            reason: EntryKind::Expiry.as_str().to_owned(),
+            links: links.clone(),
+        })
     }
 
     /// Adds a lot; lots with the same expiry merge.

@@ -76,18 +76,10 @@ pub fn adjust<Q: Quantity>(
     links: BTreeMap<String, String>,
     now: DateTime<Utc>,
 ) -> Result<Decision<Q>, Insufficient<Q>> {
-    let mut movements = Vec::new();
-    let written_off = account.expire(now);
-    if written_off.is_positive() {
-        movements.push(Movement {
-            account: kind,
-            kind: EntryKind::Expiry,
-            amount: (-written_off).to_decimal(),
-            balance_after: account.balance().to_decimal(),
-            reason: EntryKind::Expiry.as_str().to_owned(),
-            links: links.clone(),
-        });
-    }
+    let mut movements: Vec<Movement> = account
+        .write_off_expired(kind, &links, now)
+        .into_iter()
+        .collect();
     let balance = account.balance();
     let delta = match cmd.change {
         Change::Delta(d) => d,

@@ -447,18 +447,10 @@ pub fn grant<Q: Quantity>(
     links: &BTreeMap<String, String>,
     now: DateTime<Utc>,
 ) -> (Account<Q>, Vec<Movement>) {
-    let mut movements = Vec::new();
-    let written_off = account.expire(now);
-    if written_off.is_positive() {
-        movements.push(Movement {
-            account: kind,
-            kind: EntryKind::Expiry,
-            amount: (-written_off).to_decimal(),
-            balance_after: account.balance().to_decimal(),
-            reason: EntryKind::Expiry.as_str().to_owned(),
-            links: links.clone(),
-        });
-    }
+    let mut movements: Vec<Movement> = account
+        .write_off_expired(kind, links, now)
+        .into_iter()
+        .collect();
     account.credit(amount, expires_at);
     movements.push(Movement {
         account: kind,
