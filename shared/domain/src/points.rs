@@ -111,12 +111,16 @@ impl ProgramVersions {
     /// How many versions are kept: orders are paid within days of being placed.
     pub const KEEP: usize = 50;
 
-    /// The version in force at `at` (004: the one when the order was placed).
+    /// The version in force at `at` (004: the one when the order was placed). An order
+    /// placed before the program's first version (reported late, or imported) earns by that
+    /// first version: the shop's earliest terms are the closest to the ones it was placed
+    /// under.
     pub fn in_force_at(&self, at: DateTime<Utc>) -> Option<&PointsProgram> {
         self.versions
             .iter()
             .rev()
             .find(|(from, _)| *from <= at)
+            .or_else(|| self.versions.first())
             .map(|(_, p)| p)
     }
 
@@ -230,7 +234,18 @@ mod tests {
         );
         let placed = versions.in_force_at(at("2026-04-01T11:00:00Z")).unwrap();
         assert_eq!(placed.points_for(Money::parse("10", &myr()).unwrap()), 100);
-        assert_eq!(versions.in_force_at(at("2025-12-31T00:00:00Z")), None);
+        // Placed before the program existed: its first terms apply.
+        assert_eq!(
+            versions
+                .in_force_at(at("2025-12-31T00:00:00Z"))
+                .unwrap()
+                .earn_per_unit,
+            10
+        );
+        assert_eq!(
+            ProgramVersions::default().in_force_at(at("2025-12-31T00:00:00Z")),
+            None
+        );
         assert_eq!(versions.current().unwrap().earn_per_unit, 1);
     }
 
