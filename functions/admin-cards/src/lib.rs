@@ -29,7 +29,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let card_id = input::path_param(&req, "card_id").ok();
     let path = req.uri().path().trim_end_matches('/').to_owned();
     match (req.method().clone(), card_id) {
-        (Method::POST, None) => create(ctx, &shop, &input::json_object(&req)?).await,
+        (Method::POST, None) => {
+            let body = input::json_object(&req)?;
+            // No natural key in a new definition: a client that may retry sends one.
+            let once = input::idempotency_key(&req)?.map(|key| api::Once {
+                fingerprint: input::fingerprint(OPERATION, "create", &body),
+                key,
+            });
+            create(ctx, &shop, once.as_ref(), &body).await
+        }
         (Method::GET, None) => list(ctx, &shop).await,
         (Method::GET, Some(id)) if path.ends_with("/claims") => {
             records(ctx, &req, &shop, &id, RecordKind::Claims).await
@@ -343,12 +351,17 @@ fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> Value
     v
 }
 
-async fn create(ctx: &Ctx, shop: &ShopId, body: &Value) -> Result<Reply, ApiError> {
+async fn create(
+    ctx: &Ctx,
+    shop: &ShopId,
+    once: Option<&api::Once>,
+    body: &Value,
+) -> Result<Reply, ApiError> {
     let mut decided: Option<(CardDef, Option<u64>)> = None;
     api::execute(
         ctx,
         shop,
-        None,
+        once,
         vec![keys::settings(shop)],
         |snapshot, _now| {
             let settings = settings::read(snapshot, shop)?;

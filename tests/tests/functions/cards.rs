@@ -315,3 +315,30 @@ async fn a_claim_is_one_read_and_one_write() {
     );
     assert_eq!((calls.reads(), calls.writes()), (1, 1));
 }
+
+#[tokio::test]
+async fn a_retried_card_creation_with_its_key_creates_one_card() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let create = || {
+        loyalty_tests::Req::post("/admin/cards")
+            .bearer(&env.admin())
+            .header("Idempotency-Key", "create-gold-1")
+            .json(&gold())
+            .build()
+    };
+    let first = Res::from_response(admin_cards::handler(&env.ctx, create()).await);
+    let again = Res::from_response(admin_cards::handler(&env.ctx, create()).await);
+    assert_eq!(first.status, 201, "{}", first.raw);
+    assert_eq!(again.raw, first.raw);
+    let list = Res::from_response(
+        admin_cards::handler(
+            &env.ctx,
+            loyalty_tests::Req::get("/admin/cards")
+                .bearer(&env.admin())
+                .build(),
+        )
+        .await,
+    );
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+}
