@@ -3,7 +3,9 @@
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
-use domain::points::{PointsExpiry, PointsProgram};
+use domain::chrono::{NaiveDate, Weekday};
+use domain::points::{PointsExpiry, PointsProgram, RedeemTiers, RedeemWindows};
+use domain::{Currency, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -22,12 +24,39 @@ struct Rate {
 }
 
 #[derive(Debug, Deserialize)]
+struct Tier {
+    points: i64,
+    discount: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DateRange {
+    from: NaiveDate,
+    until: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Windows {
+    #[serde(default)]
+    dates: Vec<DateRange>,
+    #[serde(default)]
+    days_of_month: Vec<u32>,
+    #[serde(default)]
+    days_of_week: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
 struct Redeem {
     points_per_unit: u32,
     #[serde(default)]
     max_points: Option<i64>,
     #[serde(default)]
     max_percent: Option<u32>,
+    /// Tiered mode: fixed steps instead of the ratio.
+    #[serde(default)]
+    tiers: Vec<Tier>,
+    #[serde(default)]
+    windows: Option<Windows>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,9 +77,8 @@ struct RawProgram {
     expiry: Option<Expiry>,
 }
 
-fn parse(body: &Value) -> Result<PointsProgram, ApiError> {
-    let raw: RawProgram = input::from_value(body)?;
-    let name = raw.name.unwrap_or_else(|| "Points".to_owned());
+fn parse(raw: &RawProgram, currency: Option<&Currency>) -> Result<PointsProgram, ApiError> {
+    let name = raw.name.clone().unwrap_or_else(|| "Points".to_owned());
     if name.trim().is_empty() || name.chars().count() > 30 {
         return Err(ApiError::Invalid("name must be 1-30 characters".into()));
     }
@@ -68,6 +96,34 @@ fn parse(body: &Value) -> Result<PointsProgram, ApiError> {
         },
         max_redeem_points: raw.redeem.max_points,
         max_redeem_percent: raw.redeem.max_percent,
+        windows: match &raw.redeem.windows {
+            None => RedeemWindows::default(),
+            Some(w) => RedeemWindows {
+                dates: w.dates.iter().map(|d| (d.from, d.until)).collect(),
+                days_of_month: w.days_of_month.clone(),
+                days_of_week: w
+                    .days_of_week
+                    .iter()
+                    .map(|d| {
+                        d.parse::<Weekday>().map_err(|_| {
+                            ApiError::Invalid(format!("{d:?} is not a day of the week"))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+        },
+        tiers: RedeemTiers(
+            raw.redeem
+                .tiers
+                .iter()
+                .map(|t| {
+                    let currency = currency.ok_or_else(|| {
+                        ApiError::ShopNotConfigured("set the shop's currency first".into())
+                    })?;
+                    Ok((t.points, Money::parse_non_negative(&t.discount, currency)?))
+                })
+                .collect::<Result<_, ApiError>>()?,
+        ),
     };
     program
         .check()
@@ -75,13 +131,20 @@ fn parse(body: &Value) -> Result<PointsProgram, ApiError> {
     Ok(program)
 }
 
-pub fn view(p: &PointsProgram) -> Value {
+pub fn view(p: &PointsProgram, currency: Option<&Currency>) -> Value {
+    let money = |m: &Money| currency.map_or_else(|| m.to_string(), |c| m.to_string_in(c));
     json!({
         "enabled": p.enabled,
         "name": p.name,
         "earn": {"points_per_unit": p.earn_per_unit},
         "redeem": {"points_per_unit": p.redeem_per_unit, "max_points": p.max_redeem_points,
-                   "max_percent": p.max_redeem_percent},
+                   "max_percent": p.max_redeem_percent,
+                   "tiers": p.tiers.0.iter().map(|(pts, d)| json!({"points": pts, "discount": money(d)})).collect::<Vec<_>>(),
+                   "windows": {
+                       "dates": p.windows.dates.iter().map(|(f, u)| json!({"from": f.to_string(), "until": u.to_string()})).collect::<Vec<_>>(),
+                       "days_of_month": p.windows.days_of_month,
+                       "days_of_week": p.windows.days_of_week.iter().map(|d| d.to_string().to_lowercase()).collect::<Vec<_>>(),
+                   }},
         "expiry": match p.expiry {
             PointsExpiry::Never => json!({"kind": "never"}),
             PointsExpiry::Months(m) => json!({"kind": "months", "months": m}),
@@ -93,13 +156,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = ctx.auth.authenticate(&req)?;
     api::record_shop(&principal);
     principal.require(MANAGERS)?;
-    let program = parse(&input::json_object(&req)?)?;
+    let raw: RawProgram = input::from_value(&input::json_object(&req)?)?;
     let shop = principal.shop.clone();
-    let read = vec![keys::program(&shop, Program::Points)];
+    let read = vec![keys::settings(&shop), keys::program(&shop, Program::Points)];
     api::execute(ctx, &shop, None, read, |snapshot, now| {
+        let currency = store::settings::read(snapshot, &shop)?.map(|s| s.currency);
+        let program = parse(&raw, currency.as_ref())?;
         let (mut versions, read_version) = programs::read_points(snapshot, &shop)?;
         versions.push(now, program.clone());
-        let mut body = view(&program);
+        let mut body = view(&program, currency.as_ref());
         body["effective_from"] =
             json!(now.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true));
         Ok(Decision::ok(

@@ -7,6 +7,7 @@ use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use claim_card::member_for;
+use domain::points::RedeemRefusal;
 use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, Money, Movement, Quantity};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -103,6 +104,17 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     .filter(|p| p.enabled)
                     .ok_or_else(program_disabled)?;
                 let wanted = raw.points.unwrap_or(0);
+                // Windows and tiers first: a closed window or an odd amount changes nothing.
+                let discount = program
+                    .redeem(wanted, now, settings.timezone, &currency)
+                    .map_err(|e| match e {
+                        RedeemRefusal::Closed => ApiError::Rule {
+                            status: StatusCode::CONFLICT,
+                            code: "redemption_closed",
+                            detail: e.to_string(),
+                        },
+                        RedeemRefusal::NotATier(_) => ApiError::Invalid(e.to_string()),
+                    })?;
                 let order_total = raw
                     .order_total
                     .as_deref()
@@ -134,7 +146,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     &mut ids,
                     &mut writes,
                 );
-                program.discount_for(wanted, &currency)
+                discount
             }
             AccountKind::Credit => {
                 // 001: credit stays spendable while the credit program is off.

@@ -2,7 +2,7 @@
 //! placed, expiry at the end of a shop-local day, redemption at checkout, and the
 //! proportional reversal when an order is refunded.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
@@ -25,7 +25,47 @@ pub enum ProgramError {
     BadRate,
     #[error("a redemption cap in percent is 1-100")]
     BadPercent,
+    #[error("redemption windows: days of month are 1-31 and date ranges end after they start")]
+    BadWindow,
+    #[error("tiers: up to 10, each with more points and a bigger discount than the one before")]
+    BadTiers,
 }
+
+/// When points may be redeemed (004: by dates, day of month, day of week), in shop-local
+/// time. Every constraint given must hold; none given means always.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RedeemWindows {
+    pub dates: Vec<(NaiveDate, NaiveDate)>,
+    pub days_of_month: Vec<u32>,
+    pub days_of_week: Vec<Weekday>,
+}
+
+impl RedeemWindows {
+    pub fn is_open(&self, at: DateTime<Utc>, tz: ShopTz) -> bool {
+        let day = tz.local_date(at);
+        (self.dates.is_empty()
+            || self
+                .dates
+                .iter()
+                .any(|(from, until)| *from <= day && day <= *until))
+            && (self.days_of_month.is_empty() || self.days_of_month.contains(&day.day()))
+            && (self.days_of_week.is_empty() || self.days_of_week.contains(&day.weekday()))
+    }
+
+    pub fn check(&self) -> Result<(), ProgramError> {
+        if self.days_of_month.iter().any(|d| !(1..=31).contains(d))
+            || self.dates.iter().any(|(from, until)| until < from)
+        {
+            return Err(ProgramError::BadWindow);
+        }
+        Ok(())
+    }
+}
+
+/// Tiered redemption (003): fixed steps of points for fixed discounts, more points buying a
+/// bigger step. Empty means ratio mode.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RedeemTiers(pub Vec<(i64, Money)>);
 
 /// One version of a shop's points program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +79,50 @@ pub struct PointsProgram {
     pub expiry: PointsExpiry,
     pub max_redeem_points: Option<i64>,
     pub max_redeem_percent: Option<u32>,
+    pub windows: RedeemWindows,
+    pub tiers: RedeemTiers,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RedeemRefusal {
+    #[error("points cannot be redeemed at this time")]
+    Closed,
+    #[error("redeem one of the tiers: {0}")]
+    NotATier(String),
 }
 
 impl PointsProgram {
+    /// The discount `points` buy now: by tier when the program has tiers, else by ratio.
+    pub fn redeem(
+        &self,
+        points: i64,
+        at: DateTime<Utc>,
+        tz: ShopTz,
+        currency: &Currency,
+    ) -> Result<Money, RedeemRefusal> {
+        if !self.windows.is_open(at, tz) {
+            return Err(RedeemRefusal::Closed);
+        }
+        if self.tiers.0.is_empty() {
+            return Ok(self.discount_for(points, currency));
+        }
+        self.tiers
+            .0
+            .iter()
+            .find(|(p, _)| *p == points)
+            .map(|(_, discount)| *discount)
+            .ok_or_else(|| {
+                RedeemRefusal::NotATier(
+                    self.tiers
+                        .0
+                        .iter()
+                        .map(|(p, d)| format!("{p} points = {}", d.to_string_in(currency)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
+    }
+
     pub fn check(&self) -> Result<(), ProgramError> {
         let rate_ok = |r: u32| (1..=1_000_000).contains(&r);
         if !rate_ok(self.earn_per_unit) || !rate_ok(self.redeem_per_unit) {
@@ -54,6 +135,19 @@ impl PointsProgram {
         }
         if self.max_redeem_percent.is_some_and(|p| p == 0 || p > 100) {
             return Err(ProgramError::BadPercent);
+        }
+        self.windows.check()?;
+        // More points must buy a strictly bigger discount, or the tiers make no sense.
+        let tiers = &self.tiers.0;
+        if tiers.len() > 10
+            || tiers
+                .iter()
+                .any(|(p, d)| *p <= 0 || d.is_negative() || d.is_zero())
+            || tiers
+                .windows(2)
+                .any(|w| w[1].0 <= w[0].0 || w[1].1 <= w[0].1)
+        {
+            return Err(ProgramError::BadTiers);
         }
         Ok(())
     }
@@ -167,6 +261,8 @@ mod tests {
             expiry,
             max_redeem_points: None,
             max_redeem_percent: None,
+            windows: RedeemWindows::default(),
+            tiers: RedeemTiers::default(),
         }
     }
 
@@ -262,6 +358,74 @@ mod tests {
             Some(400)
         );
         assert_eq!(p.redeem_cap(None), Some(500));
+    }
+
+    #[test]
+    fn redemption_windows_are_shop_local_dates_days_of_month_and_weekdays() {
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let p = PointsProgram {
+            windows: RedeemWindows {
+                dates: vec![("2026-11-01".parse().unwrap(), "2026-11-30".parse().unwrap())],
+                days_of_month: vec![],
+                days_of_week: vec![Weekday::Fri, Weekday::Sat],
+            },
+            ..program(PointsExpiry::Never)
+        };
+        // Friday 2026-11-27 in Kuala Lumpur is still Thursday in UTC at 17:00.
+        assert!(p
+            .redeem(100, at("2026-11-27T01:00:00+08:00"), kl, &myr())
+            .is_ok());
+        assert_eq!(
+            p.redeem(100, at("2026-11-26T23:00:00+08:00"), kl, &myr()),
+            Err(RedeemRefusal::Closed)
+        );
+        assert_eq!(
+            p.redeem(100, at("2026-12-04T10:00:00+08:00"), kl, &myr()),
+            Err(RedeemRefusal::Closed)
+        );
+        let monthly = RedeemWindows {
+            days_of_month: vec![1, 15],
+            ..RedeemWindows::default()
+        };
+        assert!(monthly.is_open(at("2026-11-15T10:00:00+08:00"), kl));
+        assert!(!monthly.is_open(at("2026-11-16T10:00:00+08:00"), kl));
+    }
+
+    #[test]
+    fn tiers_buy_fixed_discounts_and_nothing_in_between() {
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let tiers = RedeemTiers(vec![
+            (500, Money::parse("5.00", &myr()).unwrap()),
+            (1000, Money::parse("12.00", &myr()).unwrap()),
+        ]);
+        let p = PointsProgram {
+            tiers,
+            ..program(PointsExpiry::Never)
+        };
+        assert!(p.check().is_ok());
+        let now = at("2026-11-27T10:00:00+08:00");
+        assert_eq!(
+            p.redeem(1000, now, kl, &myr())
+                .unwrap()
+                .to_string_in(&myr()),
+            "12.00"
+        );
+        assert!(matches!(
+            p.redeem(700, now, kl, &myr()),
+            Err(RedeemRefusal::NotATier(_))
+        ));
+        let worse = RedeemTiers(vec![
+            (500, Money::parse("5.00", &myr()).unwrap()),
+            (1000, Money::parse("4.00", &myr()).unwrap()),
+        ]);
+        assert_eq!(
+            PointsProgram {
+                tiers: worse,
+                ..program(PointsExpiry::Never)
+            }
+            .check(),
+            Err(ProgramError::BadTiers)
+        );
     }
 
     #[test]

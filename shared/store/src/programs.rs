@@ -28,7 +28,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::chrono::{DateTime, Utc};
-use domain::points::{PointsExpiry, PointsProgram, ProgramVersions};
+use domain::points::{PointsExpiry, PointsProgram, ProgramVersions, RedeemTiers, RedeemWindows};
+use domain::Money;
 
 use crate::{Cond, StoreError, Write};
 
@@ -64,11 +65,69 @@ pub fn read_points(
                     },
                     max_redeem_points: num("max_points").ok(),
                     max_redeem_percent: num("max_percent").ok().and_then(|p| u32::try_from(p).ok()),
+                    windows: match item::opt_s(m, "windows") {
+                        None => RedeemWindows::default(),
+                        Some(text) => decode_windows(text).ok_or_else(corrupt)?,
+                    },
+                    tiers: match m.get("tiers") {
+                        Some(AttributeValue::L(tiers)) => RedeemTiers(
+                            tiers
+                                .iter()
+                                .map(|t| {
+                                    let t = t.as_m().map_err(|_| corrupt())?;
+                                    Ok((
+                                        item::get_i64(t, "points")?,
+                                        Money::from_stored(item::get_decimal(t, "discount")?),
+                                    ))
+                                })
+                                .collect::<Result<Vec<_>, StoreError>>()?,
+                        ),
+                        _ => RedeemTiers::default(),
+                    },
                 },
             ));
         }
     }
     Ok((versions, item::get_u64_or_zero(found, "version")?))
+}
+
+/// Windows are configuration, written and read as one JSON text.
+fn encode_windows(w: &RedeemWindows) -> String {
+    serde_json::json!({
+        "dates": w.dates.iter().map(|(f, u)| [f.to_string(), u.to_string()]).collect::<Vec<_>>(),
+        "days_of_month": w.days_of_month,
+        "days_of_week": w.days_of_week.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+fn decode_windows(text: &str) -> Option<RedeemWindows> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let dates = v["dates"]
+        .as_array()?
+        .iter()
+        .map(|pair| {
+            Some((
+                pair[0].as_str()?.parse().ok()?,
+                pair[1].as_str()?.parse().ok()?,
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let days_of_month = v["days_of_month"]
+        .as_array()?
+        .iter()
+        .map(|d| d.as_u64().and_then(|d| u32::try_from(d).ok()))
+        .collect::<Option<Vec<_>>>()?;
+    let days_of_week = v["days_of_week"]
+        .as_array()?
+        .iter()
+        .map(|d| d.as_str()?.parse().ok())
+        .collect::<Option<Vec<_>>>()?;
+    Some(RedeemWindows {
+        dates,
+        days_of_month,
+        days_of_week,
+    })
 }
 
 fn encode_version(from: DateTime<Utc>, p: &PointsProgram) -> AttributeValue {
@@ -91,6 +150,26 @@ fn encode_version(from: DateTime<Utc>, p: &PointsProgram) -> AttributeValue {
     }
     if let Some(pct) = p.max_redeem_percent {
         m.insert("max_percent".to_owned(), item::n(pct));
+    }
+    if p.windows != RedeemWindows::default() {
+        m.insert("windows".to_owned(), item::s(encode_windows(&p.windows)));
+    }
+    if !p.tiers.0.is_empty() {
+        m.insert(
+            "tiers".to_owned(),
+            AttributeValue::L(
+                p.tiers
+                    .0
+                    .iter()
+                    .map(|(points, discount)| {
+                        AttributeValue::M(HashMap::from([
+                            ("points".to_owned(), item::n(points)),
+                            ("discount".to_owned(), item::n(discount.amount())),
+                        ]))
+                    })
+                    .collect(),
+            ),
+        );
     }
     AttributeValue::M(m)
 }

@@ -343,3 +343,41 @@ async fn accrual_redemption_and_refund_are_one_read_and_one_write() {
 fn just_now() -> String {
     (Utc::now()).to_rfc3339()
 }
+
+#[tokio::test]
+async fn tiered_redemption_and_windows_are_enforced() {
+    // Friday 2026-11-27, 10:00 in Kuala Lumpur.
+    let mut env = TestEnv::with_clock(Clock::Fixed(at("2026-11-27T10:00:00+08:00"))).await;
+    setup_shop(&env).await;
+    let mut tiered = standard(json!({"kind": "never"}));
+    tiered["redeem"]["tiers"] =
+        json!([{"points": 500, "discount": "5.00"}, {"points": 1000, "discount": "12.00"}]);
+    tiered["redeem"]["windows"] = json!({"days_of_week": ["fri", "sat"]});
+    let res = program(&env, tiered).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    assert_eq!(res.body["redeem"]["tiers"][1]["discount"], "12.00");
+    adjust(
+        &env,
+        "m1",
+        "seed",
+        json!({"account": "points", "delta": 2000, "reason": "seed"}),
+    )
+    .await;
+    let me = env.token("customer", "m1");
+    let res = redeem(&env, &me, "o1", json!({"points": 1000})).await;
+    assert_eq!(res.body["discount"], "12.00", "{}", res.raw);
+    redeem(&env, &me, "o2", json!({"points": 700}))
+        .await
+        .assert_problem(422, "invalid_request");
+    env.ctx.clock = Clock::Fixed(at("2026-11-29T10:00:00+08:00"));
+    redeem(&env, &me, "o3", json!({"points": 500}))
+        .await
+        .assert_problem(409, "redemption_closed");
+    assert_eq!(member(&env, "m1").await["points"]["balance"], 1000);
+    let mut bad = standard(json!({"kind": "never"}));
+    bad["redeem"]["tiers"] =
+        json!([{"points": 500, "discount": "5.00"}, {"points": 1000, "discount": "4.00"}]);
+    program(&env, bad)
+        .await
+        .assert_problem(422, "invalid_request");
+}
