@@ -71,6 +71,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::settings(&shop),
         keys::program(&shop, keys::Program::Points),
         keys::order(&shop, &order_id),
+        keys::profile(&shop, &member),
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
     ];
@@ -142,6 +143,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         order.points_earned = earned;
         order.earned_expires_at = expires_at;
         writes.push(orders::put(&shop, &order_id, &member, &order));
+        // The member's running totals move with the order, in the same transaction.
+        let mut profile = store::profile::read(snapshot, &shop, &member)?;
+        profile.totals.spend += total.amount();
+        profile.totals.orders += 1;
+        writes.push(store::profile::put(&shop, &member, &profile));
         let body: Value = json!({
             "order_id": order_id,
             "member_id": member.as_str(),

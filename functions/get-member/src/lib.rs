@@ -77,6 +77,13 @@ fn view(
         "points": points_view,
         "credit": credit_view,
         "cards": cards,
+        "totals": {
+            "spend": currency.map_or_else(
+                || profile.totals.spend.to_string(),
+                |c| domain::Money::from_stored(profile.totals.spend).to_string_in(&c),
+            ),
+            "orders": profile.totals.orders,
+        },
         "level": null,
     }))
 }

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::cards::{CardKind, GiftItem, HeldStatus, MemberCard, Term};
-use domain::{MemberId, Money, ShopId};
+use domain::cards::{CardKind, GiftItem, HeldStatus, MemberCard, MemberTotals, Term};
+use domain::{Decimal, MemberId, Money, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys;
@@ -17,6 +17,9 @@ pub struct Profile {
     /// Every card the member ever claimed, kept after returns and deletions so a free card's
     /// gift pack comes only once (000).
     pub claimed: BTreeSet<String>,
+    /// Cumulative paid spend and order count, kept by accrual (and refunds) for rule cards
+    /// and levels.
+    pub totals: MemberTotals,
     pub version: u64,
 }
 
@@ -26,6 +29,14 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
     };
     let mut profile = Profile {
         version: item::get_u64_or_zero(found, "version")?,
+        totals: MemberTotals {
+            spend: match found.get("total_spend") {
+                Some(_) => item::get_decimal(found, "total_spend")?,
+                None => Decimal::ZERO,
+            },
+            orders: item::get_u64_or_zero(found, "total_orders")?,
+            points: 0,
+        },
         ..Profile::default()
     };
     if let Some(AttributeValue::Ss(ids)) = found.get("claimed") {
@@ -149,6 +160,8 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     let mut it = item::with_key(&keys::profile(shop, member), "profile");
     it.insert("member_id".into(), item::s(member.as_str()));
     it.insert("version".into(), item::n(profile.version + 1));
+    it.insert("total_spend".into(), item::n(profile.totals.spend));
+    it.insert("total_orders".into(), item::n(profile.totals.orders));
     if !profile.claimed.is_empty() {
         it.insert(
             "claimed".into(),

@@ -83,6 +83,8 @@ async fn an_order_of_30_98_earns_3098_points_once_expiring_at_235959_local() {
     let m = member(&env, "m1").await;
     assert_eq!(m["points"]["balance"], 3098);
     assert_eq!(m["points"]["name"], "Stars");
+    // The replayed call did not count the order twice.
+    assert_eq!(m["totals"], json!({"spend": "30.98", "orders": 1}));
     assert_eq!(
         m["points"]["expiring"],
         json!([{"date": "2022-10-01", "amount": 3098}])
