@@ -8,6 +8,7 @@ use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::cards::grant;
 use domain::chrono::{DateTime, FixedOffset, Utc};
+use domain::points::OrderLine;
 use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -25,12 +26,14 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 #[derive(Debug, Deserialize)]
 struct Line {
     #[serde(default)]
-    #[allow(dead_code)]
     sku: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     category: Option<String>,
     amount: String,
+    #[serde(default)]
+    promotional: bool,
+    #[serde(default)]
+    member_price: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,9 +87,19 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             )));
         }
         let total = Money::parse_non_negative(&raw.total, &settings.currency)?;
-        for line in &raw.lines {
-            Money::parse_non_negative(&line.amount, &settings.currency)?;
-        }
+        let lines = raw
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(OrderLine {
+                    sku: l.sku.clone(),
+                    category: l.category.clone(),
+                    amount: Money::parse_non_negative(&l.amount, &settings.currency)?,
+                    promotional: l.promotional,
+                    member_price: l.member_price,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
         let placed_at = raw.placed_at.with_timezone(&Utc);
         // Points are earned when the order is paid; a payment time in the future is taken
         // as now.
@@ -105,7 +118,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         let (versions, _) = programs::read_points(snapshot, &shop)?;
         let program = versions.in_force_at(placed_at).filter(|p| p.enabled);
-        let earned = program.map_or(0, |p| p.points_for(total));
+        let earned = program.map_or(0, |p| {
+            p.points_for_order(total, &lines, placed_at, settings.timezone)
+        });
         let expires_at = program.and_then(|p| p.expiry_for(earned_at, settings.timezone));
 
         let points = accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;

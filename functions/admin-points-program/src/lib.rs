@@ -4,7 +4,9 @@
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::chrono::{NaiveDate, Weekday};
-use domain::points::{PointsExpiry, PointsProgram, RedeemTiers, RedeemWindows};
+use domain::points::{
+    Earn, EarnRules, Match, PointsExpiry, PointsProgram, RedeemTiers, RedeemWindows,
+};
 use domain::{Currency, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -19,8 +21,101 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 #[derive(Debug, Deserialize)]
+struct RawRule {
+    #[serde(default)]
+    product: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    /// A special product's rule wins over every other (003).
+    #[serde(default)]
+    special: bool,
+    #[serde(default)]
+    per_unit: Option<u32>,
+    #[serde(default)]
+    fixed: Option<i64>,
+    #[serde(default)]
+    percent: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct Exclude {
+    #[serde(default)]
+    promotional: bool,
+    #[serde(default)]
+    member_price: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawMultiplier {
+    from: NaiveDate,
+    until: NaiveDate,
+    factor: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct Rate {
     points_per_unit: u32,
+    #[serde(default)]
+    rules: Vec<RawRule>,
+    #[serde(default)]
+    exclude: Exclude,
+    #[serde(default)]
+    multipliers: Vec<RawMultiplier>,
+}
+
+fn earn_rules(raw: &Rate) -> Result<EarnRules, ApiError> {
+    let invalid = |m: &str| ApiError::Invalid(m.to_owned());
+    if raw.rules.len() > 200 || raw.multipliers.len() > 50 {
+        return Err(invalid("at most 200 rules and 50 multipliers"));
+    }
+    let rules = raw
+        .rules
+        .iter()
+        .map(|r| {
+            let on = match (&r.product, &r.category, r.special) {
+                (Some(p), None, true) => Match::Special(p.clone()),
+                (Some(p), None, false) => Match::Product(p.clone()),
+                (None, Some(c), false) => Match::Category(c.clone()),
+                _ => {
+                    return Err(invalid(
+                        "a rule names one product (optionally special) or one category",
+                    ))
+                }
+            };
+            let how = match (r.per_unit, r.fixed, r.percent) {
+                (Some(v), None, None) if v <= 1_000_000 => Earn::PerUnit(v),
+                (None, Some(v), None) if (0..=1_000_000_000).contains(&v) => Earn::Fixed(v),
+                (None, None, Some(v)) if v <= 1000 => Earn::PercentOfPrice(v),
+                _ => return Err(invalid("a rule earns by one of per_unit, fixed or percent")),
+            };
+            Ok((on, how))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let multipliers = raw
+        .multipliers
+        .iter()
+        .map(|m| {
+            let factor: domain::Decimal = m
+                .factor
+                .parse()
+                .map_err(|_| invalid("a multiplier's factor is a decimal string"))?;
+            if m.until < m.from
+                || factor < domain::Decimal::ONE
+                || factor > domain::Decimal::from(100)
+            {
+                return Err(invalid(
+                    "a multiplier runs from <= until with a factor of 1-100",
+                ));
+            }
+            Ok((m.from, m.until, factor))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(EarnRules {
+        rules,
+        exclude_promotional: raw.exclude.promotional,
+        exclude_member_price: raw.exclude.member_price,
+        multipliers,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +207,7 @@ fn parse(raw: &RawProgram, currency: Option<&Currency>) -> Result<PointsProgram,
                     .collect::<Result<_, _>>()?,
             },
         },
+        earn_rules: earn_rules(&raw.earn)?,
         tiers: RedeemTiers(
             raw.redeem
                 .tiers
@@ -136,7 +232,26 @@ pub fn view(p: &PointsProgram, currency: Option<&Currency>) -> Value {
     json!({
         "enabled": p.enabled,
         "name": p.name,
-        "earn": {"points_per_unit": p.earn_per_unit},
+        "earn": {
+            "points_per_unit": p.earn_per_unit,
+            "rules": p.earn_rules.rules.iter().map(|(m, e)| {
+                let mut r = match m {
+                    Match::Special(s) => json!({"product": s, "special": true}),
+                    Match::Product(s) => json!({"product": s}),
+                    Match::Category(c) => json!({"category": c}),
+                };
+                match e {
+                    Earn::PerUnit(v) => r["per_unit"] = json!(v),
+                    Earn::Fixed(v) => r["fixed"] = json!(v),
+                    Earn::PercentOfPrice(v) => r["percent"] = json!(v),
+                }
+                r
+            }).collect::<Vec<_>>(),
+            "exclude": {"promotional": p.earn_rules.exclude_promotional,
+                        "member_price": p.earn_rules.exclude_member_price},
+            "multipliers": p.earn_rules.multipliers.iter().map(|(f, u, x)| json!({
+                "from": f.to_string(), "until": u.to_string(), "factor": x.to_string()})).collect::<Vec<_>>(),
+        },
         "redeem": {"points_per_unit": p.redeem_per_unit, "max_points": p.max_redeem_points,
                    "max_percent": p.max_redeem_percent,
                    "tiers": p.tiers.0.iter().map(|(pts, d)| json!({"points": pts, "discount": money(d)})).collect::<Vec<_>>(),

@@ -67,6 +67,49 @@ impl RedeemWindows {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RedeemTiers(pub Vec<(i64, Money)>);
 
+/// How a rule earns on a matching line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Earn {
+    /// Points per currency unit of the line (a product's own rate).
+    PerUnit(u32),
+    /// A fixed number of points for the line.
+    Fixed(i64),
+    /// A percentage of the line's price, as points (10 % of 100.00 = 10 points).
+    PercentOfPrice(u32),
+}
+
+/// What a rule matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    /// A special product: its rule wins over everything (003).
+    Special(String),
+    Product(String),
+    Category(String),
+}
+
+/// Earning rules beyond the spend rate (003): product and category rules take priority over
+/// the spend rule (special product > product > category > spend); promotional and
+/// member-price lines can be excluded; date periods multiply what an order earns.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EarnRules {
+    pub rules: Vec<(Match, Earn)>,
+    pub exclude_promotional: bool,
+    pub exclude_member_price: bool,
+    /// `(from, until, factor)`: an order placed on a shop-local day in the range earns
+    /// `factor` times; the highest applicable factor counts, factors do not stack.
+    pub multipliers: Vec<(NaiveDate, NaiveDate, Decimal)>,
+}
+
+/// An order line as the storefront reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLine {
+    pub sku: Option<String>,
+    pub category: Option<String>,
+    pub amount: Money,
+    pub promotional: bool,
+    pub member_price: bool,
+}
+
 /// One version of a shop's points program.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PointsProgram {
@@ -81,6 +124,7 @@ pub struct PointsProgram {
     pub max_redeem_percent: Option<u32>,
     pub windows: RedeemWindows,
     pub tiers: RedeemTiers,
+    pub earn_rules: EarnRules,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -150,6 +194,64 @@ impl PointsProgram {
             return Err(ProgramError::BadTiers);
         }
         Ok(())
+    }
+
+    /// Points for an order's lines placed at `placed_at`: each line by the first rule that
+    /// matches it in priority order, else by the spend rate unless it is excluded; the sum
+    /// rounded down once, then the period multiplier. Without lines, the total earns at the
+    /// spend rate.
+    pub fn points_for_order(
+        &self,
+        total: Money,
+        lines: &[OrderLine],
+        placed_at: DateTime<Utc>,
+        tz: ShopTz,
+    ) -> i64 {
+        let rules = &self.earn_rules;
+        let mut points = Decimal::ZERO;
+        if lines.is_empty() {
+            points = total.amount() * Decimal::from(self.earn_per_unit);
+        }
+        for line in lines {
+            let rank = |m: &Match| match m {
+                Match::Special(sku) if line.sku.as_deref() == Some(sku) => Some(0),
+                Match::Product(sku) if line.sku.as_deref() == Some(sku) => Some(1),
+                Match::Category(c) if line.category.as_deref() == Some(c) => Some(2),
+                _ => None,
+            };
+            let rule = rules
+                .rules
+                .iter()
+                .filter_map(|(m, e)| rank(m).map(|r| (r, e)))
+                .min_by_key(|(r, _)| *r);
+            let amount = line.amount.amount();
+            points += match rule {
+                Some((_, Earn::PerUnit(rate))) => amount * Decimal::from(*rate),
+                Some((_, Earn::Fixed(p))) => Decimal::from(*p),
+                Some((_, Earn::PercentOfPrice(pct))) => {
+                    amount * Decimal::from(*pct) / Decimal::ONE_HUNDRED
+                }
+                None if (line.promotional && rules.exclude_promotional)
+                    || (line.member_price && rules.exclude_member_price) =>
+                {
+                    Decimal::ZERO
+                }
+                None => amount * Decimal::from(self.earn_per_unit),
+            };
+        }
+        let day = tz.local_date(placed_at);
+        let factor = rules
+            .multipliers
+            .iter()
+            .filter(|(from, until, _)| *from <= day && day <= *until)
+            .map(|(_, _, f)| *f)
+            .max()
+            .unwrap_or(Decimal::ONE);
+        (points.floor() * factor)
+            .floor()
+            .to_i64()
+            .unwrap_or(0)
+            .max(0)
     }
 
     /// 004: N points per unit, rounded down (MYR 30.98 at 100/MYR = 3098).
@@ -263,6 +365,7 @@ mod tests {
             max_redeem_percent: None,
             windows: RedeemWindows::default(),
             tiers: RedeemTiers::default(),
+            earn_rules: EarnRules::default(),
         }
     }
 
@@ -425,6 +528,106 @@ mod tests {
             }
             .check(),
             Err(ProgramError::BadTiers)
+        );
+    }
+
+    fn line(sku: &str, category: &str, amount: &str) -> OrderLine {
+        OrderLine {
+            sku: Some(sku.into()),
+            category: Some(category.into()),
+            amount: Money::parse(amount, &myr()).unwrap(),
+            promotional: false,
+            member_price: false,
+        }
+    }
+
+    #[test]
+    fn product_rules_beat_category_rules_which_beat_the_spend_rate() {
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let placed = at("2026-11-27T10:00:00+08:00");
+        let p = PointsProgram {
+            earn_rules: EarnRules {
+                rules: vec![
+                    (Match::Category("milk".into()), Earn::PerUnit(200)),
+                    (Match::Product("M1".into()), Earn::Fixed(50)),
+                    (Match::Special("M2".into()), Earn::PercentOfPrice(10)),
+                    (Match::Product("M2".into()), Earn::Fixed(999)),
+                ],
+                exclude_promotional: true,
+                exclude_member_price: false,
+                multipliers: vec![],
+            },
+            ..program(PointsExpiry::Never)
+        };
+        let total = Money::parse("100.00", &myr()).unwrap();
+        // M1: its product rule (50) over the milk category rule.
+        assert_eq!(
+            p.points_for_order(total, &[line("M1", "milk", "10.00")], placed, kl),
+            50
+        );
+        // M3: the milk category rule, 200 per MYR.
+        assert_eq!(
+            p.points_for_order(total, &[line("M3", "milk", "10.00")], placed, kl),
+            2000
+        );
+        // M2: special product, 10 % of 100.00 = 10 points, over its product rule.
+        assert_eq!(
+            p.points_for_order(total, &[line("M2", "milk", "100.00")], placed, kl),
+            10
+        );
+        // Bread: the spend rate; a promotional bread line earns nothing.
+        let mut promo = line("B1", "bread", "5.00");
+        assert_eq!(p.points_for_order(total, &[promo.clone()], placed, kl), 500);
+        promo.promotional = true;
+        assert_eq!(p.points_for_order(total, &[promo], placed, kl), 0);
+        // No lines: the total at the spend rate (004: 30.98 -> 3098).
+        assert_eq!(
+            p.points_for_order(Money::parse("30.98", &myr()).unwrap(), &[], placed, kl),
+            3098
+        );
+    }
+
+    #[test]
+    fn fractions_are_summed_before_rounding_and_periods_multiply() {
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let p = PointsProgram {
+            earn_per_unit: 1,
+            earn_rules: EarnRules {
+                multipliers: vec![
+                    (
+                        "2026-12-01".parse().unwrap(),
+                        "2026-12-31".parse().unwrap(),
+                        Decimal::TWO,
+                    ),
+                    (
+                        "2026-12-25".parse().unwrap(),
+                        "2026-12-25".parse().unwrap(),
+                        Decimal::from(3),
+                    ),
+                ],
+                ..EarnRules::default()
+            },
+            ..program(PointsExpiry::Never)
+        };
+        let lines = [line("A", "x", "0.50"), line("B", "x", "0.50")];
+        let total = Money::parse("1.00", &myr()).unwrap();
+        assert_eq!(
+            p.points_for_order(total, &lines, at("2026-11-30T10:00:00+08:00"), kl),
+            1
+        );
+        assert_eq!(
+            p.points_for_order(total, &lines, at("2026-12-10T10:00:00+08:00"), kl),
+            2
+        );
+        // The highest factor of the day counts; they do not stack.
+        assert_eq!(
+            p.points_for_order(total, &lines, at("2026-12-25T10:00:00+08:00"), kl),
+            3
+        );
+        // 23:30 on 30 Nov in Kuala Lumpur is still 30 Nov there (15:30 UTC).
+        assert_eq!(
+            p.points_for_order(total, &lines, at("2026-11-30T23:30:00+08:00"), kl),
+            1
         );
     }
 

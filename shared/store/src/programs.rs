@@ -28,7 +28,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::chrono::{DateTime, Utc};
-use domain::points::{PointsExpiry, PointsProgram, ProgramVersions, RedeemTiers, RedeemWindows};
+use domain::points::{
+    Earn, EarnRules, Match, PointsExpiry, PointsProgram, ProgramVersions, RedeemTiers,
+    RedeemWindows,
+};
 use domain::Money;
 
 use crate::{Cond, StoreError, Write};
@@ -69,6 +72,10 @@ pub fn read_points(
                         None => RedeemWindows::default(),
                         Some(text) => decode_windows(text).ok_or_else(corrupt)?,
                     },
+                    earn_rules: match item::opt_s(m, "earn_rules") {
+                        None => EarnRules::default(),
+                        Some(text) => decode_earn_rules(text).ok_or_else(corrupt)?,
+                    },
                     tiers: match m.get("tiers") {
                         Some(AttributeValue::L(tiers)) => RedeemTiers(
                             tiers
@@ -89,6 +96,78 @@ pub fn read_points(
         }
     }
     Ok((versions, item::get_u64_or_zero(found, "version")?))
+}
+
+/// Earning rules are configuration, written and read as one JSON text.
+fn encode_earn_rules(r: &EarnRules) -> String {
+    let rules: Vec<serde_json::Value> = r
+        .rules
+        .iter()
+        .map(|(m, e)| {
+            let (on, key) = match m {
+                Match::Special(s) => ("special", s),
+                Match::Product(s) => ("product", s),
+                Match::Category(c) => ("category", c),
+            };
+            let (how, value) = match e {
+                Earn::PerUnit(v) => ("per_unit", i64::from(*v)),
+                Earn::Fixed(v) => ("fixed", *v),
+                Earn::PercentOfPrice(v) => ("percent", i64::from(*v)),
+            };
+            serde_json::json!({"on": on, "key": key, "how": how, "value": value})
+        })
+        .collect();
+    serde_json::json!({
+        "rules": rules,
+        "exclude_promotional": r.exclude_promotional,
+        "exclude_member_price": r.exclude_member_price,
+        "multipliers": r.multipliers.iter()
+            .map(|(f, u, x)| [f.to_string(), u.to_string(), x.to_string()])
+            .collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+fn decode_earn_rules(text: &str) -> Option<EarnRules> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    let rules = v["rules"]
+        .as_array()?
+        .iter()
+        .map(|r| {
+            let key = r["key"].as_str()?.to_owned();
+            let value = r["value"].as_i64()?;
+            let on = match r["on"].as_str()? {
+                "special" => Match::Special(key),
+                "product" => Match::Product(key),
+                "category" => Match::Category(key),
+                _ => return None,
+            };
+            let how = match r["how"].as_str()? {
+                "per_unit" => Earn::PerUnit(u32::try_from(value).ok()?),
+                "fixed" => Earn::Fixed(value),
+                "percent" => Earn::PercentOfPrice(u32::try_from(value).ok()?),
+                _ => return None,
+            };
+            Some((on, how))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let multipliers = v["multipliers"]
+        .as_array()?
+        .iter()
+        .map(|m| {
+            Some((
+                m[0].as_str()?.parse().ok()?,
+                m[1].as_str()?.parse().ok()?,
+                m[2].as_str()?.parse().ok()?,
+            ))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some(EarnRules {
+        rules,
+        exclude_promotional: v["exclude_promotional"].as_bool()?,
+        exclude_member_price: v["exclude_member_price"].as_bool()?,
+        multipliers,
+    })
 }
 
 /// Windows are configuration, written and read as one JSON text.
@@ -150,6 +229,12 @@ fn encode_version(from: DateTime<Utc>, p: &PointsProgram) -> AttributeValue {
     }
     if let Some(pct) = p.max_redeem_percent {
         m.insert("max_percent".to_owned(), item::n(pct));
+    }
+    if p.earn_rules != EarnRules::default() {
+        m.insert(
+            "earn_rules".to_owned(),
+            item::s(encode_earn_rules(&p.earn_rules)),
+        );
     }
     if p.windows != RedeemWindows::default() {
         m.insert("windows".to_owned(), item::s(encode_windows(&p.windows)));

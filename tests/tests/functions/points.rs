@@ -383,3 +383,41 @@ async fn tiered_redemption_and_windows_are_enforced() {
         .await
         .assert_problem(422, "invalid_request");
 }
+
+#[tokio::test]
+async fn product_and_category_rules_exclusions_and_periods_shape_what_an_order_earns() {
+    let mut env = TestEnv::with_clock(Clock::Fixed(at("2026-11-01T09:00:00+08:00"))).await;
+    setup_shop(&env).await;
+    let mut rules = standard(json!({"kind": "never"}));
+    rules["earn"] = json!({"points_per_unit": 100,
+        "rules": [{"category": "milk", "per_unit": 200}, {"product": "M1", "fixed": 50},
+                  {"product": "M2", "special": true, "percent": 10}],
+        "exclude": {"promotional": true},
+        "multipliers": [{"from": "2026-12-01", "until": "2026-12-31", "factor": "2"}]});
+    let res = program(&env, rules).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    assert_eq!(res.body["earn"]["rules"][2]["special"], true);
+    env.ctx.clock = Clock::Fixed(at("2026-11-20T10:00:00+08:00"));
+    let lines = json!([
+        {"sku": "M1", "category": "milk", "amount": "10.00"},
+        {"sku": "M3", "category": "milk", "amount": "10.00"},
+        {"sku": "M2", "category": "milk", "amount": "100.00"},
+        {"sku": "B1", "category": "bread", "amount": "5.00"},
+        {"sku": "B2", "category": "bread", "amount": "5.00", "promotional": true}]);
+    let mut body = order("130.00", "2026-11-20T09:00:00+08:00");
+    body["lines"] = lines.clone();
+    // 50 (M1) + 2000 (milk) + 10 (special M2) + 500 (bread) + 0 (promotional)
+    assert_eq!(accrue(&env, "o1", body).await.body["points_earned"], 2560);
+    let mut december = order("130.00", "2026-12-05T09:00:00+08:00");
+    december["lines"] = lines;
+    env.ctx.clock = Clock::Fixed(at("2026-12-05T10:00:00+08:00"));
+    assert_eq!(
+        accrue(&env, "o2", december).await.body["points_earned"],
+        5120
+    );
+    let mut bad = standard(json!({"kind": "never"}));
+    bad["earn"]["rules"] = json!([{"product": "M1", "category": "milk", "fixed": 5}]);
+    program(&env, bad)
+        .await
+        .assert_problem(422, "invalid_request");
+}
