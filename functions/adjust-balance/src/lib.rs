@@ -4,17 +4,16 @@
 use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
+use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::adjust::{self, Adjustment, AdjustmentError, Change};
 use domain::chrono::{DateTime, NaiveDate, Utc};
-use domain::{
-    AccountKind, Currency, Decimal, LedgerEntry, MemberId, Money, Settings, ShopId, ShopTz,
-};
+use domain::{AccountKind, Currency, Decimal, MemberId, Money, Settings, ShopId, ShopTz};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::accounts::StoredQuantity;
-use store::{accounts, keys, ledger, settings, Snapshot};
+use store::{accounts, keys, settings, Snapshot};
 
 pub const OPERATION: &str = "adjust-balance";
 
@@ -138,7 +137,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 decide::<i64>(snapshot, &target, &cmd, change, now)
             }
             Amount::Money(text) => {
-                let settings = settings::read(snapshot, &shop)?.ok_or_else(not_configured)?;
+                let settings = api::require_settings(snapshot, &shop)?;
                 let money = Money::parse(text, &settings.currency)?.amount();
                 let change = if cmd.set {
                     Change::Set(money)
@@ -150,10 +149,6 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
     })
     .await
-}
-
-fn not_configured() -> ApiError {
-    ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
 }
 
 struct Target<'a> {
@@ -183,30 +178,23 @@ fn decide<Q: StoredQuantity>(
     let account = accounts::read::<Q>(snapshot, target.shop, target.member, cmd.account)?;
     let read_version = account.version();
     let decided = adjust::adjust(cmd.account, account, &adjustment, target.links.clone(), now)?;
-    let ids = api::entry_ids(now, decided.movements.len());
-    let mut writes = vec![accounts::put(
-        target.shop,
-        target.member,
+    let posting = Posting {
+        shop: target.shop,
+        member: target.member,
+        actor: target.actor,
+        currency: currency.as_ref(),
+        now,
+    };
+    let mut ids = api::entry_ids(now, decided.movements.len()).into_iter();
+    let mut writes = Vec::new();
+    let posted = posting.post(
         cmd.account,
         &decided.account,
         read_version,
-    )];
-    let mut last_entry = None;
-    for (movement, id) in decided.movements.into_iter().zip(ids) {
-        let entry = LedgerEntry {
-            entry_id: id,
-            at: now,
-            actor: target.actor.to_owned(),
-            movement,
-        };
-        writes.push(ledger::put(
-            target.shop,
-            target.member,
-            &entry,
-            currency.as_ref(),
-        ));
-        last_entry = Some(entry.entry_id);
-    }
+        decided.movements,
+        &mut ids,
+        &mut writes,
+    );
     Ok(Decision::ok(
         writes,
         json!({
@@ -217,7 +205,7 @@ fn decide<Q: StoredQuantity>(
                 decided.account.balance().to_decimal(),
                 currency.as_ref()
             ),
-            "entry_id": last_entry.map(|e| e.to_string()),
+            "entry_id": posted.last().map(|e| e.to_string()),
         }),
     ))
 }

@@ -193,7 +193,7 @@ fn gift_pack(raw: Option<RawGiftPack>, currency: Option<&Currency>) -> Result<Gi
     let credit = match raw.credit {
         None => Money::ZERO,
         Some(text) => {
-            let currency = currency.ok_or_else(not_configured)?;
+            let currency = currency.ok_or_else(ApiError::not_configured)?;
             Money::parse_non_negative(&text, currency)?
         }
     };
@@ -213,10 +213,6 @@ fn gift_pack(raw: Option<RawGiftPack>, currency: Option<&Currency>) -> Result<Gi
     })
 }
 
-fn not_configured() -> ApiError {
-    ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
-}
-
 fn new_card_id() -> String {
     let mut rng = rand::thread_rng();
     let tail: String = (0..12)
@@ -234,7 +230,7 @@ fn parse_card(
     let currency = settings.map(|s| &s.currency);
     let (price, stock) = match kind {
         CardKind::Paid => {
-            let currency = currency.ok_or_else(not_configured)?;
+            let currency = currency.ok_or_else(ApiError::not_configured)?;
             let price = Money::parse_non_negative(
                 raw.price
                     .as_deref()
@@ -260,7 +256,7 @@ fn parse_card(
     let rule = match (kind, raw.rule) {
         (CardKind::Rule, Some(r)) => Some(match (r.cumulative_spend, r.orders, r.points) {
             (Some(s), None, None) => {
-                let currency = currency.ok_or_else(not_configured)?;
+                let currency = currency.ok_or_else(ApiError::not_configured)?;
                 CardRule::CumulativeSpend(Money::parse_non_negative(&s, currency)?.amount())
             }
             (None, Some(o), None) if o > 0 => CardRule::Orders(o),

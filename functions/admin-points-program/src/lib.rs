@@ -213,9 +213,7 @@ fn parse(raw: &RawProgram, currency: Option<&Currency>) -> Result<PointsProgram,
                 .tiers
                 .iter()
                 .map(|t| {
-                    let currency = currency.ok_or_else(|| {
-                        ApiError::ShopNotConfigured("set the shop's currency first".into())
-                    })?;
+                    let currency = currency.ok_or_else(ApiError::not_configured)?;
                     Ok((t.points, Money::parse_non_negative(&t.discount, currency)?))
                 })
                 .collect::<Result<_, ApiError>>()?,

@@ -14,7 +14,7 @@ use rand::Rng;
 use serde::Deserialize;
 use serde_json::json;
 use store::purchases::{Purchase, PurchaseStatus};
-use store::{cards, keys, purchases, settings};
+use store::{cards, keys, purchases};
 
 pub const OPERATION: &str = "purchase-card";
 
@@ -84,8 +84,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let def = cards::read(snapshot, &shop, &card_id)?
             .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
         let price = def.check_purchase().map_err(issuing::refusal)?;
-        let settings = settings::read(snapshot, &shop)?
-            .ok_or_else(|| ApiError::ShopNotConfigured("the shop has no currency set".into()))?;
+        let settings = api::require_settings(snapshot, &shop)?;
         let profile = store::profile::read(snapshot, &shop, &member)?;
         issuing::check_not_held(&profile, &card_id, now)?;
         let purchase = Purchase {

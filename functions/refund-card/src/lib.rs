@@ -128,9 +128,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let refund = match &raw.refund_amount {
             None => None,
             Some(text) => {
-                let c = currency.as_ref().ok_or_else(|| {
-                    ApiError::ShopNotConfigured("the shop has no currency set".into())
-                })?;
+                let c = currency.as_ref().ok_or_else(ApiError::not_configured)?;
                 let amount = Money::parse_non_negative(text, c)?;
                 if amount > paid {
                     return Err(rule(

@@ -40,6 +40,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Money cannot be taken before the shop has a currency.
+    pub fn not_configured() -> Self {
+        ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,

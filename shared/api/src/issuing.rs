@@ -98,9 +98,7 @@ pub fn issue_card(
         purchase_id: how.purchase_id.clone(),
     };
     if def.gift_pack.credit.amount() > Decimal::ZERO && how.settings.is_none() {
-        return Err(ApiError::ShopNotConfigured(
-            "the shop has no currency set".into(),
-        ));
+        return Err(ApiError::not_configured());
     }
     let issued =
         issue(def, points, credit, &ctx).map_err(|e| refusal(ClaimRefusal::Validity(e)))?;

@@ -44,9 +44,7 @@ pub fn require_settings(
     snapshot: &store::Snapshot,
     shop: &domain::ShopId,
 ) -> Result<domain::Settings, ApiError> {
-    store::settings::read(snapshot, shop)?.ok_or_else(|| {
-        ApiError::ShopNotConfigured("set the shop's currency first (PUT /admin/settings)".into())
-    })
+    store::settings::read(snapshot, shop)?.ok_or_else(ApiError::not_configured)
 }
 
 /// Records the verified shop on the request's log line.
