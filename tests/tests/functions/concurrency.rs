@@ -1,14 +1,8 @@
 //! Real races: many requests at once through the SDK against the local DynamoDB, each
 //! decided by DynamoDB's conditional transactions.
-//!
-//! A hundred requests are in flight at once, served by `INSTANCES` concurrent function
-//! instances, as Lambda (and `cargo lambda watch --concurrency`) serves them: each instance
-//! handles one request at a time. More instances than this only queue on the local
-//! DynamoDB, which serves one request at a time.
+//! Requests are served by `support::INSTANCES` concurrent function instances (`race`).
 
 use std::sync::Arc;
-
-use tokio::sync::Semaphore;
 
 use domain::Decimal;
 use loyalty_tests::TestEnv;
@@ -16,8 +10,6 @@ use serde_json::json;
 use tokio::task::JoinSet;
 
 use crate::support::*;
-
-const INSTANCES: usize = 16;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_hundred_concurrent_spends_of_one_from_fifty_never_overdraw() {
@@ -29,13 +21,9 @@ async fn a_hundred_concurrent_spends_of_one_from_fifty_never_overdraw() {
         json!({"account": "points", "delta": 50, "reason": "seed"}),
     )
     .await;
-    let instances = Arc::new(Semaphore::new(INSTANCES));
-    let mut set = JoinSet::new();
-    for i in 0..100 {
+    let answers = race(100, |i| {
         let env = env.clone();
-        let instances = instances.clone();
-        set.spawn(async move {
-            let _instance = instances.acquire().await.unwrap();
+        async move {
             adjust(
                 &env,
                 "m1",
@@ -43,21 +31,11 @@ async fn a_hundred_concurrent_spends_of_one_from_fifty_never_overdraw() {
                 json!({"account": "points", "delta": -1, "reason": "race"}),
             )
             .await
-        });
-    }
-    let mut ok = 0;
-    let mut refused = 0;
-    while let Some(res) = set.join_next().await {
-        let res = res.unwrap();
-        match res.status {
-            200 => ok += 1,
-            409 => {
-                res.assert_problem(409, "insufficient_balance");
-                refused += 1
-            }
-            other => panic!("unexpected {other}: {}", res.raw),
         }
-    }
+    })
+    .await;
+    let (won, refused) = tally(answers, 200, "insufficient_balance");
+    let ok = won.len();
     assert_eq!((ok, refused), (50, 50));
     assert_eq!(member(&env, "m1").await["points"]["balance"], 0);
     assert_eq!(ledger_sum(&env, "m1", "points").await, Decimal::ZERO);

@@ -1,10 +1,14 @@
 //! Calls into the handlers and reads of the table for assertions.
 
+use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use domain::Decimal;
 use loyalty_tests::{Req, Res, TestEnv};
 use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 pub async fn settings(env: &TestEnv, token: &str, body: Value) -> Res {
     let req = Req::put("/admin/settings")
@@ -222,4 +226,50 @@ pub async fn get_purchase(env: &TestEnv, token: &str, id: &str) -> Res {
         .bearer(token)
         .build();
     Res::from_response(get_purchase::handler(&env.ctx, req).await)
+}
+
+/// Function instances serving a race, as Lambda (and `cargo lambda watch --concurrency`)
+/// serves them, one request each at a time. More only queue on the local DynamoDB, which
+/// serves one request at a time.
+pub const INSTANCES: usize = 16;
+
+/// Sends `n` requests at once, at most `INSTANCES` of them inside the functions, and
+/// returns every answer.
+pub async fn race<F, Fut>(n: usize, request: F) -> Vec<Res>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Res> + Send + 'static,
+{
+    let instances = Arc::new(Semaphore::new(INSTANCES));
+    let mut set = JoinSet::new();
+    for i in 0..n {
+        let (instances, answer) = (instances.clone(), request(i));
+        set.spawn(async move {
+            let _instance = instances.acquire().await.unwrap();
+            answer.await
+        });
+    }
+    let mut answers = Vec::with_capacity(n);
+    while let Some(answer) = set.join_next().await {
+        answers.push(answer.unwrap());
+    }
+    answers
+}
+
+/// Splits a race's answers into the successes (status `ok`) and the number refused with
+/// 409 `refusal`; any other answer fails the test.
+pub fn tally(answers: Vec<Res>, ok: u16, refusal: &str) -> (Vec<Res>, usize) {
+    let mut won = Vec::new();
+    let mut refused = 0;
+    for res in answers {
+        if res.status == ok {
+            won.push(res);
+        } else if res.status == 409 {
+            res.assert_problem(409, refusal);
+            refused += 1;
+        } else {
+            panic!("unexpected {}: {}", res.status, res.raw);
+        }
+    }
+    (won, refused)
 }
