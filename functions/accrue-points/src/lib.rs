@@ -4,16 +4,19 @@
 use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
+use api::issuing::{self, Issuance, MemberState};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::cards::grant;
+use domain::cards::{blocks_new_claim, rule_cards_due, HeldStatus, RuleCard};
 use domain::chrono::{DateTime, FixedOffset, Utc};
-use domain::points::OrderLine;
-use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, MemberId, Money};
+use domain::points::{Earned, MemberFactors, OrderLine};
+use domain::{AccountKind, EntryKind, Hold, IdempotencyKey, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::{accounts, keys, orders, programs};
+use store::cards::{self, CardSummary};
+use store::profile::Profile;
+use store::{keys, orders, programs};
 
 pub const OPERATION: &str = "accrue-points";
 
@@ -48,6 +51,31 @@ struct RawOrder {
     lines: Vec<Line>,
 }
 
+/// What the member brings to the order's earning: their level (while its card is live),
+/// birthday, and the best points multiplier among the live cards they hold.
+fn member_factors(profile: &Profile, summary: &CardSummary, at: DateTime<Utc>) -> MemberFactors {
+    let live = |id: &str| {
+        profile
+            .cards
+            .get(id)
+            .is_some_and(|c| c.status == HeldStatus::Active && c.term.is_live(at))
+    };
+    MemberFactors {
+        level: profile
+            .level
+            .as_ref()
+            .filter(|(id, _)| live(id))
+            .map(|(id, _)| id.clone()),
+        birthday: profile.birthday,
+        card_factor: summary
+            .multipliers
+            .iter()
+            .filter(|(id, _)| live(id))
+            .map(|(_, f)| *f)
+            .max(),
+    }
+}
+
 /// An order id becomes part of a key: the id rules apply.
 pub fn order_id(req: &Request) -> Result<String, ApiError> {
     let id = input::path_param(req, "order_id")?;
@@ -77,6 +105,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::profile(&shop, &member),
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
+        keys::card_summary(&shop),
     ];
     api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
         let settings = api::require_settings(snapshot, &shop)?;
@@ -117,61 +146,116 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             });
         }
         let (versions, _) = programs::read_points(snapshot, &shop)?;
+        let summary = cards::read_summary(snapshot, &shop)?;
+        let mut state = MemberState::read(snapshot, &shop, &member)?;
         let program = versions.in_force_at(placed_at).filter(|p| p.enabled);
-        let earned = program.map_or(0, |p| {
-            p.points_for_order(total, &lines, placed_at, settings.timezone)
+        let factors = member_factors(&state.profile, &summary, placed_at);
+        let earned = program.map_or(Earned::default(), |p| {
+            p.earn(total, &lines, placed_at, settings.timezone, &factors)
         });
         let expires_at = program.and_then(|p| p.expiry_for(earned_at, settings.timezone));
-
-        let points = accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
-        let credit = accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
-        let read_version = points.version();
-        let mut writes = Vec::new();
-        let mut points_balance = points.balance_at(now);
-        if earned > 0 {
-            let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
-            let (account, moves) = grant(
-                AccountKind::Points,
-                points,
-                earned,
+        let held_until = program
+            .and_then(|p| p.pending_until(earned_at))
+            .filter(|until| *until > now && earned.points > 0);
+        let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
+        if let Some(until) = held_until {
+            // Pending points: on the account but not spendable until `until`.
+            let mut account = state.points.clone();
+            let moves = account.write_off_expired(AccountKind::Points, &links, now);
+            account.hold(Hold {
+                until,
                 expires_at,
-                EntryKind::Accrual,
-                &links,
-                now,
-            );
-            points_balance = account.balance();
-            let posting = Posting {
-                shop: &shop,
-                member: &member,
-                actor: &actor,
-                currency: Some(&settings.currency),
-                now,
-            };
-            let mut ids = api::entry_ids(now, 3).into_iter();
-            posting.post(AccountKind::Points, &account, read_version, moves, &mut ids, &mut writes);
+                amount: earned.points,
+                order_id: order_id.clone(),
+            });
+            state.points_changed(account, moves);
+        } else if earned.points > 0 {
+            state.grant_points(earned.points, expires_at, EntryKind::Accrual, &links, now);
         }
+
+        // The member's running totals move with the order, in the same transaction, and
+        // rule cards they now qualify for are issued with it (000).
+        state.profile.totals.spend += total.amount();
+        state.profile.totals.orders += 1;
+        state.profile.totals.points = state.points.balance_at(now);
+        let rules: Vec<RuleCard> = summary
+            .rule_cards
+            .iter()
+            .filter_map(|d| {
+                Some(RuleCard {
+                    card_id: d.card_id.clone(),
+                    rule: d.rule?,
+                    enabled: d.enabled,
+                })
+            })
+            .collect();
+        let profile = &state.profile;
+        let due: Vec<String> = rule_cards_due(&rules, &profile.totals, |id| {
+            profile
+                .cards
+                .get(id)
+                .is_some_and(|c| blocks_new_claim(c.status, &c.term, now))
+        })
+        .into_iter()
+        .map(|r| r.card_id.clone())
+        .collect();
+        let mut middle = Vec::new();
+        let mut issued = Vec::new();
+        for id in &due {
+            let Some(def) = summary.rule_cards.iter().find(|d| &d.card_id == id) else {
+                continue;
+            };
+            let card = issuing::issue_onto(
+                &mut state,
+                def,
+                &Issuance {
+                    shop: &shop,
+                    member: &member,
+                    actor: &actor,
+                    settings: Some(&settings),
+                    now,
+                    paid: None,
+                    purchase_id: None,
+                    require_enabled: true,
+                },
+                &mut middle,
+            )?;
+            // Rule cards are levels; the summary lists them lowest first, so the last one
+            // issued is the member's new level.
+            state.profile.level = Some((def.card_id.clone(), def.name.clone()));
+            issued.push(issuing::card_view(&card, &member, now));
+        }
+
         order.member_id = Some(member.to_string());
         order.currency = Some(settings.currency.code().to_owned());
         order.total = Some(total);
         order.placed_at = Some(placed_at);
         order.accrued = true;
-        order.points_earned = earned;
+        order.points_earned = earned.points;
+        order.points_reversible = earned.reversible;
+        order.points_held = held_until.is_some();
         order.earned_expires_at = expires_at;
-        writes.push(orders::put(&shop, &order_id, &member, &order));
-        // The member's running totals move with the order, in the same transaction.
-        let mut profile = store::profile::read(snapshot, &shop, &member)?;
-        profile.totals.spend += total.amount();
-        profile.totals.orders += 1;
-        writes.push(store::profile::put(&shop, &member, &profile));
+        let mut writes = vec![orders::put(&shop, &order_id, &member, &order)];
+        let points_balance = state.points.balance_at(now);
+        let credit_balance = state.credit.balance_at(now);
+        let posting = Posting {
+            shop: &shop,
+            member: &member,
+            actor: &actor,
+            currency: Some(&settings.currency),
+            now,
+        };
+        state.flush(&posting, middle, &mut writes);
         let body: Value = json!({
             "order_id": order_id,
             "member_id": member.as_str(),
-            "points_earned": earned,
+            "points_earned": earned.points,
             "points_expire_at": expires_at.map(|e| settings.timezone.format(e)),
+            "points_pending_until": held_until.map(|u| settings.timezone.format(u)),
             "credit_issued": Money::ZERO.to_string_in(&settings.currency),
             "points_balance": points_balance,
-            "credit_balance": Money::from_stored(credit.balance_at(now)).to_string_in(&settings.currency),
-            "cards_issued": [],
+            "credit_balance": Money::from_stored(credit_balance).to_string_in(&settings.currency),
+            "cards_issued": issued,
         });
         Ok(Decision::ok(writes, body))
     })

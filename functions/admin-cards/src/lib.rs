@@ -367,7 +367,11 @@ async fn create(
                 Some((def, stock)) => (def, stock),
                 None => parse_card(body, settings.as_ref())?,
             };
-            let mut writes = vec![cards::count_in(shop), cards::create(shop, &def)];
+            let mut writes = vec![
+                cards::count_in(shop),
+                cards::create(shop, &def),
+                cards::summary_write(shop, &def),
+            ];
             if let Some(stock) = stock {
                 writes.push(cards::set_stock(shop, &def.card_id, stock));
             }
@@ -497,6 +501,7 @@ async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply
         }
         def.version = current.version + 1;
         writes.push(cards::update(shop, &def, current.version));
+        writes.push(cards::summary_write(shop, &def));
         Ok(Decision::ok(writes, view(&def, stock, currency)))
     })
     .await
@@ -522,7 +527,11 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
                 });
             }
             Ok(Decision::new(
-                vec![cards::delete(shop, id, def.version), cards::count_out(shop)],
+                vec![
+                    cards::delete(shop, id, def.version),
+                    cards::count_out(shop),
+                    cards::summary_remove(shop, id),
+                ],
                 StatusCode::NO_CONTENT,
                 Value::Null,
             ))

@@ -3,11 +3,11 @@
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
-use domain::chrono::{NaiveDate, Weekday};
+use domain::chrono::{DateTime, NaiveDate, Utc, Weekday};
 use domain::points::{
-    Earn, EarnRules, Match, PointsExpiry, PointsProgram, RedeemTiers, RedeemWindows,
+    BirthdayScope, Earn, EarnRules, Match, PointsExpiry, PointsProgram, RedeemTiers, RedeemWindows,
 };
-use domain::{Currency, Money};
+use domain::{Currency, MemberId, Money, Settings};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -53,8 +53,34 @@ struct RawMultiplier {
 }
 
 #[derive(Debug, Deserialize)]
+struct RawHoliday {
+    date: NaiveDate,
+    factor: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RawScope {
+    Day,
+    Month,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawBirthday {
+    scope: RawScope,
+    factor: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct Rate {
     points_per_unit: u32,
+    /// Multipliers by level: the rule card id that is the level, and its factor.
+    #[serde(default)]
+    levels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    birthday: Option<RawBirthday>,
+    #[serde(default)]
+    holidays: Vec<RawHoliday>,
     #[serde(default)]
     rules: Vec<RawRule>,
     #[serde(default)]
@@ -91,30 +117,59 @@ fn earn_rules(raw: &Rate) -> Result<EarnRules, ApiError> {
             Ok((on, how))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let factor = |text: &str| -> Result<domain::Decimal, ApiError> {
+        match text.parse::<domain::Decimal>() {
+            Ok(f) if f >= domain::Decimal::ONE && f <= domain::Decimal::from(100) => Ok(f),
+            _ => Err(invalid(
+                "a multiplier's factor is a decimal string from 1 to 100",
+            )),
+        }
+    };
+    if raw.levels.len() > 50 || raw.holidays.len() > 100 {
+        return Err(invalid("at most 50 level and 100 holiday multipliers"));
+    }
     let multipliers = raw
         .multipliers
         .iter()
         .map(|m| {
-            let factor: domain::Decimal = m
-                .factor
-                .parse()
-                .map_err(|_| invalid("a multiplier's factor is a decimal string"))?;
-            if m.until < m.from
-                || factor < domain::Decimal::ONE
-                || factor > domain::Decimal::from(100)
-            {
-                return Err(invalid(
-                    "a multiplier runs from <= until with a factor of 1-100",
-                ));
+            let factor = factor(&m.factor)?;
+            if m.until < m.from {
+                return Err(invalid("a multiplier runs from <= until"));
             }
             Ok((m.from, m.until, factor))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let levels = raw
+        .levels
+        .iter()
+        .map(|(level, f)| {
+            MemberId::parse(level).map_err(|_| invalid("a level is a rule card id"))?;
+            Ok((level.clone(), factor(f)?))
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let holidays = raw
+        .holidays
+        .iter()
+        .map(|h| Ok((h.date, factor(&h.factor)?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let birthday = match &raw.birthday {
+        None => None,
+        Some(b) => Some((
+            match b.scope {
+                RawScope::Day => BirthdayScope::Day,
+                RawScope::Month => BirthdayScope::Month,
+            },
+            factor(&b.factor)?,
+        )),
+    };
     Ok(EarnRules {
         rules,
         exclude_promotional: raw.exclude.promotional,
         exclude_member_price: raw.exclude.member_price,
         multipliers,
+        holidays,
+        birthday,
+        levels,
     })
 }
 
@@ -170,12 +225,21 @@ struct RawProgram {
     redeem: Redeem,
     #[serde(default)]
     expiry: Option<Expiry>,
+    /// 003: points go to zero on 1 January, shop-local.
+    #[serde(default)]
+    reset_yearly: bool,
+    /// Days after payment before accrued points can be spent.
+    #[serde(default)]
+    pending_days: u32,
 }
 
 fn parse(raw: &RawProgram, currency: Option<&Currency>) -> Result<PointsProgram, ApiError> {
     let name = raw.name.clone().unwrap_or_else(|| "Points".to_owned());
     if name.trim().is_empty() || name.chars().count() > 30 {
         return Err(ApiError::Invalid("name must be 1-30 characters".into()));
+    }
+    if raw.pending_days > 365 {
+        return Err(ApiError::Invalid("pending_days is 0-365".into()));
     }
     if raw.redeem.max_points.is_some_and(|m| m <= 0) {
         return Err(ApiError::Invalid("max_points must be above zero".into()));
@@ -208,6 +272,8 @@ fn parse(raw: &RawProgram, currency: Option<&Currency>) -> Result<PointsProgram,
             },
         },
         earn_rules: earn_rules(&raw.earn)?,
+        reset_yearly: raw.reset_yearly,
+        pending_days: raw.pending_days,
         tiers: RedeemTiers(
             raw.redeem
                 .tiers
@@ -249,7 +315,16 @@ pub fn view(p: &PointsProgram, currency: Option<&Currency>) -> Value {
                         "member_price": p.earn_rules.exclude_member_price},
             "multipliers": p.earn_rules.multipliers.iter().map(|(f, u, x)| json!({
                 "from": f.to_string(), "until": u.to_string(), "factor": x.to_string()})).collect::<Vec<_>>(),
+            "levels": p.earn_rules.levels.iter().map(|(l, x)| (l.clone(), json!(x.to_string())))
+                .collect::<serde_json::Map<_, _>>(),
+            "birthday": p.earn_rules.birthday.map(|(scope, x)| json!({
+                "scope": match scope { BirthdayScope::Day => "day", BirthdayScope::Month => "month" },
+                "factor": x.to_string()})),
+            "holidays": p.earn_rules.holidays.iter().map(|(d, x)| json!({
+                "date": d.to_string(), "factor": x.to_string()})).collect::<Vec<_>>(),
         },
+        "reset_yearly": p.reset_yearly,
+        "pending_days": p.pending_days,
         "redeem": {"points_per_unit": p.redeem_per_unit, "max_points": p.max_redeem_points,
                    "max_percent": p.max_redeem_percent,
                    "tiers": p.tiers.0.iter().map(|(pts, d)| json!({"points": pts, "discount": money(d)})).collect::<Vec<_>>(),
@@ -265,19 +340,64 @@ pub fn view(p: &PointsProgram, currency: Option<&Currency>) -> Value {
     })
 }
 
+/// The reset warning (003: from 16 December the shop is reminded that points go to zero on
+/// 1 January, irreversibly).
+fn with_warning(
+    mut body: Value,
+    p: &PointsProgram,
+    settings: Option<&Settings>,
+    now: DateTime<Utc>,
+) -> Value {
+    let reset = settings.and_then(|s| p.reset_warning(now, s.timezone));
+    body["reset_warning"] = json!(reset.map(|d| json!({
+        "resets_on": d.to_string(),
+        "message": "every member's points go to zero on 1 January and cannot be restored",
+    })));
+    body
+}
+
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = ctx.auth.authenticate(&req)?;
     api::record_shop(&principal);
     principal.require(MANAGERS)?;
+    if req.method() == lambda_http::http::Method::GET {
+        let shop = principal.shop.clone();
+        let snapshot = ctx
+            .store
+            .load(&[keys::settings(&shop), keys::program(&shop, Program::Points)])
+            .await?;
+        let settings = store::settings::read(&snapshot, &shop)?;
+        let (versions, _) = programs::read_points(&snapshot, &shop)?;
+        let current = versions
+            .current()
+            .ok_or_else(|| ApiError::NotFound("no points program yet".into()))?;
+        let mut body = view(current, settings.as_ref().map(|s| &s.currency));
+        if let Some((from, _)) = versions.versions.last() {
+            body["effective_from"] =
+                json!(from.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true));
+        }
+        return Ok(Reply::ok(&with_warning(
+            body,
+            current,
+            settings.as_ref(),
+            ctx.now(),
+        )));
+    }
     let raw: RawProgram = input::from_value(&input::json_object(&req)?)?;
     let shop = principal.shop.clone();
     let read = vec![keys::settings(&shop), keys::program(&shop, Program::Points)];
     api::execute(ctx, &shop, None, read, |snapshot, now| {
-        let currency = store::settings::read(snapshot, &shop)?.map(|s| s.currency);
+        let settings = store::settings::read(snapshot, &shop)?;
+        let currency = settings.as_ref().map(|s| s.currency);
         let program = parse(&raw, currency.as_ref())?;
         let (mut versions, read_version) = programs::read_points(snapshot, &shop)?;
         versions.push(now, program.clone());
-        let mut body = view(&program, currency.as_ref());
+        let mut body = with_warning(
+            view(&program, currency.as_ref()),
+            &program,
+            settings.as_ref(),
+            now,
+        );
         body["effective_from"] =
             json!(now.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true));
         Ok(Decision::ok(

@@ -55,18 +55,31 @@ fn view(
     if let Some(name) = programs::name(snapshot, shop, Program::Points) {
         points_view["name"] = Value::String(name);
     }
+    points_view["pending"] = json!(points.pending_at(now));
+    points_view["pending_until"] = json!(points
+        .holds()
+        .iter()
+        .filter(|h| h.until > now)
+        .map(|h| json!({"until": tz.format(h.until), "amount": h.amount, "order_id": h.order_id}))
+        .collect::<Vec<_>>());
+    // 003: from 16 December members (and staff) are told points reset on 1 January.
+    let (versions, _) = programs::read_points(snapshot, shop)?;
+    points_view["resets_on"] = json!(versions
+        .current()
+        .and_then(|p| p.reset_warning(now, tz))
+        .map(|d| d.to_string()));
     // 001: with the credit program off (or never set up) the balance leaves the customer's
     // view; staff still see it, and the credit itself stays spendable.
+    let profile = store::profile::read(snapshot, shop, member)?;
     let credit_visible =
         principal.role.is_staff() || programs::enabled(snapshot, shop, Program::Credit);
     let credit_view = if credit_visible {
         let mut v = balance_view(AccountKind::Credit, &credit, tz, currency.as_ref(), now);
-        v["card_no"] = Value::Null;
+        v["card_no"] = json!(profile.credit_card_no);
         v
     } else {
         Value::Null
     };
-    let profile = store::profile::read(snapshot, shop, member)?;
     let cards: Vec<Value> = profile
         .cards
         .values()
@@ -84,7 +97,10 @@ fn view(
             ),
             "orders": profile.totals.orders,
         },
-        "level": null,
+        "level": profile.level.as_ref()
+            .filter(|(id, _)| profile.cards.get(id).is_some_and(|c| c.status_at(now) == "active"))
+            .map(|(id, name)| json!({"level_id": id, "name": name})),
+        "birthday": profile.birthday.map(|b| b.to_string()),
     }))
 }
 

@@ -100,7 +100,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 ),
             });
         }
-        let claw = proportional(order.points_earned, refunded, total.amount()) - order.points_clawed_back;
+        // 003: a return takes back the points the order earned before any birthday, holiday,
+        // period or card extra; the level multiplier is part of what it takes back.
+        let claw = proportional(order.points_reversible, refunded, total.amount()) - order.points_clawed_back;
         let restore =
             proportional(order.points_redeemed(), refunded, total.amount()) - order.points_restored;
 
@@ -119,18 +121,21 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             points.restore(&portions_to_restore(&order.redeemed, order.points_restored, restore));
             moves.push(movement(EntryKind::Refund, restore, points.balance(), "points_restored", &links));
         }
-        if claw > 0 {
+        // Points still on hold for this order are cancelled before spendable ones are taken.
+        let cancelled = if claw > 0 { points.cancel_hold(&order_id, claw, now) } else { 0 };
+        let taken = claw - cancelled;
+        if taken > 0 {
             // The points the order earned went into their own lot: take them from there first.
-            points.debit_preferring(order.earned_expires_at, claw).map_err(|e| {
+            points.debit_preferring(order.earned_expires_at, taken).map_err(|e| {
                 ApiError::InsufficientBalance(format!(
-                    "{claw} points earned by this order should be taken back but only {} remain",
+                    "{taken} points earned by this order should be taken back but only {} remain",
                     e.available
                 ))
             })?;
-            moves.push(movement(EntryKind::Refund, -claw, points.balance(), "points_clawed_back", &links));
+            moves.push(movement(EntryKind::Refund, -taken, points.balance(), "points_clawed_back", &links));
         }
         let mut writes = Vec::new();
-        if !moves.is_empty() {
+        if !moves.is_empty() || cancelled > 0 {
             let posting = Posting {
                 shop: &shop,
                 member: &member,
@@ -155,6 +160,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 "points_clawed_back": claw,
                 "credit_clawed_back": Money::ZERO.to_string_in(&currency),
                 "points_restored": restore,
+                "points_pending_cancelled": cancelled,
                 "points_balance": points.balance(),
                 "credit_balance": Money::from_stored(credit.balance_at(now)).to_string_in(&currency),
                 "refunded_total": order.refunded.to_string_in(&currency),

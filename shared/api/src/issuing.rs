@@ -1,9 +1,11 @@
 //! Issuing a card to a member, shared by free claims, paid purchases and (later) rule cards:
 //! the decision is `domain::cards::issue`; this turns it into one transaction's writes.
 
-use domain::cards::{issue, CardDef, ClaimRefusal, HeldStatus, IssueContext, MemberCard};
+use std::collections::BTreeMap;
+
+use domain::cards::{grant, issue, CardDef, ClaimRefusal, HeldStatus, IssueContext, MemberCard};
 use domain::chrono::{DateTime, SecondsFormat, Utc};
-use domain::{AccountKind, Decimal, MemberId, Settings, ShopId};
+use domain::{Account, AccountKind, Decimal, EntryKind, MemberId, Movement, Settings, ShopId};
 use lambda_http::http::StatusCode;
 use rand::Rng;
 use serde_json::{json, Value};
@@ -77,6 +79,132 @@ pub struct Issuance<'a> {
     pub require_enabled: bool,
 }
 
+/// A member's profile and accounts as one operation changes them: several grants and card
+/// issues land on them and still leave one write per item (a transaction may not touch an
+/// item twice).
+pub struct MemberState {
+    pub profile: Profile,
+    pub points: Account<i64>,
+    points_read: u64,
+    points_moves: Vec<Movement>,
+    points_dirty: bool,
+    pub credit: Account<Decimal>,
+    credit_read: u64,
+    credit_moves: Vec<Movement>,
+    credit_dirty: bool,
+}
+
+impl MemberState {
+    pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Self, ApiError> {
+        let points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+        let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
+        Ok(Self {
+            profile: profile::read(snapshot, shop, member)?,
+            points_read: points.version(),
+            points,
+            points_moves: Vec::new(),
+            points_dirty: false,
+            credit_read: credit.version(),
+            credit,
+            credit_moves: Vec::new(),
+            credit_dirty: false,
+        })
+    }
+
+    /// Applies a change to the points account and keeps its movements for the ledger.
+    pub fn points_changed(&mut self, account: Account<i64>, moves: Vec<Movement>) {
+        self.points = account;
+        self.points_moves.extend(moves);
+        self.points_dirty = true;
+    }
+
+    pub fn credit_changed(&mut self, account: Account<Decimal>, moves: Vec<Movement>) {
+        self.credit = account;
+        self.credit_moves.extend(moves);
+        self.credit_dirty = true;
+    }
+
+    /// Grants points into a lot expiring at `expires_at`.
+    pub fn grant_points(
+        &mut self,
+        amount: i64,
+        expires_at: Option<DateTime<Utc>>,
+        entry: EntryKind,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) {
+        let account = std::mem::take(&mut self.points);
+        let (account, moves) = grant(
+            AccountKind::Points,
+            account,
+            amount,
+            expires_at,
+            entry,
+            links,
+            now,
+        );
+        self.points_changed(account, moves);
+    }
+
+    pub fn grant_credit(
+        &mut self,
+        amount: Decimal,
+        expires_at: Option<DateTime<Utc>>,
+        reason: &str,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) {
+        let account = std::mem::take(&mut self.credit);
+        let (account, mut moves) = grant(
+            AccountKind::Credit,
+            account,
+            amount,
+            expires_at,
+            EntryKind::Accrual,
+            links,
+            now,
+        );
+        if let Some(last) = moves.last_mut() {
+            last.reason = reason.to_owned();
+        }
+        self.credit_changed(account, moves);
+    }
+
+    /// The profile write first (callers guard on the writes that follow it by position),
+    /// then `middle`, then each changed account with its ledger entries.
+    pub fn flush(self, posting: &Posting<'_>, middle: Vec<Write>, writes: &mut Vec<Write>) {
+        writes.push(profile::put(posting.shop, posting.member, &self.profile));
+        writes.extend(middle);
+        let mut ids = crate::entry_ids(
+            posting.now,
+            self.points_moves.len() + self.credit_moves.len() + 1,
+        )
+        .into_iter();
+        if self.points_dirty {
+            let account = Account::clone(&self.points).bumped_once(self.points_read);
+            posting.post(
+                AccountKind::Points,
+                &account,
+                self.points_read,
+                self.points_moves,
+                &mut ids,
+                writes,
+            );
+        }
+        if self.credit_dirty {
+            let account = Account::clone(&self.credit).bumped_once(self.credit_read);
+            posting.post(
+                AccountKind::Credit,
+                &account,
+                self.credit_read,
+                self.credit_moves,
+                &mut ids,
+                writes,
+            );
+        }
+    }
+}
+
 /// Decides the issue on the snapshot and appends every write it needs. Returns the card.
 pub fn issue_card(
     snapshot: &Snapshot,
@@ -84,24 +212,43 @@ pub fn issue_card(
     how: &Issuance<'_>,
     writes: &mut Vec<Write>,
 ) -> Result<MemberCard, ApiError> {
-    let mut profile = profile::read(snapshot, how.shop, how.member)?;
-    let points = accounts::read::<i64>(snapshot, how.shop, how.member, AccountKind::Points)?;
-    let credit = accounts::read::<Decimal>(snapshot, how.shop, how.member, AccountKind::Credit)?;
-    let (points_version, credit_version) = (points.version(), credit.version());
+    let mut state = MemberState::read(snapshot, how.shop, how.member)?;
+    let mut middle = Vec::new();
+    let card = issue_onto(&mut state, def, how, &mut middle)?;
+    let posting = Posting {
+        shop: how.shop,
+        member: how.member,
+        actor: how.actor,
+        currency: how.settings.map(|s| &s.currency),
+        now: how.now,
+    };
+    state.flush(&posting, middle, writes);
+    Ok(card)
+}
+
+/// Issues a card onto a member's state: the profile and accounts change in `state`, and the
+/// card's own writes (holder count first, card number, claim record) go to `writes`.
+pub fn issue_onto(
+    state: &mut MemberState,
+    def: &CardDef,
+    how: &Issuance<'_>,
+    writes: &mut Vec<Write>,
+) -> Result<MemberCard, ApiError> {
     let tz = how.settings.map(|s| s.timezone).unwrap_or_default();
     let ctx = IssueContext {
         now: how.now,
         tz,
         card_no: new_card_no(),
-        claimed_before: profile.claimed.contains(&def.card_id),
+        claimed_before: state.profile.claimed.contains(&def.card_id),
         paid: how.paid,
         purchase_id: how.purchase_id.clone(),
     };
     if def.gift_pack.credit.amount() > Decimal::ZERO && how.settings.is_none() {
         return Err(ApiError::not_configured());
     }
-    let issued =
-        issue(def, points, credit, &ctx).map_err(|e| refusal(ClaimRefusal::Validity(e)))?;
+    let issued = issue(def, state.points.clone(), state.credit.clone(), &ctx)
+        .map_err(|e| refusal(ClaimRefusal::Validity(e)))?;
+    let profile = &mut state.profile;
     let already_counted = profile
         .cards
         .get(&def.card_id)
@@ -110,7 +257,6 @@ pub fn issue_card(
     profile
         .cards
         .insert(def.card_id.clone(), issued.card.clone());
-    writes.push(profile::put(how.shop, how.member, &profile));
     writes.push(cards::holders(
         how.shop,
         &def.card_id,
@@ -141,33 +287,11 @@ pub fn issue_card(
             "paid": how.paid.map(|p| p.to_string()),
         }),
     ));
-    let posting = Posting {
-        shop: how.shop,
-        member: how.member,
-        actor: how.actor,
-        currency: how.settings.map(|s| &s.currency),
-        now: how.now,
-    };
-    let mut ids = crate::entry_ids(how.now, 4).into_iter();
     if let Some((account, movements)) = issued.points {
-        posting.post(
-            AccountKind::Points,
-            &account,
-            points_version,
-            movements,
-            &mut ids,
-            writes,
-        );
+        state.points_changed(account, movements);
     }
     if let Some((account, movements)) = issued.credit {
-        posting.post(
-            AccountKind::Credit,
-            &account,
-            credit_version,
-            movements,
-            &mut ids,
-            writes,
-        );
+        state.credit_changed(account, movements);
     }
     Ok(issued.card)
 }

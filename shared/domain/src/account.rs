@@ -85,10 +85,21 @@ pub struct Portion<Q> {
 
 /// A balance as lots. `version` is the optimistic-concurrency token the store conditions
 /// its write on; it changes only through `bumped`.
+/// Points accrued but not spendable yet (pending points): they join the balance at
+/// `until`, and a refund before then cancels them instead of clawing back spendable points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hold<Q> {
+    pub until: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub amount: Q,
+    pub order_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Account<Q: Quantity> {
     expiring: BTreeMap<DateTime<Utc>, Q>,
     never: Q,
+    holds: Vec<Hold<Q>>,
     version: u64,
 }
 
@@ -110,8 +121,86 @@ impl<Q: Quantity> Account<Q> {
             } else {
                 Q::zero()
             },
+            holds: Vec::new(),
             version,
         }
+    }
+
+    /// The account with its pending holds, as stored.
+    pub fn with_holds(mut self, holds: impl IntoIterator<Item = Hold<Q>>) -> Self {
+        self.holds = holds
+            .into_iter()
+            .filter(|h| h.amount.is_positive())
+            .collect();
+        self.holds.sort_by_key(|h| h.until);
+        self
+    }
+
+    pub fn holds(&self) -> &[Hold<Q>] {
+        &self.holds
+    }
+
+    /// Puts `amount` on hold until `until`; it is not spendable before then.
+    pub fn hold(&mut self, hold: Hold<Q>) {
+        if hold.amount.is_positive() {
+            self.holds.push(hold);
+            self.holds.sort_by_key(|h| h.until);
+        }
+    }
+
+    /// What is still on hold at `now` for one order.
+    pub fn held_for(&self, order_id: &str, now: DateTime<Utc>) -> Q {
+        self.holds
+            .iter()
+            .filter(|h| h.order_id == order_id && h.until > now)
+            .fold(Q::zero(), |sum, h| sum + h.amount)
+    }
+
+    /// Cancels up to `amount` of an order's hold that is still pending at `now`; returns what
+    /// was cancelled.
+    pub fn cancel_hold(&mut self, order_id: &str, amount: Q, now: DateTime<Utc>) -> Q {
+        let mut left = amount;
+        for h in self
+            .holds
+            .iter_mut()
+            .filter(|h| h.order_id == order_id && h.until > now)
+        {
+            let take = std::cmp::min(h.amount, left);
+            h.amount = h.amount - take;
+            left = left - take;
+        }
+        self.holds.retain(|h| h.amount.is_positive());
+        amount - left
+    }
+
+    /// Everything on hold at `now`, not yet spendable.
+    pub fn pending_at(&self, now: DateTime<Utc>) -> Q {
+        self.holds
+            .iter()
+            .filter(|h| h.until > now)
+            .fold(Q::zero(), |sum, h| sum + h.amount)
+    }
+
+    /// Moves holds whose time has come into the balance, one ledger movement each (the
+    /// accrual becomes visible in the ledger when it becomes spendable).
+    fn release_due(&mut self, kind: AccountKind, now: DateTime<Utc>) -> Vec<Movement> {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.holds)
+            .into_iter()
+            .partition(|h| h.until <= now);
+        self.holds = later;
+        due.into_iter()
+            .map(|h| {
+                self.credit(h.amount, h.expires_at);
+                Movement {
+                    account: kind,
+                    kind: EntryKind::Accrual,
+                    amount: h.amount.to_decimal(),
+                    balance_after: self.balance().to_decimal(),
+                    reason: "pending_released".to_owned(),
+                    links: BTreeMap::from([("order_id".to_owned(), h.order_id)]),
+                }
+            })
+            .collect()
     }
 
     pub fn version(&self) -> u64 {
@@ -121,6 +210,13 @@ impl<Q: Quantity> Account<Q> {
     /// The account as it will be stored: the next version.
     pub fn bumped(mut self) -> Self {
         self.version += 1;
+        self
+    }
+
+    /// The account as it will be stored after several changes in one operation: one
+    /// version past the one it was read at.
+    pub fn bumped_once(mut self, read_version: u64) -> Self {
+        self.version = read_version + 1;
         self
     }
 
@@ -138,16 +234,28 @@ impl<Q: Quantity> Account<Q> {
         self.expiring.iter().map(|(at, q)| (*at, *q))
     }
 
-    /// The earliest expiry still on the account, for the index the daily job reads.
+    /// The earliest change due on the account (a lot expiring or a hold releasing), for the
+    /// index the scheduled job reads.
     pub fn next_expiry(&self) -> Option<DateTime<Utc>> {
-        self.expiring.keys().next().copied()
+        let lot = self.expiring.keys().next().copied();
+        let hold = self.holds.first().map(|h| h.until);
+        match (lot, hold) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// The balance that can still be spent at `now`, without changing the account.
+    /// The balance that can still be spent at `now`, without changing the account: live lots
+    /// plus holds released by then that have not expired.
     pub fn balance_at(&self, now: DateTime<Utc>) -> Q {
+        let released = self
+            .holds
+            .iter()
+            .filter(|h| h.until <= now && h.expires_at.is_none_or(|e| e >= now))
+            .fold(Q::zero(), |sum, h| sum + h.amount);
         self.expiring
             .range(now..)
-            .fold(self.never, |sum, (_, lot)| sum + *lot)
+            .fold(self.never + released, |sum, (_, lot)| sum + *lot)
     }
 
     /// Removes every lot whose last valid instant is before `now` and returns the total
@@ -159,24 +267,26 @@ impl<Q: Quantity> Account<Q> {
         expired.values().fold(Q::zero(), |sum, lot| sum + *lot)
     }
 
-    /// Writes off what expired before `now` and returns the ledger movement that explains it,
-    /// if anything expired. Every change to an account starts here, so a decision never
-    /// counts dead balance and the ledger keeps summing to the balance.
+    /// Releases due holds, writes off what expired before `now` and returns the ledger
+    /// movements that explain both. Every change to an account starts here, so a decision
+    /// never counts dead balance and the ledger keeps summing to the balance.
     pub fn write_off_expired(
         &mut self,
         kind: AccountKind,
         links: &BTreeMap<String, String>,
         now: DateTime<Utc>,
-    ) -> Option<Movement> {
+    ) -> Vec<Movement> {
+        let mut moves = self.release_due(kind, now);
         let written_off = self.expire(now);
-        written_off.is_positive().then(|| Movement {
+        moves.extend(written_off.is_positive().then(|| Movement {
             account: kind,
             kind: EntryKind::Expiry,
             amount: (-written_off).to_decimal(),
             balance_after: self.balance().to_decimal(),
             reason: EntryKind::Expiry.as_str().to_owned(),
             links: links.clone(),
-        })
+        }));
+        moves
     }
 
     /// Adds a lot; lots with the same expiry merge.
@@ -419,5 +529,35 @@ mod tests {
         let mut b = a.clone();
         b.credit(0, Some(at("2026-01-01T00:00:00Z")));
         assert_eq!(b, a);
+    }
+
+    #[test]
+    fn held_points_join_the_balance_when_due_and_a_refund_before_cancels_them() {
+        let mut acct = Account::<i64>::default();
+        acct.credit(100, None);
+        acct.hold(Hold {
+            until: at("2026-04-08T13:25:00Z"),
+            expires_at: None,
+            amount: 50,
+            order_id: "o1".into(),
+        });
+        let before = at("2026-04-05T00:00:00Z");
+        assert_eq!(acct.balance_at(before), 100);
+        assert_eq!(acct.pending_at(before), 50);
+        // Not spendable while held.
+        assert!(acct.clone().debit(120).is_err());
+        // A refund inside the window cancels part of the hold.
+        assert_eq!(acct.cancel_hold("o1", 20, before), 20);
+        assert_eq!(acct.held_for("o1", before), 30);
+        let after = at("2026-04-09T00:00:00Z");
+        assert_eq!(acct.balance_at(after), 130);
+        let moves = acct.write_off_expired(AccountKind::Points, &BTreeMap::new(), after);
+        assert_eq!(moves.len(), 1);
+        assert_eq!(moves[0].amount, Decimal::from(30));
+        assert_eq!(moves[0].links["order_id"], "o1");
+        assert_eq!(acct.balance(), 130);
+        assert!(acct.holds().is_empty());
+        // Once released, a refund finds nothing on hold.
+        assert_eq!(acct.cancel_hold("o1", 10, after), 0);
     }
 }

@@ -371,6 +371,15 @@ pub enum ClaimRefusal {
 }
 
 impl CardDef {
+    /// The card's points multiplier benefit, if it has one (checked at the edge).
+    pub fn points_multiplier(&self) -> Option<Decimal> {
+        self.benefits.as_array()?.iter().find_map(|b| {
+            (b["kind"] == "points_multiplier")
+                .then(|| b["factor"].as_str()?.parse().ok())
+                .flatten()
+        })
+    }
+
     /// 000/002: a free card is claimed; disabled cards give nothing; the phone check is the
     /// merchant's identity requirement.
     pub fn check_claim(&self, phone: Option<&str>) -> Result<(), ClaimRefusal> {

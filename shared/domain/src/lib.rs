@@ -11,7 +11,7 @@ pub mod points;
 pub mod settings;
 pub mod time;
 
-pub use account::{Account, AccountKind, Insufficient, Portion, Quantity};
+pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};
 pub use ids::{ActorId, IdempotencyKey, InvalidId, MemberId, ShopId};
 pub use ledger::{EntryId, EntryKind, LedgerEntry, Movement};
 pub use money::{Currency, Money, MoneyError};

@@ -98,6 +98,35 @@ pub struct EarnRules {
     /// `(from, until, factor)`: an order placed on a shop-local day in the range earns
     /// `factor` times; the highest applicable factor counts, factors do not stack.
     pub multipliers: Vec<(NaiveDate, NaiveDate, Decimal)>,
+    /// Holidays: an order placed on one of these shop-local days earns `factor` times.
+    pub holidays: Vec<(NaiveDate, Decimal)>,
+    /// The member's birthday (its day, or its whole month) multiplies what they earn.
+    pub birthday: Option<(BirthdayScope, Decimal)>,
+    /// By level (the id of the rule card that is the member's level).
+    pub levels: Vec<(String, Decimal)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BirthdayScope {
+    Day,
+    Month,
+}
+
+/// What the member brings to an order's earning: their level, birthday and the best points
+/// multiplier among the cards they hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberFactors {
+    pub level: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub card_factor: Option<Decimal>,
+}
+
+/// Points an order earns, and how many of them a return takes back: 003 reverses only the
+/// level multiplier, so the extra from birthday, holiday, period and card multipliers stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Earned {
+    pub points: i64,
+    pub reversible: i64,
 }
 
 /// An order line as the storefront reports it.
@@ -125,6 +154,10 @@ pub struct PointsProgram {
     pub windows: RedeemWindows,
     pub tiers: RedeemTiers,
     pub earn_rules: EarnRules,
+    /// 003: every member's points go to zero on 1 January, shop-local.
+    pub reset_yearly: bool,
+    /// Days after payment before accrued points can be spent (0: at once).
+    pub pending_days: u32,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -196,10 +229,7 @@ impl PointsProgram {
         Ok(())
     }
 
-    /// Points for an order's lines placed at `placed_at`: each line by the first rule that
-    /// matches it in priority order, else by the spend rate unless it is excluded; the sum
-    /// rounded down once, then the period multiplier. Without lines, the total earns at the
-    /// spend rate.
+    /// Points for an order without member factors.
     pub fn points_for_order(
         &self,
         total: Money,
@@ -207,6 +237,23 @@ impl PointsProgram {
         placed_at: DateTime<Utc>,
         tz: ShopTz,
     ) -> i64 {
+        self.earn(total, lines, placed_at, tz, &MemberFactors::default())
+            .points
+    }
+
+    /// Points for an order's lines placed at `placed_at`: each line by the first rule that
+    /// matches it in priority order, else by the spend rate unless it is excluded; the sum
+    /// rounded down once; then the level multiplier (reversible), then the highest of the
+    /// birthday, holiday, period and card multipliers (they do not stack with each other;
+    /// documented in docs/points.md). Without lines, the total earns at the spend rate.
+    pub fn earn(
+        &self,
+        total: Money,
+        lines: &[OrderLine],
+        placed_at: DateTime<Utc>,
+        tz: ShopTz,
+        member: &MemberFactors,
+    ) -> Earned {
         let rules = &self.earn_rules;
         let mut points = Decimal::ZERO;
         if lines.is_empty() {
@@ -240,18 +287,55 @@ impl PointsProgram {
             };
         }
         let day = tz.local_date(placed_at);
-        let factor = rules
+        let birthday = rules.birthday.and_then(|(scope, f)| {
+            let b = member.birthday?;
+            let hit =
+                b.month() == day.month() && (scope == BirthdayScope::Month || b.day() == day.day());
+            hit.then_some(f)
+        });
+        let event = rules
             .multipliers
             .iter()
             .filter(|(from, until, _)| *from <= day && day <= *until)
             .map(|(_, _, f)| *f)
+            .chain(
+                rules
+                    .holidays
+                    .iter()
+                    .filter(|(d, _)| *d == day)
+                    .map(|(_, f)| *f),
+            )
+            .chain(birthday)
+            .chain(member.card_factor)
             .max()
-            .unwrap_or(Decimal::ONE);
-        (points.floor() * factor)
-            .floor()
-            .to_i64()
-            .unwrap_or(0)
-            .max(0)
+            .unwrap_or(Decimal::ONE)
+            .max(Decimal::ONE);
+        let level = member
+            .level
+            .as_ref()
+            .and_then(|l| rules.levels.iter().find(|(id, _)| id == l))
+            .map_or(Decimal::ONE, |(_, f)| *f);
+        let whole = |d: Decimal| d.floor().to_i64().unwrap_or(0).max(0);
+        let reversible = whole(points.floor() * level);
+        Earned {
+            points: whole(Decimal::from(reversible) * event),
+            reversible,
+        }
+    }
+
+    /// The instant a yearly reset takes points earned at `at`: the end of 31 December, local.
+    fn year_end(at: DateTime<Utc>, tz: ShopTz) -> DateTime<Utc> {
+        let year = tz.local_date(at).year();
+        tz.end_of_day(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX))
+    }
+
+    /// From 16 December the shop is warned that points reset on 1 January (003): the date
+    /// of the coming reset, while the warning is due.
+    pub fn reset_warning(&self, now: DateTime<Utc>, tz: ShopTz) -> Option<NaiveDate> {
+        let today = tz.local_date(now);
+        (self.reset_yearly && today.month() == 12 && today.day() >= 16)
+            .then(|| NaiveDate::from_ymd_opt(today.year() + 1, 1, 1))
+            .flatten()
     }
 
     /// 004: N points per unit, rounded down (MYR 30.98 at 100/MYR = 3098).
@@ -265,11 +349,25 @@ impl PointsProgram {
 
     /// When points earned at `at` expire: the end of the local day `months` later (004:
     /// earned 2022-04-01 13:21 with 6 months -> 2022-10-01 23:59:59 local).
+    /// With the yearly reset on, no point outlives the year it was earned in: the reset is
+    /// an expiry at the end of 31 December, so balances are exact at any instant and the
+    /// scheduled job only writes the ledger entries.
     pub fn expiry_for(&self, at: DateTime<Utc>, tz: ShopTz) -> Option<DateTime<Utc>> {
-        match self.expiry {
+        let by_term = match self.expiry {
             PointsExpiry::Never => None,
             PointsExpiry::Months(m) => Some(tz.end_of_day(tz.date_after_months(at, m))),
+        };
+        if !self.reset_yearly {
+            return by_term;
         }
+        let year_end = Self::year_end(at, tz);
+        Some(by_term.map_or(year_end, |t| t.min(year_end)))
+    }
+
+    /// When points accrued at `paid_at` become spendable, if the program holds them.
+    pub fn pending_until(&self, paid_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        (self.pending_days > 0)
+            .then(|| paid_at + chrono::Duration::days(i64::from(self.pending_days)))
     }
 
     /// 004: N points = one currency unit (387 points at 100/MYR = MYR 3.87), rounded down
@@ -366,6 +464,8 @@ mod tests {
             windows: RedeemWindows::default(),
             tiers: RedeemTiers::default(),
             earn_rules: EarnRules::default(),
+            reset_yearly: false,
+            pending_days: 0,
         }
     }
 
@@ -555,7 +655,7 @@ mod tests {
                 ],
                 exclude_promotional: true,
                 exclude_member_price: false,
-                multipliers: vec![],
+                ..EarnRules::default()
             },
             ..program(PointsExpiry::Never)
         };
@@ -641,5 +741,104 @@ mod tests {
             0
         );
         assert_eq!(proportional(100, Decimal::ZERO, Decimal::ZERO), 100);
+    }
+
+    #[test]
+    fn the_level_multiplier_is_reversible_and_the_best_event_multiplier_is_kept() {
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let p = PointsProgram {
+            earn_per_unit: 1,
+            earn_rules: EarnRules {
+                levels: vec![("gold".into(), Decimal::TWO)],
+                birthday: Some((BirthdayScope::Day, Decimal::from(3))),
+                holidays: vec![("2026-12-25".parse().unwrap(), Decimal::new(15, 1))],
+                ..EarnRules::default()
+            },
+            ..program(PointsExpiry::Never)
+        };
+        let total = Money::parse("100.00", &myr()).unwrap();
+        let gold = MemberFactors {
+            level: Some("gold".into()),
+            birthday: Some("1990-12-25".parse().unwrap()),
+            card_factor: None,
+        };
+        // Christmas and the birthday: 100 x 2 (level) x 3 (the best of 1.5 and 3).
+        let xmas = at("2026-12-25T10:00:00+08:00");
+        assert_eq!(
+            p.earn(total, &[], xmas, kl, &gold),
+            Earned {
+                points: 600,
+                reversible: 200
+            }
+        );
+        // Another day: only the level; a card's multiplier counts like an event.
+        let plain = at("2026-12-20T10:00:00+08:00");
+        assert_eq!(p.earn(total, &[], plain, kl, &gold).points, 200);
+        let carded = MemberFactors {
+            card_factor: Some(Decimal::new(25, 1)),
+            ..gold.clone()
+        };
+        assert_eq!(p.earn(total, &[], plain, kl, &carded).points, 500);
+        // Without a level nothing is reversible beyond the base.
+        let nobody = MemberFactors::default();
+        assert_eq!(
+            p.earn(total, &[], xmas, kl, &nobody),
+            Earned {
+                points: 150,
+                reversible: 100
+            }
+        );
+        // A birthday month scope matches any day of the month.
+        let monthly = PointsProgram {
+            earn_rules: EarnRules {
+                birthday: Some((BirthdayScope::Month, Decimal::TWO)),
+                ..EarnRules::default()
+            },
+            ..p.clone()
+        };
+        assert_eq!(monthly.earn(total, &[], plain, kl, &gold).points, 200);
+        assert_eq!(
+            monthly
+                .earn(total, &[], at("2026-11-20T10:00:00+08:00"), kl, &gold)
+                .points,
+            100
+        );
+    }
+
+    #[test]
+    fn a_yearly_reset_ends_every_lot_with_the_year_and_warns_from_16_december() {
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let p = PointsProgram {
+            reset_yearly: true,
+            ..program(PointsExpiry::Months(6))
+        };
+        // Earned in November with 6 months: the reset comes first.
+        assert_eq!(
+            p.expiry_for(at("2026-11-10T09:00:00+08:00"), kl),
+            Some(at("2026-12-31T23:59:59+08:00"))
+        );
+        // Earned in March: the 6-month term ends first.
+        assert_eq!(
+            p.expiry_for(at("2026-03-10T09:00:00+08:00"), kl),
+            Some(at("2026-09-10T23:59:59+08:00"))
+        );
+        // Earned at 00:30 local on 1 January (still 31 December in UTC): next year's end.
+        let never = PointsProgram {
+            reset_yearly: true,
+            ..program(PointsExpiry::Never)
+        };
+        assert_eq!(
+            never.expiry_for(at("2027-01-01T00:30:00+08:00"), kl),
+            Some(at("2027-12-31T23:59:59+08:00"))
+        );
+        assert_eq!(p.reset_warning(at("2026-12-15T23:59:00+08:00"), kl), None);
+        assert_eq!(
+            p.reset_warning(at("2026-12-16T00:00:00+08:00"), kl),
+            Some("2027-01-01".parse().unwrap())
+        );
+        assert_eq!(
+            program(PointsExpiry::Never).reset_warning(at("2026-12-20T00:00:00+08:00"), kl),
+            None
+        );
     }
 }

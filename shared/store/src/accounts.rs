@@ -4,11 +4,71 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::chrono::{DateTime, Utc};
-use domain::{Account, AccountKind, Decimal, MemberId, Quantity, ShopId};
+use domain::{Account, AccountKind, Decimal, Hold, MemberId, Quantity, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys::{self, GSI2PK, GSI2SK};
 use crate::{Cond, Snapshot, StoreError, Write};
+
+/// An account the due index lists: whose it is and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub shop: ShopId,
+    pub member: MemberId,
+    pub kind: AccountKind,
+    pub at: DateTime<Utc>,
+}
+
+impl crate::Store {
+    /// Accounts with something due on UTC `day` up to `until` (lots expiring, holds
+    /// releasing), from the sparse index: no scan.
+    pub async fn due_accounts(
+        &self,
+        day: domain::chrono::NaiveDate,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Due>, StoreError> {
+        let mut out = Vec::new();
+        for shard in 0..keys::DUE_SHARDS {
+            let mut start = None;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(keys::GSI2)
+                    .key_condition_expression("#pk = :pk AND #sk <= :until")
+                    .expression_attribute_names("#pk", GSI2PK)
+                    .expression_attribute_names("#sk", GSI2SK)
+                    .expression_attribute_values(":pk", item::s(keys::due_index_pk(day, shard)))
+                    .expression_attribute_values(":until", item::s(format!("{}#~", lot_key(until))))
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(crate::sdk)?;
+                for it in page.items.unwrap_or_default() {
+                    let (pk, sk) = (item::get_s(&it, keys::PK)?, item::get_s(&it, keys::SK)?);
+                    let due_at = item::get_s(&it, GSI2SK)?
+                        .split('#')
+                        .next()
+                        .unwrap_or_default();
+                    let (shop, member, kind) = keys::parse_account(pk, sk)
+                        .ok_or_else(|| StoreError::Corrupt(format!("account key {pk} {sk}")))?;
+                    out.push(Due {
+                        shop,
+                        member,
+                        kind,
+                        at: item::parse_time(GSI2SK, due_at)?,
+                    });
+                }
+                match page.last_evaluated_key {
+                    Some(k) => start = Some(k),
+                    None => break,
+                }
+            }
+        }
+        Ok(out)
+    }
+}
 
 /// How a quantity is read back from its stored decimal text.
 pub trait StoredQuantity: Quantity {
@@ -58,7 +118,24 @@ pub fn decode<Q: StoredQuantity>(found: &Item) -> Result<Account<Q>, StoreError>
             ));
         }
     }
-    Ok(Account::from_lots(lots, never, version))
+    let mut holds = Vec::new();
+    if let Some(AttributeValue::L(list)) = found.get("holds") {
+        for h in list {
+            let m = h
+                .as_m()
+                .map_err(|_| StoreError::Corrupt("account hold".into()))?;
+            holds.push(Hold {
+                until: item::get_time(m, "until")?,
+                expires_at: match m.get("expires_at") {
+                    Some(_) => Some(item::get_time(m, "expires_at")?),
+                    None => None,
+                },
+                amount: Q::from_stored(item::get_decimal(m, "amount")?)?,
+                order_id: item::get_s(m, "order_id")?.to_owned(),
+            });
+        }
+    }
+    Ok(Account::from_lots(lots, never, version).with_holds(holds))
 }
 
 fn lot_key(at: DateTime<Utc>) -> String {
@@ -88,9 +165,33 @@ pub fn put<Q: Quantity>(
     if !lots.is_empty() {
         it.insert("lots".into(), AttributeValue::M(lots));
     }
+    if !account.holds().is_empty() {
+        let holds = account
+            .holds()
+            .iter()
+            .map(|h| {
+                let mut m = HashMap::from([
+                    ("until".to_owned(), item::time(h.until)),
+                    ("amount".to_owned(), item::n(h.amount)),
+                    ("order_id".to_owned(), item::s(&h.order_id)),
+                ]);
+                if let Some(e) = h.expires_at {
+                    m.insert("expires_at".to_owned(), item::time(e));
+                }
+                AttributeValue::M(m)
+            })
+            .collect();
+        it.insert("holds".into(), AttributeValue::L(holds));
+    }
     // Sparse index: only accounts that still hold expiring lots are listed for the daily job.
     if let Some(next) = account.next_expiry() {
-        it.insert(GSI2PK.into(), item::s(keys::expiry_index_pk(shop)));
+        it.insert(
+            GSI2PK.into(),
+            item::s(keys::due_index_pk(
+                next.date_naive(),
+                keys::due_shard(&key.pk),
+            )),
+        );
         it.insert(
             GSI2SK.into(),
             item::s(format!("{}#{}", lot_key(next), key.pk)),
@@ -127,7 +228,13 @@ mod tests {
         assert_eq!(item["PK"], item::s("SHOP#s1#M#m1"));
         assert_eq!(item["SK"], item::s("ACCT#CREDIT"));
         assert_eq!(item["balance"], item::n("13.00"));
-        assert_eq!(item["GSI2PK"], item::s("SHOP#s1#DUE"));
+        assert_eq!(
+            item["GSI2PK"],
+            item::s(format!(
+                "DUE#2026-10-01#{}",
+                keys::due_shard("SHOP#s1#M#m1")
+            ))
+        );
         assert_eq!(decode::<Decimal>(&item).unwrap(), account);
     }
 

@@ -1,12 +1,12 @@
 //! Card definitions, the shop's card counter, paid-card stock, card numbers, claim and
 //! return records.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::cards::{CardDef, CardKind, CardRule, GiftPack, Validity, MAX_CARDS_PER_SHOP};
 use domain::chrono::{DateTime, NaiveDate, Utc};
-use domain::{Money, ShopId};
+use domain::{Decimal, Money, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys::{self, RecordKind, PK, SK};
@@ -269,6 +269,77 @@ pub fn holders(shop: &ShopId, card_id: &str, delta: i64, require_enabled: bool) 
         names,
         values,
     }
+}
+
+/// What accrual needs from the shop's cards: the rule cards it may issue and every card's
+/// points multiplier.
+#[derive(Debug, Clone, Default)]
+pub struct CardSummary {
+    pub rule_cards: Vec<CardDef>,
+    pub multipliers: BTreeMap<String, Decimal>,
+}
+
+fn summary_attr(card_id: &str) -> String {
+    format!("c#{card_id}")
+}
+
+/// Keeps the summary in step with a definition, in the definition's own transaction: rule
+/// cards and cards with a points multiplier are listed, others are not.
+pub fn summary_write(shop: &ShopId, def: &CardDef) -> Write {
+    let names = HashMap::from([("#c".to_owned(), summary_attr(&def.card_id))]);
+    if def.kind != CardKind::Rule && def.points_multiplier().is_none() {
+        return summary_remove(shop, &def.card_id);
+    }
+    let mut it = item_of(shop, def);
+    it.remove(PK);
+    it.remove(SK);
+    Write::Update {
+        key: keys::card_summary(shop),
+        update: "SET #c = :v".into(),
+        condition: None,
+        names,
+        values: HashMap::from([(":v".to_owned(), AttributeValue::M(it))]),
+    }
+}
+
+pub fn summary_remove(shop: &ShopId, card_id: &str) -> Write {
+    Write::Update {
+        key: keys::card_summary(shop),
+        update: "REMOVE #c".into(),
+        condition: None,
+        names: HashMap::from([("#c".to_owned(), summary_attr(card_id))]),
+        values: HashMap::new(),
+    }
+}
+
+pub fn read_summary(snapshot: &Snapshot, shop: &ShopId) -> Result<CardSummary, StoreError> {
+    let mut summary = CardSummary::default();
+    let Some(found) = snapshot.get(&keys::card_summary(shop)) else {
+        return Ok(summary);
+    };
+    for (attr, v) in found {
+        if !attr.starts_with("c#") {
+            continue;
+        }
+        let def = decode(v.as_m().map_err(|_| corrupt("summary"))?)?;
+        if let Some(f) = def.points_multiplier().filter(|_| def.enabled) {
+            summary.multipliers.insert(def.card_id.clone(), f);
+        }
+        if def.kind == CardKind::Rule {
+            summary.rule_cards.push(def);
+        }
+    }
+    // A stable order: the lowest thresholds first, so the last issued is the highest level.
+    summary.rule_cards.sort_by(|a, b| {
+        let rank = |d: &CardDef| match d.rule {
+            Some(CardRule::CumulativeSpend(v)) => (0, v),
+            Some(CardRule::Orders(v)) => (1, Decimal::from(v)),
+            Some(CardRule::Points(v)) => (2, Decimal::from(v)),
+            None => (3, Decimal::ZERO),
+        };
+        rank(a).cmp(&rank(b)).then(a.card_id.cmp(&b.card_id))
+    });
+    Ok(summary)
 }
 
 /// Sets a paid card's stock.

@@ -1,6 +1,7 @@
 //! The one place that builds DynamoDB keys. Every key starts with the shop id from the
 //! verified token (invariant 6); ids were checked at the edge to contain no `#`.
 
+use domain::chrono;
 use domain::{AccountKind, EntryId, IdempotencyKey, MemberId, ShopId};
 
 pub const PK: &str = "PK";
@@ -77,6 +78,21 @@ pub fn account(shop: &ShopId, member: &MemberId, kind: AccountKind) -> Key {
     )
 }
 
+/// The shop, member and kind of an account from its key (the due index hands back keys).
+pub fn parse_account(pk: &str, sk: &str) -> Option<(ShopId, MemberId, AccountKind)> {
+    let (shop, member) = pk.strip_prefix("SHOP#")?.split_once("#M#")?;
+    let kind = match sk {
+        "ACCT#POINTS" => AccountKind::Points,
+        "ACCT#CREDIT" => AccountKind::Credit,
+        _ => return None,
+    };
+    Some((
+        ShopId::parse(shop).ok()?,
+        MemberId::parse(member).ok()?,
+        kind,
+    ))
+}
+
 pub const LEDGER_PREFIX: &str = "LEDGER#";
 
 pub fn ledger_entry(shop: &ShopId, member: &MemberId, id: &EntryId) -> Key {
@@ -93,9 +109,22 @@ pub fn ledger_by_account_prefix(kind: AccountKind) -> String {
     format!("{}#", account_tag(kind))
 }
 
-/// Accounts with lots, under one partition per shop, sorted by next expiry.
-pub fn expiry_index_pk(shop: &ShopId) -> String {
-    format!("SHOP#{shop}#DUE")
+/// Accounts with a lot expiring or a hold releasing, by the UTC day that happens, spread
+/// over a few shards so one busy day does not make one hot partition; the scheduled job
+/// queries today and yesterday without knowing any shop.
+pub const DUE_SHARDS: u32 = 8;
+
+pub fn due_index_pk(day: chrono::NaiveDate, shard: u32) -> String {
+    format!("DUE#{day}#{shard}")
+}
+
+/// The shard of an account in the due index: stable for a partition key.
+pub fn due_shard(pk: &str) -> u32 {
+    // FNV-1a: stable across builds, unlike the std hasher.
+    let hash = pk.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % DUE_SHARDS
 }
 
 pub const CARD_PREFIX: &str = "CARD#";
@@ -106,6 +135,12 @@ pub fn shop_partition(shop: &ShopId) -> String {
 
 pub fn card(shop: &ShopId, card_id: &str) -> Key {
     Key::new(shop_pk(shop), &format!("{CARD_PREFIX}{card_id}"))
+}
+
+/// The shop's rule cards and card multipliers in one item, so accrual reads them with the
+/// order instead of listing every card.
+pub fn card_summary(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "CARDSUMMARY")
 }
 
 /// How many card definitions the shop has: the 300 limit is a conditional counter.
@@ -172,6 +207,11 @@ mod tests {
         assert_eq!(
             ledger_by_account_sk(AccountKind::Credit, &id),
             "CREDIT#0001"
+        );
+        let acct = account(&shop, &member, AccountKind::Points);
+        assert_eq!(
+            parse_account(&acct.pk, &acct.sk),
+            Some((shop.clone(), member.clone(), AccountKind::Points))
         );
         let key = IdempotencyKey::parse("k-1").unwrap();
         assert_eq!(idempotency(&shop, &key).pk, "SHOP#s1#IDEM#k-1");

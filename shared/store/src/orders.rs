@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::chrono::{DateTime, Utc};
-use domain::{MemberId, Money, Portion, ShopId};
+use domain::{Decimal, MemberId, Money, Portion, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys;
@@ -26,10 +26,24 @@ pub struct Order {
     pub redeemed: Vec<Portion<i64>>,
     pub points_restored: i64,
     pub credit_redeemed: Money,
+    /// The part of `points_earned` a return takes back (003: only the level multiplier is
+    /// reversed, not the birthday, holiday, period or card extra).
+    pub points_reversible: i64,
+    /// Points accrued on hold (pending) for this order, released at their time.
+    pub points_held: bool,
+    /// Credit the order's rules granted, by the lot it went into, for proportional clawback.
+    pub credit_granted: Vec<Portion<Decimal>>,
+    pub credit_clawed_back: Money,
+    /// Money the merchant refunded to credit for this order (never above its total).
+    pub refunded_to_credit: Money,
     pub version: u64,
 }
 
 impl Order {
+    pub fn credit_granted_total(&self) -> Decimal {
+        self.credit_granted.iter().map(|p| p.amount).sum()
+    }
+
     pub fn points_redeemed(&self) -> i64 {
         self.redeemed.iter().map(|p| p.amount).sum()
     }
@@ -51,21 +65,17 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order,
             Some(_) => Ok(Some(item::get_time(it, attr)?)),
         }
     };
-    let mut redeemed = Vec::new();
-    if let Some(AttributeValue::L(list)) = it.get("redeemed") {
-        for p in list {
-            let m = p
-                .as_m()
-                .map_err(|_| StoreError::Corrupt("order redeemed".into()))?;
-            redeemed.push(Portion {
-                expires_at: match m.get("expires_at") {
-                    None => None,
-                    Some(_) => Some(item::get_time(m, "expires_at")?),
-                },
-                amount: item::get_i64(m, "amount")?,
-            });
-        }
-    }
+    let redeemed = decode_portions(it, "redeemed")?
+        .into_iter()
+        .map(|p| {
+            Ok(Portion {
+                expires_at: p.expires_at,
+                amount: i64::try_from(p.amount)
+                    .map_err(|_| StoreError::Corrupt("order redeemed".into()))?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let points_earned = item::get_i64(it, "points_earned").unwrap_or(0);
     Ok(Order {
         member_id: item::opt_s(it, "member_id").map(str::to_owned),
         currency: item::opt_s(it, "currency").map(str::to_owned),
@@ -75,7 +85,15 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order,
             .get("accrued")
             .and_then(|v| v.as_bool().ok().copied())
             .unwrap_or(false),
-        points_earned: item::get_i64(it, "points_earned").unwrap_or(0),
+        points_earned,
+        points_reversible: item::get_i64(it, "points_reversible").unwrap_or(points_earned),
+        points_held: it
+            .get("points_held")
+            .and_then(|v| v.as_bool().ok().copied())
+            .unwrap_or(false),
+        credit_granted: decode_portions(it, "credit_granted")?,
+        credit_clawed_back: money("credit_clawed_back")?.unwrap_or(Money::ZERO),
+        refunded_to_credit: money("refunded_to_credit")?.unwrap_or(Money::ZERO),
         earned_expires_at: time("earned_expires_at")?,
         points_clawed_back: item::get_i64(it, "points_clawed_back").unwrap_or(0),
         refunded: money("refunded")?.unwrap_or(Money::ZERO),
@@ -110,24 +128,20 @@ pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> W
         item::n(order.points_clawed_back),
     );
     it.insert("refunded".into(), item::n(order.refunded.amount()));
-    if !order.redeemed.is_empty() {
-        it.insert(
-            "redeemed".into(),
-            AttributeValue::L(
-                order
-                    .redeemed
-                    .iter()
-                    .map(|p| {
-                        let mut m = HashMap::from([("amount".to_owned(), item::n(p.amount))]);
-                        if let Some(e) = p.expires_at {
-                            m.insert("expires_at".to_owned(), item::time(e));
-                        }
-                        AttributeValue::M(m)
-                    })
-                    .collect(),
-            ),
-        );
+    encode_portions(&mut it, "redeemed", &order.redeemed);
+    encode_portions(&mut it, "credit_granted", &order.credit_granted);
+    it.insert("points_reversible".into(), item::n(order.points_reversible));
+    if order.points_held {
+        it.insert("points_held".into(), AttributeValue::Bool(true));
     }
+    it.insert(
+        "credit_clawed_back".into(),
+        item::n(order.credit_clawed_back.amount()),
+    );
+    it.insert(
+        "refunded_to_credit".into(),
+        item::n(order.refunded_to_credit.amount()),
+    );
     it.insert("points_restored".into(), item::n(order.points_restored));
     it.insert(
         "credit_redeemed".into(),
@@ -138,4 +152,40 @@ pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> W
         item: it,
         cond: Cond::Version(order.version),
     }
+}
+
+fn encode_portions<Q: domain::Quantity>(it: &mut Item, attr: &str, portions: &[Portion<Q>]) {
+    if portions.is_empty() {
+        return;
+    }
+    let list = portions
+        .iter()
+        .map(|p| {
+            let mut m = HashMap::from([("amount".to_owned(), item::n(p.amount))]);
+            if let Some(e) = p.expires_at {
+                m.insert("expires_at".to_owned(), item::time(e));
+            }
+            AttributeValue::M(m)
+        })
+        .collect();
+    it.insert(attr.to_owned(), AttributeValue::L(list));
+}
+
+fn decode_portions(it: &Item, attr: &str) -> Result<Vec<Portion<Decimal>>, StoreError> {
+    let mut out = Vec::new();
+    if let Some(AttributeValue::L(list)) = it.get(attr) {
+        for p in list {
+            let m = p
+                .as_m()
+                .map_err(|_| StoreError::Corrupt(format!("order {attr}")))?;
+            out.push(Portion {
+                expires_at: match m.get("expires_at") {
+                    None => None,
+                    Some(_) => Some(item::get_time(m, "expires_at")?),
+                },
+                amount: item::get_decimal(m, "amount")?,
+            });
+        }
+    }
+    Ok(out)
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::cards::{CardKind, GiftItem, HeldStatus, MemberCard, MemberTotals, Term};
+use domain::chrono::{DateTime, NaiveDate, Utc};
 use domain::{Decimal, MemberId, Money, ShopId};
 
 use crate::item::{self, Item};
@@ -20,6 +21,12 @@ pub struct Profile {
     /// Cumulative paid spend and order count, kept by accrual (and refunds) for rule cards
     /// and levels.
     pub totals: MemberTotals,
+    /// The rule card that is the member's level, with its name for reads.
+    pub level: Option<(String, String)>,
+    pub birthday: Option<NaiveDate>,
+    pub registered_at: Option<DateTime<Utc>>,
+    /// The member's store-credit card number, generated at their first credit.
+    pub credit_card_no: Option<String>,
     pub version: u64,
 }
 
@@ -39,6 +46,17 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
         },
         ..Profile::default()
     };
+    if let (Some(id), Some(name)) = (
+        item::opt_s(found, "level_id"),
+        item::opt_s(found, "level_name"),
+    ) {
+        profile.level = Some((id.to_owned(), name.to_owned()));
+    }
+    profile.birthday = item::opt_s(found, "birthday").and_then(|b| b.parse().ok());
+    if found.contains_key("registered_at") {
+        profile.registered_at = Some(item::get_time(found, "registered_at")?);
+    }
+    profile.credit_card_no = item::opt_s(found, "credit_card_no").map(str::to_owned);
     if let Some(AttributeValue::Ss(ids)) = found.get("claimed") {
         profile.claimed = ids.iter().cloned().collect();
     }
@@ -162,6 +180,19 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     it.insert("version".into(), item::n(profile.version + 1));
     it.insert("total_spend".into(), item::n(profile.totals.spend));
     it.insert("total_orders".into(), item::n(profile.totals.orders));
+    if let Some((id, name)) = &profile.level {
+        it.insert("level_id".into(), item::s(id));
+        it.insert("level_name".into(), item::s(name));
+    }
+    if let Some(b) = profile.birthday {
+        it.insert("birthday".into(), item::s(b.to_string()));
+    }
+    if let Some(at) = profile.registered_at {
+        it.insert("registered_at".into(), item::time(at));
+    }
+    if let Some(no) = &profile.credit_card_no {
+        it.insert("credit_card_no".into(), item::s(no));
+    }
     if !profile.claimed.is_empty() {
         it.insert(
             "claimed".into(),

@@ -29,8 +29,8 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::chrono::{DateTime, Utc};
 use domain::points::{
-    Earn, EarnRules, Match, PointsExpiry, PointsProgram, ProgramVersions, RedeemTiers,
-    RedeemWindows,
+    BirthdayScope, Earn, EarnRules, Match, PointsExpiry, PointsProgram, ProgramVersions,
+    RedeemTiers, RedeemWindows,
 };
 use domain::Money;
 
@@ -76,6 +76,14 @@ pub fn read_points(
                         None => EarnRules::default(),
                         Some(text) => decode_earn_rules(text).ok_or_else(corrupt)?,
                     },
+                    reset_yearly: m
+                        .get("reset_yearly")
+                        .and_then(|b| b.as_bool().ok().copied())
+                        .unwrap_or(false),
+                    pending_days: num("pending_days")
+                        .ok()
+                        .and_then(|d| u32::try_from(d).ok())
+                        .unwrap_or(0),
                     tiers: match m.get("tiers") {
                         Some(AttributeValue::L(tiers)) => RedeemTiers(
                             tiers
@@ -124,6 +132,16 @@ fn encode_earn_rules(r: &EarnRules) -> String {
         "multipliers": r.multipliers.iter()
             .map(|(f, u, x)| [f.to_string(), u.to_string(), x.to_string()])
             .collect::<Vec<_>>(),
+        "holidays": r.holidays.iter()
+            .map(|(d, x)| [d.to_string(), x.to_string()])
+            .collect::<Vec<_>>(),
+        "levels": r.levels.iter()
+            .map(|(l, x)| [l.clone(), x.to_string()])
+            .collect::<Vec<_>>(),
+        "birthday": r.birthday.map(|(scope, x)| [
+            match scope { BirthdayScope::Day => "day", BirthdayScope::Month => "month" }.to_owned(),
+            x.to_string(),
+        ]),
     })
     .to_string()
 }
@@ -162,11 +180,43 @@ fn decode_earn_rules(text: &str) -> Option<EarnRules> {
             ))
         })
         .collect::<Option<Vec<_>>>()?;
+    // Versions written before holidays, levels and birthdays existed have none.
+    let pairs = |attr: &str| -> Option<Vec<(String, String)>> {
+        match v[attr].as_array() {
+            None => Some(Vec::new()),
+            Some(list) => list
+                .iter()
+                .map(|p| Some((p[0].as_str()?.to_owned(), p[1].as_str()?.to_owned())))
+                .collect(),
+        }
+    };
+    let holidays = pairs("holidays")?
+        .into_iter()
+        .map(|(d, x)| Some((d.parse().ok()?, x.parse().ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let levels = pairs("levels")?
+        .into_iter()
+        .map(|(l, x)| Some((l, x.parse().ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let birthday = match v["birthday"].as_array() {
+        None => None,
+        Some(b) => Some((
+            match b.first()?.as_str()? {
+                "day" => BirthdayScope::Day,
+                "month" => BirthdayScope::Month,
+                _ => return None,
+            },
+            b.get(1)?.as_str()?.parse().ok()?,
+        )),
+    };
     Some(EarnRules {
         rules,
         exclude_promotional: v["exclude_promotional"].as_bool()?,
         exclude_member_price: v["exclude_member_price"].as_bool()?,
         multipliers,
+        holidays,
+        birthday,
+        levels,
     })
 }
 
@@ -224,6 +274,12 @@ fn encode_version(from: DateTime<Utc>, p: &PointsProgram) -> AttributeValue {
             }),
         ),
     ]);
+    if p.reset_yearly {
+        m.insert("reset_yearly".to_owned(), AttributeValue::Bool(true));
+    }
+    if p.pending_days > 0 {
+        m.insert("pending_days".to_owned(), item::n(p.pending_days));
+    }
     if let Some(max) = p.max_redeem_points {
         m.insert("max_points".to_owned(), item::n(max));
     }

@@ -361,7 +361,7 @@ async fn each_adjustment_is_one_read_and_one_write_however_long_the_ledger() {
 
 /// Writes `n` old ledger items straight into the member's partition (BatchWriteItem, not
 /// transactions, so moto stays fast).
-async fn seed_ledger(env: &TestEnv, member: &str, n: usize) {
+pub async fn seed_ledger(env: &TestEnv, member: &str, n: usize) {
     use store::item::{n as num, s};
     let client = env.store().client();
     for chunk in (0..n).collect::<Vec<_>>().chunks(25) {

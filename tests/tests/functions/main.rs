@@ -7,6 +7,7 @@ mod cards;
 mod concurrency;
 mod events;
 mod ledger;
+mod levels;
 mod members;
 mod points;
 mod purchases;

@@ -1,0 +1,14 @@
+use lambda_http::lambda_runtime::{run, service_fn, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let ctx: &'static api::Ctx = Box::leak(Box::new(api::Ctx::from_env().await?));
+    run(service_fn(move |_: LambdaEvent<Value>| async move {
+        expire_lots::sweep(ctx, ctx.now())
+            .await
+            .map_err(lambda_http::Error::from)
+    }))
+    .await
+}
