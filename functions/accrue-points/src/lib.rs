@@ -10,13 +10,14 @@ use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::cards::{blocks_new_claim, rule_cards_due, HeldStatus, RuleCard};
 use domain::chrono::{DateTime, FixedOffset, Utc};
 use domain::points::{Earned, MemberFactors, OrderLine};
-use domain::{AccountKind, EntryKind, Hold, IdempotencyKey, MemberId, Money};
+use domain::store_credit::OrderFacts;
+use domain::{AccountKind, Decimal, EntryKind, Hold, IdempotencyKey, MemberId, Money, Portion};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::cards::{self, CardSummary};
 use store::profile::Profile;
-use store::{keys, orders, programs};
+use store::{credit_program, keys, orders, outbox, programs};
 
 pub const OPERATION: &str = "accrue-points";
 
@@ -106,6 +107,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
         keys::card_summary(&shop),
+        keys::program(&shop, keys::Program::Credit),
     ];
     api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
         let settings = api::require_settings(snapshot, &shop)?;
@@ -175,6 +177,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 
         // The member's running totals move with the order, in the same transaction, and
         // rule cards they now qualify for are issued with it (000).
+        let before = state.profile.totals;
         state.profile.totals.spend += total.amount();
         state.profile.totals.orders += 1;
         state.profile.totals.points = state.points.balance_at(now);
@@ -226,6 +229,49 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             issued.push(issuing::card_view(&card, &member, now));
         }
 
+        // Store credit (001): each rule the order meets grants, into a lot with that rule's
+        // validity; the order remembers the lots for a proportional clawback.
+        let (credit_program, _) = credit_program::read(snapshot, &shop, &settings.currency)?;
+        let facts = OrderFacts {
+            total,
+            orders_before: before.orders,
+            spend_before: before.spend,
+        };
+        let grants = credit_program
+            .as_ref()
+            .map(|p| p.for_order(&facts, now, settings.timezone))
+            .unwrap_or_default();
+        let mut credit_issued = Decimal::ZERO;
+        for g in &grants {
+            state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
+            order.credit_granted.push(Portion {
+                expires_at: g.expires_at,
+                amount: g.amount,
+            });
+            credit_issued += g.amount;
+        }
+        if credit_issued > Decimal::ZERO {
+            let card_no = state.credit_card_no(&shop, &member, &mut middle);
+            let id = api::entry_ids(now, 1).remove(0);
+            middle.push(outbox::put(
+                &outbox::Notice {
+                    shop: &shop,
+                    member: &member,
+                    id: id.as_str(),
+                    event: outbox::Event::Issued,
+                    payload: json!({
+                        "amount": Money::from_stored(credit_issued).to_string_in(&settings.currency),
+                        "balance": Money::from_stored(state.credit.balance_at(now)).to_string_in(&settings.currency),
+                        "card_no": card_no,
+                        "order_id": order_id,
+                        "reasons": grants.iter().map(|g| g.source.as_str()).collect::<Vec<_>>(),
+                    }),
+                    at: now,
+                },
+                false,
+            ));
+        }
+
         order.member_id = Some(member.to_string());
         order.currency = Some(settings.currency.code().to_owned());
         order.total = Some(total);
@@ -237,6 +283,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         order.earned_expires_at = expires_at;
         let mut writes = vec![orders::put(&shop, &order_id, &member, &order)];
         let points_balance = state.points.balance_at(now);
+        let state_card_no = state.profile.credit_card_no.clone();
         let credit_balance = state.credit.balance_at(now);
         let posting = Posting {
             shop: &shop,
@@ -252,7 +299,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             "points_earned": earned.points,
             "points_expire_at": expires_at.map(|e| settings.timezone.format(e)),
             "points_pending_until": held_until.map(|u| settings.timezone.format(u)),
-            "credit_issued": Money::ZERO.to_string_in(&settings.currency),
+            "credit_issued": Money::from_stored(credit_issued).to_string_in(&settings.currency),
+            "credit_card_no": state_card_no,
             "points_balance": points_balance,
             "credit_balance": Money::from_stored(credit_balance).to_string_in(&settings.currency),
             "cards_issued": issued,

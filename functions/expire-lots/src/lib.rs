@@ -7,14 +7,16 @@
 use std::collections::BTreeMap;
 
 use api::postings::Posting;
-use domain::chrono::{DateTime, Days, Utc};
+use domain::chrono::{DateTime, Days, Duration, Utc};
 use domain::{AccountKind, Decimal};
 use serde_json::{json, Value};
 use store::accounts::{self, Due, StoredQuantity};
-use store::{keys, settings, StoreError, Write};
+use store::{keys, outbox, settings, StoreError, Write};
 
 pub const OPERATION: &str = "expire-lots";
 pub const ACTOR: &str = "system:expire-lots";
+/// How far ahead members are told their credit expires (001: 5 days).
+pub const NOTICE_DAYS: i64 = 5;
 
 /// Settles every account due today or yesterday (UTC), each in its own transaction
 /// conditioned on the account's version: a member operation that settles it first wins,
@@ -39,8 +41,31 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
             }
         }
     }
-    tracing::info!(operation = OPERATION, settled, skipped, "swept");
-    Ok(json!({"settled": settled, "skipped": skipped}))
+    // 001: members hear about credit expiring in 5 days. The due index lists accounts by
+    // their next expiry; one notice per account and expiry date, written once.
+    let mut notices = 0u64;
+    let soon = now + Duration::days(NOTICE_DAYS);
+    for due in ctx.store.due_accounts(soon.date_naive(), soon).await? {
+        if due.kind != AccountKind::Credit || due.at <= now {
+            continue;
+        }
+        let id = format!("expiring-{}", due.at.format("%Y%m%dT%H%M%S"));
+        let notice = outbox::Notice {
+            shop: &due.shop,
+            member: &due.member,
+            id: &id,
+            event: outbox::Event::Expiring,
+            payload: json!({"expires_at": due.at.to_rfc3339()}),
+            at: now,
+        };
+        match ctx.store.commit(vec![outbox::put(&notice, true)]).await {
+            Ok(()) => notices += 1,
+            Err(e) if e.is_race() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    tracing::info!(operation = OPERATION, settled, skipped, notices, "swept");
+    Ok(json!({"settled": settled, "skipped": skipped, "expiring_notices": notices}))
 }
 
 /// One read (the account and the shop's settings), and the writes that settle it.

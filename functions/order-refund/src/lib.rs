@@ -9,6 +9,7 @@ use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::points::proportional;
+use domain::store_credit::clawback_share;
 use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, MemberId, Money, Movement, Portion};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -107,7 +108,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             proportional(order.points_redeemed(), refunded, total.amount()) - order.points_restored;
 
         let mut points = accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
-        let credit = accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
+        let mut credit = accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
         let read_version = points.version();
         let links = BTreeMap::from([
             ("order_id".to_owned(), order_id.clone()),
@@ -146,6 +147,46 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             let mut ids = api::entry_ids(now, 3).into_iter();
             posting.post(AccountKind::Points, &points.clone().bumped(), read_version, moves, &mut ids, &mut writes);
         }
+        // 001: credit the order's rules granted goes back in proportion to the refunded
+        // share, rounded half-even to the minor unit, from the order's own lots first.
+        let credit_claw = clawback_share(
+            order.credit_granted_total(),
+            order.credit_clawed_back.amount(),
+            refunded,
+            total.amount(),
+            &currency,
+        );
+        if credit_claw > Decimal::ZERO {
+            let read_version = credit.version();
+            let mut moves = credit.write_off_expired(AccountKind::Credit, &links, now);
+            let lot = order.credit_granted.first().and_then(|p| p.expires_at);
+            credit.debit_preferring(lot, credit_claw).map_err(|e| {
+                ApiError::InsufficientBalance(format!(
+                    "{} of credit granted by this order should be taken back but only {} remain",
+                    Money::from_stored(credit_claw).to_string_in(&currency),
+                    Money::from_stored(e.available).to_string_in(&currency)
+                ))
+            })?;
+            moves.push(Movement {
+                account: AccountKind::Credit,
+                kind: EntryKind::Refund,
+                amount: -credit_claw,
+                balance_after: credit.balance(),
+                reason: "credit_clawed_back".to_owned(),
+                links: links.clone(),
+            });
+            let posting = Posting {
+                shop: &shop,
+                member: &member,
+                actor: &actor,
+                currency: Some(&currency),
+                now,
+            };
+            let mut ids = api::entry_ids(now, moves.len()).into_iter();
+            let account = credit.clone().bumped_once(read_version);
+            posting.post(AccountKind::Credit, &account, read_version, moves, &mut ids, &mut writes);
+        }
+        order.credit_clawed_back = Money::from_stored(order.credit_clawed_back.amount() + credit_claw);
         order.member_id = Some(member.to_string());
         order.total = Some(total);
         order.refunded = Money::from_stored(refunded);
@@ -158,7 +199,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 "order_id": order_id,
                 "refund_id": raw.refund_id,
                 "points_clawed_back": claw,
-                "credit_clawed_back": Money::ZERO.to_string_in(&currency),
+                "credit_clawed_back": Money::from_stored(credit_claw).to_string_in(&currency),
                 "points_restored": restore,
                 "points_pending_cancelled": cancelled,
                 "points_balance": points.balance(),

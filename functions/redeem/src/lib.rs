@@ -174,6 +174,22 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 );
                 order.credit_redeemed =
                     Money::from_stored(order.credit_redeemed.amount() + amount.amount());
+                // 001: the member is told their credit was used (the notifier honours the
+                // shop's switch).
+                let id = api::entry_ids(now, 1).remove(0);
+                writes.push(store::outbox::put(
+                    &store::outbox::Notice {
+                        shop: &shop,
+                        member: &member,
+                        id: id.as_str(),
+                        event: store::outbox::Event::Used,
+                        payload: json!({"amount": amount.to_string_in(&currency),
+                                        "balance": Money::from_stored(credit.balance()).to_string_in(&currency),
+                                        "order_id": order_id}),
+                        at: now,
+                    },
+                    false,
+                ));
                 amount
             }
         };

@@ -170,6 +170,23 @@ impl MemberState {
         self.credit_changed(account, moves);
     }
 
+    /// The member's store-credit card number, generated (with its uniqueness write) at
+    /// their first credit (001).
+    pub fn credit_card_no(
+        &mut self,
+        shop: &ShopId,
+        member: &MemberId,
+        writes: &mut Vec<Write>,
+    ) -> String {
+        if let Some(no) = &self.profile.credit_card_no {
+            return no.clone();
+        }
+        let no = new_card_no();
+        writes.push(profile::credit_card_no_put(shop, &no, member));
+        self.profile.credit_card_no = Some(no.clone());
+        no
+    }
+
     /// The profile write first (callers guard on the writes that follow it by position),
     /// then `middle`, then each changed account with its ledger entries.
     pub fn flush(self, posting: &Posting<'_>, middle: Vec<Write>, writes: &mut Vec<Write>) {

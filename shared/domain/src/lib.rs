@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod money;
 pub mod points;
 pub mod settings;
+pub mod store_credit;
 pub mod time;
 
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};

@@ -245,7 +245,7 @@ impl PointsProgram {
     /// matches it in priority order, else by the spend rate unless it is excluded; the sum
     /// rounded down once; then the level multiplier (reversible), then the highest of the
     /// birthday, holiday, period and card multipliers (they do not stack with each other;
-    /// documented in docs/points.md). Without lines, the total earns at the spend rate.
+    /// documented in openapi.yaml). Without lines, the total earns at the spend rate.
     pub fn earn(
         &self,
         total: Money,

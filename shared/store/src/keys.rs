@@ -93,6 +93,17 @@ pub fn parse_account(pk: &str, sk: &str) -> Option<(ShopId, MemberId, AccountKin
     ))
 }
 
+/// A notification waiting for the notifier (it reads the table's stream), in the member's
+/// partition so writes spread like the member's own items.
+pub fn outbox(shop: &ShopId, member: &MemberId, id: &str) -> Key {
+    Key::new(member_pk(shop, member), &format!("OUTBOX#{id}"))
+}
+
+/// The member store-credit card number: unique per shop, like card numbers.
+pub fn credit_card_no(shop: &ShopId, no: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#CREDITNO#{no}"), "CREDITNO")
+}
+
 pub const LEDGER_PREFIX: &str = "LEDGER#";
 
 pub fn ledger_entry(shop: &ShopId, member: &MemberId, id: &EntryId) -> Key {

@@ -4,11 +4,13 @@
 pub mod accounts;
 pub mod cards;
 pub mod counter;
+pub mod credit_program;
 pub mod idempotency;
 pub mod item;
 pub mod keys;
 pub mod ledger;
 pub mod orders;
+pub mod outbox;
 pub mod profile;
 pub mod programs;
 pub mod purchases;

@@ -216,3 +216,31 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
         cond: Cond::Version(profile.version),
     }
 }
+
+/// Claims a store-credit card number for a member; the number is unique per shop, so a
+/// collision fails the transaction instead of sharing a number.
+pub fn credit_card_no_put(shop: &ShopId, no: &str, member: &MemberId) -> Write {
+    let mut it = item::with_key(&keys::credit_card_no(shop, no), "credit_card_no");
+    it.insert("member_id".into(), item::s(member.as_str()));
+    Write::Put {
+        item: it,
+        cond: Cond::NotExists,
+    }
+}
+
+/// Retires a number on reset: it stops resolving (001: irreversible).
+pub fn credit_card_no_delete(shop: &ShopId, no: &str) -> Write {
+    Write::Delete {
+        key: keys::credit_card_no(shop, no),
+        condition: None,
+        values: HashMap::new(),
+    }
+}
+
+/// The member a credit card number belongs to, if it is current.
+pub fn credit_card_holder(snapshot: &Snapshot, shop: &ShopId, no: &str) -> Option<String> {
+    snapshot
+        .get(&keys::credit_card_no(shop, no))
+        .and_then(|it| item::opt_s(it, "member_id"))
+        .map(str::to_owned)
+}

@@ -5,6 +5,7 @@ mod adjustments;
 mod auth;
 mod cards;
 mod concurrency;
+mod credit;
 mod events;
 mod ledger;
 mod levels;

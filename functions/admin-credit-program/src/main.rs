@@ -1,0 +1,8 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(
+        admin_credit_program::OPERATION,
+        admin_credit_program::handler,
+    )
+    .await
+}

@@ -1,0 +1,159 @@
+//! POST /orders/{order_id}/refund-to-credit: the merchant refunds (part of) an order as
+//! store credit, with a note and an optional notification (001). The total refunded to
+//! credit for an order never exceeds what it paid; refund_id is the idempotency key.
+
+use std::collections::BTreeMap;
+
+use api::input::{self, fingerprint};
+use api::issuing::MemberState;
+use api::postings::Posting;
+use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
+use domain::{IdempotencyKey, MemberId, Money};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use store::keys::{self, Program};
+use store::{credit_program, orders, outbox};
+
+pub const OPERATION: &str = "refund-to-credit";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+struct Raw {
+    refund_id: String,
+    member_id: String,
+    amount: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    notify: bool,
+    /// Needed only for an order never accrued here.
+    #[serde(default)]
+    order_total: Option<String>,
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = ctx.auth.authenticate(&req)?;
+    api::record_shop(&principal);
+    principal.require(MANAGERS)?;
+    let order_id = input::path_param(&req, "order_id")?;
+    MemberId::parse(&order_id)
+        .map_err(|_| ApiError::Invalid(format!("{order_id:?} is not a valid order id")))?;
+    let body = input::json_object(&req)?;
+    let raw: Raw = input::from_value(&body)?;
+    let member = MemberId::parse(&raw.member_id)?;
+    if raw.note.chars().count() > 200 {
+        return Err(ApiError::Invalid("note is at most 200 characters".into()));
+    }
+    let once = Once {
+        key: IdempotencyKey::parse(&format!("rtc.{order_id}.{}", raw.refund_id))
+            .map_err(|_| ApiError::Invalid("refund_id uses letters, digits and ._:@+-".into()))?,
+        fingerprint: fingerprint(OPERATION, &order_id, &body),
+    };
+    let shop = principal.shop.clone();
+    let actor = principal.actor();
+    let read = vec![
+        keys::settings(&shop),
+        keys::program(&shop, Program::Credit),
+        keys::order(&shop, &order_id),
+        keys::profile(&shop, &member),
+        keys::account(&shop, &member, domain::AccountKind::Points),
+        keys::account(&shop, &member, domain::AccountKind::Credit),
+    ];
+    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
+        let settings = api::require_settings(snapshot, &shop)?;
+        let currency = settings.currency;
+        let amount = Money::parse_non_negative(&raw.amount, &currency)?;
+        if amount.is_zero() {
+            return Err(ApiError::Invalid("amount must be above zero".into()));
+        }
+        let mut order = orders::read(snapshot, &shop, &order_id)?;
+        if order
+            .member_id
+            .as_deref()
+            .is_some_and(|m| m != member.as_str())
+        {
+            return Err(ApiError::Invalid(
+                "this order belongs to another member".into(),
+            ));
+        }
+        let total = match (order.total, &raw.order_total) {
+            (Some(t), _) => t,
+            (None, Some(t)) => Money::parse_non_negative(t, &currency)?,
+            (None, None) => {
+                return Err(ApiError::Invalid(
+                    "this order was never accrued here: give order_total".into(),
+                ))
+            }
+        };
+        let after = order.refunded_to_credit.amount() + amount.amount();
+        if after > total.amount() {
+            return Err(ApiError::Rule {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "refund_exceeds_paid",
+                detail: format!(
+                    "{} of the order's {} is already refunded to credit",
+                    order.refunded_to_credit.to_string_in(&currency),
+                    total.to_string_in(&currency)
+                ),
+            });
+        }
+        // Refunded credit lasts as the program's issued credit does (never without one).
+        let (program, _) = credit_program::read(snapshot, &shop, &currency)?;
+        let expires_at = program.and_then(|p| p.expiry.expires_at(now, settings.timezone));
+        let mut state = MemberState::read(snapshot, &shop, &member)?;
+        let links = BTreeMap::from([
+            ("order_id".to_owned(), order_id.clone()),
+            ("refund_id".to_owned(), raw.refund_id.clone()),
+        ]);
+        state.grant_credit(amount.amount(), expires_at, "refund_to_credit", &links, now);
+        let mut middle = Vec::new();
+        let card_no = state.credit_card_no(&shop, &member, &mut middle);
+        let balance = Money::from_stored(state.credit.balance_at(now));
+        if raw.notify {
+            let id = api::entry_ids(now, 1).remove(0);
+            middle.push(outbox::put(
+                &outbox::Notice {
+                    shop: &shop,
+                    member: &member,
+                    id: id.as_str(),
+                    event: outbox::Event::Refund,
+                    payload: json!({"amount": amount.to_string_in(&currency),
+                                    "balance": balance.to_string_in(&currency),
+                                    "order_id": order_id, "note": raw.note, "card_no": card_no}),
+                    at: now,
+                },
+                false,
+            ));
+        }
+        order.member_id = Some(member.to_string());
+        order.total = Some(total);
+        order.refunded_to_credit = Money::from_stored(after);
+        let mut writes = vec![orders::put(&shop, &order_id, &member, &order)];
+        let posting = Posting {
+            shop: &shop,
+            member: &member,
+            actor: &actor,
+            currency: Some(&currency),
+            now,
+        };
+        state.flush(&posting, middle, &mut writes);
+        Ok(Decision::ok(
+            writes,
+            json!({
+                "refund_id": raw.refund_id,
+                "order_id": order_id,
+                "amount": amount.to_string_in(&currency),
+                "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),
+                "credit_balance": balance.to_string_in(&currency),
+                "card_no": card_no,
+                "note": raw.note,
+            }),
+        ))
+    })
+    .await
+}

@@ -1,0 +1,73 @@
+//! Notifications as outbox items, written in the same transaction as the change they tell
+//! about; the notifier function reads them from the table's stream, so none is sent for a
+//! change that did not commit and none is lost for one that did.
+
+use domain::chrono::{DateTime, Duration, Utc};
+use domain::{MemberId, ShopId};
+
+use crate::item::{self, Item};
+use crate::keys;
+use crate::{Cond, Write};
+
+/// Outbox items go away after a week; the stream has them long before.
+const KEEP_DAYS: i64 = 7;
+
+/// What a member is told about their store credit (001).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Issued,
+    Used,
+    Expiring,
+    Refund,
+}
+
+impl Event {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Event::Issued => "credit_issued",
+            Event::Used => "credit_used",
+            Event::Expiring => "credit_expiring",
+            Event::Refund => "refund_to_credit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Event::Issued, Event::Used, Event::Expiring, Event::Refund]
+            .into_iter()
+            .find(|e| e.as_str() == s)
+    }
+}
+
+/// A notification to write: `id` makes it unique (an entry id, or a date for the daily
+/// expiring notice so the hourly job writes it once).
+pub struct Notice<'a> {
+    pub shop: &'a ShopId,
+    pub member: &'a MemberId,
+    pub id: &'a str,
+    pub event: Event,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+pub fn item_of(n: &Notice<'_>) -> Item {
+    let mut it = item::with_key(&keys::outbox(n.shop, n.member, n.id), "outbox");
+    it.insert("shop".into(), item::s(n.shop.as_str()));
+    it.insert("member_id".into(), item::s(n.member.as_str()));
+    it.insert("event".into(), item::s(n.event.as_str()));
+    it.insert("payload".into(), item::s(n.payload.to_string()));
+    it.insert("at".into(), item::time(n.at));
+    it.insert(
+        "ttl".into(),
+        item::n((n.at + Duration::days(KEEP_DAYS)).timestamp()),
+    );
+    it
+}
+
+/// The outbox write; `once` makes a second write of the same notice fail instead of
+/// sending it twice.
+pub fn put(n: &Notice<'_>, once: bool) -> Write {
+    Write::Put {
+        item: item_of(n),
+        cond: if once { Cond::NotExists } else { Cond::None },
+    }
+}
