@@ -110,6 +110,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             ("order_id".to_owned(), order_id.clone()),
             ("refund_id".to_owned(), raw.refund_id.clone()),
         ]);
+        let mut links = links;
+        if !raw.note.is_empty() {
+            links.insert("note".to_owned(), raw.note.clone());
+        }
         state.grant_credit(amount.amount(), expires_at, "refund_to_credit", &links, now);
         let mut middle = Vec::new();
         let card_no = state.credit_card_no(&shop, &member, &mut middle);

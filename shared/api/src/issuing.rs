@@ -189,7 +189,12 @@ impl MemberState {
 
     /// The profile write first (callers guard on the writes that follow it by position),
     /// then `middle`, then each changed account with its ledger entries.
-    pub fn flush(self, posting: &Posting<'_>, middle: Vec<Write>, writes: &mut Vec<Write>) {
+    pub fn flush(mut self, posting: &Posting<'_>, mut middle: Vec<Write>, writes: &mut Vec<Write>) {
+        // 001: the member's credit card number comes with their first credit, whatever
+        // brought it (a rule, a gift pack, a refund to credit).
+        if self.credit_moves.iter().any(|m| m.amount > Decimal::ZERO) {
+            self.credit_card_no(posting.shop, posting.member, &mut middle);
+        }
         writes.push(profile::put(posting.shop, posting.member, &self.profile));
         writes.extend(middle);
         let mut ids = crate::entry_ids(

@@ -36,6 +36,10 @@ async fn a_free_card_is_claimed_once_with_its_gift_pack_in_the_ledger() {
     let m = member(&env, "m1").await;
     assert_eq!(m["points"]["balance"], 100);
     assert_eq!(m["credit"]["balance"], "5.00");
+    // The gift pack's credit is the member's first: their credit card number comes with it.
+    assert!(m["credit"]["card_no"]
+        .as_str()
+        .is_some_and(|n| n.len() == 16 && n != card_no));
     assert_eq!(m["cards"][0]["card_no"], card_no.as_str());
     assert_eq!(m["cards"][0]["status"], "active");
     let entries = ledger_all(&env, "m1", "points").await;
