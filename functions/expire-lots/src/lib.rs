@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use api::postings::Posting;
-use domain::chrono::{DateTime, Days, Duration, Utc};
+use domain::chrono::{DateTime, Days, Duration, Timelike, Utc};
 use domain::{AccountKind, Decimal};
 use serde_json::{json, Value};
 use store::accounts::{self, Due, StoredQuantity};
@@ -41,29 +41,12 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
             }
         }
     }
-    // 001: members hear about credit expiring in 5 days. The due index lists accounts by
-    // their next expiry; one notice per account and expiry date, written once.
-    let mut notices = 0u64;
-    let soon = now + Duration::days(NOTICE_DAYS);
-    for due in ctx.store.due_accounts(soon.date_naive(), soon).await? {
-        if due.kind != AccountKind::Credit || due.at <= now {
-            continue;
-        }
-        let id = format!("expiring-{}", due.at.format("%Y%m%dT%H%M%S"));
-        let notice = outbox::Notice {
-            shop: &due.shop,
-            member: &due.member,
-            id: &id,
-            event: outbox::Event::Expiring,
-            payload: json!({"expires_at": due.at.to_rfc3339()}),
-            at: now,
-        };
-        match ctx.store.commit(vec![outbox::put(&notice, true)]).await {
-            Ok(()) => notices += 1,
-            Err(e) if e.is_race() => {}
-            Err(e) => return Err(e),
-        }
-    }
+    // The first run of each UTC day tells members about credit expiring 5 days later.
+    let notices = if now.hour() == 0 {
+        notify_expiring(ctx, now).await?
+    } else {
+        0
+    };
     tracing::info!(operation = OPERATION, settled, skipped, notices, "swept");
     Ok(json!({"settled": settled, "skipped": skipped, "expiring_notices": notices}))
 }
@@ -109,4 +92,57 @@ async fn settle<Q: StoredQuantity>(
         &mut writes,
     );
     Ok(writes)
+}
+
+/// 001: members hear about credit expiring in 5 days. The due index lists each account
+/// under its earliest due instant, so every account with a lot expiring by then is in the
+/// partitions from today to the day 5 days ahead; each lot expiring on that day gets one
+/// notice (written once, so a rerun of the day sends nothing twice).
+pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let target = (now + Duration::days(NOTICE_DAYS)).date_naive();
+    let until = target.and_hms_opt(23, 59, 59).map_or(now, |t| t.and_utc());
+    let mut notices = 0u64;
+    let today = now.date_naive();
+    for day in (0..=NOTICE_DAYS.unsigned_abs()).filter_map(|d| today.checked_add_days(Days::new(d)))
+    {
+        for due in ctx.store.due_accounts(day, until).await? {
+            if due.kind != AccountKind::Credit {
+                continue;
+            }
+            let key = keys::account(&due.shop, &due.member, due.kind);
+            let snapshot = ctx
+                .store
+                .load(&[key.clone(), keys::settings(&due.shop)])
+                .await?;
+            let Some(found) = snapshot.get(&key) else {
+                continue;
+            };
+            let account = accounts::decode::<Decimal>(found)?;
+            let currency = settings::read(&snapshot, &due.shop)?.map(|s| s.currency);
+            for (at, amount) in account
+                .expiring_lots()
+                .filter(|(at, _)| at.date_naive() == target)
+            {
+                let id = format!("expiring-{}", at.format("%Y%m%dT%H%M%S"));
+                let amount = domain::Money::from_stored(amount);
+                let notice = outbox::Notice {
+                    shop: &due.shop,
+                    member: &due.member,
+                    id: &id,
+                    event: outbox::Event::Expiring,
+                    payload: json!({
+                        "amount": currency.map_or_else(|| amount.to_string(), |c| amount.to_string_in(&c)),
+                        "expires_at": at.to_rfc3339(),
+                    }),
+                    at: now,
+                };
+                match ctx.store.commit(vec![outbox::put(&notice, true)]).await {
+                    Ok(()) => notices += 1,
+                    Err(e) if e.is_race() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    Ok(notices)
 }

@@ -324,3 +324,51 @@ async fn outbox_stream(env: &TestEnv, member: &str) -> Value {
         .collect();
     json!({"Records": records})
 }
+
+#[tokio::test]
+async fn members_hear_once_about_each_lot_of_credit_five_days_before_it_expires() {
+    use api::Clock;
+    let at = |s: &str| {
+        domain::chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&domain::chrono::Utc)
+    };
+    let mut env = TestEnv::with_clock(Clock::Fixed(at("2026-04-01T10:00:00+08:00"))).await;
+    setup_shop(&env).await;
+    credit_program(
+        &env,
+        json!({"enabled": true, "expiry": {"kind": "days", "days": 10},
+               "rules": [{"type": "each_order", "grant": {"fixed": "2.00"}}]}),
+    )
+    .await;
+    // Lots expiring 2026-04-11 and 2026-04-13, 23:59:59 local (15:59:59 UTC).
+    accrue(&env, "o1", "10.00").await;
+    env.ctx.clock = Clock::Fixed(at("2026-04-03T10:00:00+08:00"));
+    accrue(&env, "o2", "10.00").await;
+
+    let sweep = |now: &str| expire_lots::notify_expiring(&env.ctx, at(now));
+    assert_eq!(sweep("2026-04-05T00:30:00Z").await.unwrap(), 0);
+    assert_eq!(sweep("2026-04-06T00:30:00Z").await.unwrap(), 1);
+    assert_eq!(sweep("2026-04-06T00:30:00Z").await.unwrap(), 0);
+    // The second lot is not the account's earliest, and is still found on its day.
+    assert_eq!(sweep("2026-04-08T00:30:00Z").await.unwrap(), 1);
+
+    let stream = outbox_stream(&env, "m1").await;
+    let expiring: Vec<&Value> = stream["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["dynamodb"]["NewImage"]["event"]["S"] == "credit_expiring")
+        .collect();
+    assert_eq!(expiring.len(), 2);
+    let file = std::env::temp_dir().join(format!("expiring-{}.jsonl", env.shop));
+    let sent = notifier::handle(&env.ctx, &stream, &notifier::FileSender(file.clone()))
+        .await
+        .unwrap();
+    assert_eq!(sent["sent"], 4, "two issued, two expiring: {sent}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("\"expires_at\":\"2026-04-13T15:59:59+00:00\""),
+        "{text}"
+    );
+}
