@@ -148,6 +148,9 @@ fn unique(prefix: &str) -> String {
 pub struct TestEnv {
     pub ctx: Ctx,
     pub shop: String,
+    /// The local AWS endpoint and this env's region (other local AWS APIs, such as SES).
+    pub endpoint: String,
+    pub region: String,
 }
 
 impl TestEnv {
@@ -180,7 +183,7 @@ impl TestEnv {
             .expect("create the table");
         let store = Store::connect(StoreConfig {
             table,
-            endpoint: Some(endpoint),
+            endpoint: Some(endpoint.clone()),
             region: Some(region.to_owned()),
         })
         .await;
@@ -191,6 +194,8 @@ impl TestEnv {
                 clock,
             },
             shop: unique("shop"),
+            endpoint,
+            region: region.to_owned(),
         }
     }
 

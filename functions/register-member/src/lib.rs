@@ -28,6 +28,9 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 struct Raw {
     #[serde(default)]
     birthday: Option<NaiveDate>,
+    /// Where the member's notifications go.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -39,6 +42,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         Body::Empty => Raw::default(),
         _ => input::from_value(&input::json_object(&req)?)?,
     };
+    if raw.email.as_ref().is_some_and(|e| {
+        e.len() > 254 || e.chars().any(char::is_whitespace) || e.split('@').count() != 2
+    }) {
+        return Err(ApiError::Invalid("email is not an address".into()));
+    }
     let shop = principal.shop.clone();
     let actor = principal.actor();
     let read = vec![
@@ -67,6 +75,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         state.profile.registered_at = Some(now);
         state.profile.birthday = raw.birthday;
+        state.profile.email = raw.email.clone();
         let (program, _) = credit_program::read(snapshot, &shop, &currency)?;
         let grant = program.and_then(|p| p.for_registration(now, settings.timezone));
         let mut middle = Vec::new();

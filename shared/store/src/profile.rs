@@ -27,6 +27,8 @@ pub struct Profile {
     pub registered_at: Option<DateTime<Utc>>,
     /// The member's store-credit card number, generated at their first credit.
     pub credit_card_no: Option<String>,
+    /// Where notifications go (given at registration).
+    pub email: Option<String>,
     pub version: u64,
 }
 
@@ -57,6 +59,7 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
         profile.registered_at = Some(item::get_time(found, "registered_at")?);
     }
     profile.credit_card_no = item::opt_s(found, "credit_card_no").map(str::to_owned);
+    profile.email = item::opt_s(found, "email").map(str::to_owned);
     if let Some(AttributeValue::Ss(ids)) = found.get("claimed") {
         profile.claimed = ids.iter().cloned().collect();
     }
@@ -192,6 +195,9 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     }
     if let Some(no) = &profile.credit_card_no {
         it.insert("credit_card_no".into(), item::s(no));
+    }
+    if let Some(email) = &profile.email {
+        it.insert("email".into(), item::s(email));
     }
     if !profile.claimed.is_empty() {
         it.insert(

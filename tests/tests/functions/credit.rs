@@ -372,3 +372,43 @@ async fn members_hear_once_about_each_lot_of_credit_five_days_before_it_expires(
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn notifications_go_out_as_email_through_ses_from_a_verified_sender() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    credit_program(&env, all_five()).await;
+    let from = format!("loyalty@{}.example", env.shop);
+    let req = Req::post("/members/m1/register")
+        .param("member_id", "m1")
+        .bearer(&env.token("customer", "m1"))
+        .json(&json!({"email": "m1@example.com"}))
+        .build();
+    let joined = Res::from_response(register_member::handler(&env.ctx, req).await);
+    assert_eq!(joined.status, 201, "{}", joined.raw);
+    let stream = outbox_stream(&env, "m1").await;
+    let ses = notifier::SesSender::connect(
+        from.clone(),
+        Some(env.endpoint.clone()),
+        Some(env.region.clone()),
+    )
+    .await;
+    // SES refuses an unverified sender: the batch fails, so the stream delivers it again.
+    let refused = notifier::handle(&env.ctx, &stream, &ses).await.unwrap_err();
+    assert!(refused.to_string().contains("not verified"), "{refused}");
+    ses.client()
+        .create_email_identity()
+        .email_identity(&from)
+        .send()
+        .await
+        .unwrap();
+    let sent = notifier::handle(&env.ctx, &stream, &ses).await.unwrap();
+    assert_eq!(sent["sent"], 1, "{sent}");
+    // Without an address nothing is emailed, and nothing fails.
+    let mut other = stream.clone();
+    other["Records"][0]["dynamodb"]["NewImage"]["member_id"] = json!({"S": "m2"});
+    assert_eq!(
+        notifier::handle(&env.ctx, &other, &ses).await.unwrap()["sent"],
+        1
+    );
+}
