@@ -38,6 +38,7 @@ token:
 
 bench:
 	cargo bench -p adjust-balance --bench adjust
+	cargo bench -p loyalty-domain --bench rules
 
 build-release:
 	PATH="$(CURDIR)/.venv/bin:$$PATH" cargo-lambda lambda build --release --workspace
