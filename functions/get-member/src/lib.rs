@@ -113,7 +113,17 @@ fn balance_view<Q: StoredQuantity>(
     now: DateTime<Utc>,
 ) -> Value {
     let mut by_date: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
-    for (at, amount) in account.expiring_lots().filter(|(at, _)| *at >= now) {
+    // Held points already released count as spendable, so they are listed with the lots.
+    let released = account
+        .holds()
+        .iter()
+        .filter(|h| h.until <= now)
+        .filter_map(|h| h.expires_at.map(|e| (e, h.amount)));
+    for (at, amount) in account
+        .expiring_lots()
+        .chain(released)
+        .filter(|(at, _)| *at >= now)
+    {
         *by_date.entry(tz.local_date(at)).or_default() += amount.to_decimal();
     }
     let expiring: Vec<Value> = by_date

@@ -172,6 +172,7 @@ async fn pending_points_are_not_spendable_until_released_and_a_refund_cancels_th
     setup_shop(&env).await;
     let mut p = per_unit(100);
     p["pending_days"] = json!(7);
+    p["expiry"] = json!({"kind": "months", "months": 6});
     assert_eq!(program(&env, p).await.status, 200);
     env.ctx.clock = Clock::Fixed(at("2026-04-01T13:30:00+08:00"));
     let res = accrue(&env, "o1", "10.00", "2026-04-01T13:25:00+08:00").await;
@@ -203,7 +204,12 @@ async fn pending_points_are_not_spendable_until_released_and_a_refund_cancels_th
 
     // Released after seven days: spendable, and the ledger explains it once the job runs.
     env.ctx.clock = Clock::Fixed(at("2026-04-08T13:26:00+08:00"));
-    assert_eq!(member(&env, "m1").await["points"]["balance"], 500);
+    let m = member(&env, "m1").await;
+    assert_eq!(m["points"]["balance"], 500);
+    assert_eq!(
+        m["points"]["expiring"],
+        json!([{"date": "2026-10-01", "amount": 500}])
+    );
     let swept = expire_lots::sweep(&env.ctx, env.ctx.now()).await.unwrap();
     assert_eq!(swept["settled"], 1, "{swept}");
     let entries = ledger_all(&env, "m1", "points").await;
