@@ -34,4 +34,12 @@ for _ in $(seq 1 1800); do
 done
 grep -aq "Loyalty stack ready" "$log" || { tail -50 "$log" >&2; echo "the stack did not start" >&2; exit 1; }
 
-LOYALTY_E2E_URL="http://127.0.0.1:$PORT" LOYALTY_JWT_SECRET=local-dev-secret "$bin" --test-threads 2
+export LOYALTY_E2E_URL="http://127.0.0.1:$PORT" LOYALTY_JWT_SECRET=local-dev-secret
+"$bin" --test-threads 2
+# Alone, after the others: it freezes the local DynamoDB they share.
+LOYALTY_E2E_DYNAMODB_PID=$(cat ".local/dynamodb.$DDB_PORT.pid") "$bin" --ignored --exact \
+  a_stalled_database_answers_503_within_seconds_and_retries_land_exactly_once
+
+# The fuzzer against the same stack: every operation of openapi.yaml, fixed seed and a
+# bounded number of examples, so CI stays inside its limit (scripts/fuzz.sh).
+LOYALTY_E2E_URL="http://127.0.0.1:$PORT" scripts/fuzz.sh

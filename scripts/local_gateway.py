@@ -7,9 +7,14 @@ concurrent request to one function deadlocks the whole server (seen here with 30
 buyers). API Gateway itself accepts such bursts, so locally they wait here instead, and
 watch never holds more than it can take.
 
+It also answers, as API Gateway would, what never reaches a function: a body that is not
+UTF-8 text (watch answers those with its own 500 before any handler runs) and methods the API
+does not route (http.server would answer 501 HTML). Both get problem+json 4xx.
+
 usage: local_gateway.py LISTEN_PORT UPSTREAM_PORT [MAX_IN_FLIGHT]
 """
 import http.client
+import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,13 +23,65 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authorization", "proxy-authenticate", "host", "content-length"}
 
 
+ROUTED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+def problem(status: int, code: str, detail: str) -> bytes:
+    return json.dumps({
+        "type": f"https://loyalty.example/problems/{code}",
+        "title": http.client.responses.get(status, "Error"),
+        "status": status, "detail": detail, "code": code,
+    }).encode()
+
+
 def make_handler(upstream_port: int, slots: threading.BoundedSemaphore):
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def _answer(self, status: int, code: str, detail: str, extra=()):
+            data = problem(status, code, detail)
+            self.send_response(status)
+            self.send_header("content-type", "application/problem+json")
+            for k, v in extra:
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(data)))
+            self.send_header("connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+            self.close_connection = True
+
+        def _unsupported(self):
+            self._drain()
+            self._answer(405, "method_not_allowed", f"{self.command} is not supported",
+                         [("allow", ", ".join(sorted(ROUTED_METHODS)))])
+
+        def __getattr__(self, name):
+            # http.server looks up do_<METHOD>; every method it does not know lands here.
+            if name.startswith("do_"):
+                return self._unsupported
+            raise AttributeError(name)
+
+        def _drain(self):
+            try:
+                length = int(self.headers.get("content-length") or 0)
+            except ValueError:
+                length = 0
+            return self.rfile.read(length) if length > 0 else None
+
         def _forward(self):
-            length = int(self.headers.get("content-length") or 0)
+            try:
+                length = int(self.headers.get("content-length") or 0)
+            except ValueError:
+                return self._answer(400, "invalid_request", "bad Content-Length")
+            if length < 0:
+                return self._answer(400, "invalid_request", "bad Content-Length")
             body = self.rfile.read(length) if length else None
+            if body is not None:
+                try:
+                    body.decode("utf-8")
+                except UnicodeDecodeError:
+                    return self._answer(400, "invalid_request", "the body is not UTF-8 text")
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             with slots:
                 conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=120)

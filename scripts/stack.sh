@@ -10,8 +10,15 @@ ROOT=$(pwd)
 
 PORT=${LOYALTY_PORT:-9000}
 DDB_PORT=${LOYALTY_DYNAMODB_PORT:-8000}
-CONCURRENCY=${LOYALTY_CONCURRENCY:-8}
+# Instances per function: 10 concurrent requests to one function each get their own, as
+# Lambda would scale out (the e2e stall test sends 10 at once).
+CONCURRENCY=${LOYALTY_CONCURRENCY:-10}
+# The local stack (and only it) may use the public default secret: see shared/api auth.rs.
+export LOYALTY_LOCAL=1
 export LOYALTY_JWT_SECRET=${LOYALTY_JWT_SECRET:-local-dev-secret}
+# The same DynamoDB timeouts as template.yaml (shared/store).
+export LOYALTY_DDB_ATTEMPT_TIMEOUT_MS=${LOYALTY_DDB_ATTEMPT_TIMEOUT_MS:-3000}
+export LOYALTY_DDB_TIMEOUT_MS=${LOYALTY_DDB_TIMEOUT_MS:-6000}
 export AWS_REGION=${AWS_REGION:-us-east-1}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
@@ -39,6 +46,8 @@ if [ -z "${LOYALTY_TABLE:-}" ] || [ -n "${AWS_ENDPOINT_URL:-}" ]; then
     mkdir -p .local
     "$PY" scripts/local_dynamodb.py 127.0.0.1 "$DDB_PORT" >.local/dynamodb.log 2>&1 &
     pids+=($!)
+    # The e2e stall test freezes this process (SIGSTOP) to play a stalled database.
+    echo $! >".local/dynamodb.$DDB_PORT.pid"
     for _ in $(seq 1 100); do
       "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $DDB_PORT), 0.2)" 2>/dev/null && break
       sleep 0.1

@@ -185,12 +185,14 @@ impl TestEnv {
             table,
             endpoint: Some(endpoint.clone()),
             region: Some(region.to_owned()),
+            attempt_timeout: store::ATTEMPT_TIMEOUT,
+            operation_timeout: store::OPERATION_TIMEOUT,
         })
         .await;
         TestEnv {
             ctx: Ctx {
                 store,
-                auth: Authenticator::hs256(SECRET.as_bytes()),
+                auth: Authenticator::hs256(SECRET.as_bytes()).expect("a non-empty secret"),
                 clock,
             },
             shop: unique("shop"),

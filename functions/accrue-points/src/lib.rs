@@ -45,8 +45,9 @@ struct RawOrder {
     member_id: String,
     currency: String,
     total: String,
+    #[serde(deserialize_with = "domain::time::serde_date::instant")]
     placed_at: DateTime<FixedOffset>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "domain::time::serde_date::option_instant")]
     paid_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     lines: Vec<Line>,

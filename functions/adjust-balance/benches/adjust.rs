@@ -118,7 +118,7 @@ fn benches(c: &mut Criterion) {
         .unwrap();
     let ctx = Ctx {
         store: rt.block_on(async { stubbed_store() }),
-        auth: Authenticator::hs256(SECRET.as_bytes()),
+        auth: Authenticator::hs256(SECRET.as_bytes()).expect("a non-empty secret"),
         clock: Clock::Fixed(now()),
     };
     let body = json!({"account": "points", "delta": 100, "reason": "bench"});

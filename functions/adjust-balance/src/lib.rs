@@ -34,7 +34,7 @@ struct RawAdjustment {
     #[serde(default)]
     reason: Option<String>,
     /// Optional: the added amount expires at the end of this shop-local day.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "domain::time::serde_date::option")]
     expires_on: Option<NaiveDate>,
 }
 

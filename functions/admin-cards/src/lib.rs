@@ -62,8 +62,15 @@ fn check_card_id(id: &str) -> Result<(), ApiError> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 enum RawValidity {
     Permanent,
-    Days { days: u32 },
-    Range { from: NaiveDate, until: NaiveDate },
+    Days {
+        days: u32,
+    },
+    Range {
+        #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
+        from: NaiveDate,
+        #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
+        until: NaiveDate,
+    },
 }
 
 #[derive(Debug, Deserialize, Default)]

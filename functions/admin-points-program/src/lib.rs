@@ -47,13 +47,16 @@ struct Exclude {
 
 #[derive(Debug, Deserialize)]
 struct RawMultiplier {
+    #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
     from: NaiveDate,
+    #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
     until: NaiveDate,
     factor: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct RawHoliday {
+    #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
     date: NaiveDate,
     factor: String,
 }
@@ -181,7 +184,9 @@ struct Tier {
 
 #[derive(Debug, Deserialize)]
 struct DateRange {
+    #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
     from: NaiveDate,
+    #[serde(deserialize_with = "domain::time::serde_date::deserialize")]
     until: NaiveDate,
 }
 

@@ -22,12 +22,15 @@ struct RawSettings {
     timezone: String,
     #[serde(default)]
     webhook_secret: Option<String>,
+    #[serde(default)]
+    stripe_webhook_secret: Option<String>,
 }
 
 struct Command {
     currency: Currency,
     timezone: ShopTz,
     webhook_secret: Option<String>,
+    stripe_webhook_secret: Option<String>,
 }
 
 fn parse(raw: RawSettings) -> Result<Command, ApiError> {
@@ -40,10 +43,23 @@ fn parse(raw: RawSettings) -> Result<Command, ApiError> {
             )));
         }
     }
+    if let Some(secret) = &raw.stripe_webhook_secret {
+        // Stripe's endpoint secrets are "whsec_" and base64-ish characters.
+        let ok = secret.starts_with("whsec_")
+            && (MIN_WEBHOOK_SECRET_CHARS..=256).contains(&secret.len())
+            && secret.bytes().all(|b| b.is_ascii_graphic());
+        if !ok {
+            return Err(ApiError::Invalid(format!(
+                "stripe_webhook_secret is Stripe's endpoint secret: whsec_..., \
+                 {MIN_WEBHOOK_SECRET_CHARS}-256 characters"
+            )));
+        }
+    }
     Ok(Command {
         currency,
         timezone,
         webhook_secret: raw.webhook_secret,
+        stripe_webhook_secret: raw.stripe_webhook_secret,
     })
 }
 
@@ -83,6 +99,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     .webhook_secret
                     .clone()
                     .or_else(|| current.as_ref().and_then(|c| c.webhook_secret.clone())),
+                stripe_webhook_secret: cmd.stripe_webhook_secret.clone().or_else(|| {
+                    current
+                        .as_ref()
+                        .and_then(|c| c.stripe_webhook_secret.clone())
+                }),
                 version: current.as_ref().map_or(0, |c| c.version) + 1,
             };
             Ok(Decision::ok(
@@ -91,6 +112,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     "currency": next.currency.code(),
                     "timezone": next.timezone.name(),
                     "webhook_secret_set": next.webhook_secret.is_some(),
+                    "stripe_webhook_secret_set": next.stripe_webhook_secret.is_some(),
                 }),
             ))
         },

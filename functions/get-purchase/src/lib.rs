@@ -20,7 +20,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     api::record_shop(&principal);
     let id = input::path_param(&req, "purchase_id")?;
     let not_found = || ApiError::NotFound("no such purchase".into());
-    let (_, member) = purchase_card::parse_purchase_id(&id).ok_or_else(not_found)?;
+    let (_, member) = api::payments::parse_purchase_id(&id).ok_or_else(not_found)?;
     principal.may_access(&member)?;
     let shop = &principal.shop;
     let snapshot = ctx.store.load(&[keys::purchase(shop, &id)]).await?;

@@ -21,8 +21,8 @@ pub const OPERATION: &str = "purchase-card";
 /// How long a reservation holds its unit of stock while the buyer pays.
 pub const RESERVATION: TimeDelta = TimeDelta::minutes(15);
 
-/// Separates the parts of a purchase id; ids themselves never contain it.
-pub const SEPARATOR: char = '~';
+/// Purchase ids are parsed where payments are settled; re-exported for this crate's callers.
+pub use api::payments::{parse_purchase_id, SEPARATOR};
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -42,20 +42,6 @@ pub fn new_purchase_id(card_id: &str, member: &MemberId) -> String {
         .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuv"[rng.gen_range(0..32)]))
         .collect();
     format!("{card_id}{SEPARATOR}{member}{SEPARATOR}{tail}")
-}
-
-/// Splits a purchase id into (card id, member id), refusing anything this API did not make.
-pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
-    let mut parts = id.split(SEPARATOR);
-    let (card, member, tail) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some()
-        || tail.len() != 16
-        || !tail.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        return None;
-    }
-    MemberId::parse(card).ok()?;
-    Some((card.to_owned(), MemberId::parse(member).ok()?))
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {

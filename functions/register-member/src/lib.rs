@@ -26,7 +26,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 #[derive(Debug, Deserialize, Default)]
 struct Raw {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "domain::time::serde_date::option")]
     birthday: Option<NaiveDate>,
     /// Where the member's notifications go.
     #[serde(default)]

@@ -1,6 +1,11 @@
 //! Bearer JWTs, verified by the function itself, the same way locally and in AWS: HS256 with
 //! `LOYALTY_JWT_SECRET`, or RS256 against a JWK set in `LOYALTY_JWKS` (the identity
 //! provider's keys) when that is configured.
+//!
+//! Fail closed: outside the local stack (`LOYALTY_LOCAL=1`, which `make run` and the tests
+//! set), a function with neither a JWK set nor an HS256 secret of at least
+//! `MIN_SECRET_BYTES` refuses to start. Only the local stack falls back to the public
+//! `local-dev-secret`; an empty key is refused everywhere, since anyone can sign with it.
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
@@ -13,6 +18,8 @@ use domain::{ActorId, MemberId, ShopId};
 use crate::error::ApiError;
 
 pub const DEFAULT_LOCAL_SECRET: &str = "local-dev-secret";
+/// RFC 7518 3.2: an HS256 key of at least the hash's size (256 bits).
+pub const MIN_SECRET_BYTES: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -131,11 +138,15 @@ impl std::fmt::Debug for Authenticator {
 }
 
 impl Authenticator {
-    pub fn hs256(secret: &[u8]) -> Self {
-        Self {
+    /// HS256 with `secret`; an empty key is refused (anyone could sign with it).
+    pub fn hs256(secret: &[u8]) -> Result<Self, String> {
+        if secret.is_empty() {
+            return Err("an empty HS256 secret would accept tokens anyone can sign".into());
+        }
+        Ok(Self {
             keys: Keys::Secret(DecodingKey::from_secret(secret)),
             validation: Self::validation(Algorithm::HS256),
-        }
+        })
     }
 
     pub fn jwks(set: JwkSet) -> Self {
@@ -159,16 +170,44 @@ impl Authenticator {
         v
     }
 
-    /// `LOYALTY_JWKS` (a JWK set as JSON) wins over `LOYALTY_JWT_SECRET`.
+    /// `LOYALTY_JWKS` (a JWK set as JSON) wins over `LOYALTY_JWT_SECRET`; `LOYALTY_LOCAL=1`
+    /// marks the local stack.
     pub fn from_env() -> Result<Self, String> {
-        if let Ok(jwks) = std::env::var("LOYALTY_JWKS") {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::from_config(
+            var("LOYALTY_JWKS").as_deref(),
+            var("LOYALTY_JWT_SECRET").as_deref(),
+            var("LOYALTY_LOCAL").as_deref() == Some("1"),
+        )
+    }
+
+    /// The policy of `from_env`, over values instead of the environment (empty counts as
+    /// unset). Every refusal names the variable to set.
+    pub fn from_config(
+        jwks: Option<&str>,
+        secret: Option<&str>,
+        local: bool,
+    ) -> Result<Self, String> {
+        if let Some(jwks) = jwks.filter(|j| !j.is_empty()) {
             let set: JwkSet =
-                serde_json::from_str(&jwks).map_err(|e| format!("LOYALTY_JWKS: {e}"))?;
+                serde_json::from_str(jwks).map_err(|e| format!("LOYALTY_JWKS: {e}"))?;
+            if set.keys.is_empty() {
+                return Err("LOYALTY_JWKS: the JWK set has no keys".into());
+            }
             return Ok(Self::jwks(set));
         }
-        let secret =
-            std::env::var("LOYALTY_JWT_SECRET").unwrap_or_else(|_| DEFAULT_LOCAL_SECRET.to_owned());
-        Ok(Self::hs256(secret.as_bytes()))
+        match secret.filter(|s| !s.is_empty()) {
+            Some(s) if local || s.len() >= MIN_SECRET_BYTES => Self::hs256(s.as_bytes()),
+            Some(_) => Err(format!(
+                "LOYALTY_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes (or set LOYALTY_JWKS)"
+            )),
+            None if local => Self::hs256(DEFAULT_LOCAL_SECRET.as_bytes()),
+            None => Err(format!(
+                "LOYALTY_JWT_SECRET (at least {MIN_SECRET_BYTES} bytes) or LOYALTY_JWKS must be \
+                 set: without them no token can be verified (LOYALTY_LOCAL=1 is for the local \
+                 stack only)"
+            )),
+        }
     }
 
     pub fn authenticate(&self, req: &Request) -> Result<Principal, ApiError> {
@@ -210,5 +249,58 @@ impl Authenticator {
         let role = Role::parse(&claims.role)
             .ok_or_else(|| ApiError::Forbidden(format!("unknown role {:?}", claims.role)))?;
         Ok(Principal { shop, sub, role })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{encode, EncodingKey, Header};
+
+    fn token(secret: &[u8]) -> String {
+        let exp = domain::chrono::Utc::now().timestamp() + 600;
+        let claims = serde_json::json!({"shop": "any", "sub": "x", "role": "owner", "exp": exp});
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(secret),
+        )
+        .unwrap()
+    }
+
+    const LONG: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn outside_the_local_stack_no_secret_an_empty_or_a_short_one_refuses_to_start() {
+        for secret in [None, Some(""), Some("local-dev-secret"), Some(&LONG[..31])] {
+            let err = Authenticator::from_config(None, secret, false).unwrap_err();
+            assert!(err.contains("LOYALTY_JWT_SECRET"), "{secret:?}: {err}");
+        }
+        assert!(Authenticator::from_config(Some(""), None, false).is_err());
+        let err = Authenticator::from_config(Some(r#"{"keys":[]}"#), None, false).unwrap_err();
+        assert!(err.contains("LOYALTY_JWKS"), "{err}");
+    }
+
+    #[test]
+    fn a_token_signed_with_an_empty_key_is_never_accepted() {
+        assert!(Authenticator::hs256(b"").is_err());
+        let forged = token(b"");
+        for local in [false, true] {
+            for secret in [None, Some(""), Some(LONG)] {
+                if let Ok(auth) = Authenticator::from_config(None, secret, local) {
+                    assert!(auth.verify(&forged).is_err(), "{secret:?} local={local}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_public_default_secret_works_only_on_the_local_stack() {
+        let public = token(DEFAULT_LOCAL_SECRET.as_bytes());
+        let local = Authenticator::from_config(None, None, true).unwrap();
+        assert_eq!(local.verify(&public).unwrap().role, Role::Owner);
+        let deployed = Authenticator::from_config(None, Some(LONG), false).unwrap();
+        assert!(deployed.verify(&public).is_err());
+        assert!(deployed.verify(&token(LONG.as_bytes())).is_ok());
     }
 }

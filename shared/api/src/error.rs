@@ -34,6 +34,10 @@ pub enum ApiError {
         "too many concurrent changes to the same balance; retry with the same Idempotency-Key"
     )]
     Contention,
+    /// The database did not answer in time or could not be reached: nothing is known to
+    /// have changed, and the same request (same Idempotency-Key) may be sent again.
+    #[error("the database is not answering; retry with the same Idempotency-Key")]
+    Unavailable(String),
     /// Anything unexpected: an opaque 500 outside, the cause in the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -58,7 +62,7 @@ impl ApiError {
                 StatusCode::CONFLICT
             }
             ApiError::Rule { status, .. } => *status,
-            ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Contention | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -74,6 +78,7 @@ impl ApiError {
             ApiError::ShopNotConfigured(_) => "shop_not_configured",
             ApiError::Rule { code, .. } => code,
             ApiError::Contention => "contention",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -99,7 +104,7 @@ impl ApiError {
         let mut builder = Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, "application/problem+json");
-        if matches!(self, ApiError::Contention) {
+        if matches!(self, ApiError::Contention | ApiError::Unavailable(_)) {
             builder = builder.header(header::RETRY_AFTER, "1");
         }
         builder
@@ -110,7 +115,10 @@ impl ApiError {
 
 impl From<store::StoreError> for ApiError {
     fn from(err: store::StoreError) -> Self {
-        ApiError::Internal(err.to_string())
+        match err {
+            store::StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -54,8 +54,10 @@ pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
                 .unwrap_or_else(|_| Response::new(Body::Empty))
         }
         Err(err) => {
-            if let ApiError::Internal(cause) = &err {
-                tracing::error!(%cause, "unexpected error");
+            match &err {
+                ApiError::Internal(cause) => tracing::error!(%cause, "unexpected error"),
+                ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+                _ => {}
             }
             err.to_response()
         }

@@ -257,7 +257,9 @@ impl PointsProgram {
         let rules = &self.earn_rules;
         let mut points = Decimal::ZERO;
         if lines.is_empty() {
-            points = total.amount() * Decimal::from(self.earn_per_unit);
+            points = total
+                .amount()
+                .saturating_mul(Decimal::from(self.earn_per_unit));
         }
         for line in lines {
             let rank = |m: &Match| match m {
@@ -272,19 +274,21 @@ impl PointsProgram {
                 .filter_map(|(m, e)| rank(m).map(|r| (r, e)))
                 .min_by_key(|(r, _)| *r);
             let amount = line.amount.amount();
-            points += match rule {
-                Some((_, Earn::PerUnit(rate))) => amount * Decimal::from(*rate),
+            // Saturating: a cart of thousands of maximal lines at the highest rates must not
+            // panic; the grant is capped at MAX_GRANT_POINTS below anyway.
+            points = points.saturating_add(match rule {
+                Some((_, Earn::PerUnit(rate))) => amount.saturating_mul(Decimal::from(*rate)),
                 Some((_, Earn::Fixed(p))) => Decimal::from(*p),
                 Some((_, Earn::PercentOfPrice(pct))) => {
-                    amount * Decimal::from(*pct) / Decimal::ONE_HUNDRED
+                    amount.saturating_mul(Decimal::from(*pct)) / Decimal::ONE_HUNDRED
                 }
                 None if (line.promotional && rules.exclude_promotional)
                     || (line.member_price && rules.exclude_member_price) =>
                 {
                     Decimal::ZERO
                 }
-                None => amount * Decimal::from(self.earn_per_unit),
-            };
+                None => amount.saturating_mul(Decimal::from(self.earn_per_unit)),
+            });
         }
         let day = tz.local_date(placed_at);
         let birthday = rules.birthday.and_then(|(scope, f)| {
@@ -315,10 +319,9 @@ impl PointsProgram {
             .as_ref()
             .and_then(|l| rules.levels.iter().find(|(id, _)| id == l))
             .map_or(Decimal::ONE, |(_, f)| *f);
-        let whole = |d: Decimal| d.floor().to_i64().unwrap_or(0).max(0);
-        let reversible = whole(points.floor() * level);
+        let reversible = whole_points(points.floor().saturating_mul(level));
         Earned {
-            points: whole(Decimal::from(reversible) * event),
+            points: whole_points(Decimal::from(reversible).saturating_mul(event)),
             reversible,
         }
     }
@@ -340,11 +343,11 @@ impl PointsProgram {
 
     /// 004: N points per unit, rounded down (MYR 30.98 at 100/MYR = 3098).
     pub fn points_for(&self, spent: Money) -> i64 {
-        (spent.amount() * Decimal::from(self.earn_per_unit))
-            .floor()
-            .to_i64()
-            .unwrap_or(0)
-            .max(0)
+        whole_points(
+            spent
+                .amount()
+                .saturating_mul(Decimal::from(self.earn_per_unit)),
+        )
     }
 
     /// When points earned at `at` expire: the end of the local day `months` later (004:
@@ -366,8 +369,11 @@ impl PointsProgram {
 
     /// When points accrued at `paid_at` become spendable, if the program holds them.
     pub fn pending_until(&self, paid_at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        (self.pending_days > 0)
-            .then(|| paid_at + chrono::Duration::days(i64::from(self.pending_days)))
+        (self.pending_days > 0).then(|| {
+            paid_at
+                .checked_add_signed(chrono::Duration::days(i64::from(self.pending_days)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        })
     }
 
     /// 004: N points = one currency unit (387 points at 100/MYR = MYR 3.87), rounded down
@@ -383,16 +389,33 @@ impl PointsProgram {
     pub fn redeem_cap(&self, order_total: Option<Money>) -> Option<i64> {
         let mut cap = self.max_redeem_points;
         if let Some(total) = order_total {
-            let worth = (total.amount() * Decimal::from(self.redeem_per_unit))
-                .floor()
-                .to_i64()
-                .unwrap_or(i64::MAX);
+            let worth = (total
+                .amount()
+                .saturating_mul(Decimal::from(self.redeem_per_unit)))
+            .floor()
+            .to_i64()
+            .unwrap_or(i64::MAX);
             let pct = self.max_redeem_percent.unwrap_or(100);
             let by_pct = worth.saturating_mul(i64::from(pct)) / 100;
             cap = Some(cap.map_or(by_pct, |c| c.min(by_pct)));
         }
         cap
     }
+}
+
+/// The most points one grant may carry: far above any real order, far below where an i64
+/// balance could overflow.
+pub const MAX_GRANT_POINTS: i64 = 1_000_000_000_000;
+
+/// Whole points, rounded down (004), within 0..=MAX_GRANT_POINTS.
+fn whole_points(d: Decimal) -> i64 {
+    if d <= Decimal::ZERO {
+        return 0;
+    }
+    d.floor()
+        .to_i64()
+        .unwrap_or(MAX_GRANT_POINTS)
+        .min(MAX_GRANT_POINTS)
 }
 
 /// The program's versions, oldest first, each in force from its instant.
@@ -437,11 +460,12 @@ pub fn proportional(whole: i64, refunded: Decimal, total: Decimal) -> i64 {
     if total <= Decimal::ZERO || refunded >= total {
         return whole;
     }
-    (Decimal::from(whole) * refunded / total)
-        .floor()
-        .to_i64()
-        .unwrap_or(0)
-        .clamp(0, whole)
+    // Exact while the product fits (it does for any real order); the ratio first otherwise.
+    let part = Decimal::from(whole).checked_mul(refunded).map_or_else(
+        || (refunded / total).saturating_mul(Decimal::from(whole)),
+        |p| p / total,
+    );
+    part.floor().to_i64().unwrap_or(0).clamp(0, whole)
 }
 
 #[cfg(test)]
@@ -840,5 +864,41 @@ mod tests {
             program(PointsExpiry::Never).reset_warning(at("2026-12-20T00:00:00+08:00"), kl),
             None
         );
+    }
+
+    #[test]
+    fn earning_on_the_largest_cart_at_the_highest_rates_saturates_instead_of_panicking() {
+        // Hardening: 3,000 lines of the largest amount, 1,000,000 points per unit, x100 level
+        // and x100 event multipliers overflow a Decimal if multiplied unchecked.
+        let mut p = program(PointsExpiry::Never);
+        p.earn_per_unit = u32::MAX;
+        p.earn_rules.levels = vec![("gold".into(), Decimal::from(100))];
+        p.earn_rules.birthday = Some((BirthdayScope::Month, Decimal::from(100)));
+        let big = Money::parse("1000000000000.00", &myr()).unwrap();
+        let lines: Vec<OrderLine> = (0..3000)
+            .map(|i| OrderLine {
+                sku: Some(format!("S{i}")),
+                category: None,
+                amount: big,
+                promotional: false,
+                member_price: false,
+            })
+            .collect();
+        let member = MemberFactors {
+            level: Some("gold".into()),
+            birthday: NaiveDate::from_ymd_opt(1990, 4, 1),
+            card_factor: None,
+        };
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let earned = p.earn(big, &lines, at("2026-04-01T13:00:00+08:00"), kl, &member);
+        assert_eq!(earned.points, MAX_GRANT_POINTS);
+        assert_eq!(p.points_for(big), MAX_GRANT_POINTS);
+        // A refund share of a huge grant takes the ratio path instead of overflowing.
+        let share = proportional(
+            i64::MAX,
+            Decimal::from(1_000_000_000_000i64),
+            Decimal::from(2_000_000_000_000i64),
+        );
+        assert!(share > i64::MAX / 3 && share < i64::MAX, "{share}");
     }
 }

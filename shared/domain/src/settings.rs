@@ -9,6 +9,8 @@ pub struct Settings {
     pub timezone: ShopTz,
     /// The HMAC secret the payment provider signs webhooks with. Never echoed.
     pub webhook_secret: Option<String>,
+    /// The endpoint secret Stripe signs this shop's events with (`whsec_...`). Never echoed.
+    pub stripe_webhook_secret: Option<String>,
     pub version: u64,
 }
 

@@ -1,13 +1,85 @@
 //! Shop-local calendar arithmetic. Every "day" in the rules is a day in the shop's IANA zone;
 //! instants are stored in UTC.
 
-use chrono::{DateTime, Days, LocalResult, Months, NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Days, FixedOffset, LocalResult, Months, NaiveDate, NaiveTime, TimeDelta,
+    TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("{0:?} is not an IANA time zone name")]
 pub struct UnknownTimeZone(pub String);
+
+/// Years a date from a request may have. Bounded where dates are parsed, so no arithmetic
+/// on them (a day after, the end of a local day, N days or months later) can overflow:
+/// `"+262142-12-31"` is a valid chrono date one day short of its maximum.
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 9999;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("{0:?} is not a date YYYY-MM-DD between {MIN_YEAR}-01-01 and {MAX_YEAR}-12-31")]
+pub struct DateOutOfRange(pub String);
+
+/// The last date the rules compute with; later expiries are clamped to it.
+pub fn last_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(MAX_YEAR, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// A request's date: exactly `YYYY-MM-DD`, years 1900-9999.
+pub fn parse_date(text: &str) -> Result<NaiveDate, DateOutOfRange> {
+    let bad = || DateOutOfRange(text.to_owned());
+    if text.len() != 10 {
+        return Err(bad());
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| bad())?;
+    (MIN_YEAR..=MAX_YEAR)
+        .contains(&date.year())
+        .then_some(date)
+        .ok_or_else(bad)
+}
+
+/// A request's instant: RFC 3339 with an offset, years 1900-9999.
+pub fn parse_instant(text: &str) -> Result<DateTime<FixedOffset>, DateOutOfRange> {
+    let at = DateTime::parse_from_rfc3339(text).map_err(|_| DateOutOfRange(text.to_owned()))?;
+    let utc_year = at.with_timezone(&Utc).year();
+    ((MIN_YEAR..=MAX_YEAR).contains(&at.year()) && (MIN_YEAR..=MAX_YEAR).contains(&utc_year))
+        .then_some(at)
+        .ok_or_else(|| DateOutOfRange(text.to_owned()))
+}
+
+/// `#[serde(deserialize_with = "domain::time::serde_date::deserialize")]` for request
+/// fields: the bound above, at parse.
+pub mod serde_date {
+    use chrono::{DateTime, FixedOffset, NaiveDate};
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_date(&text).map_err(D::Error::custom)
+    }
+
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| super::parse_date(&t).map_err(D::Error::custom))
+            .transpose()
+    }
+
+    pub fn instant<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        let text = String::deserialize(d)?;
+        super::parse_instant(&text).map_err(D::Error::custom)
+    }
+
+    pub fn option_instant<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|t| super::parse_instant(&t).map_err(D::Error::custom))
+            .transpose()
+    }
+}
 
 /// The shop's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +143,10 @@ impl ShopTz {
     /// last second before the next day where DST moves the clocks around midnight (004:
     /// points expire at 23:59:59 local on their expiry date).
     pub fn end_of_day(&self, date: NaiveDate) -> DateTime<Utc> {
-        self.start_of_day(date + Days::new(1)) - TimeDelta::seconds(1)
+        // Dates past the bound come only from clamped arithmetic: they never end.
+        let date = date.min(last_date());
+        self.start_of_day(date.checked_add_days(Days::new(1)).unwrap_or(date))
+            - TimeDelta::seconds(1)
     }
 
     /// `months` after the local date of `at`, clamped to the month's end (31 Aug + 6 months
@@ -79,14 +154,14 @@ impl ShopTz {
     pub fn date_after_months(&self, at: DateTime<Utc>, months: u32) -> NaiveDate {
         let date = self.local_date(at);
         date.checked_add_months(Months::new(months))
-            .unwrap_or(NaiveDate::MAX)
+            .map_or(last_date(), |d| d.min(last_date()))
     }
 
     /// `days` after the local date of `at`.
     pub fn date_after_days(&self, at: DateTime<Utc>, days: u32) -> NaiveDate {
         self.local_date(at)
             .checked_add_days(Days::new(u64::from(days)))
-            .unwrap_or(NaiveDate::MAX)
+            .map_or(last_date(), |d| d.min(last_date()))
     }
 
     /// Renders an instant as RFC 3339 in the shop's zone, with its offset.
@@ -223,5 +298,29 @@ mod tests {
             kl.end_of_day(date("2028-02-29")),
             utc("2028-02-29T23:59:59+08:00")
         );
+    }
+
+    #[test]
+    fn hostile_dates_are_refused_at_parse_and_arithmetic_near_the_bound_is_total() {
+        for bad in [
+            "+262142-12-31",
+            "-0001-01-01",
+            "1899-12-31",
+            "10000-01-01",
+            "2026-2-1",
+            "",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_date("9999-12-31"), Ok(last_date()));
+        assert!(parse_instant("+262142-12-31T00:00:00Z").is_err());
+        assert!(parse_instant("9999-12-31T23:00:00-05:00").is_err());
+        assert!(parse_instant("2026-04-01T13:21:00+08:00").is_ok());
+        let tz = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let far = tz.start_of_day(last_date());
+        // 36,500 days after the last date clamps instead of overflowing.
+        assert_eq!(tz.date_after_days(far, 36_500), last_date());
+        assert_eq!(tz.date_after_months(far, 12), last_date());
+        assert!(tz.end_of_day(NaiveDate::MAX) > far);
     }
 }

@@ -37,8 +37,8 @@ pub fn from_json(v: &Value, currency: &Currency) -> Result<CreditProgram, String
             Some("until") => CreditExpiry::Until(
                 v["date"]
                     .as_str()
-                    .and_then(|d| d.parse().ok())
-                    .ok_or("expiry until needs a date YYYY-MM-DD")?,
+                    .and_then(|d| domain::time::parse_date(d).ok())
+                    .ok_or("expiry until needs a date YYYY-MM-DD (years 1900-9999)")?,
             ),
             _ => return Err("expiry kind is never, days or until".into()),
         }))

@@ -18,7 +18,9 @@ pub mod settings;
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     ConditionCheck, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
@@ -35,8 +37,13 @@ pub enum StoreError {
     /// DynamoDB saw a conflicting transaction. The caller re-reads and re-decides.
     #[error("transaction cancelled: {0:?}")]
     Cancelled(Vec<Cancel>),
-    #[error("DynamoDB: {0}")]
+    /// DynamoDB did not answer in time, could not be reached, or throttled us: nothing is
+    /// known to have been written, and a retry with the same idempotency key is safe.
+    #[error("DynamoDB unavailable: {0}")]
     Unavailable(String),
+    /// Anything else the SDK reports (a request we built wrong, missing configuration).
+    #[error("DynamoDB: {0}")]
+    Failed(String),
     #[error("stored item is corrupt: {0}")]
     Corrupt(String),
 }
@@ -60,10 +67,47 @@ impl StoreError {
 
 fn sdk<E, R>(err: SdkError<E, R>) -> StoreError
 where
-    E: std::error::Error + Send + Sync + 'static,
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    StoreError::Unavailable(DisplayErrorContext(err).to_string())
+    // Throttling codes DynamoDB answers when a partition or the account is over its rate.
+    const THROTTLED: &[&str] = &[
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    ];
+    let unavailable = match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+        SdkError::ServiceError(e) => e.err().code().is_some_and(|c| THROTTLED.contains(&c)),
+        SdkError::ResponseError(_) => true,
+        _ => false,
+    };
+    let text = DisplayErrorContext(err).to_string();
+    if unavailable {
+        StoreError::Unavailable(text)
+    } else {
+        StoreError::Failed(text)
+    }
+}
+
+/// How long one DynamoDB call may take: each attempt, and the whole call with the SDK's
+/// retries. A stalled database then answers 503 within seconds instead of hanging the
+/// request until the Lambda timeout (template.yaml's `Timeout` is 20 s; an operation makes
+/// at most one load and one commit per decision, and `api::exec` stops re-deciding after
+/// its budget, so the worst case stays inside it). `LOYALTY_DDB_ATTEMPT_TIMEOUT_MS` and
+/// `LOYALTY_DDB_TIMEOUT_MS` override them; template.yaml and the local stack set the same.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(3_000);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(6_000);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1_000);
+
+fn millis_from_env(name: &str, default: Duration) -> Duration {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| (100..=60_000).contains(ms))
+        .map_or(default, Duration::from_millis)
 }
 
 /// The condition a write is decided under (invariant 2: never overwrite blindly).
@@ -117,12 +161,15 @@ pub struct StoreConfig {
     pub endpoint: Option<String>,
     /// Overrides the SDK's region chain (tests give each table its own local backend).
     pub region: Option<String>,
+    /// Per attempt, and per call with the SDK's retries.
+    pub attempt_timeout: Duration,
+    pub operation_timeout: Duration,
 }
 
 impl StoreConfig {
     pub fn from_env() -> Result<Self, StoreError> {
         let table = std::env::var("LOYALTY_TABLE")
-            .map_err(|_| StoreError::Unavailable("LOYALTY_TABLE is not set".into()))?;
+            .map_err(|_| StoreError::Failed("LOYALTY_TABLE is not set".into()))?;
         let endpoint = std::env::var("AWS_ENDPOINT_URL")
             .ok()
             .filter(|e| !e.is_empty());
@@ -130,6 +177,8 @@ impl StoreConfig {
             table,
             endpoint,
             region: None,
+            attempt_timeout: millis_from_env("LOYALTY_DDB_ATTEMPT_TIMEOUT_MS", ATTEMPT_TIMEOUT),
+            operation_timeout: millis_from_env("LOYALTY_DDB_TIMEOUT_MS", OPERATION_TIMEOUT),
         })
     }
 }
@@ -151,8 +200,14 @@ impl Store {
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
             ))
             .build_https();
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(config.attempt_timeout)
+            .operation_timeout(config.operation_timeout)
+            .build();
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(http)
+            .timeout_config(timeouts);
         if let Some(endpoint) = &config.endpoint {
             loader = loader.endpoint_url(endpoint);
         }
@@ -204,7 +259,7 @@ impl Store {
                     .set_keys(Some(chunk.iter().map(|k| item::key_attrs(k)).collect()))
                     .consistent_read(true)
                     .build()
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+                    .map_err(|e| StoreError::Failed(e.to_string()))?,
             );
             for attempt in 0..8 {
                 let Some(keys_and_attrs) = request.take() else {
@@ -281,7 +336,7 @@ impl Store {
     }
 
     fn transact_item(&self, write: Write) -> Result<TransactWriteItem, StoreError> {
-        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Unavailable(e.to_string());
+        let build = |e: aws_sdk_dynamodb::error::BuildError| StoreError::Failed(e.to_string());
         Ok(match write {
             Write::Put { item, cond } => {
                 let put = Put::builder().table_name(&self.table).set_item(Some(item));

@@ -18,6 +18,7 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId) -> Result<Option<Settings>, Stor
         currency,
         timezone,
         webhook_secret: item::opt_s(found, "webhook_secret").map(str::to_owned),
+        stripe_webhook_secret: item::opt_s(found, "stripe_webhook_secret").map(str::to_owned),
         version: item::get_u64_or_zero(found, "version")?,
     }))
 }
@@ -29,6 +30,9 @@ pub fn put(shop: &ShopId, settings: &Settings) -> Write {
     it.insert("timezone".into(), item::s(settings.timezone.name()));
     if let Some(secret) = &settings.webhook_secret {
         it.insert("webhook_secret".into(), item::s(secret));
+    }
+    if let Some(secret) = &settings.stripe_webhook_secret {
+        it.insert("stripe_webhook_secret".into(), item::s(secret));
     }
     it.insert("version".into(), item::n(settings.version));
     Write::Put {

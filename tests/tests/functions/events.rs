@@ -13,7 +13,7 @@ fn event(path: &str) -> lambda_http::Request {
 async fn the_sample_events_are_answered_by_their_functions() {
     let mut env = TestEnv::new().await;
     // The samples carry a token for shop s1 signed with the local stack's default secret.
-    env.ctx.auth = Authenticator::hs256(DEFAULT_LOCAL_SECRET.as_bytes());
+    env.ctx.auth = Authenticator::hs256(DEFAULT_LOCAL_SECRET.as_bytes()).unwrap();
     let ctx = &env.ctx;
     let res = Res::from_response(
         admin_settings::handler(ctx, event("admin-settings/events/put-settings.json")).await,
@@ -69,7 +69,7 @@ async fn every_sample_event_is_an_api_gateway_event_and_the_card_samples_work() 
         }
     }
     let mut env = TestEnv::new().await;
-    env.ctx.auth = Authenticator::hs256(DEFAULT_LOCAL_SECRET.as_bytes());
+    env.ctx.auth = Authenticator::hs256(DEFAULT_LOCAL_SECRET.as_bytes()).unwrap();
     let ctx = &env.ctx;
     admin_settings::handler(ctx, event("admin-settings/events/put-settings.json")).await;
     let free = Res::from_response(

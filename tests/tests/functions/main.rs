@@ -7,6 +7,7 @@ mod cards;
 mod concurrency;
 mod credit;
 mod events;
+mod hardening;
 mod ledger;
 mod levels;
 mod members;

@@ -204,7 +204,7 @@ pub async fn webhook_signed(env: &TestEnv, body: &Value, secret: &str, age: i64)
         .header("webhook-shop", &env.shop)
         .header(
             "webhook-signature",
-            &payment_webhook::sign(secret, t, raw.as_bytes()),
+            &api::payments::sign(secret, t, raw.as_bytes()),
         )
         .raw(&raw)
         .build();

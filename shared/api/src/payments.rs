@@ -1,0 +1,421 @@
+//! Payment providers settle purchases: the generic signed webhook and Stripe's. Both sign
+//! the same way (HMAC-SHA256 over "<t>.<raw body>", header `t=<unix>,v1=<hex>[,v1=...]`);
+//! each names the purchase and the amount in its own shape, which its function turns into a
+//! `PaymentEvent`. From there one path settles: the event id is the idempotency key, the
+//! amount and currency must match the purchase, and a purchase settled by any event is not
+//! settled again.
+
+use domain::cards::ClaimRefusal;
+use domain::chrono::{DateTime, Utc};
+use domain::{AccountKind, Currency, Decimal, IdempotencyKey, MemberId, Money, Settings, ShopId};
+use hmac::{Hmac, Mac};
+use lambda_http::http::StatusCode;
+use serde_json::json;
+use sha2::Sha256;
+use store::purchases::PurchaseStatus;
+use store::{cards, keys, purchases, settings, Snapshot};
+
+use crate::error::ApiError;
+use crate::exec::{Decision, Once};
+use crate::issuing::{self, Issuance};
+use crate::reply::Reply;
+use crate::Ctx;
+
+/// Signatures older (or newer) than this are refused: a captured delivery cannot be replayed
+/// later (Stripe's default tolerance, both ways).
+pub const TOLERANCE_SECS: i64 = 300;
+
+/// Separates the parts of a purchase id; ids themselves never contain it.
+pub const SEPARATOR: char = '~';
+
+/// Splits a purchase id into (card id, member id), refusing anything this API did not make.
+pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
+    let mut parts = id.split(SEPARATOR);
+    let (card, member, tail) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || tail.len() != 16
+        || !tail.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    MemberId::parse(card).ok()?;
+    Some((card.to_owned(), MemberId::parse(member).ok()?))
+}
+
+pub fn bad_signature(detail: &str) -> ApiError {
+    ApiError::Rule {
+        status: StatusCode::UNAUTHORIZED,
+        code: "bad_signature",
+        detail: detail.to_owned(),
+    }
+}
+
+/// `t=<unix>,v1=<hex>[,v1=<hex>...]`; other schemes (Stripe's `v0`) are skipped. Several
+/// `v1` arrive while a secret is being rotated: any may match.
+pub fn parse_signature(header: &str) -> Option<(i64, Vec<Vec<u8>>)> {
+    let mut t = None;
+    let mut sigs = Vec::new();
+    for part in header.split(',') {
+        let (k, v) = part.trim().split_once('=')?;
+        match k {
+            "t" => t = v.parse::<i64>().ok(),
+            "v1" => sigs.push(hex::decode(v).ok()?),
+            _ => {}
+        }
+    }
+    Some((t?, sigs)).filter(|(_, s)| !s.is_empty())
+}
+
+/// Constant-time check of any v1 signature against the secret.
+pub fn verify(secret: &str, t: i64, body: &[u8], sigs: &[Vec<u8>]) -> bool {
+    sigs.iter().any(|sig| {
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+            return false;
+        };
+        mac.update(t.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac.verify_slice(sig).is_ok()
+    })
+}
+
+/// The signature header value a provider would send (tests and local tooling).
+pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// What the payment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded,
+    /// The payment failed: the reservation is released.
+    Failed,
+}
+
+/// The amount as the provider states it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Paid {
+    /// A decimal string in the shop's currency ("99.00"): the generic webhook.
+    Decimal(String),
+    /// An integer in the currency's minor unit (9900 for MYR 99.00, 990 for JPY 990):
+    /// Stripe.
+    Minor(i64),
+}
+
+/// One provider event, in the terms settling needs.
+#[derive(Debug, Clone)]
+pub struct PaymentEvent {
+    pub id: String,
+    pub outcome: Outcome,
+    pub purchase_id: String,
+    pub paid: Paid,
+    /// ISO 4217, as sent (Stripe sends it lower-case).
+    pub currency: String,
+}
+
+impl PaymentEvent {
+    /// The amount in major units, if it is one in `currency`'s minor unit.
+    fn amount(&self, shop_currency: Option<&Currency>) -> Option<Decimal> {
+        match &self.paid {
+            Paid::Decimal(text) => Money::parse(text, shop_currency?).ok().map(|m| m.amount()),
+            Paid::Minor(minor) => {
+                let currency = Currency::parse(&self.currency.to_ascii_uppercase()).ok()?;
+                (*minor >= 0).then(|| Decimal::new(*minor, currency.minor_units()))
+            }
+        }
+    }
+}
+
+/// One signed delivery from a provider.
+pub struct Delivery<'a> {
+    pub shop: ShopId,
+    pub operation: &'static str,
+    /// Namespaces the event id among idempotency keys ("evt", "stripe").
+    pub provider: &'static str,
+    /// Which of the shop's secrets verifies this provider's signatures.
+    pub secret: fn(&Settings) -> Option<&str>,
+    pub signature: Option<&'a str>,
+    pub raw: &'a [u8],
+    /// The event, read before its signature is checked only to know which keys to load:
+    /// `Err` when the body is not the provider's shape, `Ok(None)` for an event this API
+    /// does not act on. Nothing in it is trusted until the signature matches.
+    pub event: Result<Option<PaymentEvent>, String>,
+}
+
+/// Verifies and settles one delivery: 401 before anything else if the signature is bad.
+pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
+    let shop = &d.shop;
+    let (t, sigs) = d
+        .signature
+        .and_then(parse_signature)
+        .ok_or_else(|| bad_signature("missing or malformed signature header"))?;
+    if (ctx.now().timestamp() - t).abs() > TOLERANCE_SECS {
+        return Err(bad_signature("the signature is too old or from the future"));
+    }
+    let event = d.event.as_ref().ok().and_then(Option::as_ref);
+    let target = event.and_then(|e| {
+        let (card, member) = parse_purchase_id(&e.purchase_id)?;
+        Some((card, member))
+    });
+    let mut read = vec![keys::settings(shop)];
+    if let (Some(e), Some((card, member))) = (event, &target) {
+        read.extend([
+            keys::purchase(shop, &e.purchase_id),
+            keys::card(shop, card),
+            keys::profile(shop, member),
+            keys::account(shop, member, AccountKind::Points),
+            keys::account(shop, member, AccountKind::Credit),
+        ]);
+    }
+    let once = match event {
+        Some(e) => Some(Once {
+            key: IdempotencyKey::parse(&format!("{}.{}", d.provider, e.id))
+                .map_err(|_| ApiError::Invalid("the event id is not a valid id".into()))?,
+            fingerprint: crate::input::fingerprint(
+                d.operation,
+                "",
+                &serde_json::from_slice(d.raw).unwrap_or_default(),
+            ),
+        }),
+        None => None,
+    };
+    if let Some(once) = &once {
+        read.push(keys::idempotency(shop, &once.key));
+    }
+    let mut late_without_stock = false;
+    loop {
+        let result = crate::execute(ctx, shop, None, read.clone(), |snapshot, now| {
+            let settings = settings::read(snapshot, shop)?;
+            let secret = settings
+                .as_ref()
+                .and_then(d.secret)
+                .ok_or_else(|| bad_signature("the shop has no secret for this provider"))?;
+            if !verify(secret, t, d.raw, &sigs) {
+                return Err(bad_signature("the signature does not match"));
+            }
+            let event = match &d.event {
+                Err(why) => return Err(ApiError::Malformed(why.clone())),
+                Ok(None) => return Ok(Decision::ok(Vec::new(), json!({"status": "ignored"}))),
+                Ok(Some(e)) => e,
+            };
+            let (card_id, member) = target
+                .as_ref()
+                .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
+            let once = once.as_ref().expect("an event has an id");
+            // Replays of this event id answer "duplicate" without deciding again.
+            if store::idempotency::read(snapshot, shop, &once.key, now)?.is_some() {
+                return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})));
+            }
+            let target = Target {
+                shop,
+                card_id,
+                member,
+                settings: settings.as_ref(),
+            };
+            settle(
+                snapshot,
+                &target,
+                d.provider,
+                event,
+                now,
+                late_without_stock,
+            )
+            .map(|dec| with_once(dec, shop, once, now))
+        })
+        .await;
+        match result {
+            Err(ApiError::Rule {
+                code: "card_sold_out",
+                ..
+            }) if !late_without_stock => {
+                late_without_stock = true;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Records the event id in the same transaction, so a redelivery replays "duplicate".
+fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<Utc>) -> Decision {
+    if decision.writes.is_empty() {
+        return decision;
+    }
+    decision.writes.insert(
+        0,
+        store::idempotency::put(
+            shop,
+            &once.key,
+            &store::idempotency::Record {
+                request_hash: once.fingerprint.clone(),
+                status: 200,
+                body: json!({"status": "duplicate"}).to_string(),
+                created_at: now,
+            },
+        ),
+    );
+    decision.guards = decision
+        .guards
+        .into_iter()
+        .map(|(i, e)| (i + 1, e))
+        .collect();
+    decision
+}
+
+struct Target<'a> {
+    shop: &'a ShopId,
+    card_id: &'a str,
+    member: &'a MemberId,
+    settings: Option<&'a Settings>,
+}
+
+fn settle(
+    snapshot: &Snapshot,
+    to: &Target<'_>,
+    provider: &str,
+    event: &PaymentEvent,
+    now: DateTime<Utc>,
+    late_without_stock: bool,
+) -> Result<Decision, ApiError> {
+    let (shop, card_id) = (to.shop, to.card_id);
+    let pid = event.purchase_id.as_str();
+    let mut purchase = purchases::read(snapshot, shop, pid)?
+        .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
+    let amount = event.amount(to.settings.map(|s| &s.currency));
+    if amount != Some(purchase.amount.amount())
+        || !event.currency.eq_ignore_ascii_case(&purchase.currency)
+    {
+        let stated = match &event.paid {
+            Paid::Decimal(t) => t.clone(),
+            Paid::Minor(m) => format!("{m} (minor units)"),
+        };
+        return Err(ApiError::Rule {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "amount_mismatch",
+            detail: format!(
+                "the purchase is {} {}, the payment {stated} {}",
+                purchase.amount, purchase.currency, event.currency
+            ),
+        });
+    }
+    let processed = json!({"status": "processed"});
+    let mut writes = Vec::new();
+    match event.outcome {
+        Outcome::Failed => {
+            if purchase.status == PurchaseStatus::Pending {
+                purchase.status = PurchaseStatus::Failed;
+                writes.push(purchases::put(shop, &purchase));
+                writes.push(cards::return_stock(shop, card_id));
+            }
+            Ok(Decision::ok(writes, processed))
+        }
+        Outcome::Succeeded => {
+            let reserved = purchase.status == PurchaseStatus::Pending;
+            match purchase.status {
+                PurchaseStatus::Pending | PurchaseStatus::Failed | PurchaseStatus::Expired => {}
+                // Already settled by another event: nothing more to do.
+                _ => return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"}))),
+            }
+            purchase.paid_at = Some(now);
+            if late_without_stock {
+                // 000: paid after the reservation was released and nothing is left: the
+                // payment is recorded and marked for refund, no card is issued.
+                purchase.status = PurchaseStatus::RefundDue;
+                writes.push(purchases::put(shop, &purchase));
+                return Ok(Decision::ok(writes, processed));
+            }
+            if !reserved {
+                writes.push(cards::take_stock(shop, card_id));
+            }
+            let def = cards::read(snapshot, shop, card_id)?
+                .ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
+            let actor = format!("payment:{}", event.id);
+            let actor = if provider == "evt" {
+                actor
+            } else {
+                format!("{provider}:{}", event.id)
+            };
+            let card = issuing::issue_card(
+                snapshot,
+                &def,
+                &Issuance {
+                    shop,
+                    member: to.member,
+                    actor: &actor,
+                    settings: to.settings,
+                    now,
+                    paid: Some(purchase.amount),
+                    purchase_id: Some(pid.to_owned()),
+                    require_enabled: false,
+                },
+                &mut writes,
+            )?;
+            purchase.status = PurchaseStatus::Paid;
+            purchase.card_no = Some(card.card_no);
+            writes.push(purchases::put(shop, &purchase));
+            let decision = Decision::ok(writes, processed);
+            Ok(if reserved {
+                decision
+            } else {
+                decision.guard(0, issuing::refusal(ClaimRefusal::SoldOut))
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_verify_only_with_the_secret_the_time_and_the_exact_body() {
+        let header = sign("whsec_0123456789abcdef", 1_700_000_000, b"{\"a\":1}");
+        let (t, sigs) = parse_signature(&header).unwrap();
+        assert_eq!(t, 1_700_000_000);
+        assert!(verify("whsec_0123456789abcdef", t, b"{\"a\":1}", &sigs));
+        assert!(!verify("whsec_0123456789abcdef", t, b"{\"a\":2}", &sigs));
+        assert!(!verify("whsec_other_secret_00", t, b"{\"a\":1}", &sigs));
+        assert!(!verify(
+            "whsec_0123456789abcdef",
+            t + 1,
+            b"{\"a\":1}",
+            &sigs
+        ));
+        for bad in ["", "t=1", "v1=00", "t=x,v1=00", "t=1,v1=zz"] {
+            assert!(parse_signature(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn during_a_rotation_any_v1_may_match_and_v0_is_ignored() {
+        let body = b"{\"id\":\"evt_1\"}";
+        let new = sign("whsec_new_secret_0123456789", 1_700_000_000, body);
+        let old = sign("whsec_old_secret_0123456789", 1_700_000_000, body);
+        let v1_new = new.split_once(",v1=").unwrap().1;
+        let v1_old = old.split_once(",v1=").unwrap().1;
+        let header = format!("t=1700000000,v1={v1_old},v1={v1_new},v0=deadbeef");
+        let (t, sigs) = parse_signature(&header).unwrap();
+        assert!(verify("whsec_new_secret_0123456789", t, body, &sigs));
+        assert!(verify("whsec_old_secret_0123456789", t, body, &sigs));
+        assert!(!verify("whsec_third_secret_01234567", t, body, &sigs));
+    }
+
+    #[test]
+    fn minor_units_follow_the_currency_zero_decimal_yen_included() {
+        let ev = |minor, currency: &str| PaymentEvent {
+            id: "evt_1".into(),
+            outcome: Outcome::Succeeded,
+            purchase_id: "p".into(),
+            paid: Paid::Minor(minor),
+            currency: currency.into(),
+        };
+        assert_eq!(ev(9900, "myr").amount(None), Some(Decimal::new(9900, 2)));
+        assert_eq!(ev(990, "jpy").amount(None), Some(Decimal::from(990)));
+        assert_eq!(ev(1500, "kwd").amount(None), Some(Decimal::new(1500, 3)));
+        assert_eq!(ev(-1, "myr").amount(None), None);
+        assert_eq!(ev(1, "xx").amount(None), None);
+    }
+}
