@@ -2,6 +2,7 @@
 //! HMAC-SHA256 over "<t>.<raw body>" with the shop's webhook secret; the event id is the
 //! idempotency key; amount and currency must match the purchase (api::payments).
 
+use api::input;
 use api::payments::{self, Delivery, Outcome, Paid, PaymentEvent};
 use api::{ApiError, Ctx, Reply};
 use domain::ShopId;
@@ -29,10 +30,6 @@ struct RawEvent {
     data: RawData,
 }
 
-fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
 /// The generic event in settling's terms; an unknown type is refused (this format has two).
 fn event(raw: &[u8]) -> Result<Option<PaymentEvent>, String> {
     let e: RawEvent = serde_json::from_slice(raw)
@@ -52,15 +49,10 @@ fn event(raw: &[u8]) -> Result<Option<PaymentEvent>, String> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let shop = header(&req, "webhook-shop")
+    let shop = input::header(&req, "webhook-shop")
         .and_then(|s| ShopId::parse(s).ok())
         .ok_or_else(|| payments::bad_signature("missing or invalid Webhook-Shop"))?;
-    api::record_shop_id(&shop);
-    let raw: &[u8] = match req.body() {
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => &[],
-    };
+    let raw = input::raw_body(&req);
     payments::process(
         ctx,
         Delivery {
@@ -68,7 +60,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             operation: OPERATION,
             provider: "evt",
             secret: |s| s.webhook_secret.as_deref(),
-            signature: header(&req, "webhook-signature"),
+            signature: input::header(&req, "webhook-signature"),
             raw,
             event: event(raw),
         },

@@ -109,12 +109,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         .ok()
         .and_then(|s| ShopId::parse(&s).ok())
         .ok_or_else(|| payments::bad_signature("no such shop"))?;
-    api::record_shop_id(&shop);
-    let raw: &[u8] = match req.body() {
-        Body::Text(t) => t.as_bytes(),
-        Body::Binary(b) => b,
-        _ => &[],
-    };
+    let raw = input::raw_body(&req);
     payments::process(
         ctx,
         Delivery {
@@ -122,10 +117,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             operation: OPERATION,
             provider: "stripe",
             secret: |s| s.stripe_webhook_secret.as_deref(),
-            signature: req
-                .headers()
-                .get("stripe-signature")
-                .and_then(|v| v.to_str().ok()),
+            signature: input::header(&req, "stripe-signature"),
             raw,
             event: event(raw),
         },

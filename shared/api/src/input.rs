@@ -27,14 +27,23 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The body as a JSON object; an empty body, bad JSON, or a non-object is refused.
-pub fn json_object(req: &Request) -> Result<Value, ApiError> {
-    let bytes: &[u8] = match req.body() {
-        Body::Empty => &[],
+/// The body's bytes as sent (webhook signatures are over exactly these).
+pub fn raw_body(req: &Request) -> &[u8] {
+    match req.body() {
         Body::Text(t) => t.as_bytes(),
         Body::Binary(b) => b,
         _ => &[],
-    };
+    }
+}
+
+/// A header's value, if present and visible ASCII.
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The body as a JSON object; an empty body, bad JSON, or a non-object is refused.
+pub fn json_object(req: &Request) -> Result<Value, ApiError> {
+    let bytes = raw_body(req);
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::Malformed("request body too large".into()));
     }

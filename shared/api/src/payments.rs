@@ -149,6 +149,7 @@ pub struct Delivery<'a> {
 /// Verifies and settles one delivery: 401 before anything else if the signature is bad.
 pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
     let shop = &d.shop;
+    crate::record_shop_id(shop);
     let (t, sigs) = d
         .signature
         .and_then(parse_signature)
