@@ -21,8 +21,6 @@ use store::{credit_program, keys, orders, outbox, programs};
 
 pub const OPERATION: &str = "accrue-points";
 
-pub use api::STAFF;
-
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
 }
@@ -78,19 +76,9 @@ fn member_factors(profile: &Profile, summary: &CardSummary, at: DateTime<Utc>) -
     }
 }
 
-/// An order id becomes part of a key: the id rules apply.
-pub fn order_id(req: &Request) -> Result<String, ApiError> {
-    let id = input::path_param(req, "order_id")?;
-    MemberId::parse(&id)
-        .map_err(|_| ApiError::Invalid(format!("{id:?} is not a valid order id")))?;
-    Ok(id)
-}
-
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(STAFF)?;
-    let order_id = order_id(&req)?;
+    let principal = api::authorize(ctx, &req, api::STAFF)?;
+    let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
     let raw: RawOrder = input::from_value(&body)?;
     let member = MemberId::parse(&raw.member_id)?;
@@ -142,11 +130,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .unwrap_or(now);
         let mut order = orders::read(snapshot, &shop, &order_id)?;
         if order.accrued {
-            return Err(ApiError::Rule {
-                status: lambda_http::http::StatusCode::CONFLICT,
-                code: "order_already_accrued",
-                detail: "this order was already accrued with another body".into(),
-            });
+            return Err(domain::Refusal::OrderAlreadyAccrued.into());
         }
         let (versions, _) = programs::read_points(snapshot, &shop)?;
         let summary = cards::read_summary(snapshot, &shop)?;

@@ -102,9 +102,7 @@ fn parse(body: &Value) -> Result<Command, ApiError> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     let key = input::required_idempotency_key(&req)?;
     let body = input::json_object(&req)?;

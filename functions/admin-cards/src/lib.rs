@@ -22,9 +22,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     let shop = principal.shop.clone();
     let card_id = input::path_param(&req, "card_id").ok();
     let path = req.uri().path().trim_end_matches('/').to_owned();
@@ -389,15 +387,11 @@ async fn create(
             );
             decided = Some((def, stock));
             Ok(Decision::new(writes, StatusCode::CREATED, body).guard(
-                0,
-                ApiError::Rule {
-                    status: StatusCode::CONFLICT,
-                    code: "card_limit_reached",
-                    detail: format!(
-                        "a shop has at most {} card definitions",
-                        domain::cards::MAX_CARDS_PER_SHOP
-                    ),
-                },
+                keys::card_counter(shop),
+                domain::Refusal::CardLimitReached {
+                    max: domain::cards::MAX_CARDS_PER_SHOP,
+                }
+                .into(),
             ))
         },
     )
@@ -524,14 +518,10 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
         |snapshot, _now| {
             let def = read_card(snapshot, shop, id)?;
             if def.holders > 0 {
-                return Err(ApiError::Rule {
-                    status: StatusCode::CONFLICT,
-                    code: "card_in_use",
-                    detail: format!(
-                        "{} member(s) hold this card; disable it instead",
-                        def.holders
-                    ),
-                });
+                return Err(domain::Refusal::CardInUse {
+                    holders: def.holders,
+                }
+                .into());
             }
             Ok(Decision::new(
                 vec![

@@ -16,9 +16,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     let shop = principal.shop.clone();
     let read = vec![keys::settings(&shop), keys::program(&shop, Program::Credit)];
     if req.method() == Method::GET {

@@ -362,9 +362,7 @@ fn with_warning(
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     if req.method() == lambda_http::http::Method::GET {
         let shop = principal.shop.clone();
         let snapshot = ctx

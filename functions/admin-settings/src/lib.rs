@@ -3,8 +3,8 @@
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::settings::MIN_WEBHOOK_SECRET_CHARS;
+use domain::Refusal;
 use domain::{Currency, Settings, ShopTz};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -64,9 +64,7 @@ fn parse(raw: RawSettings) -> Result<Command, ApiError> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     let cmd = parse(input::from_value(&input::json_object(&req)?)?)?;
     let shop = principal.shop.clone();
     // PUT is idempotent by nature; the version condition only keeps two admins from
@@ -82,14 +80,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 // Balances are stored in the shop's currency; switching it would silently
                 // re-denominate every credit balance.
                 if current.currency != cmd.currency {
-                    return Err(ApiError::Rule {
-                        status: StatusCode::CONFLICT,
-                        code: "currency_locked",
-                        detail: format!(
-                            "the shop's currency is {} and cannot be changed",
-                            current.currency
-                        ),
-                    });
+                    return Err(Refusal::CurrencyLocked {
+                        current: current.currency.to_string(),
+                    }
+                    .into());
                 }
             }
             let next = Settings {

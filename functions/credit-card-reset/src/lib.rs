@@ -5,7 +5,7 @@ use api::issuing::MemberState;
 use api::postings::Posting;
 use api::{input, ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::MemberId;
-use lambda_http::http::StatusCode;
+use domain::Refusal;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::keys;
@@ -18,9 +18,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     let shop = principal.shop.clone();
     let actor = principal.actor();
@@ -31,12 +29,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     ];
     api::execute(ctx, &shop, None, read, |snapshot, now| {
         let mut state = MemberState::read(snapshot, &shop, &member)?;
-        let old = state.profile.credit_card_no.take().ok_or_else(|| ApiError::Rule {
-            status: StatusCode::CONFLICT,
-            code: "no_credit_card",
-            detail: "the member has no store-credit card number yet (it comes with the first credit)"
-                .into(),
-        })?;
+        let old = state
+            .profile
+            .credit_card_no
+            .take()
+            .ok_or(Refusal::NoCreditCard)?;
         let mut middle = vec![profile::credit_card_no_delete(&shop, &old)];
         let new = state.credit_card_no(&shop, &member, &mut middle);
         let posting = Posting {

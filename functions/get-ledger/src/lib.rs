@@ -56,8 +56,7 @@ fn parse_query(req: &Request) -> Result<Query, ApiError> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     principal.may_access(&member)?;
     let query = parse_query(&req)?;

@@ -20,8 +20,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     principal.may_access(&member)?;
     let shop = &principal.shop;

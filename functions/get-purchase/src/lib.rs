@@ -16,8 +16,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let id = input::path_param(&req, "purchase_id")?;
     let not_found = || ApiError::NotFound("no such purchase".into());
     let (_, member) = api::payments::parse_purchase_id(&id).ok_or_else(not_found)?;

@@ -4,14 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use accrue_points::STAFF;
 use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::points::proportional;
 use domain::store_credit::clawback_share;
+use domain::Refusal;
 use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, MemberId, Money, Movement, Portion};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -35,10 +34,8 @@ struct RawRefund {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(STAFF)?;
-    let order_id = accrue_points::order_id(&req)?;
+    let principal = api::authorize(ctx, &req, api::STAFF)?;
+    let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
     let raw: RawRefund = input::from_value(&body)?;
     MemberId::parse(&raw.refund_id).map_err(|_| {
@@ -74,7 +71,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let currency = settings.currency;
         let mut order = orders::read(snapshot, &shop, &order_id)?;
         if order.member_id.as_deref().is_some_and(|m| m != member.as_str()) {
-            return Err(ApiError::Invalid("this order belongs to another member".into()));
+            return Err(Refusal::OrderOfAnotherMember.into());
         }
         let amount = Money::parse_non_negative(&raw.amount, &currency)?;
         if amount.is_zero() {
@@ -91,15 +88,12 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         };
         let refunded = order.refunded.amount() + amount.amount();
         if refunded > total.amount() {
-            return Err(ApiError::Rule {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "refund_exceeds_paid",
-                detail: format!(
-                    "{} of {} is already refunded",
-                    order.refunded.to_string_in(&currency),
-                    total.to_string_in(&currency)
-                ),
-            });
+            return Err(Refusal::RefundExceedsPaid(format!(
+                "{} of {} is already refunded",
+                order.refunded.to_string_in(&currency),
+                total.to_string_in(&currency)
+            ))
+            .into());
         }
         // 003: a return takes back the points the order earned before any birthday, holiday,
         // period or card extra; the level multiplier is part of what it takes back.

@@ -4,10 +4,9 @@
 use api::input::{self, fingerprint};
 use api::issuing;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use claim_card::member_for;
-use domain::cards::ClaimRefusal;
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::MemberId;
+use domain::Refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use rand::Rng;
@@ -45,16 +44,14 @@ pub fn new_purchase_id(card_id: &str, member: &MemberId) -> String {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    let card_id = input::path_param(&req, "card_id")?;
-    MemberId::parse(&card_id).map_err(|_| ApiError::NotFound(format!("no card {card_id:?}")))?;
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
+    let card_id = input::card_id(&req)?.to_string();
     let body = match req.body() {
         Body::Empty => json!({}),
         _ => input::json_object(&req)?,
     };
     let raw: RawPurchase = input::from_value(&body)?;
-    let member = member_for(&principal, raw.member_id.as_deref())?;
+    let member = principal.member_for(raw.member_id.as_deref())?;
     let once = input::idempotency_key(&req)?.map(|key| Once {
         fingerprint: fingerprint(OPERATION, &format!("{card_id}/{member}"), &body),
         key,
@@ -69,7 +66,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
         let def = cards::read(snapshot, &shop, &card_id)?
             .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
-        let price = def.check_purchase().map_err(issuing::refusal)?;
+        let price = def.check_purchase().map_err(ApiError::from)?;
         let settings = api::require_settings(snapshot, &shop)?;
         let profile = store::profile::read(snapshot, &shop, &member)?;
         issuing::check_not_held(&profile, &card_id, now)?;
@@ -103,7 +100,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             StatusCode::CREATED,
             view,
         )
-        .guard(0, issuing::refusal(ClaimRefusal::SoldOut)))
+        .guard(keys::stock(&shop, &card_id), Refusal::CardSoldOut.into()))
     })
     .await
 }

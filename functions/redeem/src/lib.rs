@@ -6,10 +6,8 @@ use std::collections::BTreeMap;
 use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use claim_card::member_for;
-use domain::points::RedeemRefusal;
+use domain::Refusal;
 use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, Money, Movement, Quantity};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -35,20 +33,15 @@ struct RawRedeem {
 }
 
 fn program_disabled() -> ApiError {
-    ApiError::Rule {
-        status: StatusCode::CONFLICT,
-        code: "program_disabled",
-        detail: "the points program is not enabled".into(),
-    }
+    Refusal::ProgramDisabled("the points program is not enabled".into()).into()
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    let order_id = accrue_points::order_id(&req)?;
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
+    let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
     let raw: RawRedeem = input::from_value(&body)?;
-    let member = member_for(&principal, raw.member_id.as_deref())?;
+    let member = principal.member_for(raw.member_id.as_deref())?;
     let kind = match (raw.points, &raw.credit) {
         (Some(p), None) if p > 0 && p <= 1_000_000_000_000 => AccountKind::Points,
         (None, Some(_)) => AccountKind::Credit,
@@ -80,9 +73,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .as_deref()
             .is_some_and(|m| m != member.as_str())
         {
-            return Err(ApiError::Forbidden(
-                "this order belongs to another member".into(),
-            ));
+            return Err(Refusal::OrderOfAnotherMember.into());
         }
         let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
         let posting = Posting {
@@ -107,14 +98,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 // Windows and tiers first: a closed window or an odd amount changes nothing.
                 let discount = program
                     .redeem(wanted, now, settings.timezone, &currency)
-                    .map_err(|e| match e {
-                        RedeemRefusal::Closed => ApiError::Rule {
-                            status: StatusCode::CONFLICT,
-                            code: "redemption_closed",
-                            detail: e.to_string(),
-                        },
-                        RedeemRefusal::NotATier(_) => ApiError::Invalid(e.to_string()),
-                    })?;
+                    .map_err(ApiError::from)?;
                 let order_total = raw
                     .order_total
                     .as_deref()
@@ -122,11 +106,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     .transpose()?;
                 if let Some(cap) = program.redeem_cap(order_total) {
                     if wanted > cap {
-                        return Err(ApiError::Rule {
-                            status: StatusCode::UNPROCESSABLE_ENTITY,
-                            code: "redemption_cap_exceeded",
-                            detail: format!("at most {cap} points may be redeemed on this order"),
-                        });
+                        return Err(Refusal::RedemptionCapExceeded { cap }.into());
                     }
                 }
                 let read_version = points.version();

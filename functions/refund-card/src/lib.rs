@@ -8,8 +8,8 @@ use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::cards::{CardKind, HeldStatus};
 use domain::chrono::SecondsFormat;
+use domain::Refusal;
 use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Movement, Quantity};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -30,14 +30,6 @@ struct RawRefund {
     reclaim_gifts: bool,
     #[serde(default)]
     reason: Option<String>,
-}
-
-fn rule(status: StatusCode, code: &'static str, detail: &str) -> ApiError {
-    ApiError::Rule {
-        status,
-        code,
-        detail: detail.to_owned(),
-    }
 }
 
 /// Takes back up to `amount` from an account, never more than it holds.
@@ -69,9 +61,7 @@ fn reclaim<Q: Quantity>(
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
     let card_no = input::path_param(&req, "card_no")?;
     let not_found = || ApiError::NotFound("no member card with that number".into());
     if card_no.is_empty() || card_no.len() > 32 || !card_no.bytes().all(|b| b.is_ascii_digit()) {
@@ -111,18 +101,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .cloned()
             .ok_or_else(not_found)?;
         if held.status == HeldStatus::Refunded {
-            return Err(rule(
-                StatusCode::CONFLICT,
-                "card_refunded",
-                "this card was already refunded",
-            ));
+            return Err(Refusal::CardRefunded.into());
         }
         if !held.term.is_live(now) {
-            return Err(rule(
-                StatusCode::CONFLICT,
-                "card_expired",
-                "an expired card cannot be refunded",
-            ));
+            return Err(Refusal::HeldCardExpired.into());
         }
         let paid = held.paid.unwrap_or(Money::ZERO);
         let refund = match &raw.refund_amount {
@@ -131,11 +113,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 let c = currency.as_ref().ok_or_else(ApiError::not_configured)?;
                 let amount = Money::parse_non_negative(text, c)?;
                 if amount > paid {
-                    return Err(rule(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "refund_exceeds_paid",
-                        &format!("at most {} was paid for this card", paid.to_string_in(c)),
-                    ));
+                    return Err(Refusal::RefundExceedsPaid(format!(
+                        "at most {} was paid for this card",
+                        paid.to_string_in(c)
+                    ))
+                    .into());
                 }
                 Some(amount)
             }

@@ -9,7 +9,6 @@ use api::issuing::MemberState;
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::{IdempotencyKey, MemberId, Money};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -37,12 +36,8 @@ struct Raw {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
-    principal.require(MANAGERS)?;
-    let order_id = input::path_param(&req, "order_id")?;
-    MemberId::parse(&order_id)
-        .map_err(|_| ApiError::Invalid(format!("{order_id:?} is not a valid order id")))?;
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
+    let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
     let raw: Raw = input::from_value(&body)?;
     let member = MemberId::parse(&raw.member_id)?;
@@ -77,9 +72,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .as_deref()
             .is_some_and(|m| m != member.as_str())
         {
-            return Err(ApiError::Invalid(
-                "this order belongs to another member".into(),
-            ));
+            return Err(domain::Refusal::OrderOfAnotherMember.into());
         }
         let total = match (order.total, &raw.order_total) {
             (Some(t), _) => t,
@@ -92,15 +85,12 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         };
         let after = order.refunded_to_credit.amount() + amount.amount();
         if after > total.amount() {
-            return Err(ApiError::Rule {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "refund_exceeds_paid",
-                detail: format!(
-                    "{} of the order's {} is already refunded to credit",
-                    order.refunded_to_credit.to_string_in(&currency),
-                    total.to_string_in(&currency)
-                ),
-            });
+            return Err(domain::Refusal::RefundExceedsPaid(format!(
+                "{} of the order's {} is already refunded to credit",
+                order.refunded_to_credit.to_string_in(&currency),
+                total.to_string_in(&currency)
+            ))
+            .into());
         }
         // Refunded credit lasts as the program's issued credit does (never without one).
         let (program, _) = credit_program::read(snapshot, &shop, &currency)?;

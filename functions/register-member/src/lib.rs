@@ -10,6 +10,7 @@ use api::issuing::MemberState;
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::NaiveDate;
+use domain::Refusal;
 use domain::{AccountKind, MemberId, Money};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -34,8 +35,7 @@ struct Raw {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = ctx.auth.authenticate(&req)?;
-    api::record_shop(&principal);
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     principal.may_access(&member)?;
     let raw: Raw = match req.body() {
@@ -67,11 +67,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         let mut state = MemberState::read(snapshot, &shop, &member)?;
         if let Some(at) = state.profile.registered_at {
-            return Err(ApiError::Rule {
-                status: StatusCode::CONFLICT,
-                code: "already_registered",
-                detail: format!("registered at {}", settings.timezone.format(at)),
-            });
+            return Err(Refusal::AlreadyRegistered {
+                at: settings.timezone.format(at),
+            }
+            .into());
         }
         state.profile.registered_at = Some(now);
         state.profile.birthday = raw.birthday;

@@ -77,6 +77,18 @@ pub const STAFF: &[Role] = &[
     Role::Cashier,
 ];
 
+/// Every role: operations any verified caller may attempt (their rules then decide, e.g. a
+/// customer only for themselves).
+pub const EVERYONE: &[Role] = &[
+    Role::Owner,
+    Role::Admin,
+    Role::Ops,
+    Role::Service,
+    Role::Guide,
+    Role::Cashier,
+    Role::Customer,
+];
+
 /// The verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -106,6 +118,23 @@ impl Principal {
                 "a customer may only act on their own member id".into(),
             ))
         }
+    }
+
+    /// The member an operation is for: a customer acts for themselves (naming anyone else
+    /// is 403); staff name the member (in the body), which is then required.
+    pub fn member_for(&self, named: Option<&str>) -> Result<MemberId, ApiError> {
+        if self.role == Role::Customer {
+            let me = MemberId::parse(self.sub.as_str())?;
+            if named.is_some_and(|m| m != me.as_str()) {
+                return Err(ApiError::Forbidden(
+                    "a customer may only act on their own member id".into(),
+                ));
+            }
+            return Ok(me);
+        }
+        self.require(STAFF)?;
+        let named = named.ok_or_else(|| ApiError::Invalid("member_id is required".into()))?;
+        Ok(MemberId::parse(named)?)
     }
 
     /// How ledger entries name who did something.

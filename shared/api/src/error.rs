@@ -23,13 +23,9 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("{0}")]
     ShopNotConfigured(String),
-    /// A business rule refused the request with its own stable code (409 or 422).
-    #[error("{detail}")]
-    Rule {
-        status: StatusCode,
-        code: &'static str,
-        detail: String,
-    },
+    /// A business rule refused the request; the refusal carries its code and class.
+    #[error("{0}")]
+    Refused(#[from] domain::Refusal),
     #[error(
         "too many concurrent changes to the same balance; retry with the same Idempotency-Key"
     )]
@@ -61,7 +57,11 @@ impl ApiError {
             ApiError::InsufficientBalance(_) | ApiError::ShopNotConfigured(_) => {
                 StatusCode::CONFLICT
             }
-            ApiError::Rule { status, .. } => *status,
+            ApiError::Refused(r) => match r.class() {
+                domain::refusal::Class::Conflict => StatusCode::CONFLICT,
+                domain::refusal::Class::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+                domain::refusal::Class::Unauthenticated => StatusCode::UNAUTHORIZED,
+            },
             ApiError::Contention | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -76,7 +76,7 @@ impl ApiError {
             ApiError::InsufficientBalance(_) => "insufficient_balance",
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::ShopNotConfigured(_) => "shop_not_configured",
-            ApiError::Rule { code, .. } => code,
+            ApiError::Refused(r) => r.code(),
             ApiError::Contention => "contention",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -119,6 +119,18 @@ impl From<store::StoreError> for ApiError {
             store::StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<domain::cards::ClaimRefusal> for ApiError {
+    fn from(r: domain::cards::ClaimRefusal) -> Self {
+        ApiError::Refused(r.into())
+    }
+}
+
+impl From<domain::points::RedeemRefusal> for ApiError {
+    fn from(r: domain::points::RedeemRefusal) -> Self {
+        ApiError::Refused(r.into())
     }
 }
 

@@ -28,9 +28,9 @@ pub struct Decision {
     pub writes: Vec<Write>,
     pub status: StatusCode,
     pub body: Value,
-    /// Writes whose failed condition is the answer, not a lost race: `(index into writes,
-    /// the refusal)`. A stock decrement that finds nothing left means sold out.
-    pub guards: Vec<(usize, ApiError)>,
+    /// Conditions whose failure is the answer, not a lost race, named by the item they are
+    /// on: a stock decrement that finds nothing left means sold out.
+    pub guards: Vec<(Key, ApiError)>,
 }
 
 impl Decision {
@@ -47,9 +47,10 @@ impl Decision {
         Self::new(writes, StatusCode::OK, body)
     }
 
-    /// If the write at `index` fails its condition, answer `refusal` instead of retrying.
-    pub fn guard(mut self, index: usize, refusal: ApiError) -> Self {
-        self.guards.push((index, refusal));
+    /// If the write to the item at `key` fails its condition, answer `refusal` instead of
+    /// retrying.
+    pub fn guard(mut self, key: Key, refusal: ApiError) -> Self {
+        self.guards.push((key, refusal));
         self
     }
 }
@@ -98,7 +99,6 @@ where
         let decision = decide(&snapshot, now)?;
         let body = decision.body.to_string();
         let mut writes = Vec::with_capacity(decision.writes.len() + 1);
-        let offset = usize::from(once.is_some());
         if let Some(once) = once {
             writes.push(idempotency::put(
                 shop,
@@ -116,19 +116,14 @@ where
             // Nothing to change (a settled webhook event seen again): answer as decided.
             return Ok(Reply::new(decision.status, body));
         }
+        let written: Vec<Option<Key>> = writes.iter().map(Write::key).collect();
         match ctx.store.commit(writes).await {
             Ok(()) => return Ok(Reply::new(decision.status, body)),
             Err(StoreError::Cancelled(reasons))
-                if decision
-                    .guards
-                    .iter()
-                    .any(|(i, _)| reasons.get(i + offset) == Some(&Cancel::ConditionFailed)) =>
+                if guarded(&decision.guards, &written, &reasons).is_some() =>
             {
                 let mut guards = decision.guards;
-                let hit = guards
-                    .iter()
-                    .position(|(i, _)| reasons.get(i + offset) == Some(&Cancel::ConditionFailed))
-                    .unwrap_or(0);
+                let hit = guarded(&guards, &written, &reasons).unwrap_or(0);
                 return Err(guards.swap_remove(hit).1);
             }
             Err(err) if err.is_race() => {
@@ -139,4 +134,19 @@ where
         }
     }
     Err(ApiError::Contention)
+}
+
+/// The first guard whose item's condition failed, if any.
+fn guarded(
+    guards: &[(Key, ApiError)],
+    written: &[Option<Key>],
+    reasons: &[Cancel],
+) -> Option<usize> {
+    let failed: Vec<&Key> = written
+        .iter()
+        .zip(reasons)
+        .filter(|(_, r)| **r == Cancel::ConditionFailed)
+        .filter_map(|(k, _)| k.as_ref())
+        .collect();
+    guards.iter().position(|(k, _)| failed.contains(&k))
 }

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use domain::IdempotencyKey;
+use domain::{CardId, IdempotencyKey, OrderId};
 
 use crate::error::ApiError;
 
@@ -19,6 +19,18 @@ pub fn path_param(req: &Request, name: &str) -> Result<String, ApiError> {
         .and_then(|p| p.first(name))
         .map(str::to_owned)
         .ok_or_else(|| ApiError::NotFound(format!("missing path parameter {name}")))
+}
+
+/// The `order_id` path parameter: the shop's own order id.
+pub fn order_id(req: &Request) -> Result<OrderId, ApiError> {
+    let id = path_param(req, "order_id")?;
+    OrderId::parse(&id).map_err(|_| ApiError::Invalid(format!("{id:?} is not a valid order id")))
+}
+
+/// The `card_id` path parameter; an id this API could not have made is no card (404).
+pub fn card_id(req: &Request) -> Result<CardId, ApiError> {
+    let id = path_param(req, "card_id")?;
+    CardId::parse(&id).map_err(|_| ApiError::NotFound(format!("no card {id:?}")))
 }
 
 pub fn query_param(req: &Request, name: &str) -> Option<String> {

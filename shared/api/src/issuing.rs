@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use domain::cards::{grant, issue, CardDef, ClaimRefusal, HeldStatus, IssueContext, MemberCard};
 use domain::chrono::{DateTime, SecondsFormat, Utc};
+use domain::Refusal;
 use domain::{Account, AccountKind, Decimal, EntryKind, MemberId, Movement, Settings, ShopId};
-use lambda_http::http::StatusCode;
 use rand::Rng;
 use serde_json::{json, Value};
 use store::keys::RecordKind;
@@ -33,26 +33,6 @@ pub fn new_card_no() -> String {
         .collect()
 }
 
-pub fn refusal(r: ClaimRefusal) -> ApiError {
-    let rule = |status, code: &'static str, detail: String| ApiError::Rule {
-        status,
-        code,
-        detail,
-    };
-    match r {
-        ClaimRefusal::Disabled => rule(StatusCode::CONFLICT, "card_disabled", r.to_string()),
-        ClaimRefusal::SoldOut => rule(StatusCode::CONFLICT, "card_sold_out", r.to_string()),
-        ClaimRefusal::AlreadyHeld => rule(StatusCode::CONFLICT, "card_already_held", r.to_string()),
-        ClaimRefusal::PhoneRequired => rule(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "phone_required",
-            r.to_string(),
-        ),
-        ClaimRefusal::WrongKind => ApiError::Invalid(r.to_string()),
-        ClaimRefusal::Validity(e) => rule(StatusCode::CONFLICT, "card_expired", e.to_string()),
-    }
-}
-
 /// Refuses when the member holds this card and it is still valid (000).
 pub fn check_not_held(
     profile: &Profile,
@@ -61,7 +41,7 @@ pub fn check_not_held(
 ) -> Result<(), ApiError> {
     match profile.cards.get(card_id) {
         Some(held) if domain::cards::blocks_new_claim(held.status, &held.term, now) => {
-            Err(refusal(ClaimRefusal::AlreadyHeld))
+            Err(Refusal::CardAlreadyHeld.into())
         }
         _ => Ok(()),
     }
@@ -269,7 +249,7 @@ pub fn issue_onto(
         return Err(ApiError::not_configured());
     }
     let issued = issue(def, state.points.clone(), state.credit.clone(), &ctx)
-        .map_err(|e| refusal(ClaimRefusal::Validity(e)))?;
+        .map_err(|e| ApiError::from(ClaimRefusal::Validity(e)))?;
     let profile = &mut state.profile;
     let already_counted = profile
         .cards

@@ -21,7 +21,7 @@ use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use rand::Rng;
 use tracing::Instrument;
 
-pub use auth::{Principal, Role, MANAGERS, STAFF};
+pub use auth::{Principal, Role, EVERYONE, MANAGERS, STAFF};
 pub use ctx::{Clock, Ctx};
 pub use error::ApiError;
 pub use exec::{execute, Decision, Once};
@@ -46,6 +46,15 @@ pub fn require_settings(
     shop: &domain::ShopId,
 ) -> Result<domain::Settings, ApiError> {
     store::settings::read(snapshot, shop)?.ok_or_else(ApiError::not_configured)
+}
+
+/// The one door of every bearer-token operation: verifies the token, puts the shop on the
+/// request's log line, and refuses roles outside `roles` (403).
+pub fn authorize(ctx: &Ctx, req: &Request, roles: &[Role]) -> Result<Principal, ApiError> {
+    let principal = ctx.auth.authenticate(req)?;
+    record_shop(&principal);
+    principal.require(roles)?;
+    Ok(principal)
 }
 
 /// Records the verified shop on the request's log line.

@@ -5,11 +5,11 @@
 //! amount and currency must match the purchase, and a purchase settled by any event is not
 //! settled again.
 
-use domain::cards::ClaimRefusal;
 use domain::chrono::{DateTime, Utc};
-use domain::{AccountKind, Currency, Decimal, IdempotencyKey, MemberId, Money, Settings, ShopId};
+use domain::{
+    AccountKind, Currency, Decimal, IdempotencyKey, MemberId, Money, Refusal, Settings, ShopId,
+};
 use hmac::{Hmac, Mac};
-use lambda_http::http::StatusCode;
 use serde_json::json;
 use sha2::Sha256;
 use store::purchases::PurchaseStatus;
@@ -43,11 +43,7 @@ pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
 }
 
 pub fn bad_signature(detail: &str) -> ApiError {
-    ApiError::Rule {
-        status: StatusCode::UNAUTHORIZED,
-        code: "bad_signature",
-        detail: detail.to_owned(),
-    }
+    Refusal::BadSignature(detail.to_owned()).into()
 }
 
 /// `t=<unix>,v1=<hex>[,v1=<hex>...]`; other schemes (Stripe's `v0`) are skipped. Several
@@ -229,10 +225,7 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
         })
         .await;
         match result {
-            Err(ApiError::Rule {
-                code: "card_sold_out",
-                ..
-            }) if !late_without_stock => {
+            Err(ApiError::Refused(Refusal::CardSoldOut)) if !late_without_stock => {
                 late_without_stock = true;
             }
             other => return other,
@@ -258,11 +251,6 @@ fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<U
             },
         ),
     );
-    decision.guards = decision
-        .guards
-        .into_iter()
-        .map(|(i, e)| (i + 1, e))
-        .collect();
     decision
 }
 
@@ -293,14 +281,11 @@ fn settle(
             Paid::Decimal(t) => t.clone(),
             Paid::Minor(m) => format!("{m} (minor units)"),
         };
-        return Err(ApiError::Rule {
-            status: StatusCode::UNPROCESSABLE_ENTITY,
-            code: "amount_mismatch",
-            detail: format!(
-                "the purchase is {} {}, the payment {stated} {}",
-                purchase.amount, purchase.currency, event.currency
-            ),
-        });
+        return Err(Refusal::AmountMismatch(format!(
+            "the purchase is {} {}, the payment {stated} {}",
+            purchase.amount, purchase.currency, event.currency
+        ))
+        .into());
     }
     let processed = json!({"status": "processed"});
     let mut writes = Vec::new();
@@ -361,7 +346,7 @@ fn settle(
             Ok(if reserved {
                 decision
             } else {
-                decision.guard(0, issuing::refusal(ClaimRefusal::SoldOut))
+                decision.guard(keys::stock(shop, card_id), Refusal::CardSoldOut.into())
             })
         }
     }

@@ -63,6 +63,22 @@ id_type!(
     MemberId, "member_id", 64
 );
 id_type!(
+    /// A card definition.
+    CardId, "card_id", 64
+);
+id_type!(
+    /// The shop's own order id (the idempotency key of its accrual).
+    OrderId, "order_id", 64
+);
+id_type!(
+    /// The caller's id for one refund of an order.
+    RefundId, "refund_id", 64
+);
+id_type!(
+    /// A level of the shop's ladder (a rule card's id while levels are rule cards).
+    LevelId, "level_id", 64
+);
+id_type!(
     /// The actor's id from the token's `sub`.
     ActorId, "sub", 128
 );

@@ -8,14 +8,18 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod points;
+pub mod refusal;
 pub mod settings;
 pub mod store_credit;
 pub mod time;
 
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};
-pub use ids::{ActorId, IdempotencyKey, InvalidId, MemberId, ShopId};
+pub use ids::{
+    ActorId, CardId, IdempotencyKey, InvalidId, LevelId, MemberId, OrderId, RefundId, ShopId,
+};
 pub use ledger::{EntryId, EntryKind, LedgerEntry, Movement};
 pub use money::{Currency, Money, MoneyError};
+pub use refusal::Refusal;
 pub use settings::Settings;
 pub use time::ShopTz;
 

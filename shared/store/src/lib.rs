@@ -153,6 +153,19 @@ pub enum Write {
     },
 }
 
+impl Write {
+    /// The item this write changes or checks: a transaction touches each item once, so the
+    /// key names the write (and the condition it carries) without depending on its position.
+    pub fn key(&self) -> Option<Key> {
+        match self {
+            Write::Put { item, .. } => item::key_of(item),
+            Write::Update { key, .. } | Write::Delete { key, .. } | Write::Check { key, .. } => {
+                Some(key.clone())
+            }
+        }
+    }
+}
+
 /// How the store reaches DynamoDB.
 #[derive(Debug, Clone)]
 pub struct StoreConfig {

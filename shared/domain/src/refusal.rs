@@ -1,0 +1,157 @@
+//! Every business refusal, with its stable `code` and the class of answer it is, in one
+//! place: the same situation always answers the same way, and no handler invents a code.
+//! The HTTP edge maps `Class` to a status (shared/api error.rs) and nothing else.
+
+use thiserror::Error;
+
+use crate::cards::ClaimRefusal;
+use crate::points::RedeemRefusal;
+
+/// How a refusal answers: 409 (the state forbids it), 422 (the request is wrong for this
+/// state), 401 (the sender could not be verified).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Conflict,
+    Unprocessable,
+    Unauthenticated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    // Cards (000, 002)
+    #[error("this card is disabled")]
+    CardDisabled,
+    #[error("this card is sold out")]
+    CardSoldOut,
+    #[error("the member already holds this card")]
+    CardAlreadyHeld,
+    #[error("a phone number is required to claim this card")]
+    PhoneRequired,
+    #[error("{0}")]
+    NotClaimable(String),
+    /// The card's own validity (a fixed date range) has ended: it cannot be claimed.
+    #[error("{0}")]
+    CardExpired(String),
+    /// 000: a member card whose term has ended cannot be refunded.
+    #[error("an expired card cannot be refunded")]
+    HeldCardExpired,
+    #[error("this card was already refunded")]
+    CardRefunded,
+    #[error("{holders} member(s) hold this card; disable it instead")]
+    CardInUse { holders: u64 },
+    #[error("a shop has at most {max} card definitions")]
+    CardLimitReached { max: u64 },
+    // Money back and payments
+    #[error("{0}")]
+    RefundExceedsPaid(String),
+    #[error("{0}")]
+    AmountMismatch(String),
+    #[error("{0}")]
+    BadSignature(String),
+    // Programs (001, 004)
+    #[error("{0}")]
+    ProgramDisabled(String),
+    #[error("points cannot be redeemed at this time")]
+    RedemptionClosed,
+    #[error("at most {cap} points may be redeemed on this order")]
+    RedemptionCapExceeded { cap: i64 },
+    #[error("redeem one of the tiers: {0}")]
+    NotATier(String),
+    // Orders and members
+    #[error("this order was already accrued with another body")]
+    OrderAlreadyAccrued,
+    #[error("this order belongs to another member")]
+    OrderOfAnotherMember,
+    #[error("registered at {at}")]
+    AlreadyRegistered { at: String },
+    #[error("the member has no store-credit card number yet (it comes with the first credit)")]
+    NoCreditCard,
+    #[error("the shop's currency is {current} and cannot be changed")]
+    CurrencyLocked { current: String },
+}
+
+impl Refusal {
+    /// The stable code callers branch on (API.md "Errors").
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::CardDisabled => "card_disabled",
+            Refusal::CardSoldOut => "card_sold_out",
+            Refusal::CardAlreadyHeld => "card_already_held",
+            Refusal::PhoneRequired => "phone_required",
+            Refusal::NotClaimable(_) | Refusal::NotATier(_) => "invalid_request",
+            Refusal::CardExpired(_) | Refusal::HeldCardExpired => "card_expired",
+            Refusal::CardRefunded => "card_refunded",
+            Refusal::CardInUse { .. } => "card_in_use",
+            Refusal::CardLimitReached { .. } => "card_limit_reached",
+            Refusal::RefundExceedsPaid(_) => "refund_exceeds_paid",
+            Refusal::AmountMismatch(_) => "amount_mismatch",
+            Refusal::BadSignature(_) => "bad_signature",
+            Refusal::ProgramDisabled(_) => "program_disabled",
+            Refusal::RedemptionClosed => "redemption_closed",
+            Refusal::RedemptionCapExceeded { .. } => "redemption_cap_exceeded",
+            Refusal::OrderAlreadyAccrued => "order_already_accrued",
+            Refusal::OrderOfAnotherMember => "order_of_another_member",
+            Refusal::AlreadyRegistered { .. } => "already_registered",
+            Refusal::NoCreditCard => "no_credit_card",
+            Refusal::CurrencyLocked { .. } => "currency_locked",
+        }
+    }
+
+    pub fn class(&self) -> Class {
+        match self {
+            Refusal::PhoneRequired
+            | Refusal::NotClaimable(_)
+            | Refusal::NotATier(_)
+            | Refusal::RefundExceedsPaid(_)
+            | Refusal::AmountMismatch(_)
+            | Refusal::RedemptionCapExceeded { .. } => Class::Unprocessable,
+            Refusal::BadSignature(_) => Class::Unauthenticated,
+            _ => Class::Conflict,
+        }
+    }
+}
+
+impl From<ClaimRefusal> for Refusal {
+    fn from(r: ClaimRefusal) -> Self {
+        match r {
+            ClaimRefusal::Disabled => Refusal::CardDisabled,
+            ClaimRefusal::SoldOut => Refusal::CardSoldOut,
+            ClaimRefusal::AlreadyHeld => Refusal::CardAlreadyHeld,
+            ClaimRefusal::PhoneRequired => Refusal::PhoneRequired,
+            ClaimRefusal::WrongKind => Refusal::NotClaimable(r.to_string()),
+            ClaimRefusal::Validity(e) => Refusal::CardExpired(e.to_string()),
+        }
+    }
+}
+
+impl From<RedeemRefusal> for Refusal {
+    fn from(r: RedeemRefusal) -> Self {
+        match r {
+            RedeemRefusal::Closed => Refusal::RedemptionClosed,
+            RedeemRefusal::NotATier(t) => Refusal::NotATier(t),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_situation_has_one_code_and_one_class() {
+        // 000: an expired card is "card_expired" whether it is the definition's range or a
+        // member's term; both are conflicts with the card's state.
+        assert_eq!(Refusal::HeldCardExpired.code(), "card_expired");
+        assert_eq!(Refusal::from(ClaimRefusal::SoldOut), Refusal::CardSoldOut);
+        assert_eq!(Refusal::CardSoldOut.class(), Class::Conflict);
+        assert_eq!(Refusal::PhoneRequired.class(), Class::Unprocessable);
+        assert_eq!(
+            Refusal::BadSignature("x".into()).class(),
+            Class::Unauthenticated
+        );
+        assert_eq!(
+            Refusal::from(ClaimRefusal::WrongKind).code(),
+            "invalid_request"
+        );
+    }
+}
