@@ -11,7 +11,7 @@ use domain::cards::{blocks_new_claim, rule_cards_due, HeldStatus, RuleCard};
 use domain::chrono::{DateTime, FixedOffset, Utc};
 use domain::points::{Earned, MemberFactors, OrderLine};
 use domain::store_credit::OrderFacts;
-use domain::{AccountKind, Decimal, EntryKind, Hold, IdempotencyKey, MemberId, Money, Portion};
+use domain::{AccountKind, Decimal, EntryKind, Hold, MemberId, Money, Portion};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -83,7 +83,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let raw: RawOrder = input::from_value(&body)?;
     let member = MemberId::parse(&raw.member_id)?;
     let once = Once {
-        key: IdempotencyKey::parse(&format!("accrue.{order_id}"))?,
+        key: keys::once::accrual(&order_id)?,
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
     let shop = principal.shop.clone();

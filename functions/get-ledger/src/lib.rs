@@ -9,8 +9,6 @@ use serde_json::{json, Value};
 use store::ledger::Listed;
 
 pub const OPERATION: &str = "get-ledger";
-pub const DEFAULT_LIMIT: i32 = 50;
-pub const MAX_LIMIT: i32 = 100;
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -29,14 +27,7 @@ fn parse_query(req: &Request) -> Result<Query, ApiError> {
             ApiError::Invalid(format!("unknown account {a:?}: use points or credit"))
         })?),
     };
-    let limit = match input::query_param(req, "limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<i32>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| ApiError::Invalid(format!("limit must be 1-{MAX_LIMIT}")))?,
-    };
+    let limit = input::limit(req)?;
     // A cursor is the last entry id of the previous page; anything else is refused rather
     // than passed to DynamoDB.
     let after = match input::query_param(req, "cursor") {

@@ -10,7 +10,7 @@ use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::points::proportional;
 use domain::store_credit::clawback_share;
 use domain::Refusal;
-use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, MemberId, Money, Movement, Portion};
+use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Movement, Portion};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -42,9 +42,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         ApiError::Invalid("refund_id is 1-64 letters, digits and . _ - : @ +".into())
     })?;
     let once = Once {
-        key: IdempotencyKey::parse(&format!("refund.{order_id}.{}", raw.refund_id)).map_err(
-            |_| ApiError::Invalid("order id and refund id are too long together".into()),
-        )?,
+        key: keys::once::order_refund(&order_id, &raw.refund_id).map_err(|_| {
+            ApiError::Invalid("order id and refund id are too long together".into())
+        })?,
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
     let shop = principal.shop.clone();

@@ -5,11 +5,9 @@ use api::input::{self, fingerprint};
 use api::issuing;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
-use domain::MemberId;
 use domain::Refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use rand::Rng;
 use serde::Deserialize;
 use serde_json::json;
 use store::purchases::{Purchase, PurchaseStatus};
@@ -33,15 +31,7 @@ struct RawPurchase {
     member_id: Option<String>,
 }
 
-/// The purchase id names its card and member, so the webhook knows every key it needs from
-/// the payment's reference alone (one read), plus randomness so it cannot be guessed.
-pub fn new_purchase_id(card_id: &str, member: &MemberId) -> String {
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..16)
-        .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuv"[rng.gen_range(0..32)]))
-        .collect();
-    format!("{card_id}{SEPARATOR}{member}{SEPARATOR}{tail}")
-}
+pub use store::ids::purchase_id as new_purchase_id;
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
@@ -108,6 +98,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::MemberId;
 
     #[test]
     fn purchase_ids_carry_their_card_and_member_and_nothing_else_parses() {

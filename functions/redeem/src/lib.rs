@@ -7,7 +7,7 @@ use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::Refusal;
-use domain::{AccountKind, Decimal, EntryKind, IdempotencyKey, Money, Movement, Quantity};
+use domain::{AccountKind, Decimal, EntryKind, Money, Movement, Quantity};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -52,7 +52,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
     };
     let once = Once {
-        key: IdempotencyKey::parse(&format!("redeem.{}.{order_id}", kind.as_str()))?,
+        key: keys::once::redemption(kind.as_str(), &order_id)?,
         fingerprint: fingerprint(OPERATION, &format!("{order_id}/{member}"), &body),
     };
     let shop = principal.shop.clone();

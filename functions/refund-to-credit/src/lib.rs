@@ -8,7 +8,7 @@ use api::input::{self, fingerprint};
 use api::issuing::MemberState;
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
-use domain::{IdempotencyKey, MemberId, Money};
+use domain::{MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -45,7 +45,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         return Err(ApiError::Invalid("note is at most 200 characters".into()));
     }
     let once = Once {
-        key: IdempotencyKey::parse(&format!("rtc.{order_id}.{}", raw.refund_id))
+        key: keys::once::refund_to_credit(&order_id, &raw.refund_id)
             .map_err(|_| ApiError::Invalid("refund_id uses letters, digits and ._:@+-".into()))?,
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };

@@ -134,6 +134,15 @@ impl From<domain::points::RedeemRefusal> for ApiError {
     }
 }
 
+impl From<domain::document::DocumentError> for ApiError {
+    fn from(err: domain::document::DocumentError) -> Self {
+        match err {
+            domain::document::DocumentError::Invalid(why) => ApiError::Invalid(why),
+            domain::document::DocumentError::NotConfigured => ApiError::not_configured(),
+        }
+    }
+}
+
 impl From<domain::InvalidId> for ApiError {
     fn from(err: domain::InvalidId) -> Self {
         ApiError::Invalid(err.to_string())

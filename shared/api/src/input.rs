@@ -33,6 +33,18 @@ pub fn card_id(req: &Request) -> Result<CardId, ApiError> {
     CardId::parse(&id).map_err(|_| ApiError::NotFound(format!("no card {id:?}")))
 }
 
+/// A page's `limit` query parameter: 1-100, 50 when absent.
+pub fn limit(req: &Request) -> Result<i32, ApiError> {
+    match query_param(req, "limit") {
+        None => Ok(50),
+        Some(l) => l
+            .parse::<i32>()
+            .ok()
+            .filter(|l| (1..=100).contains(l))
+            .ok_or_else(|| ApiError::Invalid("limit must be 1-100".into())),
+    }
+}
+
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     req.query_string_parameters_ref()
         .and_then(|q| q.first(name))

@@ -7,7 +7,6 @@ use domain::cards::{grant, issue, CardDef, ClaimRefusal, HeldStatus, IssueContex
 use domain::chrono::{DateTime, SecondsFormat, Utc};
 use domain::Refusal;
 use domain::{Account, AccountKind, Decimal, EntryKind, MemberId, Movement, Settings, ShopId};
-use rand::Rng;
 use serde_json::{json, Value};
 use store::keys::RecordKind;
 use store::profile::Profile;
@@ -16,22 +15,7 @@ use store::{accounts, cards, profile, Snapshot, Write};
 use crate::postings::Posting;
 use crate::ApiError;
 
-/// 16 random digits: unique per shop through the card-number item written with the card,
-/// and not guessable from the previous one.
-pub fn new_card_no() -> String {
-    let mut rng = rand::thread_rng();
-    (0..16)
-        .map(|i| {
-            char::from(
-                b'0' + if i == 0 {
-                    rng.gen_range(1..10)
-                } else {
-                    rng.gen_range(0..10)
-                },
-            )
-        })
-        .collect()
-}
+pub use store::ids::card_no as new_card_no;
 
 /// Refuses when the member holds this card and it is still valid (000).
 pub fn check_not_held(

@@ -15,10 +15,7 @@ pub mod reply;
 use std::future::Future;
 use std::time::Instant;
 
-use domain::chrono::{DateTime, Utc};
-use domain::EntryId;
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
-use rand::Rng;
 use tracing::Instrument;
 
 pub use auth::{Principal, Role, EVERYONE, MANAGERS, STAFF};
@@ -27,18 +24,7 @@ pub use error::ApiError;
 pub use exec::{execute, Decision, Once};
 pub use reply::{respond, Reply};
 
-/// Ids for the ledger entries one operation writes, in order.
-pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
-    let mut rng = rand::thread_rng();
-    (0..count)
-        .map(|seq| {
-            let random: String = (0..8)
-                .map(|_| char::from(b"0123456789abcdefghijklmnopqrstuv"[rng.gen_range(0..32)]))
-                .collect();
-            EntryId::new(at, u8::try_from(seq).unwrap_or(u8::MAX), &random)
-        })
-        .collect()
-}
+pub use store::ids::entry_ids;
 
 /// The shop's settings, which money needs: a shop without them cannot take amounts yet.
 pub fn require_settings(

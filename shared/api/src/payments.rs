@@ -6,9 +6,7 @@
 //! settled again.
 
 use domain::chrono::{DateTime, Utc};
-use domain::{
-    AccountKind, Currency, Decimal, IdempotencyKey, MemberId, Money, Refusal, Settings, ShopId,
-};
+use domain::{AccountKind, Currency, Decimal, MemberId, Money, Refusal, Settings, ShopId};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
@@ -25,8 +23,7 @@ use crate::Ctx;
 /// later (Stripe's default tolerance, both ways).
 pub const TOLERANCE_SECS: i64 = 300;
 
-/// Separates the parts of a purchase id; ids themselves never contain it.
-pub const SEPARATOR: char = '~';
+pub use store::ids::PURCHASE_SEPARATOR as SEPARATOR;
 
 /// Splits a purchase id into (card id, member id), refusing anything this API did not make.
 pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
@@ -170,7 +167,7 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
     }
     let once = match event {
         Some(e) => Some(Once {
-            key: IdempotencyKey::parse(&format!("{}.{}", d.provider, e.id))
+            key: keys::once::payment_event(d.provider, &e.id)
                 .map_err(|_| ApiError::Invalid("the event id is not a valid id".into()))?,
             fingerprint: crate::input::fingerprint(
                 d.operation,

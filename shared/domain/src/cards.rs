@@ -371,6 +371,16 @@ pub enum ClaimRefusal {
 }
 
 impl CardDef {
+    /// 000: a card with active holders can be disabled but not deleted.
+    pub fn check_deletable(&self) -> Result<(), crate::Refusal> {
+        if self.holders > 0 {
+            return Err(crate::Refusal::CardInUse {
+                holders: self.holders,
+            });
+        }
+        Ok(())
+    }
+
     /// The card's points multiplier benefit, if it has one (checked at the edge).
     pub fn points_multiplier(&self) -> Option<Decimal> {
         self.benefits.as_array()?.iter().find_map(|b| {

@@ -3,11 +3,14 @@
 
 pub mod account;
 pub mod adjust;
+pub mod card_document;
 pub mod cards;
+pub mod document;
 pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod points;
+pub mod points_document;
 pub mod refusal;
 pub mod settings;
 pub mod store_credit;

@@ -40,7 +40,10 @@ impl crate::Store {
                     .expression_attribute_names("#pk", GSI2PK)
                     .expression_attribute_names("#sk", GSI2SK)
                     .expression_attribute_values(":pk", item::s(keys::due_index_pk(day, shard)))
-                    .expression_attribute_values(":until", item::s(format!("{}#~", lot_key(until))))
+                    .expression_attribute_values(
+                        ":until",
+                        item::s(keys::due_until(&lot_key(until))),
+                    )
                     .set_exclusive_start_key(start)
                     .send()
                     .await
@@ -194,7 +197,7 @@ pub fn put<Q: Quantity>(
         );
         it.insert(
             GSI2SK.into(),
-            item::s(format!("{}#{}", lot_key(next), key.pk)),
+            item::s(keys::due_index_sk(&lot_key(next), &key.pk)),
         );
     }
     Write::Put {

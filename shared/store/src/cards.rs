@@ -426,7 +426,7 @@ pub fn record(
 ) -> Write {
     let key = crate::Key {
         pk: keys::records_pk(shop, card_id, kind),
-        sk: format!("{}#{id}", at.timestamp_millis()),
+        sk: keys::card_record_sk(at.timestamp_millis(), id),
     };
     let mut it = item::with_key(&key, "card_record");
     it.insert("record".into(), item::s(fields.to_string()));

@@ -138,6 +138,36 @@ pub fn due_shard(pk: &str) -> u32 {
     hash % DUE_SHARDS
 }
 
+/// Pending purchases by the UTC day their reservation lapses (GSI1), sharded like the due
+/// index, for the sweeper.
+pub fn pending_purchases_pk(day: chrono::NaiveDate, shard: u32) -> String {
+    format!("PENDING#{day}#{shard}")
+}
+
+/// Sorts a pending purchase by when its reservation lapses; `..._before` bounds a query.
+pub fn pending_purchase_sk(expires_millis: i64, shop: &ShopId, purchase_id: &str) -> String {
+    format!("{expires_millis}#{shop}#{purchase_id}")
+}
+
+pub fn pending_purchases_before(now_millis: i64) -> String {
+    format!("{now_millis}#")
+}
+
+/// Sorts an account in the due index by its next due lot (`lot` is the lot's sortable
+/// key); `due_until` bounds a query to lots due by then.
+pub fn due_index_sk(lot: &str, account_pk: &str) -> String {
+    format!("{lot}#{account_pk}")
+}
+
+pub fn due_until(lot: &str) -> String {
+    format!("{lot}#~")
+}
+
+/// A claim or return record of a card, by time.
+pub fn card_record_sk(at_millis: i64, id: &str) -> String {
+    format!("{at_millis}#{id}")
+}
+
 pub const CARD_PREFIX: &str = "CARD#";
 
 pub fn shop_partition(shop: &ShopId) -> String {
@@ -193,6 +223,36 @@ pub fn purchase(shop: &ShopId, purchase_id: &str) -> Key {
 
 pub fn idempotency(shop: &ShopId, key: &IdempotencyKey) -> Key {
     Key::new(format!("SHOP#{shop}#IDEM#{key}"), "IDEM")
+}
+
+/// Natural idempotency keys: operations whose request carries its own key (an order id, a
+/// refund id, a provider's event id) record it under these prefixes, so two operations on
+/// the same order never share a record. (A caller's Idempotency-Key that happened to spell
+/// one of them would meet a different request fingerprint: refused, never replayed.)
+pub mod once {
+    use domain::{IdempotencyKey, InvalidId};
+
+    pub fn accrual(order: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::parse(&format!("accrue.{order}"))
+    }
+
+    /// One redemption per account and order.
+    pub fn redemption(account: &str, order: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::parse(&format!("redeem.{account}.{order}"))
+    }
+
+    pub fn order_refund(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::parse(&format!("refund.{order}.{refund}"))
+    }
+
+    pub fn refund_to_credit(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::parse(&format!("rtc.{order}.{refund}"))
+    }
+
+    /// A payment provider's event: `evt` (the generic webhook) or `stripe`.
+    pub fn payment_event(provider: &str, event: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::parse(&format!("{provider}.{event}"))
+    }
 }
 
 #[cfg(test)]

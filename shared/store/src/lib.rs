@@ -6,6 +6,7 @@ pub mod cards;
 pub mod counter;
 pub mod credit_program;
 pub mod idempotency;
+pub mod ids;
 pub mod item;
 pub mod keys;
 pub mod ledger;

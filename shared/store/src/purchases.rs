@@ -20,10 +20,6 @@ fn shard(purchase_id: &str) -> u32 {
         % PENDING_SHARDS
 }
 
-fn pending_pk(day: NaiveDate, shard: u32) -> String {
-    format!("PENDING#{day}#{shard}")
-}
-
 impl Store {
     /// Pending purchases whose reservation lapsed on `day` before `now`, across shops, with
     /// the shop each belongs to. One Query per shard.
@@ -44,10 +40,13 @@ impl Store {
                     .key_condition_expression("#pk = :pk AND #sk < :now")
                     .expression_attribute_names("#pk", GSI1PK)
                     .expression_attribute_names("#sk", GSI1SK)
-                    .expression_attribute_values(":pk", item::s(pending_pk(day, shard)))
+                    .expression_attribute_values(
+                        ":pk",
+                        item::s(keys::pending_purchases_pk(day, shard)),
+                    )
                     .expression_attribute_values(
                         ":now",
-                        item::s(format!("{}#", now.timestamp_millis())),
+                        item::s(keys::pending_purchases_before(now.timestamp_millis())),
                     )
                     .set_exclusive_start_key(start)
                     .send()
@@ -175,18 +174,17 @@ pub fn put(shop: &ShopId, purchase: &Purchase) -> Write {
     if purchase.status == PurchaseStatus::Pending {
         it.insert(
             GSI1PK.into(),
-            item::s(pending_pk(
+            item::s(keys::pending_purchases_pk(
                 purchase.expires_at.date_naive(),
                 shard(&purchase.purchase_id),
             )),
         );
         it.insert(
             GSI1SK.into(),
-            item::s(format!(
-                "{}#{}#{}",
+            item::s(keys::pending_purchase_sk(
                 purchase.expires_at.timestamp_millis(),
                 shop,
-                purchase.purchase_id
+                &purchase.purchase_id,
             )),
         );
     }

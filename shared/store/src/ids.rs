@@ -1,0 +1,70 @@
+//! The one generator of random ids. Ids become key parts, so each alphabet avoids the key
+//! separator; each is long enough not to be guessed or to collide within a shop (the unique
+//! items written with them would refuse a collision anyway).
+
+use domain::chrono::{DateTime, Utc};
+use domain::{EntryId, MemberId};
+use rand::Rng;
+
+/// Base32 without padding: URL- and key-safe.
+const BASE32: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+/// Lower case without look-alikes (no l, o, 0, 1), for ids people read out.
+const READABLE: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+
+fn random(alphabet: &[u8; 32], len: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.gen_range(0..32)]))
+        .collect()
+}
+
+/// A card definition: `card_` and 12 readable characters.
+pub fn card_id() -> String {
+    format!("card_{}", random(READABLE, 12))
+}
+
+/// 16 random digits, the first not zero: a member card or credit card number, unique per
+/// shop through the card-number item written with it, and not guessable from the last one.
+pub fn card_no() -> String {
+    let mut rng = rand::thread_rng();
+    (0..16)
+        .map(|i| char::from(b'0' + rng.gen_range(u8::from(i == 0)..10)))
+        .collect()
+}
+
+/// Separates the parts of a purchase id; ids themselves never contain it.
+pub const PURCHASE_SEPARATOR: char = '~';
+
+/// The purchase id names its card and member, so the webhook knows every key it needs from
+/// the payment's reference alone (one read), plus 16 random characters so it cannot be
+/// guessed.
+pub fn purchase_id(card_id: &str, member: &MemberId) -> String {
+    let sep = PURCHASE_SEPARATOR;
+    format!("{card_id}{sep}{member}{sep}{}", random(BASE32, 16))
+}
+
+/// Ids for the ledger entries one operation writes, in order.
+pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
+    (0..count)
+        .map(|seq| EntryId::new(at, u8::try_from(seq).unwrap_or(u8::MAX), &random(BASE32, 8)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_have_their_shapes() {
+        let card = card_id();
+        assert!(card.starts_with("card_") && card.len() == 17, "{card}");
+        let no = card_no();
+        assert!(no.len() == 16 && no.bytes().all(|b| b.is_ascii_digit()) && !no.starts_with('0'));
+        let m = MemberId::parse("m1").unwrap();
+        assert_eq!(
+            purchase_id("card_x", &m).split(PURCHASE_SEPARATOR).count(),
+            3
+        );
+        assert_ne!(card_no(), card_no());
+    }
+}
