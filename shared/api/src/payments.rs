@@ -6,11 +6,11 @@
 //! settled again.
 
 use domain::chrono::{DateTime, Utc};
+use domain::purchase::{PurchaseStatus, Transition};
 use domain::{AccountKind, Currency, Decimal, MemberId, Money, Refusal, Settings, ShopId};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
-use store::purchases::PurchaseStatus;
 use store::{cards, keys, purchases, settings, Snapshot};
 
 use crate::error::ApiError;
@@ -81,13 +81,8 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
     format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// What the payment did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Succeeded,
-    /// The payment failed: the reservation is released.
-    Failed,
-}
+/// What the payment did (the purchase state machine is domain::purchase).
+pub use domain::purchase::PaymentOutcome as Outcome;
 
 /// The amount as the provider states it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,83 +265,68 @@ fn settle(
     let pid = event.purchase_id.as_str();
     let mut purchase = purchases::read(snapshot, shop, pid)?
         .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
+    let stated = match &event.paid {
+        Paid::Decimal(t) => t.clone(),
+        Paid::Minor(m) => format!("{m} (minor units)"),
+    };
     let amount = event.amount(to.settings.map(|s| &s.currency));
-    if amount != Some(purchase.amount.amount())
-        || !event.currency.eq_ignore_ascii_case(&purchase.currency)
-    {
-        let stated = match &event.paid {
-            Paid::Decimal(t) => t.clone(),
-            Paid::Minor(m) => format!("{m} (minor units)"),
-        };
-        return Err(Refusal::AmountMismatch(format!(
-            "the purchase is {} {}, the payment {stated} {}",
-            purchase.amount, purchase.currency, event.currency
-        ))
-        .into());
-    }
+    purchase.check_paid(amount, &event.currency, &stated)?;
     let processed = json!({"status": "processed"});
     let mut writes = Vec::new();
-    match event.outcome {
-        Outcome::Failed => {
-            if purchase.status == PurchaseStatus::Pending {
-                purchase.status = PurchaseStatus::Failed;
-                writes.push(purchases::put(shop, &purchase));
-                writes.push(cards::return_stock(shop, card_id));
-            }
-            Ok(Decision::ok(writes, processed))
+    let reserved = match purchase.on_payment(event.outcome, late_without_stock) {
+        Transition::Ignore => return Ok(Decision::ok(writes, processed)),
+        Transition::AlreadySettled => {
+            return Ok(Decision::ok(writes, json!({"status": "duplicate"})))
         }
-        Outcome::Succeeded => {
-            let reserved = purchase.status == PurchaseStatus::Pending;
-            match purchase.status {
-                PurchaseStatus::Pending | PurchaseStatus::Failed | PurchaseStatus::Expired => {}
-                // Already settled by another event: nothing more to do.
-                _ => return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"}))),
-            }
-            purchase.paid_at = Some(now);
-            if late_without_stock {
-                // 000: paid after the reservation was released and nothing is left: the
-                // payment is recorded and marked for refund, no card is issued.
-                purchase.status = PurchaseStatus::RefundDue;
-                writes.push(purchases::put(shop, &purchase));
-                return Ok(Decision::ok(writes, processed));
-            }
-            if !reserved {
-                writes.push(cards::take_stock(shop, card_id));
-            }
-            let def = cards::read(snapshot, shop, card_id)?
-                .ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
-            let actor = format!("payment:{}", event.id);
-            let actor = if provider == "evt" {
-                actor
-            } else {
-                format!("{provider}:{}", event.id)
-            };
-            let card = issuing::issue_card(
-                snapshot,
-                &def,
-                &Issuance {
-                    shop,
-                    member: to.member,
-                    actor: &actor,
-                    settings: to.settings,
-                    now,
-                    paid: Some(purchase.amount),
-                    purchase_id: Some(pid.to_owned()),
-                    require_enabled: false,
-                },
-                &mut writes,
-            )?;
-            purchase.status = PurchaseStatus::Paid;
-            purchase.card_no = Some(card.card_no);
+        Transition::Release => {
+            purchase.status = PurchaseStatus::Failed;
             writes.push(purchases::put(shop, &purchase));
-            let decision = Decision::ok(writes, processed);
-            Ok(if reserved {
-                decision
-            } else {
-                decision.guard(keys::stock(shop, card_id), Refusal::CardSoldOut.into())
-            })
+            writes.push(cards::return_stock(shop, card_id));
+            return Ok(Decision::ok(writes, processed));
         }
+        Transition::RefundDue => {
+            purchase.paid_at = Some(now);
+            purchase.status = PurchaseStatus::RefundDue;
+            writes.push(purchases::put(shop, &purchase));
+            return Ok(Decision::ok(writes, processed));
+        }
+        Transition::Pay { reserved } => reserved,
+    };
+    purchase.paid_at = Some(now);
+    if !reserved {
+        writes.push(cards::take_stock(shop, card_id));
     }
+    let def = cards::read(snapshot, shop, card_id)?
+        .ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
+    // The generic provider's events keep their historical actor name.
+    let actor = match provider {
+        "evt" => format!("payment:{}", event.id),
+        other => format!("{other}:{}", event.id),
+    };
+    let card = issuing::issue_card(
+        snapshot,
+        &def,
+        &Issuance {
+            shop,
+            member: to.member,
+            actor: &actor,
+            settings: to.settings,
+            now,
+            paid: Some(purchase.amount),
+            purchase_id: Some(pid.to_owned()),
+            require_enabled: false,
+        },
+        &mut writes,
+    )?;
+    purchase.status = PurchaseStatus::Paid;
+    purchase.card_no = Some(card.card_no);
+    writes.push(purchases::put(shop, &purchase));
+    let decision = Decision::ok(writes, processed);
+    Ok(if reserved {
+        decision
+    } else {
+        decision.guard(keys::stock(shop, card_id), Refusal::CardSoldOut.into())
+    })
 }
 
 #[cfg(test)]

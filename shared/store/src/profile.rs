@@ -1,36 +1,18 @@
 //! The member profile: the cards the member holds (and held), and which cards they ever
 //! claimed, in one item so a claim is one conditional write.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::cards::{CardKind, GiftItem, HeldStatus, MemberCard, MemberTotals, Term};
-use domain::chrono::{DateTime, NaiveDate, Utc};
 use domain::{Decimal, MemberId, Money, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys;
 use crate::{Cond, Snapshot, StoreError, Write};
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Profile {
-    pub cards: BTreeMap<String, MemberCard>,
-    /// Every card the member ever claimed, kept after returns and deletions so a free card's
-    /// gift pack comes only once (000).
-    pub claimed: BTreeSet<String>,
-    /// Cumulative paid spend and order count, kept by accrual (and refunds) for rule cards
-    /// and levels.
-    pub totals: MemberTotals,
-    /// The rule card that is the member's level, with its name for reads.
-    pub level: Option<(String, String)>,
-    pub birthday: Option<NaiveDate>,
-    pub registered_at: Option<DateTime<Utc>>,
-    /// The member's store-credit card number, generated at their first credit.
-    pub credit_card_no: Option<String>,
-    /// Where notifications go (given at registration).
-    pub email: Option<String>,
-    pub version: u64,
-}
+/// The profile is a domain type; this module maps it to and from its item.
+pub use domain::member::Profile;
 
 pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Profile, StoreError> {
     let Some(found) = snapshot.get(&keys::profile(shop, member)) else {

@@ -67,57 +67,8 @@ impl Store {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PurchaseStatus {
-    Pending,
-    Paid,
-    Failed,
-    Expired,
-    Refunded,
-    /// Paid after the reservation was gone and no stock was left: the money goes back.
-    RefundDue,
-}
-
-impl PurchaseStatus {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            PurchaseStatus::Pending => "pending",
-            PurchaseStatus::Paid => "paid",
-            PurchaseStatus::Failed => "failed",
-            PurchaseStatus::Expired => "expired",
-            PurchaseStatus::Refunded => "refunded",
-            PurchaseStatus::RefundDue => "refund_due",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        [
-            PurchaseStatus::Pending,
-            PurchaseStatus::Paid,
-            PurchaseStatus::Failed,
-            PurchaseStatus::Expired,
-            PurchaseStatus::Refunded,
-            PurchaseStatus::RefundDue,
-        ]
-        .into_iter()
-        .find(|p| p.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Purchase {
-    pub purchase_id: String,
-    pub card_id: String,
-    pub member_id: String,
-    pub amount: Money,
-    pub currency: String,
-    pub status: PurchaseStatus,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub card_no: Option<String>,
-    pub version: u64,
-}
+/// Purchases are domain types; this module maps them to and from their items.
+pub use domain::purchase::{Purchase, PurchaseStatus};
 
 pub fn read(
     snapshot: &Snapshot,
