@@ -6,99 +6,18 @@ use std::collections::BTreeMap;
 use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
-use domain::adjust::{self, Adjustment, AdjustmentError, Change};
-use domain::chrono::{DateTime, NaiveDate, Utc};
-use domain::{AccountKind, Currency, Decimal, MemberId, Money, Settings, ShopId, ShopTz};
+use domain::adjust::{self, Adjustment, AdjustmentError, AdjustmentRequest, Amount, Change};
+use domain::chrono::{DateTime, Utc};
+use domain::{Currency, Decimal, MemberId, Money, Settings, ShopId, ShopTz};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use store::accounts::StoredQuantity;
 use store::{accounts, keys, settings, Snapshot};
 
 pub const OPERATION: &str = "adjust-balance";
 
-/// Points deltas beyond this are typing errors, like money beyond its bound.
-const MAX_POINTS: i64 = 1_000_000_000_000;
-
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
-}
-
-#[derive(Debug, Deserialize)]
-struct RawAdjustment {
-    account: String,
-    #[serde(default)]
-    delta: Option<Value>,
-    #[serde(default)]
-    set: Option<Value>,
-    #[serde(default)]
-    reason: Option<String>,
-    /// Optional: the added amount expires at the end of this shop-local day.
-    #[serde(default, deserialize_with = "domain::time::serde_date::option")]
-    expires_on: Option<NaiveDate>,
-}
-
-/// The amount as sent, checked for type; the currency check needs the shop's settings and
-/// happens on the snapshot.
-enum Amount {
-    Points(i64),
-    Money(String),
-}
-
-struct Command {
-    account: AccountKind,
-    set: bool,
-    amount: Amount,
-    reason: String,
-    expires_on: Option<NaiveDate>,
-}
-
-fn parse(body: &Value) -> Result<Command, ApiError> {
-    let raw: RawAdjustment = input::from_value(body)?;
-    let account = AccountKind::parse(&raw.account).ok_or_else(|| {
-        ApiError::Invalid(format!(
-            "unknown account {:?}: use \"points\" or \"credit\"",
-            raw.account
-        ))
-    })?;
-    let (set, value) = match (raw.delta, raw.set) {
-        (Some(d), None) => (false, d),
-        (None, Some(s)) => (true, s),
-        _ => {
-            return Err(ApiError::Invalid(
-                "give exactly one of \"delta\" and \"set\"".into(),
-            ))
-        }
-    };
-    let amount = match (account, value) {
-        (AccountKind::Points, Value::Number(n)) => match n.as_i64() {
-            Some(p) if p.abs() <= MAX_POINTS => Amount::Points(p),
-            Some(_) => return Err(ApiError::Invalid("points amount is too large".into())),
-            None => return Err(ApiError::Invalid("points are whole numbers".into())),
-        },
-        (AccountKind::Points, _) => {
-            return Err(ApiError::Invalid(
-                "points are given as a JSON integer".into(),
-            ))
-        }
-        (AccountKind::Credit, Value::String(s)) => Amount::Money(s),
-        (AccountKind::Credit, _) => {
-            return Err(ApiError::Invalid(
-                "credit amounts are given as a decimal string, e.g. \"5.00\"".into(),
-            ))
-        }
-    };
-    let reason = raw
-        .reason
-        .filter(|r| !r.trim().is_empty())
-        .ok_or_else(|| ApiError::Invalid("reason is required".into()))?;
-    Ok(Command {
-        account,
-        set,
-        amount,
-        reason,
-        expires_on: raw.expires_on,
-    })
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -106,7 +25,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     let key = input::required_idempotency_key(&req)?;
     let body = input::json_object(&req)?;
-    let cmd = parse(&body)?;
+    let cmd = AdjustmentRequest::parse(&body)?;
     let once = Once {
         fingerprint: fingerprint(OPERATION, member.as_str(), &body),
         key: key.clone(),
@@ -159,7 +78,7 @@ struct Target<'a> {
 fn decide<Q: StoredQuantity>(
     snapshot: &Snapshot,
     target: &Target<'_>,
-    cmd: &Command,
+    cmd: &AdjustmentRequest,
     change: Change<Q>,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {

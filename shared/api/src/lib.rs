@@ -11,6 +11,7 @@ pub mod payments;
 pub mod postings;
 pub mod render;
 pub mod reply;
+pub mod stripe;
 
 use std::future::Future;
 use std::time::Instant;

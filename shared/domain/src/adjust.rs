@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::Value;
 use thiserror::Error;
 
 use crate::account::{Account, AccountKind, Insufficient, Quantity};
+use crate::document::DocumentError;
 use crate::ledger::{EntryKind, Movement};
 
 pub const MAX_REASON_CHARS: usize = 500;
@@ -108,6 +111,91 @@ pub fn adjust<Q: Quantity>(
         account: account.bumped(),
         movements,
     })
+}
+
+// The request document: which account, delta or set, typed as the account counts.
+
+/// Points deltas beyond this are typing errors, like money beyond its bound.
+const MAX_POINTS: i64 = 1_000_000_000_000;
+
+#[derive(Debug, Deserialize)]
+struct RawAdjustment {
+    account: String,
+    #[serde(default)]
+    delta: Option<Value>,
+    #[serde(default)]
+    set: Option<Value>,
+    #[serde(default)]
+    reason: Option<String>,
+    /// Optional: the added amount expires at the end of this shop-local day.
+    #[serde(default, deserialize_with = "crate::time::serde_date::option")]
+    expires_on: Option<NaiveDate>,
+}
+
+/// The amount as sent, checked for type; the currency check needs the shop's settings and
+/// happens on the snapshot.
+pub enum Amount {
+    Points(i64),
+    Money(String),
+}
+
+/// `POST /members/{member_id}/adjustments` as a request document.
+pub struct AdjustmentRequest {
+    pub account: AccountKind,
+    pub set: bool,
+    pub amount: Amount,
+    pub reason: String,
+    pub expires_on: Option<NaiveDate>,
+}
+
+impl AdjustmentRequest {
+    pub fn parse(body: &Value) -> Result<AdjustmentRequest, DocumentError> {
+        let raw: RawAdjustment = DocumentError::from_json(body)?;
+        let account = AccountKind::parse(&raw.account).ok_or_else(|| {
+            DocumentError::Invalid(format!(
+                "unknown account {:?}: use \"points\" or \"credit\"",
+                raw.account
+            ))
+        })?;
+        let (set, value) = match (raw.delta, raw.set) {
+            (Some(d), None) => (false, d),
+            (None, Some(s)) => (true, s),
+            _ => {
+                return Err(DocumentError::Invalid(
+                    "give exactly one of \"delta\" and \"set\"".into(),
+                ))
+            }
+        };
+        let amount = match (account, value) {
+            (AccountKind::Points, Value::Number(n)) => match n.as_i64() {
+                Some(p) if p.abs() <= MAX_POINTS => Amount::Points(p),
+                Some(_) => return Err(DocumentError::Invalid("points amount is too large".into())),
+                None => return Err(DocumentError::Invalid("points are whole numbers".into())),
+            },
+            (AccountKind::Points, _) => {
+                return Err(DocumentError::Invalid(
+                    "points are given as a JSON integer".into(),
+                ))
+            }
+            (AccountKind::Credit, Value::String(s)) => Amount::Money(s),
+            (AccountKind::Credit, _) => {
+                return Err(DocumentError::Invalid(
+                    "credit amounts are given as a decimal string, e.g. \"5.00\"".into(),
+                ))
+            }
+        };
+        let reason = raw
+            .reason
+            .filter(|r| !r.trim().is_empty())
+            .ok_or_else(|| DocumentError::Invalid("reason is required".into()))?;
+        Ok(AdjustmentRequest {
+            account,
+            set,
+            amount,
+            reason,
+            expires_on: raw.expires_on,
+        })
+    }
 }
 
 #[cfg(test)]
