@@ -7,7 +7,7 @@ use api::input::{self, fingerprint};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::Refusal;
-use domain::{AccountKind, Decimal, EntryKind, Money, Movement, Quantity};
+use domain::{AccountKind, Decimal, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -30,10 +30,6 @@ struct RawRedeem {
     /// The order's total before the discount, for a percentage cap.
     #[serde(default)]
     order_total: Option<String>,
-}
-
-fn program_disabled() -> ApiError {
-    Refusal::ProgramDisabled("the points program is not enabled".into()).into()
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -68,13 +64,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let settings = api::require_settings(snapshot, &shop)?;
         let currency = settings.currency;
         let mut order = orders::read(snapshot, &shop, &order_id)?;
-        if order
-            .member_id
-            .as_deref()
-            .is_some_and(|m| m != member.as_str())
-        {
-            return Err(Refusal::OrderOfAnotherMember.into());
-        }
+        order.check_owner(&member)?;
         let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
         let posting = Posting {
             shop: &shop,
@@ -90,34 +80,19 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let discount = match kind {
             AccountKind::Points => {
                 let (versions, _) = programs::read_points(snapshot, &shop)?;
-                let program = versions
-                    .current()
-                    .filter(|p| p.enabled)
-                    .ok_or_else(program_disabled)?;
                 let wanted = raw.points.unwrap_or(0);
-                // Windows and tiers first: a closed window or an odd amount changes nothing.
-                let discount = program
-                    .redeem(wanted, now, settings.timezone, &currency)
-                    .map_err(ApiError::from)?;
                 let order_total = raw
                     .order_total
                     .as_deref()
                     .map(|t| Money::parse_non_negative(t, &currency))
                     .transpose()?;
-                if let Some(cap) = program.redeem_cap(order_total) {
-                    if wanted > cap {
-                        return Err(Refusal::RedemptionCapExceeded { cap }.into());
-                    }
-                }
+                let discount = versions
+                    .current()
+                    .ok_or_else(|| Refusal::ProgramDisabled("there is no points program".into()))?
+                    .redeem_on_order(wanted, order_total, now, settings.timezone, &currency)?;
                 let read_version = points.version();
-                let moves = spend(
-                    AccountKind::Points,
-                    &mut points,
-                    wanted,
-                    &links,
-                    now,
-                    |taken| order.redeemed.extend(taken),
-                )?;
+                let (taken, moves) = points.spend(AccountKind::Points, wanted, &links, now)?;
+                order.redeemed.extend(taken);
                 posting.post(
                     AccountKind::Points,
                     &points.clone().bumped(),
@@ -136,14 +111,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     return Err(ApiError::Invalid("credit must be above zero".into()));
                 }
                 let read_version = credit.version();
-                let moves = spend(
-                    AccountKind::Credit,
-                    &mut credit,
-                    amount.amount(),
-                    &links,
-                    now,
-                    |_| {},
-                )?;
+                let (_, moves) = credit.spend(AccountKind::Credit, amount.amount(), &links, now)?;
                 posting.post(
                     AccountKind::Credit,
                     &credit.clone().bumped(),
@@ -185,30 +153,4 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         Ok(Decision::ok(writes, body))
     })
     .await
-}
-
-/// Writes off what expired, then takes `amount` earliest-expiring first; `taken` sees the
-/// portions so a refund can put them back where they came from.
-fn spend<Q: Quantity>(
-    kind: AccountKind,
-    account: &mut domain::Account<Q>,
-    amount: Q,
-    links: &BTreeMap<String, String>,
-    now: domain::chrono::DateTime<domain::chrono::Utc>,
-    taken: impl FnOnce(Vec<domain::Portion<Q>>),
-) -> Result<Vec<Movement>, ApiError> {
-    let mut moves: Vec<Movement> = account
-        .write_off_expired(kind, links, now)
-        .into_iter()
-        .collect();
-    taken(account.debit(amount)?);
-    moves.push(Movement {
-        account: kind,
-        kind: EntryKind::Redemption,
-        amount: (-amount).to_decimal(),
-        balance_after: account.balance().to_decimal(),
-        reason: EntryKind::Redemption.as_str().to_owned(),
-        links: links.clone(),
-    });
-    Ok(moves)
 }

@@ -67,13 +67,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             return Err(ApiError::Invalid("amount must be above zero".into()));
         }
         let mut order = orders::read(snapshot, &shop, &order_id)?;
-        if order
-            .member_id
-            .as_deref()
-            .is_some_and(|m| m != member.as_str())
-        {
-            return Err(domain::Refusal::OrderOfAnotherMember.into());
-        }
+        order.check_owner(&member)?;
         let total = match (order.total, &raw.order_total) {
             (Some(t), _) => t,
             (None, Some(t)) => Money::parse_non_negative(t, &currency)?,

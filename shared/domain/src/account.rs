@@ -75,6 +75,9 @@ pub struct Insufficient<Q: Quantity> {
     pub requested: Q,
 }
 
+/// What a spend took (by lot, for a later restore) and the ledger movements it made.
+pub type Spent<Q> = (Vec<Portion<Q>>, Vec<Movement>);
+
 /// One piece taken out of a lot by a debit, kept so a reversal can put it back where it
 /// came from with its original expiry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +290,29 @@ impl<Q: Quantity> Account<Q> {
             links: links.clone(),
         }));
         moves
+    }
+
+    /// A spend (004: redemption at checkout): writes off what expired, then takes `amount`
+    /// earliest-expiring first. The portions taken let a refund put them back into their
+    /// lots; the movements are the ledger entries.
+    pub fn spend(
+        &mut self,
+        kind: AccountKind,
+        amount: Q,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<Spent<Q>, Insufficient<Q>> {
+        let mut moves = self.write_off_expired(kind, links, now);
+        let taken = self.debit(amount)?;
+        moves.push(Movement {
+            account: kind,
+            kind: EntryKind::Redemption,
+            amount: (-amount).to_decimal(),
+            balance_after: self.balance().to_decimal(),
+            reason: EntryKind::Redemption.as_str().to_owned(),
+            links: links.clone(),
+        });
+        Ok((taken, moves))
     }
 
     /// Adds a lot; lots with the same expiry merge.

@@ -1,9 +1,15 @@
 //! Orders as the loyalty side sees them: what was earned and redeemed for them, and how much
 //! of them has been refunded, so reversals are proportional and never exceed the grant.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
-use crate::{Decimal, Money, Portion};
+use crate::account::{Account, AccountKind};
+use crate::ledger::{EntryKind, Movement};
+use crate::points::proportional;
+use crate::store_credit::clawback_share;
+use crate::{Currency, Decimal, Money, Portion, Refusal};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Order {
@@ -34,11 +40,256 @@ pub struct Order {
 }
 
 impl Order {
+    /// An order known here belongs to one member: nobody else redeems on it or refunds it.
+    pub fn check_owner(&self, member: &crate::MemberId) -> Result<(), crate::Refusal> {
+        match self.member_id.as_deref() {
+            Some(m) if m != member.as_str() => Err(crate::Refusal::OrderOfAnotherMember),
+            _ => Ok(()),
+        }
+    }
+
     pub fn credit_granted_total(&self) -> Decimal {
         self.credit_granted.iter().map(|p| p.amount).sum()
     }
 
     pub fn points_redeemed(&self) -> i64 {
         self.redeemed.iter().map(|p| p.amount).sum()
+    }
+}
+
+/// What one refund of an order took back and gave back, with the ledger movements.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Refunded {
+    pub points_clawed_back: i64,
+    pub points_restored: i64,
+    /// Pending points of the order cancelled before they became spendable.
+    pub points_cancelled: i64,
+    pub credit_clawed_back: Decimal,
+    pub points_moves: Vec<Movement>,
+    pub credit_moves: Vec<Movement>,
+}
+
+impl Order {
+    /// 004, 003, 001: a refund of `amount` (of an order of `order_total` when it was never
+    /// accrued here) takes back, in proportion to the refunded share, the points the order
+    /// earned (only the level part of multipliers, 003), gives back the points it redeemed
+    /// into the lots they came from, and takes back the credit its rules granted (half-even
+    /// to the minor unit). Cumulative refunds never exceed the order, nor any balance: a
+    /// clawback above it is refused and nothing changes.
+    #[allow(clippy::too_many_arguments)]
+    pub fn refund(
+        &mut self,
+        order_id: &str,
+        amount: Money,
+        order_total: Option<Money>,
+        points: &mut Account<i64>,
+        credit: &mut Account<Decimal>,
+        currency: &Currency,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<Refunded, Refusal> {
+        if amount.is_zero() {
+            return Err(Refusal::Invalid("amount must be above zero".into()));
+        }
+        let total = self.total.or(order_total).ok_or_else(|| {
+            Refusal::Invalid("this order was never accrued here: give order_total".into())
+        })?;
+        let refunded = self.refunded.amount() + amount.amount();
+        if refunded > total.amount() {
+            return Err(Refusal::RefundExceedsPaid(format!(
+                "{} of {} is already refunded",
+                self.refunded.to_string_in(currency),
+                total.to_string_in(currency)
+            )));
+        }
+        let claw = proportional(self.points_reversible, refunded, total.amount())
+            - self.points_clawed_back;
+        let restore =
+            proportional(self.points_redeemed(), refunded, total.amount()) - self.points_restored;
+        let mut out = Refunded {
+            points_moves: points.write_off_expired(AccountKind::Points, links, now),
+            ..Refunded::default()
+        };
+        if restore > 0 {
+            points.restore(&portions_to_restore(
+                &self.redeemed,
+                self.points_restored,
+                restore,
+            ));
+            out.points_moves.push(points_movement(
+                restore,
+                points.balance(),
+                "points_restored",
+                links,
+            ));
+        }
+        // Points still on hold for this order are cancelled before spendable ones are taken.
+        let cancelled = if claw > 0 {
+            points.cancel_hold(order_id, claw, now)
+        } else {
+            0
+        };
+        let taken = claw - cancelled;
+        if taken > 0 {
+            // The points the order earned went into their own lot: taken from there first.
+            points
+                .debit_preferring(self.earned_expires_at, taken)
+                .map_err(|e| {
+                    Refusal::InsufficientBalance(format!(
+                        "{taken} points earned by this order should be taken back but only {} remain",
+                        e.available
+                    ))
+                })?;
+            out.points_moves.push(points_movement(
+                -taken,
+                points.balance(),
+                "points_clawed_back",
+                links,
+            ));
+        }
+        let credit_claw = clawback_share(
+            self.credit_granted_total(),
+            self.credit_clawed_back.amount(),
+            refunded,
+            total.amount(),
+            currency,
+        );
+        if credit_claw > Decimal::ZERO {
+            out.credit_moves = credit.write_off_expired(AccountKind::Credit, links, now);
+            let lot = self.credit_granted.first().and_then(|p| p.expires_at);
+            credit.debit_preferring(lot, credit_claw).map_err(|e| {
+                Refusal::InsufficientBalance(format!(
+                    "{} of credit granted by this order should be taken back but only {} remain",
+                    Money::from_stored(credit_claw).to_string_in(currency),
+                    Money::from_stored(e.available).to_string_in(currency)
+                ))
+            })?;
+            out.credit_moves.push(Movement {
+                account: AccountKind::Credit,
+                kind: EntryKind::Refund,
+                amount: -credit_claw,
+                balance_after: credit.balance(),
+                reason: "credit_clawed_back".to_owned(),
+                links: links.clone(),
+            });
+        }
+        self.credit_clawed_back =
+            Money::from_stored(self.credit_clawed_back.amount() + credit_claw);
+        self.total = Some(total);
+        self.refunded = Money::from_stored(refunded);
+        self.points_clawed_back += claw;
+        self.points_restored += restore;
+        out.points_clawed_back = claw;
+        out.points_restored = restore;
+        out.points_cancelled = cancelled;
+        out.credit_clawed_back = credit_claw;
+        Ok(out)
+    }
+}
+
+fn points_movement(
+    amount: i64,
+    balance_after: i64,
+    reason: &str,
+    links: &BTreeMap<String, String>,
+) -> Movement {
+    Movement {
+        account: AccountKind::Points,
+        kind: EntryKind::Refund,
+        amount: Decimal::from(amount),
+        balance_after: Decimal::from(balance_after),
+        reason: reason.to_owned(),
+        links: links.clone(),
+    }
+}
+
+/// The next `amount` points of the redeemed portions after the `already` restored, in the
+/// order they were taken, each with the expiry of the lot it came from.
+fn portions_to_restore(redeemed: &[Portion<i64>], already: i64, amount: i64) -> Vec<Portion<i64>> {
+    let mut skip = already;
+    let mut left = amount;
+    let mut out = Vec::new();
+    for p in redeemed {
+        let available = p.amount - skip.min(p.amount);
+        skip -= p.amount.min(skip);
+        let take = available.min(left);
+        if take > 0 {
+            out.push(Portion {
+                expires_at: p.expires_at,
+                amount: take,
+            });
+            left -= take;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restores_continue_where_the_last_one_stopped() {
+        // 004: redeemed points come back to the lots they were taken from, in order.
+        let lots = [
+            Portion {
+                expires_at: None,
+                amount: 30,
+            },
+            Portion {
+                expires_at: None,
+                amount: 70,
+            },
+        ];
+        let first = portions_to_restore(&lots, 0, 50);
+        assert_eq!(first.iter().map(|p| p.amount).collect::<Vec<_>>(), [30, 20]);
+        let second = portions_to_restore(&lots, 50, 50);
+        assert_eq!(second.iter().map(|p| p.amount).collect::<Vec<_>>(), [50]);
+    }
+
+    #[test]
+    fn a_refund_takes_back_its_share_and_never_more_than_the_order() {
+        // GIVEN an order of 100.00 that earned 1000 points WHEN 40.00 is refunded THEN 400
+        // points go back (004: proportional); a further 70.00 is refused (refund_exceeds_paid).
+        let myr = Currency::parse("MYR").unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-04-01T10:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut order = Order {
+            total: Some(Money::parse("100.00", &myr).unwrap()),
+            points_earned: 1000,
+            points_reversible: 1000,
+            ..Order::default()
+        };
+        let mut points = Account::<i64>::default();
+        points.credit(1000, None);
+        let mut credit = Account::<Decimal>::default();
+        let links = BTreeMap::new();
+        let forty = Money::parse("40.00", &myr).unwrap();
+        let r = order
+            .refund(
+                "o1",
+                forty,
+                None,
+                &mut points,
+                &mut credit,
+                &myr,
+                &links,
+                now,
+            )
+            .unwrap();
+        assert_eq!((r.points_clawed_back, points.balance()), (400, 600));
+        let seventy = Money::parse("70.00", &myr).unwrap();
+        let refused = order.refund(
+            "o1",
+            seventy,
+            None,
+            &mut points,
+            &mut credit,
+            &myr,
+            &links,
+            now,
+        );
+        assert_eq!(refused.unwrap_err().code(), "refund_exceeds_paid");
     }
 }

@@ -384,6 +384,29 @@ impl PointsProgram {
         Money::from_stored(value)
     }
 
+    /// 004: `points` redeemed on an order now: the program on, the window open, a tier (in
+    /// tiered mode), and within the caps for an order of `order_total`.
+    pub fn redeem_on_order(
+        &self,
+        points: i64,
+        order_total: Option<Money>,
+        at: DateTime<Utc>,
+        tz: ShopTz,
+        currency: &Currency,
+    ) -> Result<Money, crate::Refusal> {
+        if !self.enabled {
+            return Err(crate::Refusal::ProgramDisabled(
+                "the points program is not enabled".into(),
+            ));
+        }
+        // Windows and tiers first: a closed window or an odd amount changes nothing.
+        let discount = self.redeem(points, at, tz, currency)?;
+        match self.redeem_cap(order_total) {
+            Some(cap) if points > cap => Err(crate::Refusal::RedemptionCapExceeded { cap }),
+            _ => Ok(discount),
+        }
+    }
+
     /// The most points one order may redeem: the caps, and never more than its total is
     /// worth.
     pub fn redeem_cap(&self, order_total: Option<Money>) -> Option<i64> {

@@ -18,6 +18,12 @@ pub enum Class {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Refusal {
+    /// A request that is wrong for this state (422 `invalid_request`).
+    #[error("{0}")]
+    Invalid(String),
+    /// 004, 001: a balance would go below zero; nothing changes.
+    #[error("{0}")]
+    InsufficientBalance(String),
     // Cards (000, 002)
     #[error("this card is disabled")]
     CardDisabled,
@@ -78,7 +84,10 @@ impl Refusal {
             Refusal::CardSoldOut => "card_sold_out",
             Refusal::CardAlreadyHeld => "card_already_held",
             Refusal::PhoneRequired => "phone_required",
-            Refusal::NotClaimable(_) | Refusal::NotATier(_) => "invalid_request",
+            Refusal::NotClaimable(_) | Refusal::NotATier(_) | Refusal::Invalid(_) => {
+                "invalid_request"
+            }
+            Refusal::InsufficientBalance(_) => "insufficient_balance",
             Refusal::CardExpired(_) | Refusal::HeldCardExpired => "card_expired",
             Refusal::CardRefunded => "card_refunded",
             Refusal::CardInUse { .. } => "card_in_use",
@@ -100,6 +109,7 @@ impl Refusal {
     pub fn class(&self) -> Class {
         match self {
             Refusal::PhoneRequired
+            | Refusal::Invalid(_)
             | Refusal::NotClaimable(_)
             | Refusal::NotATier(_)
             | Refusal::RefundExceedsPaid(_)
