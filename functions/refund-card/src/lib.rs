@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use api::input;
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
-use domain::cards::{CardKind, HeldStatus};
+use domain::cards::CardKind;
 use domain::chrono::SecondsFormat;
-use domain::Refusal;
-use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Movement, Quantity};
+use domain::{AccountKind, Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use store::keys::{self, RecordKind};
 use store::{accounts, cards, profile, purchases, settings};
 
@@ -30,34 +29,6 @@ struct RawRefund {
     reclaim_gifts: bool,
     #[serde(default)]
     reason: Option<String>,
-}
-
-/// Takes back up to `amount` from an account, never more than it holds.
-fn reclaim<Q: Quantity>(
-    kind: AccountKind,
-    account: &mut domain::Account<Q>,
-    amount: Q,
-    links: &BTreeMap<String, String>,
-    now: domain::chrono::DateTime<domain::chrono::Utc>,
-) -> (Q, Vec<Movement>) {
-    let mut moves: Vec<Movement> = account
-        .write_off_expired(kind, links, now)
-        .into_iter()
-        .collect();
-    let take = std::cmp::min(amount, account.balance());
-    if take.is_positive() {
-        // Cannot fail: `take` is at most the balance.
-        let _ = account.debit(take);
-        moves.push(Movement {
-            account: kind,
-            kind: EntryKind::Refund,
-            amount: (-take).to_decimal(),
-            balance_after: account.balance().to_decimal(),
-            reason: "gift_pack_reclaimed".to_owned(),
-            links: links.clone(),
-        });
-    }
-    (take, moves)
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -100,30 +71,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .filter(|c| c.card_no == card_no)
             .cloned()
             .ok_or_else(not_found)?;
-        if held.status == HeldStatus::Refunded {
-            return Err(Refusal::CardRefunded.into());
-        }
-        if !held.term.is_live(now) {
-            return Err(Refusal::HeldCardExpired.into());
-        }
-        let paid = held.paid.unwrap_or(Money::ZERO);
         let refund = match &raw.refund_amount {
             None => None,
             Some(text) => {
                 let c = currency.as_ref().ok_or_else(ApiError::not_configured)?;
-                let amount = Money::parse_non_negative(text, c)?;
-                if amount > paid {
-                    return Err(Refusal::RefundExceedsPaid(format!(
-                        "at most {} was paid for this card",
-                        paid.to_string_in(c)
-                    ))
-                    .into());
-                }
-                Some(amount)
+                Some(Money::parse_non_negative(text, c)?)
             }
         };
-        let mut card = held.clone();
-        card.status = HeldStatus::Refunded;
+        held.check_refund(refund, currency.as_ref(), now)?;
+        let (card, items) = held.returned(raw.reclaim_gifts);
         let links = BTreeMap::from([
             ("card_id".to_owned(), card_id.clone()),
             ("card_no".to_owned(), card_no.clone()),
@@ -143,13 +99,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 let mut points =
                     accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
                 let read_version = points.version();
-                let (taken, moves) = reclaim(
-                    AccountKind::Points,
-                    &mut points,
-                    held.gift_points,
-                    &links,
-                    now,
-                );
+                let (taken, moves) =
+                    points.reclaim(AccountKind::Points, held.gift_points, &links, now);
                 if !moves.is_empty() {
                     posting.post(
                         AccountKind::Points,
@@ -166,13 +117,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 let mut credit =
                     accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
                 let read_version = credit.version();
-                let (taken, moves) = reclaim(
-                    AccountKind::Credit,
-                    &mut credit,
-                    held.gift_credit.amount(),
-                    &links,
-                    now,
-                );
+                let (taken, moves) =
+                    credit.reclaim(AccountKind::Credit, held.gift_credit.amount(), &links, now);
                 if !moves.is_empty() {
                     posting.post(
                         AccountKind::Credit,
@@ -186,12 +132,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 reclaimed["credit"] =
                     api::render::amount(AccountKind::Credit, taken, currency.as_ref());
             }
-            let mut items = Vec::new();
-            for g in card.gift_items.iter_mut().filter(|g| g.state == "unused") {
-                g.state = "reclaimed".to_owned();
-                items.push(json!({"kind": g.kind, "name": g.name}));
-            }
-            reclaimed["items"] = Value::Array(items);
+            reclaimed["items"] = items
+                .iter()
+                .map(|(kind, name)| json!({"kind": kind, "name": name}))
+                .collect();
         }
         prof.cards.insert(card_id.clone(), card);
         writes.push(profile::put(&shop, &member, &prof));

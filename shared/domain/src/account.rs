@@ -315,6 +315,30 @@ impl<Q: Quantity> Account<Q> {
         Ok((taken, moves))
     }
 
+    /// 000: takes back up to `amount` of a gift (never more than the balance holds), after
+    /// writing off what expired.
+    pub fn reclaim(
+        &mut self,
+        kind: AccountKind,
+        amount: Q,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> (Q, Vec<Movement>) {
+        let mut moves = self.write_off_expired(kind, links, now);
+        let take = std::cmp::min(amount, self.balance());
+        if take.is_positive() && self.debit(take).is_ok() {
+            moves.push(Movement {
+                account: kind,
+                kind: EntryKind::Refund,
+                amount: (-take).to_decimal(),
+                balance_after: self.balance().to_decimal(),
+                reason: "gift_pack_reclaimed".to_owned(),
+                links: links.clone(),
+            });
+        }
+        (take, moves)
+    }
+
     /// Adds a lot; lots with the same expiry merge.
     pub fn credit(&mut self, amount: Q, expires_at: Option<DateTime<Utc>>) {
         if !amount.is_positive() {

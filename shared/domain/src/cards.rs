@@ -446,6 +446,45 @@ pub struct MemberCard {
 }
 
 impl MemberCard {
+    /// 000 (paid card refund): a refunded card cannot be refunded again, an expired one not
+    /// at all, and the money back is at most what was paid.
+    pub fn check_refund(
+        &self,
+        refund: Option<Money>,
+        currency: Option<&crate::Currency>,
+        now: DateTime<Utc>,
+    ) -> Result<(), crate::Refusal> {
+        if self.status == HeldStatus::Refunded {
+            return Err(crate::Refusal::CardRefunded);
+        }
+        if !self.term.is_live(now) {
+            return Err(crate::Refusal::HeldCardExpired);
+        }
+        let paid = self.paid.unwrap_or(Money::ZERO);
+        match refund {
+            Some(amount) if amount > paid => Err(crate::Refusal::RefundExceedsPaid(format!(
+                "at most {} was paid for this card",
+                currency.map_or_else(|| paid.to_string(), |c| paid.to_string_in(c))
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The card as returned: refunded, and with `reclaim_gifts` its unused coupons and gifts
+    /// marked reclaimed (returned, as `(kind, name)`).
+    pub fn returned(&self, reclaim_gifts: bool) -> (MemberCard, Vec<(String, String)>) {
+        let mut card = self.clone();
+        card.status = HeldStatus::Refunded;
+        let mut reclaimed = Vec::new();
+        if reclaim_gifts && self.gift_pack_issued {
+            for g in card.gift_items.iter_mut().filter(|g| g.state == "unused") {
+                g.state = "reclaimed".to_owned();
+                reclaimed.push((g.kind.clone(), g.name.clone()));
+            }
+        }
+        (card, reclaimed)
+    }
+
     pub fn status_at(&self, now: DateTime<Utc>) -> &'static str {
         match self.status {
             HeldStatus::Refunded => "refunded",

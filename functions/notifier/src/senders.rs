@@ -1,0 +1,201 @@
+//! Delivery: a message for a member, and the senders that carry it (Amazon SES in AWS, a
+//! JSON-lines file or the log locally).
+
+use std::future::Future;
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use store::outbox::Event;
+
+use crate::OPERATION;
+
+/// A message ready for delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub shop: String,
+    pub member_id: String,
+    pub event: Event,
+    pub payload: Value,
+    pub at: String,
+    /// The member's address, when they gave one at registration.
+    pub to: Option<String>,
+}
+
+impl Message {
+    pub fn to_json(&self) -> Value {
+        json!({"shop": self.shop, "member_id": self.member_id, "event": self.event.as_str(),
+               "payload": self.payload, "at": self.at, "to": self.to})
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("could not deliver: {0}")]
+pub struct SendError(pub String);
+
+pub trait Sender: Sync {
+    fn send(&self, message: &Message) -> impl Future<Output = Result<(), SendError>> + Send;
+}
+
+/// Appends each message as one JSON line (local runs and tests read the file).
+pub struct FileSender(pub PathBuf);
+
+impl Sender for FileSender {
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.0)
+            .map_err(|e| SendError(e.to_string()))?;
+        writeln!(file, "{}", message.to_json()).map_err(|e| SendError(e.to_string()))
+    }
+}
+
+/// Logs each message (the default when no file is configured).
+pub struct LogSender;
+
+impl Sender for LogSender {
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        tracing::info!(operation = OPERATION, message = %message.to_json(), "notify");
+        Ok(())
+    }
+}
+
+/// Sends each message as an email through Amazon SES (v2), from a verified address. A
+/// member without an address gets nothing (logged); SES refusing the message fails the
+/// batch so the stream delivers it again.
+pub struct SesSender {
+    client: aws_sdk_sesv2::Client,
+    from: String,
+}
+
+impl SesSender {
+    /// The SDK's usual configuration chain; `endpoint` points it elsewhere (local tests).
+    pub async fn connect(from: String, endpoint: Option<String>, region: Option<String>) -> Self {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+        if let Some(e) = endpoint {
+            loader = loader.endpoint_url(e);
+        }
+        if let Some(r) = region {
+            loader = loader.region(aws_config::Region::new(r));
+        }
+        let config = loader.load().await;
+        Self {
+            client: aws_sdk_sesv2::Client::new(&config),
+            from,
+        }
+    }
+}
+
+impl SesSender {
+    /// The raw client, for set-up (verifying a sender locally) only.
+    pub fn client(&self) -> &aws_sdk_sesv2::Client {
+        &self.client
+    }
+}
+
+/// The words a member reads for each event.
+pub fn subject_and_text(m: &Message) -> (String, String) {
+    let p = &m.payload;
+    let amount = p["amount"].as_str().unwrap_or_default();
+    match m.event {
+        Event::Issued => (
+            "You received store credit".to_owned(),
+            format!(
+                "{amount} store credit was added. Balance: {}.",
+                p["balance"].as_str().unwrap_or("-")
+            ),
+        ),
+        Event::Used => (
+            "Store credit used".to_owned(),
+            format!(
+                "{amount} store credit paid for order {}. Balance: {}.",
+                p["order_id"].as_str().unwrap_or("-"),
+                p["balance"].as_str().unwrap_or("-")
+            ),
+        ),
+        Event::Expiring => (
+            "Store credit expiring soon".to_owned(),
+            format!(
+                "{amount} store credit expires at {}.",
+                p["expires_at"].as_str().unwrap_or("-")
+            ),
+        ),
+        Event::Refund => (
+            "Refund to store credit".to_owned(),
+            format!(
+                "{amount} for order {} was refunded to your store credit. {}",
+                p["order_id"].as_str().unwrap_or("-"),
+                p["note"].as_str().unwrap_or_default()
+            ),
+        ),
+    }
+}
+
+impl Sender for SesSender {
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        use aws_sdk_sesv2::types::{
+            Body as SesBody, Content, Destination, EmailContent, Message as SesMessage,
+        };
+        let Some(to) = &message.to else {
+            tracing::info!(operation = OPERATION, member = %message.member_id, "no address; not emailed");
+            return Ok(());
+        };
+        let (subject, text) = subject_and_text(message);
+        let content = |t: String| Content::builder().data(t).charset("UTF-8").build();
+        let email = SesMessage::builder()
+            .subject(content(subject).map_err(|e| SendError(e.to_string()))?)
+            .body(
+                SesBody::builder()
+                    .text(content(text).map_err(|e| SendError(e.to_string()))?)
+                    .build(),
+            )
+            .build();
+        self.client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(Destination::builder().to_addresses(to).build())
+            .content(EmailContent::builder().simple(email).build())
+            .send()
+            .await
+            .map_err(|e| SendError(aws_sdk_sesv2::error::DisplayErrorContext(e).to_string()))?;
+        Ok(())
+    }
+}
+
+/// The sender the environment asks for: `LOYALTY_SES_FROM` means SES from that address,
+/// `LOYALTY_NOTIFY_FILE` a JSON-lines file, neither the log.
+pub enum Configured {
+    Ses(SesSender),
+    File(FileSender),
+    Log(LogSender),
+}
+
+impl Configured {
+    pub async fn from_env() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(from) = var("LOYALTY_SES_FROM") {
+            return Configured::Ses(SesSender::connect(from, var("AWS_ENDPOINT_URL"), None).await);
+        }
+        match var("LOYALTY_NOTIFY_FILE") {
+            Some(path) => Configured::File(FileSender(path.into())),
+            None => Configured::Log(LogSender),
+        }
+    }
+}
+
+impl Sender for Configured {
+    async fn send(&self, message: &Message) -> Result<(), SendError> {
+        match self {
+            Configured::Ses(s) => s.send(message).await,
+            Configured::File(f) => f.send(message).await,
+            Configured::Log(l) => l.send(message).await,
+        }
+    }
+}
