@@ -7,16 +7,13 @@ use api::input::{self, fingerprint};
 use api::issuing::{self, Issuance, MemberState};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::cards::{blocks_new_claim, rule_cards_due, HeldStatus, RuleCard};
-use domain::chrono::{DateTime, FixedOffset, Utc};
-use domain::points::{Earned, MemberFactors, OrderLine};
+use domain::order::AccrualRequest;
+use domain::points::Earned;
 use domain::store_credit::OrderFacts;
 use domain::{AccountKind, Decimal, EntryKind, Hold, MemberId, Money, Portion};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::{json, Value};
-use store::cards::{self, CardSummary};
-use store::profile::Profile;
+use store::cards;
 use store::{credit_program, keys, orders, outbox, programs};
 
 pub const OPERATION: &str = "accrue-points";
@@ -25,62 +22,11 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
 }
 
-#[derive(Debug, Deserialize)]
-struct Line {
-    #[serde(default)]
-    sku: Option<String>,
-    #[serde(default)]
-    category: Option<String>,
-    amount: String,
-    #[serde(default)]
-    promotional: bool,
-    #[serde(default)]
-    member_price: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct RawOrder {
-    member_id: String,
-    currency: String,
-    total: String,
-    #[serde(deserialize_with = "domain::time::serde_date::instant")]
-    placed_at: DateTime<FixedOffset>,
-    #[serde(default, deserialize_with = "domain::time::serde_date::option_instant")]
-    paid_at: Option<DateTime<FixedOffset>>,
-    #[serde(default)]
-    lines: Vec<Line>,
-}
-
-/// What the member brings to the order's earning: their level (while its card is live),
-/// birthday, and the best points multiplier among the live cards they hold.
-fn member_factors(profile: &Profile, summary: &CardSummary, at: DateTime<Utc>) -> MemberFactors {
-    let live = |id: &str| {
-        profile
-            .cards
-            .get(id)
-            .is_some_and(|c| c.status == HeldStatus::Active && c.term.is_live(at))
-    };
-    MemberFactors {
-        level: profile
-            .level
-            .as_ref()
-            .filter(|(id, _)| live(id))
-            .map(|(id, _)| id.clone()),
-        birthday: profile.birthday,
-        card_factor: summary
-            .multipliers
-            .iter()
-            .filter(|(id, _)| live(id))
-            .map(|(_, f)| *f)
-            .max(),
-    }
-}
-
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::STAFF)?;
     let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
-    let raw: RawOrder = input::from_value(&body)?;
+    let raw = AccrualRequest::parse(&body)?;
     let member = MemberId::parse(&raw.member_id)?;
     let once = Once {
         key: keys::once::accrual(&order_id)?,
@@ -100,45 +46,17 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     ];
     api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
         let settings = api::require_settings(snapshot, &shop)?;
-        if raw.currency != settings.currency.code() {
-            return Err(ApiError::Invalid(format!(
-                "the shop's currency is {}, the order's {}",
-                settings.currency, raw.currency
-            )));
-        }
-        let total = Money::parse_non_negative(&raw.total, &settings.currency)?;
-        let lines = raw
-            .lines
-            .iter()
-            .map(|l| {
-                Ok(OrderLine {
-                    sku: l.sku.clone(),
-                    category: l.category.clone(),
-                    amount: Money::parse_non_negative(&l.amount, &settings.currency)?,
-                    promotional: l.promotional,
-                    member_price: l.member_price,
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let placed_at = raw.placed_at.with_timezone(&Utc);
-        // Points are earned when the order is paid; a payment time in the future is taken
-        // as now.
-        let earned_at = raw
-            .paid_at
-            .map(|p| p.with_timezone(&Utc))
-            .filter(|p| *p <= now)
-            .unwrap_or(now);
+        let accrual = raw.priced(&settings.currency, now)?;
+        let (total, placed_at, earned_at) = (accrual.total, accrual.placed_at, accrual.earned_at);
         let mut order = orders::read(snapshot, &shop, &order_id)?;
-        if order.accrued {
-            return Err(domain::Refusal::OrderAlreadyAccrued.into());
-        }
+        order.check_not_accrued()?;
         let (versions, _) = programs::read_points(snapshot, &shop)?;
         let summary = cards::read_summary(snapshot, &shop)?;
         let mut state = MemberState::read(snapshot, &shop, &member)?;
         let program = versions.in_force_at(placed_at).filter(|p| p.enabled);
-        let factors = member_factors(&state.profile, &summary, placed_at);
+        let factors = summary.member_factors(&state.profile, placed_at);
         let earned = program.map_or(Earned::default(), |p| {
-            p.earn(total, &lines, placed_at, settings.timezone, &factors)
+            p.earn(total, &accrual.lines, placed_at, settings.timezone, &factors)
         });
         let expires_at = program.and_then(|p| p.expiry_for(earned_at, settings.timezone));
         let held_until = program
@@ -166,33 +84,14 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         state.profile.totals.spend += total.amount();
         state.profile.totals.orders += 1;
         state.profile.totals.points = state.points.balance_at(now);
-        let rules: Vec<RuleCard> = summary
-            .rule_cards
-            .iter()
-            .filter_map(|d| {
-                Some(RuleCard {
-                    card_id: d.card_id.clone(),
-                    rule: d.rule?,
-                    enabled: d.enabled,
-                })
-            })
+        let due: Vec<_> = summary
+            .rule_cards_due(&state.profile, now)
+            .into_iter()
+            .cloned()
             .collect();
-        let profile = &state.profile;
-        let due: Vec<String> = rule_cards_due(&rules, &profile.totals, |id| {
-            profile
-                .cards
-                .get(id)
-                .is_some_and(|c| blocks_new_claim(c.status, &c.term, now))
-        })
-        .into_iter()
-        .map(|r| r.card_id.clone())
-        .collect();
         let mut middle = Vec::new();
         let mut issued = Vec::new();
-        for id in &due {
-            let Some(def) = summary.rule_cards.iter().find(|d| &d.card_id == id) else {
-                continue;
-            };
+        for def in &due {
             let card = issuing::issue_onto(
                 &mut state,
                 def,
@@ -257,15 +156,14 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             ));
         }
 
-        order.member_id = Some(member.to_string());
-        order.currency = Some(settings.currency.code().to_owned());
-        order.total = Some(total);
-        order.placed_at = Some(placed_at);
-        order.accrued = true;
-        order.points_earned = earned.points;
-        order.points_reversible = earned.reversible;
-        order.points_held = held_until.is_some();
-        order.earned_expires_at = expires_at;
+        order.record_accrual(
+            &member,
+            &settings.currency,
+            &accrual,
+            earned,
+            held_until.is_some(),
+            expires_at,
+        );
         let mut writes = vec![orders::put(&shop, &order_id, &member, &order)];
         let points_balance = state.points.balance_at(now);
         let state_card_no = state.profile.credit_card_no.clone();

@@ -164,6 +164,74 @@ pub fn rule_cards_due<'a>(
         .collect()
 }
 
+/// What accrual needs from the shop's cards, kept on one shop item: the rule cards it may
+/// issue (lowest first) and every card's points multiplier.
+#[derive(Debug, Clone, Default)]
+pub struct CardSummary {
+    pub rule_cards: Vec<CardDef>,
+    pub multipliers: std::collections::BTreeMap<String, Decimal>,
+}
+
+impl CardSummary {
+    /// 000: the rule cards a member with `profile`'s totals newly qualifies for, lowest
+    /// first (rule cards are levels: the last one issued is the member's level).
+    pub fn rule_cards_due(
+        &self,
+        profile: &crate::member::Profile,
+        now: DateTime<Utc>,
+    ) -> Vec<&CardDef> {
+        let rules: Vec<RuleCard> = self
+            .rule_cards
+            .iter()
+            .filter_map(|d| {
+                Some(RuleCard {
+                    card_id: d.card_id.clone(),
+                    rule: d.rule?,
+                    enabled: d.enabled,
+                })
+            })
+            .collect();
+        let due = rule_cards_due(&rules, &profile.totals, |id| {
+            profile
+                .cards
+                .get(id)
+                .is_some_and(|c| blocks_new_claim(c.status, &c.term, now))
+        });
+        due.iter()
+            .filter_map(|r| self.rule_cards.iter().find(|d| d.card_id == r.card_id))
+            .collect()
+    }
+
+    /// What the member brings to an order's earning at `at`: their level (while its card
+    /// is live), birthday, and the best points multiplier among the live cards they hold.
+    pub fn member_factors(
+        &self,
+        profile: &crate::member::Profile,
+        at: DateTime<Utc>,
+    ) -> crate::points::MemberFactors {
+        let live = |id: &str| {
+            profile
+                .cards
+                .get(id)
+                .is_some_and(|c| c.status == HeldStatus::Active && c.term.is_live(at))
+        };
+        crate::points::MemberFactors {
+            level: profile
+                .level
+                .as_ref()
+                .filter(|(id, _)| live(id))
+                .map(|(id, _)| id.clone()),
+            birthday: profile.birthday,
+            card_factor: self
+                .multipliers
+                .iter()
+                .filter(|(id, _)| live(id))
+                .map(|(_, f)| *f)
+                .max(),
+        }
+    }
+}
+
 /// Gift pack contents (000): points and credit go to the member's accounts; coupons and
 /// gifts are recorded as items on the member card.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -57,6 +57,118 @@ impl Order {
     }
 }
 
+/// `POST /orders/{order_id}/accrue` as a request document. Amounts are checked against
+/// the shop's currency with `priced`.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct AccrualRequest {
+    pub member_id: String,
+    pub currency: String,
+    total: String,
+    #[serde(deserialize_with = "crate::time::serde_date::instant")]
+    placed_at: DateTime<chrono::FixedOffset>,
+    #[serde(default, deserialize_with = "crate::time::serde_date::option_instant")]
+    paid_at: Option<DateTime<chrono::FixedOffset>>,
+    #[serde(default)]
+    lines: Vec<AccrualLine>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+struct AccrualLine {
+    #[serde(default)]
+    sku: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    amount: String,
+    #[serde(default)]
+    promotional: bool,
+    #[serde(default)]
+    member_price: bool,
+}
+
+/// An accrual in the shop's currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accrual {
+    pub total: Money,
+    pub lines: Vec<crate::points::OrderLine>,
+    pub placed_at: DateTime<Utc>,
+    /// 004: points are earned when the order is paid; a payment time in the future is
+    /// taken as now.
+    pub earned_at: DateTime<Utc>,
+}
+
+impl AccrualRequest {
+    pub fn parse(body: &serde_json::Value) -> Result<Self, crate::document::DocumentError> {
+        crate::document::DocumentError::from_json(body)
+    }
+
+    pub fn priced(&self, currency: &Currency, now: DateTime<Utc>) -> Result<Accrual, Refusal> {
+        if self.currency != currency.code() {
+            return Err(Refusal::Invalid(format!(
+                "the shop's currency is {currency}, the order's {}",
+                self.currency
+            )));
+        }
+        let money = |t: &str| {
+            Money::parse_non_negative(t, currency).map_err(|e| Refusal::Invalid(e.to_string()))
+        };
+        let lines = self
+            .lines
+            .iter()
+            .map(|l| {
+                Ok(crate::points::OrderLine {
+                    sku: l.sku.clone(),
+                    category: l.category.clone(),
+                    amount: money(&l.amount)?,
+                    promotional: l.promotional,
+                    member_price: l.member_price,
+                })
+            })
+            .collect::<Result<Vec<_>, Refusal>>()?;
+        Ok(Accrual {
+            total: money(&self.total)?,
+            lines,
+            placed_at: self.placed_at.with_timezone(&Utc),
+            earned_at: self
+                .paid_at
+                .map(|p| p.with_timezone(&Utc))
+                .filter(|p| *p <= now)
+                .unwrap_or(now),
+        })
+    }
+}
+
+impl Order {
+    /// 004: an order earns once; the same order reported again with another body is
+    /// refused (the same body replays by its idempotency record before this).
+    pub fn check_not_accrued(&self) -> Result<(), Refusal> {
+        if self.accrued {
+            return Err(Refusal::OrderAlreadyAccrued);
+        }
+        Ok(())
+    }
+
+    /// Remembers what the order earned, for reversals.
+    pub fn record_accrual(
+        &mut self,
+        member: &crate::MemberId,
+        currency: &Currency,
+        accrual: &Accrual,
+        earned: crate::points::Earned,
+        held: bool,
+        expires_at: Option<DateTime<Utc>>,
+    ) {
+        self.member_id = Some(member.to_string());
+        self.currency = Some(currency.code().to_owned());
+        self.total = Some(accrual.total);
+        self.placed_at = Some(accrual.placed_at);
+        self.accrued = true;
+        self.points_earned = earned.points;
+        self.points_reversible = earned.reversible;
+        self.points_held = held;
+        self.earned_expires_at = expires_at;
+    }
+}
+
 /// What one refund of an order took back and gave back, with the ledger movements.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Refunded {

@@ -1,7 +1,7 @@
 //! Card definitions, the shop's card counter, paid-card stock, card numbers, claim and
 //! return records.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::cards::{CardDef, CardKind, CardRule, GiftPack, Validity, MAX_CARDS_PER_SHOP};
@@ -271,13 +271,8 @@ pub fn holders(shop: &ShopId, card_id: &str, delta: i64, require_enabled: bool) 
     }
 }
 
-/// What accrual needs from the shop's cards: the rule cards it may issue and every card's
-/// points multiplier.
-#[derive(Debug, Clone, Default)]
-pub struct CardSummary {
-    pub rule_cards: Vec<CardDef>,
-    pub multipliers: BTreeMap<String, Decimal>,
-}
+/// The summary is a domain type (what accrual needs from the shop's cards).
+pub use domain::cards::CardSummary;
 
 fn summary_attr(card_id: &str) -> String {
     format!("c#{card_id}")
