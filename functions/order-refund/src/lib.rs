@@ -2,7 +2,10 @@
 //! earned and gives back the points it redeemed, in proportion to the refunded share;
 //! redeemed points return to the lots they came from, with their original expiry (004).
 
+use domain::chrono::{DateTime, Utc};
+use domain::ShopId;
 use std::collections::BTreeMap;
+use store::Snapshot;
 
 use api::input::{self, fingerprint};
 use api::postings::Posting;
@@ -63,59 +66,110 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
     ];
-    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let settings = api::require_settings(snapshot, &shop)?;
-        let currency = settings.currency;
-        let mut order = orders::read(snapshot, &shop, &order_id)?;
-        order.check_owner(&member)?;
-        let amount = Money::parse_non_negative(&raw.amount, &currency)?;
-        let order_total = raw
-            .order_total
-            .as_deref()
-            .map(|t| Money::parse_non_negative(t, &currency))
-            .transpose()?;
-        let mut points = accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
-        let mut credit = accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
-        let (points_read, credit_read) = (points.version(), credit.version());
-        let links = BTreeMap::from([
-            ("order_id".to_owned(), order_id.clone()),
-            ("refund_id".to_owned(), raw.refund_id.clone()),
-        ]);
-        let r = order.refund(&order_id, amount, order_total, &mut points, &mut credit, &currency, &links, now)?;
-        let posting = Posting {
-            shop: &shop,
-            member: &member,
-            actor: &actor,
-            currency: Some(&currency),
-            now,
-        };
-        let mut writes = Vec::new();
-        if !r.points_moves.is_empty() || r.points_cancelled > 0 {
-            let mut ids = api::entry_ids(now, r.points_moves.len()).into_iter();
-            let account = points.clone().bumped();
-            posting.post(AccountKind::Points, &account, points_read, r.points_moves, &mut ids, &mut writes);
-        }
-        if r.credit_clawed_back > Decimal::ZERO {
-            let mut ids = api::entry_ids(now, r.credit_moves.len()).into_iter();
-            let account = credit.clone().bumped_once(credit_read);
-            posting.post(AccountKind::Credit, &account, credit_read, r.credit_moves, &mut ids, &mut writes);
-        }
-        order.member_id = Some(member.to_string());
-        writes.push(orders::put(&shop, &order_id, &member, &order));
-        Ok(Decision::ok(
-            writes,
-            json!({
-                "order_id": order_id,
-                "refund_id": raw.refund_id,
-                "points_clawed_back": r.points_clawed_back,
-                "credit_clawed_back": Money::from_stored(r.credit_clawed_back).to_string_in(&currency),
-                "points_restored": r.points_restored,
-                "points_pending_cancelled": r.points_cancelled,
-                "points_balance": points.balance(),
-                "credit_balance": Money::from_stored(credit.balance_at(now)).to_string_in(&currency),
-                "refunded_total": order.refunded.to_string_in(&currency),
-            }),
-        ))
+    let cmd = Command {
+        shop,
+        member,
+        order_id,
+        actor,
+        raw,
+    };
+    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
+        decide(&cmd, snapshot, now)
     })
     .await
+}
+
+/// What the decision needs from the request.
+struct Command {
+    shop: ShopId,
+    member: MemberId,
+    order_id: String,
+    actor: String,
+    raw: RawRefund,
+}
+
+/// 004, 003, 001: the order's refund share taken back and given back (domain::order::Order::refund).
+fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
+    let Command {
+        shop,
+        member,
+        order_id,
+        actor,
+        raw,
+    } = cmd;
+    let settings = api::require_settings(snapshot, shop)?;
+    let currency = settings.currency;
+    let mut order = orders::read(snapshot, shop, order_id)?;
+    order.check_owner(member)?;
+    let amount = Money::parse_non_negative(&raw.amount, &currency)?;
+    let order_total = raw
+        .order_total
+        .as_deref()
+        .map(|t| Money::parse_non_negative(t, &currency))
+        .transpose()?;
+    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+    let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
+    let (points_read, credit_read) = (points.version(), credit.version());
+    let links = BTreeMap::from([
+        ("order_id".to_owned(), order_id.clone()),
+        ("refund_id".to_owned(), raw.refund_id.clone()),
+    ]);
+    let r = order.refund(
+        order_id,
+        amount,
+        order_total,
+        &mut points,
+        &mut credit,
+        &currency,
+        &links,
+        now,
+    )?;
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: Some(&currency),
+        now,
+    };
+    let mut writes = Vec::new();
+    if !r.points_moves.is_empty() || r.points_cancelled > 0 {
+        let mut ids = api::entry_ids(now, r.points_moves.len()).into_iter();
+        let account = points.clone().bumped();
+        posting.post(
+            AccountKind::Points,
+            &account,
+            points_read,
+            r.points_moves,
+            &mut ids,
+            &mut writes,
+        );
+    }
+    if r.credit_clawed_back > Decimal::ZERO {
+        let mut ids = api::entry_ids(now, r.credit_moves.len()).into_iter();
+        let account = credit.clone().bumped_once(credit_read);
+        posting.post(
+            AccountKind::Credit,
+            &account,
+            credit_read,
+            r.credit_moves,
+            &mut ids,
+            &mut writes,
+        );
+    }
+    order.member_id = Some(member.to_string());
+    writes.push(orders::put(shop, order_id, member, &order));
+    Ok(Decision::ok(
+        writes,
+        json!({
+            "order_id": order_id,
+            "refund_id": raw.refund_id,
+            "points_clawed_back": r.points_clawed_back,
+            "credit_clawed_back": Money::from_stored(r.credit_clawed_back).to_string_in(&currency),
+            "points_restored": r.points_restored,
+            "points_pending_cancelled": r.points_cancelled,
+            "points_balance": points.balance(),
+            "credit_balance": Money::from_stored(credit.balance_at(now)).to_string_in(&currency),
+            "refunded_total": order.refunded.to_string_in(&currency),
+        }),
+    ))
 }

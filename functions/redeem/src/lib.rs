@@ -1,7 +1,10 @@
 //! POST /orders/{order_id}/redeem: points (or store credit) become a discount when the order
 //! is placed, deducted at once (004), earliest-expiring lots first.
 
+use domain::chrono::{DateTime, Utc};
+use domain::{MemberId, ShopId};
 use std::collections::BTreeMap;
+use store::Snapshot;
 
 use api::input::{self, fingerprint};
 use api::postings::Posting;
@@ -60,97 +63,116 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
     ];
-    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let settings = api::require_settings(snapshot, &shop)?;
-        let currency = settings.currency;
-        let mut order = orders::read(snapshot, &shop, &order_id)?;
-        order.check_owner(&member)?;
-        let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
-        let posting = Posting {
-            shop: &shop,
-            member: &member,
-            actor: &actor,
-            currency: Some(&currency),
-            now,
-        };
-        let mut ids = api::entry_ids(now, 3).into_iter();
-        let mut writes = Vec::new();
-        let mut points = accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
-        let mut credit = accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
-        let discount = match kind {
-            AccountKind::Points => {
-                let (versions, _) = programs::read_points(snapshot, &shop)?;
-                let wanted = raw.points.unwrap_or(0);
-                let order_total = raw
-                    .order_total
-                    .as_deref()
-                    .map(|t| Money::parse_non_negative(t, &currency))
-                    .transpose()?;
-                let discount = versions
-                    .current()
-                    .ok_or_else(|| Refusal::ProgramDisabled("there is no points program".into()))?
-                    .redeem_on_order(wanted, order_total, now, settings.timezone, &currency)?;
-                let read_version = points.version();
-                let (taken, moves) = points.spend(AccountKind::Points, wanted, &links, now)?;
-                order.redeemed.extend(taken);
-                posting.post(
-                    AccountKind::Points,
-                    &points.clone().bumped(),
-                    read_version,
-                    moves,
-                    &mut ids,
-                    &mut writes,
-                );
-                discount
-            }
-            AccountKind::Credit => {
-                // 001: credit stays spendable while the credit program is off.
-                let amount =
-                    Money::parse_non_negative(raw.credit.as_deref().unwrap_or(""), &currency)?;
-                if amount.is_zero() {
-                    return Err(ApiError::Invalid("credit must be above zero".into()));
-                }
-                let read_version = credit.version();
-                let (_, moves) = credit.spend(AccountKind::Credit, amount.amount(), &links, now)?;
-                posting.post(
-                    AccountKind::Credit,
-                    &credit.clone().bumped(),
-                    read_version,
-                    moves,
-                    &mut ids,
-                    &mut writes,
-                );
-                order.credit_redeemed =
-                    Money::from_stored(order.credit_redeemed.amount() + amount.amount());
-                // 001: the member is told their credit was used (the notifier honours the
-                // shop's switch).
-                let id = api::entry_ids(now, 1).remove(0);
-                writes.push(store::outbox::put(
-                    &store::outbox::Notice {
-                        shop: &shop,
-                        member: &member,
-                        id: id.as_str(),
-                        event: store::outbox::Event::Used,
-                        payload: json!({"amount": amount.to_string_in(&currency),
-                                        "balance": Money::from_stored(credit.balance()).to_string_in(&currency),
-                                        "order_id": order_id}),
-                        at: now,
-                    },
-                    false,
-                ));
-                amount
-            }
-        };
-        writes.push(orders::put(&shop, &order_id, &member, &order));
-        let body: Value = json!({
-            "order_id": order_id,
-            "member_id": member.as_str(),
-            "discount": discount.to_string_in(&currency),
-            "points_redeemed": raw.points.unwrap_or(0),
-            "points_balance": points.balance(),
-            "credit_balance": Money::from_stored(credit.balance()).to_string_in(&currency),
-        });
-        Ok(Decision::ok(writes, body))
+    let cmd = Command {
+        shop,
+        member,
+        order_id,
+        actor,
+        raw,
+        kind,
+    };
+    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
+        decide(&cmd, snapshot, now)
     })
     .await
+}
+
+/// What the decision needs from the request.
+struct Command {
+    shop: ShopId,
+    member: MemberId,
+    order_id: String,
+    actor: String,
+    raw: RawRedeem,
+    kind: AccountKind,
+}
+
+/// 004, 001: points (by the program's ratio or tiers, inside its windows and caps) or credit become the order's discount, earliest-expiring lots first.
+fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
+    let Command {
+        shop,
+        member,
+        order_id,
+        actor,
+        raw,
+        kind,
+    } = cmd;
+    let settings = api::require_settings(snapshot, shop)?;
+    let currency = settings.currency;
+    let mut order = orders::read(snapshot, shop, order_id)?;
+    order.check_owner(member)?;
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: Some(&currency),
+        now,
+    };
+    let mut ids = api::entry_ids(now, 3).into_iter();
+    let mut writes = Vec::new();
+    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+    let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
+    let discount = match kind {
+        AccountKind::Points => {
+            let (versions, _) = programs::read_points(snapshot, shop)?;
+            let wanted = raw.points.unwrap_or(0);
+            let order_total = raw
+                .order_total
+                .as_deref()
+                .map(|t| Money::parse_non_negative(t, &currency))
+                .transpose()?;
+            let discount = versions
+                .current()
+                .ok_or_else(|| Refusal::ProgramDisabled("there is no points program".into()))?
+                .redeem_on_order(wanted, order_total, now, settings.timezone, &currency)?;
+            let read_version = points.version();
+            let (taken, moves) = points.spend(AccountKind::Points, wanted, &links, now)?;
+            order.redeemed.extend(taken);
+            posting.post(
+                AccountKind::Points,
+                &points.clone().bumped(),
+                read_version,
+                moves,
+                &mut ids,
+                &mut writes,
+            );
+            discount
+        }
+        AccountKind::Credit => {
+            // 001: credit stays spendable while the credit program is off.
+            let amount = Money::parse_non_negative(raw.credit.as_deref().unwrap_or(""), &currency)?;
+            if amount.is_zero() {
+                return Err(ApiError::Invalid("credit must be above zero".into()));
+            }
+            let read_version = credit.version();
+            let (_, moves) = credit.spend(AccountKind::Credit, amount.amount(), &links, now)?;
+            posting.post(
+                AccountKind::Credit,
+                &credit.clone().bumped(),
+                read_version,
+                moves,
+                &mut ids,
+                &mut writes,
+            );
+            order.credit_redeemed =
+                Money::from_stored(order.credit_redeemed.amount() + amount.amount());
+            // 001: the member is told their credit was used (the notifier honours the
+            // shop's switch).
+            writes.push(store::outbox::notify(shop, member, store::outbox::Event::Used, json!({"amount": amount.to_string_in(&currency),
+                                    "balance": Money::from_stored(credit.balance()).to_string_in(&currency),
+                                    "order_id": order_id}), now));
+            amount
+        }
+    };
+    writes.push(orders::put(shop, order_id, member, &order));
+    let body: Value = json!({
+        "order_id": order_id,
+        "member_id": member.as_str(),
+        "discount": discount.to_string_in(&currency),
+        "points_redeemed": raw.points.unwrap_or(0),
+        "points_balance": points.balance(),
+        "credit_balance": Money::from_stored(credit.balance()).to_string_in(&currency),
+    });
+    Ok(Decision::ok(writes, body))
 }

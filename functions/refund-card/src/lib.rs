@@ -1,34 +1,27 @@
 //! POST /admin/member-cards/{card_no}/refund: the shop takes a card back, with money (at
 //! most what was paid) or without, optionally reclaiming the unused gift pack (000).
 
+use domain::chrono::{DateTime, Utc};
+use domain::ShopId;
 use std::collections::BTreeMap;
+use store::Snapshot;
 
 use api::input;
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
+use domain::card_document::CardRefundRequest;
 use domain::cards::CardKind;
 use domain::chrono::SecondsFormat;
 use domain::{AccountKind, Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::json;
 use store::keys::{self, RecordKind};
-use store::{accounts, cards, profile, purchases, settings};
+use store::{cards, profile, purchases, settings};
 
 pub const OPERATION: &str = "refund-card";
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
-}
-
-#[derive(Debug, Deserialize)]
-struct RawRefund {
-    #[serde(default)]
-    refund_amount: Option<String>,
-    #[serde(default)]
-    reclaim_gifts: bool,
-    #[serde(default)]
-    reason: Option<String>,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -39,11 +32,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         return Err(not_found());
     }
     let body = input::json_object(&req)?;
-    let raw: RawRefund = input::from_value(&body)?;
-    let reason = raw.reason.clone().unwrap_or_default();
-    if reason.chars().count() > 500 {
-        return Err(ApiError::Invalid("reason is at most 500 characters".into()));
-    }
+    let raw = CardRefundRequest::parse(&body)?;
     let shop = principal.shop.clone();
     // The card number is the only thing the caller knows: one small read finds its holder,
     // then everything else is read at once.
@@ -61,117 +50,137 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
     ];
-    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-        let settings = settings::read(snapshot, &shop)?;
-        let currency = settings.as_ref().map(|s| s.currency);
-        let mut prof = profile::read(snapshot, &shop, &member)?;
-        let held = prof
-            .cards
-            .get(&card_id)
-            .filter(|c| c.card_no == card_no)
-            .cloned()
-            .ok_or_else(not_found)?;
-        let refund = match &raw.refund_amount {
-            None => None,
-            Some(text) => {
-                let c = currency.as_ref().ok_or_else(ApiError::not_configured)?;
-                Some(Money::parse_non_negative(text, c)?)
-            }
-        };
-        held.check_refund(refund, currency.as_ref(), now)?;
-        let (card, items) = held.returned(raw.reclaim_gifts);
-        let links = BTreeMap::from([
-            ("card_id".to_owned(), card_id.clone()),
-            ("card_no".to_owned(), card_no.clone()),
-        ]);
-        let mut writes = Vec::new();
-        let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
-        let posting = Posting {
-            shop: &shop,
-            member: &member,
-            actor: &actor,
-            currency: currency.as_ref(),
-            now,
-        };
-        let mut ids = api::entry_ids(now, 4).into_iter();
-        if raw.reclaim_gifts && held.gift_pack_issued {
-            if held.gift_points > 0 {
-                let mut points =
-                    accounts::read::<i64>(snapshot, &shop, &member, AccountKind::Points)?;
-                let read_version = points.version();
-                let (taken, moves) =
-                    points.reclaim(AccountKind::Points, held.gift_points, &links, now);
-                if !moves.is_empty() {
-                    posting.post(
-                        AccountKind::Points,
-                        &points.bumped(),
-                        read_version,
-                        moves,
-                        &mut ids,
-                        &mut writes,
-                    );
-                }
-                reclaimed["points"] = json!(taken);
-            }
-            if held.gift_credit.amount() > Decimal::ZERO {
-                let mut credit =
-                    accounts::read::<Decimal>(snapshot, &shop, &member, AccountKind::Credit)?;
-                let read_version = credit.version();
-                let (taken, moves) =
-                    credit.reclaim(AccountKind::Credit, held.gift_credit.amount(), &links, now);
-                if !moves.is_empty() {
-                    posting.post(
-                        AccountKind::Credit,
-                        &credit.bumped(),
-                        read_version,
-                        moves,
-                        &mut ids,
-                        &mut writes,
-                    );
-                }
-                reclaimed["credit"] =
-                    api::render::amount(AccountKind::Credit, taken, currency.as_ref());
-            }
-            reclaimed["items"] = items
-                .iter()
-                .map(|(kind, name)| json!({"kind": kind, "name": name}))
-                .collect();
-        }
-        prof.cards.insert(card_id.clone(), card);
-        writes.push(profile::put(&shop, &member, &prof));
-        writes.push(cards::holders(&shop, &card_id, -1, false));
-        if held.kind == CardKind::Paid {
-            writes.push(cards::return_stock(&shop, &card_id));
-            if let Some(pid) = &held.purchase_id {
-                writes.push(purchases::mark_refunded(&shop, pid));
-            }
-        }
-        let money = |m: Money| match currency.as_ref() {
-            Some(c) => m.to_string_in(c),
-            None => m.to_string(),
-        };
-        let record = json!({
-            "card_no": card_no,
-            "card_id": card_id,
-            "member_id": member.as_str(),
-            "kind": held.kind.as_str(),
-            "refund_amount": refund.map(money),
-            "paid": held.paid.map(money),
-            "reclaimed": reclaimed,
-            "reason": reason,
-            "actor": actor,
-            "at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        });
-        let record_id = api::entry_ids(now, 1).remove(0);
-        writes.push(cards::record(
-            &shop,
-            &card_id,
-            RecordKind::Returns,
-            now,
-            record_id.as_str(),
-            &record,
-        ));
-        Ok(Decision::ok(writes, record))
+    let cmd = Command {
+        shop,
+        member,
+        card_id,
+        card_no,
+        actor,
+        raw,
+    };
+    api::execute(ctx, &cmd.shop, once.as_ref(), read, |snapshot, now| {
+        decide(&cmd, snapshot, now)
     })
     .await
+}
+
+/// What the decision needs from the request.
+struct Command {
+    shop: ShopId,
+    member: MemberId,
+    card_id: String,
+    card_no: String,
+    actor: String,
+    raw: CardRefundRequest,
+}
+
+/// 000: the card is taken back (money at most what was paid), its stock returned, and
+/// with reclaim_gifts its unused gift pack taken back as far as it is still there.
+fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
+    let not_found = || ApiError::NotFound("no member card with that number".into());
+    let Command {
+        shop,
+        member,
+        card_id,
+        card_no,
+        actor,
+        raw,
+    } = cmd;
+    let settings = settings::read(snapshot, shop)?;
+    let currency = settings.as_ref().map(|s| s.currency);
+    let mut prof = profile::read(snapshot, shop, member)?;
+    let held = prof
+        .cards
+        .get(card_id)
+        .filter(|c| c.card_no == *card_no)
+        .cloned()
+        .ok_or_else(not_found)?;
+    let refund = match &raw.refund_amount {
+        None => None,
+        Some(text) => {
+            let c = currency.as_ref().ok_or_else(ApiError::not_configured)?;
+            Some(Money::parse_non_negative(text, c)?)
+        }
+    };
+    held.check_refund(refund, currency.as_ref(), now)?;
+    let (card, items) = held.returned(raw.reclaim_gifts);
+    let links = BTreeMap::from([
+        ("card_id".to_owned(), card_id.clone()),
+        ("card_no".to_owned(), card_no.clone()),
+    ]);
+    let mut writes = Vec::new();
+    let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: currency.as_ref(),
+        now,
+    };
+    let mut ids = api::entry_ids(now, 4).into_iter();
+    if raw.reclaim_gifts && held.gift_pack_issued {
+        if held.gift_points > 0 {
+            let taken = posting.take_back(
+                snapshot,
+                AccountKind::Points,
+                held.gift_points,
+                &links,
+                &mut ids,
+                &mut writes,
+            )?;
+            reclaimed["points"] = json!(taken);
+        }
+        if held.gift_credit.amount() > Decimal::ZERO {
+            let amount = held.gift_credit.amount();
+            let taken = posting.take_back(
+                snapshot,
+                AccountKind::Credit,
+                amount,
+                &links,
+                &mut ids,
+                &mut writes,
+            )?;
+            reclaimed["credit"] =
+                api::render::amount(AccountKind::Credit, taken, currency.as_ref());
+        }
+        reclaimed["items"] = items
+            .iter()
+            .map(|(kind, name)| json!({"kind": kind, "name": name}))
+            .collect();
+    }
+    prof.cards.insert(card_id.clone(), card);
+    writes.push(profile::put(shop, member, &prof));
+    writes.push(cards::holders(shop, card_id, -1, false));
+    if held.kind == CardKind::Paid {
+        writes.push(cards::return_stock(shop, card_id));
+        if let Some(pid) = &held.purchase_id {
+            writes.push(purchases::mark_refunded(shop, pid));
+        }
+    }
+    let money = |m: Money| match currency.as_ref() {
+        Some(c) => m.to_string_in(c),
+        None => m.to_string(),
+    };
+    let record = json!({
+        "card_no": card_no,
+        "card_id": card_id,
+        "member_id": member.as_str(),
+        "kind": held.kind.as_str(),
+        "refund_amount": refund.map(money),
+        "paid": held.paid.map(money),
+        "reclaimed": reclaimed,
+        "reason": raw.reason,
+        "actor": actor,
+        "at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
+    });
+    let record_id = api::entry_ids(now, 1).remove(0);
+    writes.push(cards::record(
+        shop,
+        card_id,
+        RecordKind::Returns,
+        now,
+        record_id.as_str(),
+        &record,
+    ));
+    Ok(Decision::ok(writes, record))
 }

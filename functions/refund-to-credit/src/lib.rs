@@ -2,7 +2,10 @@
 //! store credit, with a note and an optional notification (001). The total refunded to
 //! credit for an order never exceeds what it paid; refund_id is the idempotency key.
 
+use domain::chrono::{DateTime, Utc};
+use domain::ShopId;
 use std::collections::BTreeMap;
+use store::Snapshot;
 
 use api::input::{self, fingerprint};
 use api::issuing::MemberState;
@@ -59,89 +62,112 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, domain::AccountKind::Points),
         keys::account(&shop, &member, domain::AccountKind::Credit),
     ];
-    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let settings = api::require_settings(snapshot, &shop)?;
-        let currency = settings.currency;
-        let amount = Money::parse_non_negative(&raw.amount, &currency)?;
-        if amount.is_zero() {
-            return Err(ApiError::Invalid("amount must be above zero".into()));
-        }
-        let mut order = orders::read(snapshot, &shop, &order_id)?;
-        order.check_owner(&member)?;
-        let total = match (order.total, &raw.order_total) {
-            (Some(t), _) => t,
-            (None, Some(t)) => Money::parse_non_negative(t, &currency)?,
-            (None, None) => {
-                return Err(ApiError::Invalid(
-                    "this order was never accrued here: give order_total".into(),
-                ))
-            }
-        };
-        let after = order.refunded_to_credit.amount() + amount.amount();
-        if after > total.amount() {
-            return Err(domain::Refusal::RefundExceedsPaid(format!(
-                "{} of the order's {} is already refunded to credit",
-                order.refunded_to_credit.to_string_in(&currency),
-                total.to_string_in(&currency)
-            ))
-            .into());
-        }
-        // Refunded credit lasts as the program's issued credit does (never without one).
-        let (program, _) = credit_program::read(snapshot, &shop, &currency)?;
-        let expires_at = program.and_then(|p| p.expiry.expires_at(now, settings.timezone));
-        let mut state = MemberState::read(snapshot, &shop, &member)?;
-        let links = BTreeMap::from([
-            ("order_id".to_owned(), order_id.clone()),
-            ("refund_id".to_owned(), raw.refund_id.clone()),
-        ]);
-        let mut links = links;
-        if !raw.note.is_empty() {
-            links.insert("note".to_owned(), raw.note.clone());
-        }
-        state.grant_credit(amount.amount(), expires_at, "refund_to_credit", &links, now);
-        let mut middle = Vec::new();
-        let card_no = state.credit_card_no(&shop, &member, &mut middle);
-        let balance = Money::from_stored(state.credit.balance_at(now));
-        if raw.notify {
-            let id = api::entry_ids(now, 1).remove(0);
-            middle.push(outbox::put(
-                &outbox::Notice {
-                    shop: &shop,
-                    member: &member,
-                    id: id.as_str(),
-                    event: outbox::Event::Refund,
-                    payload: json!({"amount": amount.to_string_in(&currency),
-                                    "balance": balance.to_string_in(&currency),
-                                    "order_id": order_id, "note": raw.note, "card_no": card_no}),
-                    at: now,
-                },
-                false,
-            ));
-        }
-        order.member_id = Some(member.to_string());
-        order.total = Some(total);
-        order.refunded_to_credit = Money::from_stored(after);
-        let mut writes = vec![orders::put(&shop, &order_id, &member, &order)];
-        let posting = Posting {
-            shop: &shop,
-            member: &member,
-            actor: &actor,
-            currency: Some(&currency),
-            now,
-        };
-        state.flush(&posting, middle, &mut writes);
-        Ok(Decision::ok(
-            writes,
-            json!({
-                "refund_id": raw.refund_id,
-                "order_id": order_id,
-                "amount": amount.to_string_in(&currency),
-                "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),
-                "credit_balance": balance.to_string_in(&currency),
-                "card_no": card_no,
-                "note": raw.note,
-            }),
-        ))
+    let cmd = Command {
+        shop,
+        member,
+        order_id,
+        actor,
+        raw,
+    };
+    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
+        decide(&cmd, snapshot, now)
     })
     .await
+}
+
+/// What the decision needs from the request.
+struct Command {
+    shop: ShopId,
+    member: MemberId,
+    order_id: String,
+    actor: String,
+    raw: Raw,
+}
+
+/// 001: part of an order refunded as credit, never more in all than the order paid, with the program's validity.
+fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
+    let Command {
+        shop,
+        member,
+        order_id,
+        actor,
+        raw,
+    } = cmd;
+    let settings = api::require_settings(snapshot, shop)?;
+    let currency = settings.currency;
+    let amount = Money::parse_non_negative(&raw.amount, &currency)?;
+    if amount.is_zero() {
+        return Err(ApiError::Invalid("amount must be above zero".into()));
+    }
+    let mut order = orders::read(snapshot, shop, order_id)?;
+    order.check_owner(member)?;
+    let total = match (order.total, &raw.order_total) {
+        (Some(t), _) => t,
+        (None, Some(t)) => Money::parse_non_negative(t, &currency)?,
+        (None, None) => {
+            return Err(ApiError::Invalid(
+                "this order was never accrued here: give order_total".into(),
+            ))
+        }
+    };
+    let after = order.refunded_to_credit.amount() + amount.amount();
+    if after > total.amount() {
+        return Err(domain::Refusal::RefundExceedsPaid(format!(
+            "{} of the order's {} is already refunded to credit",
+            order.refunded_to_credit.to_string_in(&currency),
+            total.to_string_in(&currency)
+        ))
+        .into());
+    }
+    // Refunded credit lasts as the program's issued credit does (never without one).
+    let (program, _) = credit_program::read(snapshot, shop, &currency)?;
+    let expires_at = program.and_then(|p| p.expiry.expires_at(now, settings.timezone));
+    let mut state = MemberState::read(snapshot, shop, member)?;
+    let links = BTreeMap::from([
+        ("order_id".to_owned(), order_id.clone()),
+        ("refund_id".to_owned(), raw.refund_id.clone()),
+    ]);
+    let mut links = links;
+    if !raw.note.is_empty() {
+        links.insert("note".to_owned(), raw.note.clone());
+    }
+    state.grant_credit(amount.amount(), expires_at, "refund_to_credit", &links, now);
+    let mut middle = Vec::new();
+    let card_no = state.credit_card_no(shop, member, &mut middle);
+    let balance = Money::from_stored(state.credit.balance_at(now));
+    if raw.notify {
+        middle.push(outbox::notify(
+            shop,
+            member,
+            outbox::Event::Refund,
+            json!({"amount": amount.to_string_in(&currency),
+                                "balance": balance.to_string_in(&currency),
+                                "order_id": order_id, "note": raw.note, "card_no": card_no}),
+            now,
+        ));
+    }
+    order.member_id = Some(member.to_string());
+    order.total = Some(total);
+    order.refunded_to_credit = Money::from_stored(after);
+    let mut writes = vec![orders::put(shop, order_id, member, &order)];
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: Some(&currency),
+        now,
+    };
+    state.flush(&posting, middle, &mut writes);
+    Ok(Decision::ok(
+        writes,
+        json!({
+            "refund_id": raw.refund_id,
+            "order_id": order_id,
+            "amount": amount.to_string_in(&currency),
+            "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),
+            "credit_balance": balance.to_string_in(&currency),
+            "card_no": card_no,
+            "note": raw.note,
+        }),
+    ))
 }

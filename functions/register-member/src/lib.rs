@@ -3,7 +3,10 @@
 //! registration credit, once per member (001). A second registration answers 409
 //! `already_registered` and changes nothing.
 
+use domain::chrono::{DateTime, Utc};
+use domain::ShopId;
 use std::collections::BTreeMap;
+use store::Snapshot;
 
 use api::input;
 use api::issuing::MemberState;
@@ -56,70 +59,90 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&shop, &member, AccountKind::Points),
         keys::account(&shop, &member, AccountKind::Credit),
     ];
-    api::execute(ctx, &shop, None, read, |snapshot, now| {
-        let settings = api::require_settings(snapshot, &shop)?;
-        let currency = settings.currency;
-        if raw
-            .birthday
-            .is_some_and(|b| b > settings.timezone.local_date(now))
-        {
-            return Err(ApiError::Invalid("birthday is in the future".into()));
-        }
-        let mut state = MemberState::read(snapshot, &shop, &member)?;
-        if let Some(at) = state.profile.registered_at {
-            return Err(Refusal::AlreadyRegistered {
-                at: settings.timezone.format(at),
-            }
-            .into());
-        }
-        state.profile.registered_at = Some(now);
-        state.profile.birthday = raw.birthday;
-        state.profile.email = raw.email.clone();
-        let (program, _) = credit_program::read(snapshot, &shop, &currency)?;
-        let grant = program.and_then(|p| p.for_registration(now, settings.timezone));
-        let mut middle = Vec::new();
-        let mut card_no = state.profile.credit_card_no.clone();
-        if let Some(g) = grant {
-            let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);
-            state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
-            card_no = Some(state.credit_card_no(&shop, &member, &mut middle));
-            let id = api::entry_ids(now, 1).remove(0);
-            middle.push(outbox::put(
-                &outbox::Notice {
-                    shop: &shop,
-                    member: &member,
-                    id: id.as_str(),
-                    event: outbox::Event::Issued,
-                    payload: json!({"amount": Money::from_stored(g.amount).to_string_in(&currency),
-                                    "reasons": ["registration"], "card_no": card_no}),
-                    at: now,
-                },
-                false,
-            ));
-        }
-        let credit_issued = Money::from_stored(grant.map(|g| g.amount).unwrap_or_default());
-        let balance = Money::from_stored(state.credit.balance_at(now));
-        let posting = Posting {
-            shop: &shop,
-            member: &member,
-            actor: &actor,
-            currency: Some(&currency),
-            now,
-        };
-        let mut writes = Vec::new();
-        state.flush(&posting, middle, &mut writes);
-        Ok(Decision::new(
-            writes,
-            StatusCode::CREATED,
-            json!({
-                "member_id": member.as_str(),
-                "registered_at": settings.timezone.format(now),
-                "birthday": raw.birthday.map(|b| b.to_string()),
-                "credit_issued": credit_issued.to_string_in(&currency),
-                "credit_balance": balance.to_string_in(&currency),
-                "card_no": card_no,
-            }),
-        ))
+    let cmd = Command {
+        shop,
+        member,
+        actor,
+        raw,
+    };
+    api::execute(ctx, &cmd.shop, None, read, |snapshot, now| {
+        decide(&cmd, snapshot, now)
     })
     .await
+}
+
+/// What the decision needs from the request.
+struct Command {
+    shop: ShopId,
+    member: MemberId,
+    actor: String,
+    raw: Raw,
+}
+
+/// 001: registration once, with the registration credit rule's grant.
+fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
+    let Command {
+        shop,
+        member,
+        actor,
+        raw,
+    } = cmd;
+    let settings = api::require_settings(snapshot, shop)?;
+    let currency = settings.currency;
+    if raw
+        .birthday
+        .is_some_and(|b| b > settings.timezone.local_date(now))
+    {
+        return Err(ApiError::Invalid("birthday is in the future".into()));
+    }
+    let mut state = MemberState::read(snapshot, shop, member)?;
+    if let Some(at) = state.profile.registered_at {
+        return Err(Refusal::AlreadyRegistered {
+            at: settings.timezone.format(at),
+        }
+        .into());
+    }
+    state.profile.registered_at = Some(now);
+    state.profile.birthday = raw.birthday;
+    state.profile.email = raw.email.clone();
+    let (program, _) = credit_program::read(snapshot, shop, &currency)?;
+    let grant = program.and_then(|p| p.for_registration(now, settings.timezone));
+    let mut middle = Vec::new();
+    let mut card_no = state.profile.credit_card_no.clone();
+    if let Some(g) = grant {
+        let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);
+        state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
+        card_no = Some(state.credit_card_no(shop, member, &mut middle));
+        middle.push(outbox::notify(
+            shop,
+            member,
+            outbox::Event::Issued,
+            json!({"amount": Money::from_stored(g.amount).to_string_in(&currency),
+                                "reasons": ["registration"], "card_no": card_no}),
+            now,
+        ));
+    }
+    let credit_issued = Money::from_stored(grant.map(|g| g.amount).unwrap_or_default());
+    let balance = Money::from_stored(state.credit.balance_at(now));
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: Some(&currency),
+        now,
+    };
+    let mut writes = Vec::new();
+    state.flush(&posting, middle, &mut writes);
+    Ok(Decision::new(
+        writes,
+        StatusCode::CREATED,
+        json!({
+            "member_id": member.as_str(),
+            "registered_at": settings.timezone.format(now),
+            "birthday": raw.birthday.map(|b| b.to_string()),
+            "credit_issued": credit_issued.to_string_in(&currency),
+            "credit_balance": balance.to_string_in(&currency),
+            "card_no": card_no,
+        }),
+    ))
 }

@@ -82,6 +82,32 @@ impl MemberState {
         self.points_dirty = true;
     }
 
+    /// 004: the points an order earned, spendable at once or, while the program holds new
+    /// points, on the account but pending until `held_until`.
+    pub fn accrue_points(
+        &mut self,
+        points: i64,
+        expires_at: Option<DateTime<Utc>>,
+        held_until: Option<DateTime<Utc>>,
+        order_id: &str,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) {
+        if let Some(until) = held_until {
+            let mut account = self.points.clone();
+            let moves = account.write_off_expired(AccountKind::Points, links, now);
+            account.hold(domain::Hold {
+                until,
+                expires_at,
+                amount: points,
+                order_id: order_id.to_owned(),
+            });
+            self.points_changed(account, moves);
+        } else if points > 0 {
+            self.grant_points(points, expires_at, EntryKind::Accrual, links, now);
+        }
+    }
+
     pub fn credit_changed(&mut self, account: Account<Decimal>, moves: Vec<Movement>) {
         self.credit = account;
         self.credit_moves.extend(moves);

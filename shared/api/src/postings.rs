@@ -5,7 +5,12 @@ use domain::chrono::{DateTime, Utc};
 use domain::{
     Account, AccountKind, Currency, EntryId, LedgerEntry, MemberId, Movement, Quantity, ShopId,
 };
-use store::{accounts, ledger, Write};
+use std::collections::BTreeMap;
+
+use store::accounts::StoredQuantity;
+use store::{accounts, ledger, Snapshot, Write};
+
+use crate::ApiError;
 
 pub struct Posting<'a> {
     pub shop: &'a ShopId,
@@ -46,5 +51,26 @@ impl Posting<'_> {
             posted.push(entry.entry_id);
         }
         posted
+    }
+
+    /// 000: takes up to `amount` back from the account (a gift pack being reclaimed), as far
+    /// as the balance still holds it; posts it when anything moved. Returns what was taken.
+    #[allow(clippy::too_many_arguments)]
+    pub fn take_back<Q: StoredQuantity>(
+        &self,
+        snapshot: &Snapshot,
+        kind: AccountKind,
+        amount: Q,
+        links: &BTreeMap<String, String>,
+        ids: &mut impl Iterator<Item = EntryId>,
+        writes: &mut Vec<Write>,
+    ) -> Result<Q, ApiError> {
+        let mut account = accounts::read::<Q>(snapshot, self.shop, self.member, kind)?;
+        let read_version = account.version();
+        let (taken, moves) = account.reclaim(kind, amount, links, self.now);
+        if !moves.is_empty() {
+            self.post(kind, &account.bumped(), read_version, moves, ids, writes);
+        }
+        Ok(taken)
     }
 }

@@ -318,6 +318,33 @@ impl CardPatch {
     }
 }
 
+/// `POST /admin/member-cards/{card_no}/refund` (000: refund with money, at most what was
+/// paid, or return without; optionally reclaim the unused gift pack).
+#[derive(Debug, Deserialize)]
+pub struct CardRefundRequest {
+    #[serde(default)]
+    pub refund_amount: Option<String>,
+    #[serde(default)]
+    pub reclaim_gifts: bool,
+    /// Optional; `null` reads as none.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub reason: String,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+impl CardRefundRequest {
+    pub fn parse(body: &Value) -> Result<Self, DocumentError> {
+        let raw: CardRefundRequest = DocumentError::from_json(body)?;
+        if raw.reason.chars().count() > 500 {
+            return Err(invalid("reason is at most 500 characters"));
+        }
+        Ok(raw)
+    }
+}
+
 /// The definition as the API shows it.
 pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> Value {
     let money = |m: Money| match currency {

@@ -133,6 +133,18 @@ pub struct MemberTotals {
     pub points: i64,
 }
 
+impl MemberTotals {
+    /// A paid order moves the running totals (spend and orders never go down, 003); the
+    /// totals before it are returned for the rules that count "the Nth order".
+    pub fn record_order(&mut self, total: Money, points_now: i64) -> MemberTotals {
+        let before = *self;
+        self.spend += total.amount();
+        self.orders += 1;
+        self.points = points_now;
+        before
+    }
+}
+
 impl CardRule {
     pub fn is_met(&self, totals: &MemberTotals) -> bool {
         match *self {

@@ -96,6 +96,40 @@ pub struct Accrual {
     pub earned_at: DateTime<Utc>,
 }
 
+/// What an accrual earns under the program in force when the order was placed (004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Earning {
+    pub earned: crate::points::Earned,
+    /// The end of the local day the points expire on, if they expire.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Pending points: on the account but not spendable until then.
+    pub held_until: Option<DateTime<Utc>>,
+}
+
+impl Accrual {
+    /// 004: the rate in force at placement (even if paid after a change), rounded down;
+    /// expiry from when the points are earned; held while the program holds new points.
+    pub fn earn(
+        &self,
+        versions: &crate::points::ProgramVersions,
+        factors: &crate::points::MemberFactors,
+        tz: crate::ShopTz,
+        now: DateTime<Utc>,
+    ) -> Earning {
+        let program = versions.in_force_at(self.placed_at).filter(|p| p.enabled);
+        let earned = program.map_or(crate::points::Earned::default(), |p| {
+            p.earn(self.total, &self.lines, self.placed_at, tz, factors)
+        });
+        Earning {
+            earned,
+            expires_at: program.and_then(|p| p.expiry_for(self.earned_at, tz)),
+            held_until: program
+                .and_then(|p| p.pending_until(self.earned_at))
+                .filter(|until| *until > now && earned.points > 0),
+        }
+    }
+}
+
 impl AccrualRequest {
     pub fn parse(body: &serde_json::Value) -> Result<Self, crate::document::DocumentError> {
         crate::document::DocumentError::from_json(body)
@@ -145,6 +179,16 @@ impl Order {
             return Err(Refusal::OrderAlreadyAccrued);
         }
         Ok(())
+    }
+
+    /// 001: remembers the credit the order's rules granted, by the lot each went into, for
+    /// a proportional clawback; returns the total granted.
+    pub fn record_credit_grants(&mut self, grants: &[crate::store_credit::CreditGrant]) -> Decimal {
+        self.credit_granted.extend(grants.iter().map(|g| Portion {
+            expires_at: g.expires_at,
+            amount: g.amount,
+        }));
+        grants.iter().map(|g| g.amount).sum()
     }
 
     /// Remembers what the order earned, for reversals.

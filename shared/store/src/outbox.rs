@@ -65,6 +65,29 @@ pub fn item_of(n: &Notice<'_>) -> Item {
 
 /// The outbox write; `once` makes a second write of the same notice fail instead of
 /// sending it twice.
+/// A notice for the member, in the transaction of the change it tells about (001: credit
+/// issued, used, refunded to credit); its id is drawn here.
+pub fn notify(
+    shop: &ShopId,
+    member: &MemberId,
+    event: Event,
+    payload: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Write {
+    let id = crate::ids::entry_ids(at, 1).remove(0);
+    put(
+        &Notice {
+            shop,
+            member,
+            id: id.as_str(),
+            event,
+            payload,
+            at,
+        },
+        false,
+    )
+}
+
 pub fn put(n: &Notice<'_>, once: bool) -> Write {
     Write::Put {
         item: item_of(n),
