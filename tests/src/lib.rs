@@ -66,15 +66,20 @@ fn wait_for_port(port: u16, child: &mut Child) {
     panic!("the local DynamoDB did not open port {port}");
 }
 
-fn start_server() -> Server {
+/// Credentials and region for the local AWS endpoint (the SDK reads these; moto accepts
+/// any credentials).
+pub fn local_aws_env() {
     static ENV: OnceLock<()> = OnceLock::new();
     ENV.get_or_init(|| {
-        // The SDK reads these; moto accepts any credentials.
         std::env::set_var("AWS_ACCESS_KEY_ID", "test");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
         std::env::set_var("AWS_REGION", "us-east-1");
         std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     });
+}
+
+fn start_server() -> Server {
+    local_aws_env();
     {
         let port = free_port();
         let mut child = Command::new(python())
@@ -144,6 +149,17 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// `TEST_LOG=1 cargo test ...` shows the functions' logs (the same subscriber Lambda uses);
+/// quiet otherwise.
+pub fn test_log() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
+            lambda_http::tracing::init_default_subscriber();
+        }
+    });
+}
+
 /// A shop on its own fresh table, with a context the handlers run in.
 pub struct TestEnv {
     pub ctx: Ctx,
@@ -174,6 +190,7 @@ impl TestEnv {
     }
 
     async fn build(clock: Clock, endpoint: String) -> Self {
+        test_log();
         static NEXT_REGION: AtomicU32 = AtomicU32::new(0);
         let region = REGIONS[NEXT_REGION.fetch_add(1, Ordering::Relaxed) as usize % REGIONS.len()];
         let table = unique("t");

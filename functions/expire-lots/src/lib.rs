@@ -82,7 +82,6 @@ async fn settle<Q: StoredQuantity>(
     };
     let mut writes = Vec::new();
     let mut ids = api::entry_ids(now, moves.len()).into_iter();
-    let account = account.bumped_once(read_version);
     posting.post(
         due.kind,
         &account,

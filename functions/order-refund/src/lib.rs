@@ -134,7 +134,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     let mut writes = Vec::new();
     if !r.points_moves.is_empty() || r.points_cancelled > 0 {
         let mut ids = api::entry_ids(now, r.points_moves.len()).into_iter();
-        let account = points.clone().bumped();
+        let account = points.clone();
         posting.post(
             AccountKind::Points,
             &account,
@@ -146,7 +146,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     }
     if r.credit_clawed_back > Decimal::ZERO {
         let mut ids = api::entry_ids(now, r.credit_moves.len()).into_iter();
-        let account = credit.clone().bumped_once(credit_read);
+        let account = credit.clone();
         posting.post(
             AccountKind::Credit,
             &account,

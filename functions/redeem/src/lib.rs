@@ -131,7 +131,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
             order.redeemed.extend(taken);
             posting.post(
                 AccountKind::Points,
-                &points.clone().bumped(),
+                &points,
                 read_version,
                 moves,
                 &mut ids,
@@ -149,7 +149,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
             let (_, moves) = credit.spend(AccountKind::Credit, amount.amount(), &links, now)?;
             posting.post(
                 AccountKind::Credit,
-                &credit.clone().bumped(),
+                &credit,
                 read_version,
                 moves,
                 &mut ids,

@@ -193,7 +193,7 @@ impl MemberState {
         )
         .into_iter();
         if self.points_dirty {
-            let account = Account::clone(&self.points).bumped_once(self.points_read);
+            let account = Account::clone(&self.points);
             posting.post(
                 AccountKind::Points,
                 &account,
@@ -204,7 +204,7 @@ impl MemberState {
             );
         }
         if self.credit_dirty {
-            let account = Account::clone(&self.credit).bumped_once(self.credit_read);
+            let account = Account::clone(&self.credit);
             posting.post(
                 AccountKind::Credit,
                 &account,

@@ -69,7 +69,7 @@ impl Posting<'_> {
         let read_version = account.version();
         let (taken, moves) = account.reclaim(kind, amount, links, self.now);
         if !moves.is_empty() {
-            self.post(kind, &account.bumped(), read_version, moves, ids, writes);
+            self.post(kind, &account, read_version, moves, ids, writes);
         }
         Ok(taken)
     }

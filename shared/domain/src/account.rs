@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use thiserror::Error;
 
+pub use crate::ledger::AccountKind;
 use crate::ledger::{EntryKind, Movement};
 
 /// What an account counts: whole points (i64) or money in the shop currency (Decimal).
@@ -44,30 +45,6 @@ impl Quantity for Decimal {
     }
 }
 
-/// Which balance an account holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum AccountKind {
-    Points,
-    Credit,
-}
-
-impl AccountKind {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            AccountKind::Points => "points",
-            AccountKind::Credit => "credit",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "points" => Some(AccountKind::Points),
-            "credit" => Some(AccountKind::Credit),
-            _ => None,
-        }
-    }
-}
-
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("insufficient balance: {available} available, {requested} requested")]
 pub struct Insufficient<Q: Quantity> {
@@ -86,8 +63,8 @@ pub struct Portion<Q> {
     pub amount: Q,
 }
 
-/// A balance as lots. `version` is the optimistic-concurrency token the store conditions
-/// its write on; it changes only through `bumped`.
+/// A balance as lots. `version` is the version it was read at: the store writes the next
+/// one, conditioned on this one.
 /// Points accrued but not spendable yet (pending points): they join the balance at
 /// `until`, and a refund before then cancels them instead of clawing back spendable points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,19 +185,6 @@ impl<Q: Quantity> Account<Q> {
 
     pub fn version(&self) -> u64 {
         self.version
-    }
-
-    /// The account as it will be stored: the next version.
-    pub fn bumped(mut self) -> Self {
-        self.version += 1;
-        self
-    }
-
-    /// The account as it will be stored after several changes in one operation: one
-    /// version past the one it was read at.
-    pub fn bumped_once(mut self, read_version: u64) -> Self {
-        self.version = read_version + 1;
-        self
     }
 
     pub fn balance(&self) -> Q {
@@ -464,7 +428,6 @@ mod tests {
     fn balance_is_the_sum_of_lots() {
         assert_eq!(account().balance(), 180);
         assert_eq!(account().version(), 7);
-        assert_eq!(account().bumped().version(), 8);
     }
 
     #[test]

@@ -107,10 +107,7 @@ pub fn adjust<Q: Quantity>(
         reason: cmd.reason.clone(),
         links,
     });
-    Ok(Decision {
-        account: account.bumped(),
-        movements,
-    })
+    Ok(Decision { account, movements })
 }
 
 // The request document: which account, delta or set, typed as the account counts.
@@ -232,7 +229,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.account.balance(), 30);
-        assert_eq!(d.account.version(), 4);
+        // The version it was read at: the store writes the next one, conditioned on this.
+        assert_eq!(d.account.version(), 3);
         assert_eq!(d.movements.len(), 1);
         assert_eq!(d.movements[0].amount, Decimal::from(-20));
         assert_eq!(d.movements[0].balance_after, Decimal::from(30));

@@ -598,7 +598,7 @@ pub fn grant<Q: Quantity>(
         reason: entry.as_str().to_owned(),
         links: links.clone(),
     });
-    (account.bumped(), movements)
+    (account, movements)
 }
 
 /// A card issued to a member, with the gift pack's effect on their accounts.

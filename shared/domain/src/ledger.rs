@@ -7,7 +7,29 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::account::AccountKind;
+/// Which balance an account holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccountKind {
+    Points,
+    Credit,
+}
+
+impl AccountKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AccountKind::Points => "points",
+            AccountKind::Credit => "credit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "points" => Some(AccountKind::Points),
+            "credit" => Some(AccountKind::Credit),
+            _ => None,
+        }
+    }
+}
 
 /// What kind of movement an entry records. `reason` carries the human text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

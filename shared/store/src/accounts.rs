@@ -145,8 +145,8 @@ fn lot_key(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(domain::chrono::SecondsFormat::Secs, true)
 }
 
-/// The write of an account decided from `read_version`. `account` is the new state (its
-/// version already bumped by the domain).
+/// The write of an account decided from `read_version`: the new state at the next version,
+/// conditioned on `read_version` still being the stored one.
 pub fn put<Q: Quantity>(
     shop: &ShopId,
     member: &MemberId,
@@ -160,7 +160,9 @@ pub fn put<Q: Quantity>(
     it.insert("member_id".into(), item::s(member.as_str()));
     it.insert("balance".into(), item::n(account.balance()));
     it.insert("never".into(), item::n(account.never_expiring()));
-    it.insert("version".into(), item::n(account.version()));
+    // Invariant 2: written one version past the one it was decided from, and only if that
+    // is still the stored one; callers never bump by hand.
+    it.insert("version".into(), item::n(read_version + 1));
     let lots: HashMap<String, AttributeValue> = account
         .expiring_lots()
         .map(|(at, amount)| (lot_key(at), item::n(amount)))
@@ -227,7 +229,9 @@ mod tests {
         else {
             panic!("an account is written with a put");
         };
+        // Invariant 2: written one past the version it was decided from, only if unchanged.
         assert_eq!(cond, Cond::Version(3));
+        assert_eq!(item["version"], item::n(4));
         assert_eq!(item["PK"], item::s("SHOP#s1#M#m1"));
         assert_eq!(item["SK"], item::s("ACCT#CREDIT"));
         assert_eq!(item["balance"], item::n("13.00"));

@@ -127,6 +127,9 @@ async fn hostile_dates_in_every_date_field_are_refused_with_422_and_nothing_is_s
 
 /// A context whose store points at `endpoint`, with short timeouts so the test is quick.
 async fn ctx_at(endpoint: String) -> Ctx {
+    loyalty_tests::test_log();
+    // Real credentials for the SDK, so what fails is the connection, not signing.
+    loyalty_tests::local_aws_env();
     let store = Store::connect(StoreConfig {
         table: "loyalty".into(),
         endpoint: Some(endpoint),
