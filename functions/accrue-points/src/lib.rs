@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
-use api::issuing::{self, Issuance, MemberState};
+use api::issuing::{self, Issuance, MemberState, MemberWrites};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{DateTime, Utc};
@@ -123,7 +123,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
         // Rule cards are levels; the summary lists them lowest first, so the last one
         // issued is the member's new level.
         state.profile.level = Some((def.card_id.clone(), def.name.clone()));
-        issued.push(issuing::card_view(&card, member, now));
+        issued.push(api::render::member_card(&card, member, now));
     }
 
     // Store credit (001): each rule the order meets grants, into a lot with that rule's

@@ -80,7 +80,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         Ok(Decision::new(
             writes,
             StatusCode::CREATED,
-            issuing::card_view(&card, &member, now),
+            api::render::member_card(&card, &member, now),
         )
         .guard(
             keys::card(&shop, &card_id),

@@ -1,7 +1,7 @@
 //! POST /members/{member_id}/credit-card/reset (admin, owner): the member's store-credit
 //! card gets a new number and the old one stops resolving, irreversibly (001).
 
-use api::issuing::MemberState;
+use api::issuing::{MemberState, MemberWrites};
 use api::postings::Posting;
 use api::{input, ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::MemberId;

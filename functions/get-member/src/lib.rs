@@ -82,7 +82,7 @@ fn view(
     let cards: Vec<Value> = profile
         .cards
         .values()
-        .map(|c| api::issuing::card_view(c, member, now))
+        .map(|c| api::render::member_card(c, member, now))
         .collect();
     Ok(json!({
         "member_id": member.as_str(),

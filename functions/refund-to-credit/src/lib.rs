@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
-use api::issuing::MemberState;
+use api::issuing::{MemberState, MemberWrites};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::{MemberId, Money};

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input;
-use api::issuing::MemberState;
+use api::issuing::{MemberState, MemberWrites};
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::NaiveDate;

@@ -1,13 +1,11 @@
-//! Issuing a card to a member, shared by free claims, paid purchases and (later) rule cards:
-//! the decision is `domain::cards::issue`; this turns it into one transaction's writes.
+//! The writes of a member's changes: reading the member (`domain::member::Member`) and
+//! writing what an operation changed on it, and issuing a card (the decision is
+//! `domain::cards::issue` and `Member::receive_card`) as one transaction's writes.
 
-use std::collections::BTreeMap;
-
-use domain::cards::{grant, issue, CardDef, ClaimRefusal, HeldStatus, IssueContext, MemberCard};
+use domain::cards::{issue, CardDef, ClaimRefusal, IssueContext, MemberCard};
 use domain::chrono::{DateTime, SecondsFormat, Utc};
-use domain::Refusal;
-use domain::{Account, AccountKind, Decimal, EntryKind, MemberId, Movement, Settings, ShopId};
-use serde_json::{json, Value};
+use domain::{AccountKind, Decimal, MemberId, Settings, ShopId};
+use serde_json::json;
 use store::keys::RecordKind;
 use store::profile::Profile;
 use store::{accounts, cards, profile, Snapshot, Write};
@@ -23,12 +21,7 @@ pub fn check_not_held(
     card_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    match profile.cards.get(card_id) {
-        Some(held) if domain::cards::blocks_new_claim(held.status, &held.term, now) => {
-            Err(Refusal::CardAlreadyHeld.into())
-        }
-        _ => Ok(()),
-    }
+    Ok(profile.check_not_holding(card_id, now)?)
 }
 
 pub struct Issuance<'a> {
@@ -43,126 +36,34 @@ pub struct Issuance<'a> {
     pub require_enabled: bool,
 }
 
-/// A member's profile and accounts as one operation changes them: several grants and card
-/// issues land on them and still leave one write per item (a transaction may not touch an
-/// item twice).
-pub struct MemberState {
-    pub profile: Profile,
-    pub points: Account<i64>,
-    points_read: u64,
-    points_moves: Vec<Movement>,
-    points_dirty: bool,
-    pub credit: Account<Decimal>,
-    credit_read: u64,
-    credit_moves: Vec<Movement>,
-    credit_dirty: bool,
+/// The member an operation changes: its state and decisions are `domain::member::Member`;
+/// reading it and writing what changed are here.
+pub use domain::member::Member as MemberState;
+
+/// Reading a member, and turning what an operation changed into one transaction's writes.
+pub trait MemberWrites: Sized {
+    fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Self, ApiError>;
+    fn credit_card_no(
+        &mut self,
+        shop: &ShopId,
+        member: &MemberId,
+        writes: &mut Vec<Write>,
+    ) -> String;
+    fn flush(self, posting: &Posting<'_>, middle: Vec<Write>, writes: &mut Vec<Write>);
 }
 
-impl MemberState {
-    pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Self, ApiError> {
-        let points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-        let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-        Ok(Self {
-            profile: profile::read(snapshot, shop, member)?,
-            points_read: points.version(),
-            points,
-            points_moves: Vec::new(),
-            points_dirty: false,
-            credit_read: credit.version(),
-            credit,
-            credit_moves: Vec::new(),
-            credit_dirty: false,
-        })
-    }
-
-    /// Applies a change to the points account and keeps its movements for the ledger.
-    pub fn points_changed(&mut self, account: Account<i64>, moves: Vec<Movement>) {
-        self.points = account;
-        self.points_moves.extend(moves);
-        self.points_dirty = true;
-    }
-
-    /// 004: the points an order earned, spendable at once or, while the program holds new
-    /// points, on the account but pending until `held_until`.
-    pub fn accrue_points(
-        &mut self,
-        points: i64,
-        expires_at: Option<DateTime<Utc>>,
-        held_until: Option<DateTime<Utc>>,
-        order_id: &str,
-        links: &BTreeMap<String, String>,
-        now: DateTime<Utc>,
-    ) {
-        if let Some(until) = held_until {
-            let mut account = self.points.clone();
-            let moves = account.write_off_expired(AccountKind::Points, links, now);
-            account.hold(domain::Hold {
-                until,
-                expires_at,
-                amount: points,
-                order_id: order_id.to_owned(),
-            });
-            self.points_changed(account, moves);
-        } else if points > 0 {
-            self.grant_points(points, expires_at, EntryKind::Accrual, links, now);
-        }
-    }
-
-    pub fn credit_changed(&mut self, account: Account<Decimal>, moves: Vec<Movement>) {
-        self.credit = account;
-        self.credit_moves.extend(moves);
-        self.credit_dirty = true;
-    }
-
-    /// Grants points into a lot expiring at `expires_at`.
-    pub fn grant_points(
-        &mut self,
-        amount: i64,
-        expires_at: Option<DateTime<Utc>>,
-        entry: EntryKind,
-        links: &BTreeMap<String, String>,
-        now: DateTime<Utc>,
-    ) {
-        let account = std::mem::take(&mut self.points);
-        let (account, moves) = grant(
-            AccountKind::Points,
-            account,
-            amount,
-            expires_at,
-            entry,
-            links,
-            now,
-        );
-        self.points_changed(account, moves);
-    }
-
-    pub fn grant_credit(
-        &mut self,
-        amount: Decimal,
-        expires_at: Option<DateTime<Utc>>,
-        reason: &str,
-        links: &BTreeMap<String, String>,
-        now: DateTime<Utc>,
-    ) {
-        let account = std::mem::take(&mut self.credit);
-        let (account, mut moves) = grant(
-            AccountKind::Credit,
-            account,
-            amount,
-            expires_at,
-            EntryKind::Accrual,
-            links,
-            now,
-        );
-        if let Some(last) = moves.last_mut() {
-            last.reason = reason.to_owned();
-        }
-        self.credit_changed(account, moves);
+impl MemberWrites for MemberState {
+    fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Self, ApiError> {
+        Ok(MemberState::new(
+            profile::read(snapshot, shop, member)?,
+            accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?,
+            accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?,
+        ))
     }
 
     /// The member's store-credit card number, generated (with its uniqueness write) at
     /// their first credit (001).
-    pub fn credit_card_no(
+    fn credit_card_no(
         &mut self,
         shop: &ShopId,
         member: &MemberId,
@@ -177,42 +78,21 @@ impl MemberState {
         no
     }
 
-    /// The profile write first (callers guard on the writes that follow it by position),
-    /// then `middle`, then each changed account with its ledger entries.
-    pub fn flush(mut self, posting: &Posting<'_>, mut middle: Vec<Write>, writes: &mut Vec<Write>) {
-        // 001: the member's credit card number comes with their first credit, whatever
-        // brought it (a rule, a gift pack, a refund to credit).
-        if self.credit_moves.iter().any(|m| m.amount > Decimal::ZERO) {
+    /// The profile write first, then `middle`, then each changed account with its ledger
+    /// entries.
+    fn flush(mut self, posting: &Posting<'_>, mut middle: Vec<Write>, writes: &mut Vec<Write>) {
+        if self.needs_credit_card_no() {
             self.credit_card_no(posting.shop, posting.member, &mut middle);
         }
-        writes.push(profile::put(posting.shop, posting.member, &self.profile));
+        let mut ids = crate::entry_ids(posting.now, self.movement_count() + 1).into_iter();
+        let changes = self.into_changes();
+        writes.push(profile::put(posting.shop, posting.member, &changes.profile));
         writes.extend(middle);
-        let mut ids = crate::entry_ids(
-            posting.now,
-            self.points_moves.len() + self.credit_moves.len() + 1,
-        )
-        .into_iter();
-        if self.points_dirty {
-            let account = Account::clone(&self.points);
-            posting.post(
-                AccountKind::Points,
-                &account,
-                self.points_read,
-                self.points_moves,
-                &mut ids,
-                writes,
-            );
+        if let Some((account, read, moves)) = changes.points {
+            posting.post(AccountKind::Points, &account, read, moves, &mut ids, writes);
         }
-        if self.credit_dirty {
-            let account = Account::clone(&self.credit);
-            posting.post(
-                AccountKind::Credit,
-                &account,
-                self.credit_read,
-                self.credit_moves,
-                &mut ids,
-                writes,
-            );
+        if let Some((account, read, moves)) = changes.credit {
+            posting.post(AccountKind::Credit, &account, read, moves, &mut ids, writes);
         }
     }
 }
@@ -260,15 +140,9 @@ pub fn issue_onto(
     }
     let issued = issue(def, state.points.clone(), state.credit.clone(), &ctx)
         .map_err(|e| ApiError::from(ClaimRefusal::Validity(e)))?;
-    let profile = &mut state.profile;
-    let already_counted = profile
-        .cards
-        .get(&def.card_id)
-        .is_some_and(|c| c.status == HeldStatus::Active);
-    profile.claimed.insert(def.card_id.clone());
-    profile
-        .cards
-        .insert(def.card_id.clone(), issued.card.clone());
+    let card = issued.card.clone();
+    let gift_pack_issued = card.gift_pack_issued;
+    let already_counted = state.receive_card(issued);
     writes.push(cards::holders(
         how.shop,
         &def.card_id,
@@ -294,30 +168,10 @@ pub fn issue_onto(
             "kind": def.kind.as_str(),
             "at": how.now.to_rfc3339_opts(SecondsFormat::Secs, true),
             "actor": how.actor,
-            "gift_pack_issued": issued.card.gift_pack_issued,
+            "gift_pack_issued": gift_pack_issued,
             "purchase_id": how.purchase_id,
             "paid": how.paid.map(|p| p.to_string()),
         }),
     ));
-    if let Some((account, movements)) = issued.points {
-        state.points_changed(account, movements);
-    }
-    if let Some((account, movements)) = issued.credit {
-        state.credit_changed(account, movements);
-    }
-    Ok(issued.card)
-}
-
-/// How a member card is shown to its holder and to staff.
-pub fn card_view(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Value {
-    let t = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
-    json!({
-        "card_no": card.card_no,
-        "card_id": card.card_id,
-        "member_id": member.as_str(),
-        "valid_from": t(card.term.valid_from),
-        "valid_until": card.term.valid_until.map(t),
-        "status": card.status_at(now),
-        "gift_pack_issued": card.gift_pack_issued,
-    })
+    Ok(card)
 }

@@ -1,7 +1,9 @@
 //! Amounts out: points as JSON integers, money as strings with the currency's decimals.
 
-use domain::{AccountKind, Currency, Decimal};
-use serde_json::Value;
+use domain::cards::MemberCard;
+use domain::chrono::{DateTime, SecondsFormat, Utc};
+use domain::{AccountKind, Currency, Decimal, MemberId};
+use serde_json::{json, Value};
 
 pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) -> Value {
     match kind {
@@ -17,6 +19,20 @@ pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) ->
             Value::String(v.to_string())
         }
     }
+}
+
+/// How a member card is shown to its holder and to staff.
+pub fn member_card(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Value {
+    let t = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    json!({
+        "card_no": card.card_no,
+        "card_id": card.card_id,
+        "member_id": member.as_str(),
+        "valid_from": t(card.term.valid_from),
+        "valid_until": card.term.valid_until.map(t),
+        "status": card.status_at(now),
+        "gift_pack_issued": card.gift_pack_issued,
+    })
 }
 
 #[cfg(test)]

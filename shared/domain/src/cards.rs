@@ -739,6 +739,32 @@ mod issue_tests {
     }
 
     #[test]
+    fn a_member_receiving_a_card_holds_it_remembers_the_claim_and_gets_the_gift_pack() {
+        // 000: GIVEN a member without the card WHEN it is issued THEN the profile holds it,
+        // it counts as claimed (no second gift pack after a return), the accounts carry the
+        // gift pack, and the credit card number is due with the first credit (001).
+        let mut member = crate::member::Member::new(
+            crate::member::Profile::default(),
+            Account::default(),
+            Account::default(),
+        );
+        let issued = issue(
+            &def(CardKind::Free),
+            Account::default(),
+            Account::default(),
+            &ctx(false),
+        )
+        .unwrap();
+        assert!(!member.receive_card(issued));
+        assert!(member.profile.cards.contains_key("gold"));
+        assert!(member.profile.claimed.contains("gold"));
+        assert_eq!(member.points.balance(), 100);
+        assert!(member.needs_credit_card_no());
+        let changes = member.into_changes();
+        assert!(changes.points.is_some() && changes.credit.is_some());
+    }
+
+    #[test]
     fn a_first_claim_brings_the_whole_gift_pack_into_accounts_and_items() {
         let issued = issue(
             &def(CardKind::Free),
