@@ -3,7 +3,8 @@
 //! Started as Lambda would start it, without `LOYALTY_LOCAL`.
 
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 fn start(secret: Option<&str>, local: bool) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_get-member"));
@@ -22,18 +23,23 @@ fn start(secret: Option<&str>, local: bool) -> Output {
     if local {
         cmd.env("LOYALTY_LOCAL", "1");
     }
-    let mut child = cmd.spawn().expect("start the get-member binary");
-    // Without a Lambda Runtime API the binary stops anyway once past init; a hang here
-    // would mean it got further than it should have.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while child.try_wait().expect("poll").is_none() {
-        if Instant::now() > deadline {
-            child.kill().ok();
-            break;
+    let child = cmd.spawn().expect("start the get-member binary");
+    let pid = child.id();
+    // Without a Lambda Runtime API the binary stops anyway once past init; a hang would
+    // mean it got further than it should have: after 30 s it is killed, and the assertions
+    // then see a killed process, not a refusal.
+    let (done, exited) = mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match exited.recv_timeout(Duration::from_secs(30)) {
+        Ok(out) => out.expect("collect output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            exited
+                .recv()
+                .expect("the killed process")
+                .expect("collect output")
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
-    child.wait_with_output().expect("collect output")
 }
 
 fn refused_for_the_secret(out: &Output) -> bool {
