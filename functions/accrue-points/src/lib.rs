@@ -5,12 +5,11 @@ use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
 use api::issuing::{self, Issuance, MemberState, MemberWrites};
-use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::order::{AccrualRequest, Earning};
 use domain::store_credit::OrderFacts;
-use domain::{AccountKind, Decimal, MemberId, Money, ShopId};
+use domain::{Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use store::cards;
@@ -32,51 +31,31 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         key: keys::once::accrual(&order_id)?,
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
-    let shop = principal.shop.clone();
-    let actor = principal.actor();
-    let read = vec![
-        keys::settings(&shop),
-        keys::program(&shop, keys::Program::Points),
-        keys::order(&shop, &order_id),
-        keys::profile(&shop, &member),
-        keys::account(&shop, &member, AccountKind::Points),
-        keys::account(&shop, &member, AccountKind::Credit),
-        keys::card_summary(&shop),
-        keys::program(&shop, keys::Program::Credit),
-    ];
-    let cmd = Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-    };
-    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
-        decide(&cmd, snapshot, now)
+    let who = principal.acting(member);
+    let read = who.reads([
+        keys::program(&who.shop, keys::Program::Points),
+        keys::order(&who.shop, &order_id),
+        keys::profile(&who.shop, &who.member),
+        keys::card_summary(&who.shop),
+        keys::program(&who.shop, keys::Program::Credit),
+    ]);
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        decide(&who, &order_id, &raw, snapshot, now)
     })
     .await
-}
-
-/// What the decision needs from the request.
-struct Command {
-    shop: ShopId,
-    member: MemberId,
-    order_id: String,
-    actor: String,
-    raw: AccrualRequest,
 }
 
 /// 004, 003, 001, 000: the points the order earns (held while the program holds them),
 /// the member's totals, the rule cards they now qualify for and the credit the order's
 /// rules grant, in one transaction.
-fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
-    let Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-    } = cmd;
+fn decide(
+    who: &api::Acting,
+    order_id: &str,
+    raw: &AccrualRequest,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member, actor) = (&who.shop, &who.member, who.actor.as_str());
     let settings = api::require_settings(snapshot, shop)?;
     let accrual = raw.priced(&settings.currency, now)?;
     let mut order = orders::read(snapshot, shop, order_id)?;
@@ -90,7 +69,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
         expires_at,
         held_until,
     } = accrual.earn(&versions, &factors, settings.timezone, now);
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
     state.accrue_points(earned.points, expires_at, held_until, order_id, &links, now);
 
     // The member's running totals move with the order, in the same transaction, and
@@ -122,7 +101,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
         )?;
         // Rule cards are levels; the summary lists them lowest first, so the last one
         // issued is the member's new level.
-        state.profile.level = Some((def.card_id.clone(), def.name.clone()));
+        state.profile.level = Some((def.card_id.to_owned(), def.name.clone()));
         issued.push(api::render::member_card(&card, member, now));
     }
 
@@ -163,15 +142,9 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     );
     let mut writes = vec![orders::put(shop, order_id, member, &order)];
     let points_balance = state.points.balance_at(now);
-    let state_card_no = state.profile.credit_card_no.clone();
+    let state_card_no = state.profile.credit_card_no.to_owned();
     let credit_balance = state.credit.balance_at(now);
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&settings.currency),
-        now,
-    };
+    let posting = who.posting(Some(&settings.currency), now);
     state.flush(&posting, middle, &mut writes);
     let body: Value = json!({
         "order_id": order_id,

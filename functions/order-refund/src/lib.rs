@@ -3,12 +3,10 @@
 //! redeemed points return to the lots they came from, with their original expiry (004).
 
 use domain::chrono::{DateTime, Utc};
-use domain::ShopId;
 use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
-use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::{AccountKind, Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
@@ -48,7 +46,6 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
     let shop = principal.shop.clone();
-    let actor = principal.actor();
     // The order names its member; a first read finds it when the caller does not say.
     let member = match &raw.member_id {
         Some(m) => MemberId::parse(m)?,
@@ -60,43 +57,23 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             })?)?
         }
     };
-    let read = vec![
-        keys::settings(&shop),
-        keys::order(&shop, &order_id),
-        keys::account(&shop, &member, AccountKind::Points),
-        keys::account(&shop, &member, AccountKind::Credit),
-    ];
-    let cmd = Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-    };
-    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
-        decide(&cmd, snapshot, now)
+    let who = principal.acting(member);
+    let read = who.reads([keys::order(&who.shop, &order_id)]);
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        decide(&who, &order_id, &raw, snapshot, now)
     })
     .await
 }
 
-/// What the decision needs from the request.
-struct Command {
-    shop: ShopId,
-    member: MemberId,
-    order_id: String,
-    actor: String,
-    raw: RawRefund,
-}
-
 /// 004, 003, 001: the order's refund share taken back and given back (domain::order::Order::refund).
-fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
-    let Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-    } = cmd;
+fn decide(
+    who: &api::Acting,
+    order_id: &str,
+    raw: &RawRefund,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
     let settings = api::require_settings(snapshot, shop)?;
     let currency = settings.currency;
     let mut order = orders::read(snapshot, shop, order_id)?;
@@ -111,7 +88,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
     let (points_read, credit_read) = (points.version(), credit.version());
     let links = BTreeMap::from([
-        ("order_id".to_owned(), order_id.clone()),
+        ("order_id".to_owned(), order_id.to_owned()),
         ("refund_id".to_owned(), raw.refund_id.clone()),
     ]);
     let r = order.refund(
@@ -124,13 +101,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
         &links,
         now,
     )?;
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&currency),
-        now,
-    };
+    let posting = who.posting(Some(&currency), now);
     let mut writes = Vec::new();
     if !r.points_moves.is_empty() || r.points_cancelled > 0 {
         let mut ids = api::entry_ids(now, r.points_moves.len()).into_iter();

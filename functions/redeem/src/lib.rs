@@ -2,12 +2,10 @@
 //! is placed, deducted at once (004), earliest-expiring lots first.
 
 use domain::chrono::{DateTime, Utc};
-use domain::{MemberId, ShopId};
 use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
-use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::Refusal;
 use domain::{AccountKind, Decimal, Money};
@@ -54,61 +52,33 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         key: keys::once::redemption(kind.as_str(), &order_id)?,
         fingerprint: fingerprint(OPERATION, &format!("{order_id}/{member}"), &body),
     };
-    let shop = principal.shop.clone();
-    let actor = principal.actor();
-    let read = vec![
-        keys::settings(&shop),
-        keys::program(&shop, keys::Program::Points),
-        keys::order(&shop, &order_id),
-        keys::account(&shop, &member, AccountKind::Points),
-        keys::account(&shop, &member, AccountKind::Credit),
-    ];
-    let cmd = Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-        kind,
-    };
-    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
-        decide(&cmd, snapshot, now)
+    let who = principal.acting(member);
+    let read = who.reads([
+        keys::program(&who.shop, keys::Program::Points),
+        keys::order(&who.shop, &order_id),
+    ]);
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        decide(&who, &order_id, &raw, kind, snapshot, now)
     })
     .await
 }
 
-/// What the decision needs from the request.
-struct Command {
-    shop: ShopId,
-    member: MemberId,
-    order_id: String,
-    actor: String,
-    raw: RawRedeem,
-    kind: AccountKind,
-}
-
 /// 004, 001: points (by the program's ratio or tiers, inside its windows and caps) or credit become the order's discount, earliest-expiring lots first.
-fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
-    let Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-        kind,
-    } = cmd;
+fn decide(
+    who: &api::Acting,
+    order_id: &str,
+    raw: &RawRedeem,
+    kind: AccountKind,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
     let settings = api::require_settings(snapshot, shop)?;
     let currency = settings.currency;
     let mut order = orders::read(snapshot, shop, order_id)?;
     order.check_owner(member)?;
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.clone())]);
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&currency),
-        now,
-    };
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    let posting = who.posting(Some(&currency), now);
     let mut ids = api::entry_ids(now, 3).into_iter();
     let mut writes = Vec::new();
     let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;

@@ -2,12 +2,10 @@
 //! most what was paid) or without, optionally reclaiming the unused gift pack (000).
 
 use domain::chrono::{DateTime, Utc};
-use domain::ShopId;
 use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input;
-use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::card_document::CardRefundRequest;
 use domain::cards::CardKind;
@@ -43,49 +41,26 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         fingerprint: input::fingerprint(OPERATION, &card_no, &body),
         key,
     });
-    let actor = principal.actor();
-    let read = vec![
-        keys::settings(&shop),
-        keys::profile(&shop, &member),
-        keys::account(&shop, &member, AccountKind::Points),
-        keys::account(&shop, &member, AccountKind::Credit),
-    ];
-    let cmd = Command {
-        shop,
-        member,
-        card_id,
-        card_no,
-        actor,
-        raw,
-    };
-    api::execute(ctx, &cmd.shop, once.as_ref(), read, |snapshot, now| {
-        decide(&cmd, snapshot, now)
+    let who = principal.acting(member);
+    let read = who.reads([keys::profile(&who.shop, &who.member)]);
+    api::execute(ctx, &who.shop, once.as_ref(), read, |snapshot, now| {
+        decide(&who, &card_id, &card_no, &raw, snapshot, now)
     })
     .await
 }
 
-/// What the decision needs from the request.
-struct Command {
-    shop: ShopId,
-    member: MemberId,
-    card_id: String,
-    card_no: String,
-    actor: String,
-    raw: CardRefundRequest,
-}
-
 /// 000: the card is taken back (money at most what was paid), its stock returned, and
 /// with reclaim_gifts its unused gift pack taken back as far as it is still there.
-fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
+fn decide(
+    who: &api::Acting,
+    card_id: &str,
+    card_no: &str,
+    raw: &CardRefundRequest,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
     let not_found = || ApiError::NotFound("no member card with that number".into());
-    let Command {
-        shop,
-        member,
-        card_id,
-        card_no,
-        actor,
-        raw,
-    } = cmd;
+    let (shop, member, actor) = (&who.shop, &who.member, who.actor.as_str());
     let settings = settings::read(snapshot, shop)?;
     let currency = settings.as_ref().map(|s| s.currency);
     let mut prof = profile::read(snapshot, shop, member)?;
@@ -105,18 +80,12 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     held.check_refund(refund, currency.as_ref(), now)?;
     let (card, items) = held.returned(raw.reclaim_gifts);
     let links = BTreeMap::from([
-        ("card_id".to_owned(), card_id.clone()),
-        ("card_no".to_owned(), card_no.clone()),
+        ("card_id".to_owned(), card_id.to_owned()),
+        ("card_no".to_owned(), card_no.to_owned()),
     ]);
     let mut writes = Vec::new();
     let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: currency.as_ref(),
-        now,
-    };
+    let posting = who.posting(currency.as_ref(), now);
     let mut ids = api::entry_ids(now, 4).into_iter();
     if raw.reclaim_gifts && held.gift_pack_issued {
         if held.gift_points > 0 {
@@ -148,7 +117,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
             .map(|(kind, name)| json!({"kind": kind, "name": name}))
             .collect();
     }
-    prof.cards.insert(card_id.clone(), card);
+    prof.cards.insert(card_id.to_owned(), card);
     writes.push(profile::put(shop, member, &prof));
     writes.push(cards::holders(shop, card_id, -1, false));
     if held.kind == CardKind::Paid {

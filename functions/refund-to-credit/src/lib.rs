@@ -3,13 +3,11 @@
 //! credit for an order never exceeds what it paid; refund_id is the idempotency key.
 
 use domain::chrono::{DateTime, Utc};
-use domain::ShopId;
 use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
 use api::issuing::{MemberState, MemberWrites};
-use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::{MemberId, Money};
 use lambda_http::{Body, Request, Response};
@@ -52,47 +50,27 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .map_err(|_| ApiError::Invalid("refund_id uses letters, digits and ._:@+-".into()))?,
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
-    let shop = principal.shop.clone();
-    let actor = principal.actor();
-    let read = vec![
-        keys::settings(&shop),
-        keys::program(&shop, Program::Credit),
-        keys::order(&shop, &order_id),
-        keys::profile(&shop, &member),
-        keys::account(&shop, &member, domain::AccountKind::Points),
-        keys::account(&shop, &member, domain::AccountKind::Credit),
-    ];
-    let cmd = Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-    };
-    api::execute(ctx, &cmd.shop, Some(&once), read, |snapshot, now| {
-        decide(&cmd, snapshot, now)
+    let who = principal.acting(member);
+    let read = who.reads([
+        keys::program(&who.shop, Program::Credit),
+        keys::order(&who.shop, &order_id),
+        keys::profile(&who.shop, &who.member),
+    ]);
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        decide(&who, &order_id, &raw, snapshot, now)
     })
     .await
 }
 
-/// What the decision needs from the request.
-struct Command {
-    shop: ShopId,
-    member: MemberId,
-    order_id: String,
-    actor: String,
-    raw: Raw,
-}
-
 /// 001: part of an order refunded as credit, never more in all than the order paid, with the program's validity.
-fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
-    let Command {
-        shop,
-        member,
-        order_id,
-        actor,
-        raw,
-    } = cmd;
+fn decide(
+    who: &api::Acting,
+    order_id: &str,
+    raw: &Raw,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
     let settings = api::require_settings(snapshot, shop)?;
     let currency = settings.currency;
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
@@ -124,7 +102,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     let expires_at = program.and_then(|p| p.expiry.expires_at(now, settings.timezone));
     let mut state = MemberState::read(snapshot, shop, member)?;
     let links = BTreeMap::from([
-        ("order_id".to_owned(), order_id.clone()),
+        ("order_id".to_owned(), order_id.to_owned()),
         ("refund_id".to_owned(), raw.refund_id.clone()),
     ]);
     let mut links = links;
@@ -150,13 +128,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     order.total = Some(total);
     order.refunded_to_credit = Money::from_stored(after);
     let mut writes = vec![orders::put(shop, order_id, member, &order)];
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&currency),
-        now,
-    };
+    let posting = who.posting(Some(&currency), now);
     state.flush(&posting, middle, &mut writes);
     Ok(Decision::ok(
         writes,

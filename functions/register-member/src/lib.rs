@@ -4,17 +4,15 @@
 //! `already_registered` and changes nothing.
 
 use domain::chrono::{DateTime, Utc};
-use domain::ShopId;
 use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input;
 use api::issuing::{MemberState, MemberWrites};
-use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::NaiveDate;
 use domain::Refusal;
-use domain::{AccountKind, MemberId, Money};
+use domain::{MemberId, Money};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -50,43 +48,25 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     }) {
         return Err(ApiError::Invalid("email is not an address".into()));
     }
-    let shop = principal.shop.clone();
-    let actor = principal.actor();
-    let read = vec![
-        keys::settings(&shop),
-        keys::program(&shop, Program::Credit),
-        keys::profile(&shop, &member),
-        keys::account(&shop, &member, AccountKind::Points),
-        keys::account(&shop, &member, AccountKind::Credit),
-    ];
-    let cmd = Command {
-        shop,
-        member,
-        actor,
-        raw,
-    };
-    api::execute(ctx, &cmd.shop, None, read, |snapshot, now| {
-        decide(&cmd, snapshot, now)
+    let who = principal.acting(member);
+    let read = who.reads([
+        keys::program(&who.shop, Program::Credit),
+        keys::profile(&who.shop, &who.member),
+    ]);
+    api::execute(ctx, &who.shop, None, read, |snapshot, now| {
+        decide(&who, &raw, snapshot, now)
     })
     .await
 }
 
-/// What the decision needs from the request.
-struct Command {
-    shop: ShopId,
-    member: MemberId,
-    actor: String,
-    raw: Raw,
-}
-
 /// 001: registration once, with the registration credit rule's grant.
-fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Decision, ApiError> {
-    let Command {
-        shop,
-        member,
-        actor,
-        raw,
-    } = cmd;
+fn decide(
+    who: &api::Acting,
+    raw: &Raw,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
     let settings = api::require_settings(snapshot, shop)?;
     let currency = settings.currency;
     if raw
@@ -108,7 +88,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     let (program, _) = credit_program::read(snapshot, shop, &currency)?;
     let grant = program.and_then(|p| p.for_registration(now, settings.timezone));
     let mut middle = Vec::new();
-    let mut card_no = state.profile.credit_card_no.clone();
+    let mut card_no = state.profile.credit_card_no.to_owned();
     if let Some(g) = grant {
         let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);
         state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
@@ -124,13 +104,7 @@ fn decide(cmd: &Command, snapshot: &Snapshot, now: DateTime<Utc>) -> Result<Deci
     }
     let credit_issued = Money::from_stored(grant.map(|g| g.amount).unwrap_or_default());
     let balance = Money::from_stored(state.credit.balance_at(now));
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&currency),
-        now,
-    };
+    let posting = who.posting(Some(&currency), now);
     let mut writes = Vec::new();
     state.flush(&posting, middle, &mut writes);
     Ok(Decision::new(

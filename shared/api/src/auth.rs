@@ -137,6 +137,15 @@ impl Principal {
         Ok(MemberId::parse(named)?)
     }
 
+    /// This caller acting for `member` (see `member_for`).
+    pub fn acting(&self, member: MemberId) -> crate::Acting {
+        crate::Acting {
+            shop: self.shop.clone(),
+            member,
+            actor: self.actor(),
+        }
+    }
+
     /// How ledger entries name who did something.
     pub fn actor(&self) -> String {
         format!("{}:{}", self.role.as_str(), self.sub)

@@ -16,6 +16,8 @@ pub mod stripe;
 use std::future::Future;
 use std::time::Instant;
 
+use domain::chrono::{DateTime, Utc};
+
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
@@ -33,6 +35,45 @@ pub fn require_settings(
     shop: &domain::ShopId,
 ) -> Result<domain::Settings, ApiError> {
     store::settings::read(snapshot, shop)?.ok_or_else(ApiError::not_configured)
+}
+
+/// Who an operation acts for: the verified shop, the member it is about, and who acts (for
+/// the ledger).
+#[derive(Debug, Clone)]
+pub struct Acting {
+    pub shop: domain::ShopId,
+    pub member: domain::MemberId,
+    pub actor: String,
+}
+
+impl Acting {
+    /// The keys a change to this member reads in its one BatchGetItem: the shop's settings,
+    /// the member's two accounts, and `more` (the order, the profile, programs...).
+    pub fn reads(&self, more: impl IntoIterator<Item = store::Key>) -> Vec<store::Key> {
+        let (shop, member) = (&self.shop, &self.member);
+        let mut keys = vec![
+            store::keys::settings(shop),
+            store::keys::account(shop, member, domain::AccountKind::Points),
+            store::keys::account(shop, member, domain::AccountKind::Credit),
+        ];
+        keys.extend(more);
+        keys
+    }
+
+    /// Posts this member's account changes at `now`.
+    pub fn posting<'a>(
+        &'a self,
+        currency: Option<&'a domain::Currency>,
+        now: DateTime<Utc>,
+    ) -> postings::Posting<'a> {
+        postings::Posting {
+            shop: &self.shop,
+            member: &self.member,
+            actor: &self.actor,
+            currency,
+            now,
+        }
+    }
 }
 
 /// The one door of every bearer-token operation: verifies the token, puts the shop on the

@@ -725,6 +725,17 @@ mod issue_tests {
         }
     }
 
+    /// A card of `kind` issued onto empty accounts.
+    fn issue_new(kind: CardKind, claimed_before: bool) -> Issued {
+        issue(
+            &def(kind),
+            Account::default(),
+            Account::default(),
+            &ctx(claimed_before),
+        )
+        .unwrap()
+    }
+
     fn ctx(claimed_before: bool) -> IssueContext {
         IssueContext {
             now: DateTime::parse_from_rfc3339("2026-04-01T13:21:00+08:00")
@@ -748,13 +759,7 @@ mod issue_tests {
             Account::default(),
             Account::default(),
         );
-        let issued = issue(
-            &def(CardKind::Free),
-            Account::default(),
-            Account::default(),
-            &ctx(false),
-        )
-        .unwrap();
+        let issued = issue_new(CardKind::Free, false);
         assert!(!member.receive_card(issued));
         assert!(member.profile.cards.contains_key("gold"));
         assert!(member.profile.claimed.contains("gold"));
@@ -766,13 +771,7 @@ mod issue_tests {
 
     #[test]
     fn a_first_claim_brings_the_whole_gift_pack_into_accounts_and_items() {
-        let issued = issue(
-            &def(CardKind::Free),
-            Account::default(),
-            Account::default(),
-            &ctx(false),
-        )
-        .unwrap();
+        let issued = issue_new(CardKind::Free, false);
         assert!(issued.card.gift_pack_issued);
         let (points, moves) = issued.points.unwrap();
         assert_eq!(points.balance(), 100);
@@ -785,22 +784,10 @@ mod issue_tests {
 
     #[test]
     fn a_second_claim_of_a_free_card_brings_no_gift_pack_but_a_purchase_does() {
-        let again = issue(
-            &def(CardKind::Free),
-            Account::default(),
-            Account::default(),
-            &ctx(true),
-        )
-        .unwrap();
+        let again = issue_new(CardKind::Free, true);
         assert!(!again.card.gift_pack_issued);
         assert!(again.points.is_none() && again.credit.is_none());
-        let bought = issue(
-            &def(CardKind::Paid),
-            Account::default(),
-            Account::default(),
-            &ctx(true),
-        )
-        .unwrap();
+        let bought = issue_new(CardKind::Paid, true);
         assert!(bought.card.gift_pack_issued);
     }
 }
