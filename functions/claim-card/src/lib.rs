@@ -57,7 +57,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
         def.check_claim(phone.as_deref()).map_err(ApiError::from)?;
         let profile = store::profile::read(snapshot, &shop, &member)?;
-        issuing::check_not_held(&profile, &card_id, now)?;
+        profile.check_not_holding(&card_id, now)?;
         let settings = settings::read(snapshot, &shop)?;
         let mut writes = Vec::new();
         let card = issuing::issue_card(

@@ -2,7 +2,6 @@
 //! conditional decrement and opens a pending purchase that the payment webhook settles.
 
 use api::input::{self, fingerprint};
-use api::issuing;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::Refusal;
@@ -19,7 +18,7 @@ pub const OPERATION: &str = "purchase-card";
 pub const RESERVATION: TimeDelta = TimeDelta::minutes(15);
 
 /// Purchase ids are parsed where payments are settled; re-exported for this crate's callers.
-pub use api::payments::{parse_purchase_id, SEPARATOR};
+pub use api::payments::parse_purchase_id;
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -59,7 +58,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let price = def.check_purchase().map_err(ApiError::from)?;
         let settings = api::require_settings(snapshot, &shop)?;
         let profile = store::profile::read(snapshot, &shop, &member)?;
-        issuing::check_not_held(&profile, &card_id, now)?;
+        profile.check_not_holding(&card_id, now)?;
         let purchase = Purchase {
             purchase_id: purchase_id.clone(),
             card_id: card_id.clone(),

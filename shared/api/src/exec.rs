@@ -20,7 +20,7 @@ use crate::reply::Reply;
 /// budget plus one more load and commit at the store's operation timeout (6 s each) stays
 /// inside the function's 28 s timeout in template.yaml.
 const MAX_ATTEMPTS: u32 = 60;
-pub const BUDGET: Duration = Duration::from_secs(14);
+const BUDGET: Duration = Duration::from_secs(14);
 
 /// What a decision commits and answers.
 #[derive(Debug)]
@@ -117,21 +117,20 @@ where
             return Ok(Reply::new(decision.status, body));
         }
         let written: Vec<Option<Key>> = writes.iter().map(Write::key).collect();
-        match ctx.store.commit(writes).await {
+        let err = match ctx.store.commit(writes).await {
             Ok(()) => return Ok(Reply::new(decision.status, body)),
-            Err(StoreError::Cancelled(reasons))
-                if guarded(&decision.guards, &written, &reasons).is_some() =>
-            {
+            Err(err) => err,
+        };
+        if let StoreError::Cancelled(reasons) = &err {
+            if let Some(hit) = guarded(&decision.guards, &written, reasons) {
                 let mut guards = decision.guards;
-                let hit = guarded(&guards, &written, &reasons).unwrap_or(0);
                 return Err(guards.swap_remove(hit).1);
             }
-            Err(err) if err.is_race() => {
-                tracing::debug!(attempt, "lost a race; re-reading");
-                continue;
-            }
-            Err(err) => return Err(err.into()),
         }
+        if !err.is_race() {
+            return Err(err.into());
+        }
+        tracing::debug!(attempt, "lost a race; re-reading");
     }
     Err(ApiError::Contention)
 }

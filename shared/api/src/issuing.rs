@@ -7,22 +7,12 @@ use domain::chrono::{DateTime, SecondsFormat, Utc};
 use domain::{AccountKind, Decimal, MemberId, Settings, ShopId};
 use serde_json::json;
 use store::keys::RecordKind;
-use store::profile::Profile;
 use store::{accounts, cards, profile, Snapshot, Write};
 
 use crate::postings::Posting;
 use crate::ApiError;
 
 pub use store::ids::card_no as new_card_no;
-
-/// Refuses when the member holds this card and it is still valid (000).
-pub fn check_not_held(
-    profile: &Profile,
-    card_id: &str,
-    now: DateTime<Utc>,
-) -> Result<(), ApiError> {
-    Ok(profile.check_not_holding(card_id, now)?)
-}
 
 pub struct Issuance<'a> {
     pub shop: &'a ShopId,

@@ -23,21 +23,7 @@ use crate::Ctx;
 /// later (Stripe's default tolerance, both ways).
 pub const TOLERANCE_SECS: i64 = 300;
 
-pub use store::ids::PURCHASE_SEPARATOR as SEPARATOR;
-
-/// Splits a purchase id into (card id, member id), refusing anything this API did not make.
-pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
-    let mut parts = id.split(SEPARATOR);
-    let (card, member, tail) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some()
-        || tail.len() != 16
-        || !tail.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
-        return None;
-    }
-    MemberId::parse(card).ok()?;
-    Some((card.to_owned(), MemberId::parse(member).ok()?))
-}
+pub use store::ids::parse_purchase_id;
 
 pub fn bad_signature(detail: &str) -> ApiError {
     Refusal::BadSignature(detail.to_owned()).into()
@@ -146,10 +132,7 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
         return Err(bad_signature("the signature is too old or from the future"));
     }
     let event = d.event.as_ref().ok().and_then(Option::as_ref);
-    let target = event.and_then(|e| {
-        let (card, member) = parse_purchase_id(&e.purchase_id)?;
-        Some((card, member))
-    });
+    let target = event.and_then(|e| parse_purchase_id(&e.purchase_id));
     let mut read = vec![keys::settings(shop)];
     if let (Some(e), Some((card, member))) = (event, &target) {
         read.extend([

@@ -43,6 +43,20 @@ pub fn purchase_id(card_id: &str, member: &MemberId) -> String {
     format!("{card_id}{sep}{member}{sep}{}", random(BASE32, 16))
 }
 
+/// Splits a purchase id into (card id, member id), refusing anything this API did not make.
+pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
+    let mut parts = id.split(PURCHASE_SEPARATOR);
+    let (card, member, tail) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some()
+        || tail.len() != 16
+        || !tail.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    MemberId::parse(card).ok()?;
+    Some((card.to_owned(), MemberId::parse(member).ok()?))
+}
+
 /// Ids for the ledger entries one operation writes, in order.
 pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
     (0..count)
