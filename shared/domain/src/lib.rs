@@ -8,6 +8,8 @@ pub mod cards;
 pub mod document;
 pub mod ids;
 pub mod ledger;
+pub mod level;
+pub mod level_document;
 pub mod member;
 pub mod money;
 pub mod order;

@@ -72,6 +72,9 @@ pub enum Refusal {
     AlreadyRegistered { at: String },
     #[error("the member has no store-credit card number yet (it comes with the first credit)")]
     NoCreditCard,
+    /// 003: a paid upgrade must go up.
+    #[error("the member's level is already at or above this one")]
+    LevelNotHigher,
     #[error("the shop's currency is {current} and cannot be changed")]
     CurrencyLocked { current: String },
 }
@@ -103,6 +106,7 @@ impl Refusal {
             Refusal::AlreadyRegistered { .. } => "already_registered",
             Refusal::NoCreditCard => "no_credit_card",
             Refusal::CurrencyLocked { .. } => "currency_locked",
+            Refusal::LevelNotHigher => "level_not_higher",
         }
     }
 
