@@ -7,13 +7,14 @@ use api::input::{self, fingerprint};
 use api::issuing::{self, Issuance, MemberState, MemberWrites};
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{DateTime, Utc};
+use domain::level::earned_by_order;
 use domain::order::{AccrualRequest, Earning};
 use domain::store_credit::OrderFacts;
 use domain::{Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use store::cards;
-use store::{credit_program, keys, orders, outbox, programs, Snapshot};
+use store::{credit_program, keys, levels, orders, outbox, programs, Snapshot};
 
 pub const OPERATION: &str = "accrue-points";
 
@@ -38,6 +39,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::profile(&who.shop, &who.member),
         keys::card_summary(&who.shop),
         keys::program(&who.shop, keys::Program::Credit),
+        keys::levels(&who.shop),
     ]);
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
         decide(&who, &order_id, &raw, snapshot, now)
@@ -62,8 +64,13 @@ fn decide(
     order.check_not_accrued()?;
     let (versions, _) = programs::read_points(snapshot, shop)?;
     let summary = cards::read_summary(snapshot, shop)?;
+    let (ladder, _) = levels::read(snapshot, shop, &settings.currency)?;
+    let ladder = ladder.as_ref();
     let mut state = MemberState::read(snapshot, shop, member)?;
-    let factors = summary.member_factors(&state.profile, accrual.placed_at);
+    // 003: the level is settled to now first; the order earns at the level held when it
+    // was placed, and what it earns may then lift the member.
+    let mut level_changes = state.settle_level(ladder, settings.timezone, now);
+    let factors = summary.member_factors(&state.profile, ladder, accrual.placed_at);
     let Earning {
         earned,
         expires_at,
@@ -76,8 +83,17 @@ fn decide(
     // rule cards they now qualify for are issued with it (000).
     let points_now = state.points.balance_at(now);
     let before = state.profile.totals.record_order(accrual.total, points_now);
+    if let Some(ladder) = ladder {
+        let counts = earned_by_order(ladder, accrual.total.amount(), earned.points);
+        level_changes.extend(
+            state
+                .profile
+                .standing
+                .earn(ladder, settings.timezone, &counts, now),
+        );
+    }
     let due: Vec<_> = summary
-        .rule_cards_due(&state.profile, now)
+        .rule_cards_due(&state.profile, ladder, now)
         .into_iter()
         .cloned()
         .collect();
@@ -99,9 +115,9 @@ fn decide(
             },
             &mut middle,
         )?;
-        // Rule cards are levels; the summary lists them lowest first, so the last one
-        // issued is the member's new level.
-        state.profile.level = Some((def.card_id.to_owned(), def.name.clone()));
+        // Without a ladder, rule cards are levels; the summary lists them lowest first, so
+        // the last one issued is the member's new level.
+        state.profile.card_level = Some((def.card_id.to_owned(), def.name.clone()));
         issued.push(api::render::member_card(&card, member, now));
     }
 
@@ -157,6 +173,7 @@ fn decide(
         "points_balance": points_balance,
         "credit_balance": Money::from_stored(credit_balance).to_string_in(&settings.currency),
         "cards_issued": issued,
+        "level_changes": api::render::level_changes(&level_changes, settings.timezone),
     });
     Ok(Decision::ok(writes, body))
 }

@@ -2,7 +2,9 @@
 //! that became spendable, found through the due index. Balances never wait for this job
 //! (every read and write already ignores expired lots and counts released holds); it makes
 //! the ledger say so without anyone touching the account. The yearly points reset (003) is
-//! an expiry at the end of 31 December, so on 1 January this job is the reset.
+//! an expiry at the end of 31 December, so on 1 January this job is the reset. It also
+//! applies level changes that time alone makes (003: pending upgrades at local midnight,
+//! lapsed validities), with the same pure function every read and write applies.
 
 use std::collections::BTreeMap;
 
@@ -41,14 +43,75 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
             }
         }
     }
+    let (levels_settled, levels_skipped) = settle_levels(ctx, now).await?;
     // The first run of each UTC day tells members about credit expiring 5 days later.
     let notices = if now.hour() == 0 {
         notify_expiring(ctx, now).await?
     } else {
         0
     };
-    tracing::info!(operation = OPERATION, settled, skipped, notices, "swept");
-    Ok(json!({"settled": settled, "skipped": skipped, "expiring_notices": notices}))
+    tracing::info!(
+        operation = OPERATION,
+        settled,
+        skipped,
+        levels_settled,
+        levels_skipped,
+        notices,
+        "swept"
+    );
+    Ok(
+        json!({"settled": settled, "skipped": skipped, "expiring_notices": notices,
+              "levels_settled": levels_settled, "levels_skipped": levels_skipped}),
+    )
+}
+
+/// 003: members whose level changes by time alone today or yesterday (UTC), each settled
+/// in one read (profile, settings, ladder) and one write conditioned on the profile's
+/// version: a member operation that settles it first wins, and the job skips it.
+pub async fn settle_levels(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+    let today = now.date_naive();
+    let (mut settled, mut skipped) = (0u64, 0u64);
+    for day in [today.checked_sub_days(Days::new(1)).unwrap_or(today), today] {
+        for (shop, member) in ctx.store.due_levels(day, now).await? {
+            let snapshot = ctx
+                .store
+                .load(&[
+                    keys::profile(&shop, &member),
+                    keys::settings(&shop),
+                    keys::levels(&shop),
+                ])
+                .await?;
+            let Some(settings) = settings::read(&snapshot, &shop)? else {
+                skipped += 1;
+                continue;
+            };
+            let mut profile = store::profile::read(&snapshot, &shop, &member)?;
+            let before = profile.standing.clone();
+            match store::levels::read(&snapshot, &shop, &settings.currency)?.0 {
+                Some(ladder) => {
+                    profile
+                        .standing
+                        .settle(&ladder, settings.timezone, Decimal::ZERO, now);
+                }
+                // The shop dropped its ladder: nothing will change by time any more.
+                None => profile.standing.due = None,
+            }
+            if profile.standing == before {
+                skipped += 1;
+                continue;
+            }
+            match ctx
+                .store
+                .commit(vec![store::profile::put(&shop, &member, &profile)])
+                .await
+            {
+                Ok(()) => settled += 1,
+                Err(e) if e.is_race() => skipped += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok((settled, skipped))
 }
 
 /// One read (the account and the shop's settings), and the writes that settle it.

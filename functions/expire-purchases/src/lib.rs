@@ -24,10 +24,11 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<Value, StoreErro
             let card_id = purchase.card_id.clone();
             let mut lapsed = purchase;
             lapsed.status = PurchaseStatus::Expired;
-            let writes = vec![
-                purchases::put(&shop, &lapsed),
-                cards::return_stock(&shop, &card_id),
-            ];
+            let mut writes = vec![purchases::put(&shop, &lapsed)];
+            // A level bought (003) has no stock to give back.
+            if store::ids::target_level(&card_id).is_none() {
+                writes.push(cards::return_stock(&shop, &card_id));
+            }
             match store.commit(writes).await {
                 Ok(()) => expired += 1,
                 Err(e) if e.is_race() => skipped += 1,

@@ -33,6 +33,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::profile(shop, &member),
             keys::account(shop, &member, AccountKind::Points),
             keys::account(shop, &member, AccountKind::Credit),
+            keys::levels(shop),
+            keys::card_summary(shop),
         ])
         .await?;
     Ok(Reply::ok(&view(&snapshot, &principal, &member, ctx.now())?))
@@ -69,7 +71,7 @@ fn view(
         .map(|d| d.to_string()));
     // 001: with the credit program off (or never set up) the balance leaves the customer's
     // view; staff still see it, and the credit itself stays spendable.
-    let profile = store::profile::read(snapshot, shop, member)?;
+    let mut profile = store::profile::read(snapshot, shop, member)?;
     let credit_visible =
         principal.role.is_staff() || programs::enabled(snapshot, shop, Program::Credit);
     let credit_view = if credit_visible {
@@ -84,21 +86,56 @@ fn view(
         .values()
         .map(|c| api::render::member_card(c, member, now))
         .collect();
+    let money = |d: Decimal| {
+        currency.map_or_else(
+            || d.to_string(),
+            |c| domain::Money::from_stored(d).to_string_in(&c),
+        )
+    };
+    // 003: the level is exact at this instant without a job: what time alone did since
+    // the last write (a pending upgrade, a lapse) is applied to the view, not stored.
+    let ladder = match &currency {
+        Some(c) => store::levels::read(snapshot, shop, c)?.0,
+        None => None,
+    };
+    let level = match (&ladder, &currency) {
+        (Some(ladder), Some(c)) => {
+            profile.standing.settle(ladder, tz, Decimal::ZERO, now);
+            domain::level_document::standing_view(&profile.standing, ladder, tz, c)
+        }
+        // Without a ladder, the rule card that is the member's level (version 1), while
+        // it is live and enabled.
+        _ => {
+            let summary = store::cards::read_summary(snapshot, shop)?;
+            profile
+                .card_level
+                .as_ref()
+                .filter(|(id, _)| {
+                    profile
+                        .cards
+                        .get(id)
+                        .is_some_and(|c| c.status_at(now) == "active")
+                        && summary
+                            .rule_cards
+                            .iter()
+                            .any(|d| &d.card_id == id && d.enabled)
+                })
+                .map(|(id, name)| json!({"level_id": id, "name": name}))
+                .unwrap_or(Value::Null)
+        }
+    };
     Ok(json!({
         "member_id": member.as_str(),
         "points": points_view,
         "credit": credit_view,
         "cards": cards,
         "totals": {
-            "spend": currency.map_or_else(
-                || profile.totals.spend.to_string(),
-                |c| domain::Money::from_stored(profile.totals.spend).to_string_in(&c),
-            ),
+            "spend": money(profile.totals.spend),
             "orders": profile.totals.orders,
+            "recharge": money(profile.totals.recharge),
         },
-        "level": profile.level.as_ref()
-            .filter(|(id, _)| profile.cards.get(id).is_some_and(|c| c.status_at(now) == "active"))
-            .map(|(id, name)| json!({"level_id": id, "name": name})),
+        "level": level,
+        "growth": profile.standing.climb.growth,
         "birthday": profile.birthday.map(|b| b.to_string()),
     }))
 }

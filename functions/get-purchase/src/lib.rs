@@ -1,4 +1,5 @@
-//! GET /purchases/{purchase_id}: where a paid-card purchase stands (the buyer, or staff).
+//! GET /purchases/{purchase_id}: where a purchase of a paid card or of a level (003 paid
+//! upgrade) stands (the buyer, or staff).
 
 use api::input;
 use api::{ApiError, Ctx, Reply};
@@ -38,9 +39,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let t = |at: domain::chrono::DateTime<domain::chrono::Utc>| {
         at.to_rfc3339_opts(SecondsFormat::Secs, true)
     };
+    let level_id = store::ids::target_level(&p.card_id);
     Ok(Reply::ok(&json!({
         "purchase_id": p.purchase_id,
-        "card_id": p.card_id,
+        "card_id": if level_id.is_some() { None } else { Some(&p.card_id) },
+        "level_id": level_id,
         "member_id": p.member_id,
         "amount": amount,
         "currency": p.currency,

@@ -135,6 +135,27 @@ pub fn subject_and_text(m: &Message) -> (String, String) {
                 p["note"].as_str().unwrap_or_default()
             ),
         ),
+        Event::LevelUpgraded => (
+            format!(
+                "Welcome to {}",
+                p["name"].as_str().unwrap_or("your new level")
+            ),
+            format!(
+                "Your member level is now {}. Reward: {} points, {} store credit, coupons: {}.",
+                p["name"].as_str().unwrap_or("-"),
+                p["reward"]["points"].as_i64().unwrap_or(0),
+                p["reward"]["credit"].as_str().unwrap_or("0"),
+                p["reward"]["coupons"]
+                    .as_array()
+                    .map(|c| c
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                    .filter(|c| !c.is_empty())
+                    .unwrap_or_else(|| "none".to_owned()),
+            ),
+        ),
     }
 }
 

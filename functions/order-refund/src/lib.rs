@@ -58,7 +58,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
     };
     let who = principal.acting(member);
-    let read = who.reads([keys::order(&who.shop, &order_id)]);
+    let read = who.reads([
+        keys::order(&who.shop, &order_id),
+        keys::profile(&who.shop, &who.member),
+        keys::levels(&who.shop),
+    ]);
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
         decide(&who, &order_id, &raw, snapshot, now)
     })
@@ -126,6 +130,19 @@ fn decide(
             &mut ids,
             &mut writes,
         );
+    }
+    // 003: points taken back no longer count as earned toward levels (growth and spend
+    // never go down). Only with a ladder; the profile is otherwise untouched.
+    let taken_back = r.points_clawed_back.saturating_add(r.points_cancelled);
+    if let (Some(ladder), true) = (
+        store::levels::read(snapshot, shop, &currency)?.0,
+        taken_back > 0,
+    ) {
+        let tz = settings.timezone;
+        let mut profile = store::profile::read(snapshot, shop, member)?;
+        profile.standing.settle(&ladder, tz, Decimal::ZERO, now);
+        profile.standing.take_back_points(&ladder, tz, taken_back);
+        writes.push(store::profile::put(shop, member, &profile));
     }
     order.member_id = Some(member.to_string());
     writes.push(orders::put(shop, order_id, member, &order));

@@ -11,6 +11,7 @@ use api::input;
 use api::issuing::{MemberState, MemberWrites};
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::NaiveDate;
+use domain::level::Channel;
 use domain::Refusal;
 use domain::{MemberId, Money};
 use lambda_http::http::StatusCode;
@@ -33,6 +34,10 @@ struct Raw {
     /// Where the member's notifications go.
     #[serde(default)]
     email: Option<String>,
+    /// Where they registered (003: each channel may have a default level); online if
+    /// not said.
+    #[serde(default)]
+    channel: Option<String>,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -48,13 +53,19 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     }) {
         return Err(ApiError::Invalid("email is not an address".into()));
     }
+    let channel = match raw.channel.as_deref() {
+        None => Channel::Online,
+        Some(c) => Channel::parse(c)
+            .ok_or_else(|| ApiError::Invalid("channel is till or online".into()))?,
+    };
     let who = principal.acting(member);
     let read = who.reads([
         keys::program(&who.shop, Program::Credit),
         keys::profile(&who.shop, &who.member),
+        keys::levels(&who.shop),
     ]);
     api::execute(ctx, &who.shop, None, read, |snapshot, now| {
-        decide(&who, &raw, snapshot, now)
+        decide(&who, &raw, channel, snapshot, now)
     })
     .await
 }
@@ -63,6 +74,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 fn decide(
     who: &api::Acting,
     raw: &Raw,
+    channel: Channel,
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
@@ -81,6 +93,13 @@ fn decide(
             at: settings.timezone.format(at),
         }
         .into());
+    }
+    // 003: the member starts at the channel's default level, if the ladder names one.
+    let (ladder, _) = store::levels::read(snapshot, shop, &currency)?;
+    let tz = settings.timezone;
+    let mut level_changes = state.settle_level(ladder.as_ref(), tz, now);
+    if let Some(ladder) = &ladder {
+        level_changes.extend(state.profile.standing.register(ladder, channel, tz, now));
     }
     state.profile.registered_at = Some(now);
     state.profile.birthday = raw.birthday;
@@ -104,6 +123,7 @@ fn decide(
     }
     let credit_issued = Money::from_stored(grant.map(|g| g.amount).unwrap_or_default());
     let balance = Money::from_stored(state.credit.balance_at(now));
+    let state_level = state.profile.standing.level_id().map(str::to_owned);
     let posting = who.posting(Some(&currency), now);
     let mut writes = Vec::new();
     state.flush(&posting, middle, &mut writes);
@@ -117,6 +137,9 @@ fn decide(
             "credit_issued": credit_issued.to_string_in(&currency),
             "credit_balance": balance.to_string_in(&currency),
             "card_no": card_no,
+            "channel": channel.as_str(),
+            "level_id": state_level,
+            "level_changes": api::render::level_changes(&level_changes, tz),
         }),
     ))
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod exec;
 pub mod input;
 pub mod issuing;
+pub mod levels;
 pub mod payments;
 pub mod postings;
 pub mod render;

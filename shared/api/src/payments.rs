@@ -137,7 +137,10 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
     if let (Some(e), Some((card, member))) = (event, &target) {
         read.extend([
             keys::purchase(shop, &e.purchase_id),
-            keys::card(shop, card),
+            match store::ids::target_level(card) {
+                Some(_) => keys::levels(shop),
+                None => keys::card(shop, card),
+            },
             keys::profile(shop, member),
             keys::account(shop, member, AccountKind::Points),
             keys::account(shop, member, AccountKind::Credit),
@@ -229,6 +232,14 @@ fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<U
     decision
 }
 
+/// Who settles: the generic provider's events keep their historical actor name.
+fn actor_of(provider: &str, event: &PaymentEvent) -> String {
+    match provider {
+        "evt" => format!("payment:{}", event.id),
+        other => format!("{other}:{}", event.id),
+    }
+}
+
 struct Target<'a> {
     shop: &'a ShopId,
     card_id: &'a str,
@@ -254,6 +265,22 @@ fn settle(
     };
     let amount = event.amount(to.settings.map(|s| &s.currency));
     purchase.check_paid(amount, &event.currency, &stated)?;
+    let actor = actor_of(provider, event);
+    if let Some(level_id) = store::ids::target_level(card_id) {
+        return crate::levels::settle_paid_upgrade(
+            snapshot,
+            crate::levels::Upgrade {
+                shop,
+                member: to.member,
+                level_id,
+                settings: to.settings,
+                actor: &actor,
+            },
+            purchase,
+            event.outcome,
+            now,
+        );
+    }
     let processed = json!({"status": "processed"});
     let mut writes = Vec::new();
     let reserved = match purchase.on_payment(event.outcome, late_without_stock) {
@@ -281,11 +308,6 @@ fn settle(
     }
     let def = cards::read(snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
-    // The generic provider's events keep their historical actor name.
-    let actor = match provider {
-        "evt" => format!("payment:{}", event.id),
-        other => format!("{other}:{}", event.id),
-    };
     let card = issuing::issue_card(
         snapshot,
         &def,

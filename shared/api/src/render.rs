@@ -35,6 +35,23 @@ pub fn member_card(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> 
     })
 }
 
+/// Level changes (003) as answers show them: from, to, when it takes effect, why.
+pub fn level_changes(changes: &[domain::level::LevelChange], tz: domain::ShopTz) -> Value {
+    Value::Array(
+        changes
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "from": c.from,
+                    "to": c.to,
+                    "effective_at": tz.format(c.at),
+                    "cause": c.cause.as_str(),
+                })
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -69,6 +69,7 @@ fn rules(c: &mut Criterion) {
         level: Some("gold".into()),
         birthday: Some("1990-12-01".parse().unwrap()),
         card_factor: Some(Decimal::new(15, 1)),
+        earns_nothing: false,
     };
     c.bench_function("points: 20 lines, 200 rules, every multiplier", |b| {
         b.iter(|| black_box(points.earn(m("246.80"), black_box(&lines), now, tz, &member)))
@@ -121,5 +122,85 @@ fn rules(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, rules);
+/// 003: the level decision an accrual makes (settle to now, then earn) on a 10-level
+/// points ladder, and a read of a member dormant for ten years whose 30-day level lapses
+/// each month (about 120 lapses replayed).
+fn levels(c: &mut Criterion) {
+    use loyalty_domain::level::{Counters, Standing};
+    let myr = Currency::parse("MYR").unwrap();
+    let tz = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+    let ladder = |validity: serde_json::Value| {
+        let levels: Vec<_> = (0..10)
+            .map(|i| {
+                serde_json::json!({"level_id": format!("l{i}"), "name": format!("L{i}"),
+                "rank": i, "threshold": i * 1000, "validity_days": validity,
+                "downgrade": if validity.is_null() { serde_json::Value::Null }
+                             else { serde_json::json!({"kind": "to_level", "level_id": "l0"}) }})
+            })
+            .collect();
+        let mut levels = levels;
+        // The base level renews itself (recompute) when it has a validity.
+        levels[0]["downgrade"] = if validity.is_null() {
+            serde_json::Value::Null
+        } else {
+            serde_json::json!({"kind": "recompute"})
+        };
+        loyalty_domain::level_document::parse(
+            &serde_json::json!({"upgrade_by": "points", "levels": levels}),
+            &myr,
+        )
+        .unwrap()
+    };
+    let plain = ladder(serde_json::Value::Null);
+    let mut standing = Standing::default();
+    standing.earn(
+        &plain,
+        tz,
+        &Counters {
+            points: 4500,
+            ..Counters::default()
+        },
+        at("2026-01-01T10:00:00+08:00"),
+    );
+    let now = at("2026-06-01T10:00:00+08:00");
+    let earned = Counters {
+        points: 3098,
+        growth: 30,
+        spend: Decimal::new(3098, 2),
+        ..Counters::default()
+    };
+    c.bench_function("level: settle + earn, 10-level ladder", |b| {
+        b.iter(|| {
+            let mut s = standing.clone();
+            s.settle(&plain, tz, Decimal::ZERO, now);
+            black_box(s.earn(&plain, tz, black_box(&earned), now))
+        })
+    });
+    let lapsing = ladder(serde_json::json!(30));
+    let mut dormant = Standing::default();
+    dormant.earn(
+        &lapsing,
+        tz,
+        &Counters {
+            points: 9500,
+            ..Counters::default()
+        },
+        at("2016-01-01T10:00:00+08:00"),
+    );
+    let lapses = dormant
+        .clone()
+        .settle(&lapsing, tz, Decimal::ZERO, now)
+        .len();
+    c.bench_function(
+        &format!("level: settle 10 dormant years ({lapses} lapses)"),
+        |b| {
+            b.iter(|| {
+                let mut s = dormant.clone();
+                black_box(s.settle(&lapsing, tz, Decimal::ZERO, now))
+            })
+        },
+    );
+}
+
+criterion_group!(benches, rules, levels);
 criterion_main!(benches);

@@ -52,6 +52,8 @@ struct RawRule {
     orders: Option<u64>,
     #[serde(default)]
     points: Option<i64>,
+    #[serde(default)]
+    level: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,19 +214,26 @@ pub fn parse_new(
         _ => (None, None),
     };
     let rule = match (kind, raw.rule) {
-        (CardKind::Rule, Some(r)) => Some(match (r.cumulative_spend, r.orders, r.points) {
-            (Some(s), None, None) => {
-                let currency = currency.ok_or(DocumentError::NotConfigured)?;
-                CardRule::CumulativeSpend(Money::parse_non_negative(&s, currency)?.amount())
-            }
-            (None, Some(o), None) if o > 0 => CardRule::Orders(o),
-            (None, None, Some(p)) if p > 0 => CardRule::Points(p),
-            _ => {
-                return Err(invalid(
-                    "a rule is one of cumulative_spend, orders or points",
-                ))
-            }
-        }),
+        (CardKind::Rule, Some(r)) => {
+            Some(match (r.cumulative_spend, r.orders, r.points, r.level) {
+                (None, None, None, Some(level)) => CardRule::Level(
+                    crate::LevelId::parse(&level)
+                        .map_err(|e| DocumentError::Invalid(e.to_string()))?
+                        .to_string(),
+                ),
+                (Some(s), None, None, None) => {
+                    let currency = currency.ok_or(DocumentError::NotConfigured)?;
+                    CardRule::CumulativeSpend(Money::parse_non_negative(&s, currency)?.amount())
+                }
+                (None, Some(o), None, None) if o > 0 => CardRule::Orders(o),
+                (None, None, Some(p), None) if p > 0 => CardRule::Points(p),
+                _ => {
+                    return Err(invalid(
+                        "a rule is one of cumulative_spend, orders, points or level",
+                    ))
+                }
+            })
+        }
         (CardKind::Rule, None) => return Err(invalid("a rule card needs a rule")),
         (_, Some(_)) => return Err(invalid("only rule cards have a rule")),
         (_, None) => None,
@@ -383,13 +392,14 @@ pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> V
     if let Some(stock) = stock {
         v["stock"] = json!(stock);
     }
-    if let Some(rule) = def.rule {
+    if let Some(rule) = &def.rule {
         v["rule"] = match rule {
             CardRule::CumulativeSpend(s) => {
-                json!({"cumulative_spend": money(Money::from_stored(s))})
+                json!({"cumulative_spend": money(Money::from_stored(*s))})
             }
             CardRule::Orders(o) => json!({"orders": o}),
             CardRule::Points(p) => json!({"points": p}),
+            CardRule::Level(l) => json!({"level": l}),
         };
     }
     v

@@ -117,12 +117,15 @@ impl Validity {
     }
 }
 
-/// What reaching a rule card takes (000: cumulative spend, order count, points).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What reaching a rule card takes (000: cumulative spend, order count, points; 1.1: a
+/// level of the ladder, 000's "cards correspond to levels").
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CardRule {
     CumulativeSpend(Decimal),
     Orders(u64),
     Points(i64),
+    /// Issued when the member holds this level or a higher one.
+    Level(String),
 }
 
 /// A member's running totals, as the accrual operation keeps them on the profile.
@@ -131,6 +134,8 @@ pub struct MemberTotals {
     pub spend: Decimal,
     pub orders: u64,
     pub points: i64,
+    /// Cumulative stored-value recharge (003), for levels by recharge.
+    pub recharge: Decimal,
 }
 
 impl MemberTotals {
@@ -146,11 +151,13 @@ impl MemberTotals {
 }
 
 impl CardRule {
-    pub fn is_met(&self, totals: &MemberTotals) -> bool {
-        match *self {
-            CardRule::CumulativeSpend(spend) => totals.spend >= spend,
-            CardRule::Orders(n) => totals.orders >= n,
-            CardRule::Points(p) => totals.points >= p,
+    /// `reached` says whether the member holds a level (or one above it).
+    pub fn is_met(&self, totals: &MemberTotals, reached: &dyn Fn(&str) -> bool) -> bool {
+        match self {
+            CardRule::CumulativeSpend(spend) => totals.spend >= *spend,
+            CardRule::Orders(n) => totals.orders >= *n,
+            CardRule::Points(p) => totals.points >= *p,
+            CardRule::Level(level) => reached(level),
         }
     }
 }
@@ -168,11 +175,12 @@ pub struct RuleCard {
 pub fn rule_cards_due<'a>(
     cards: &'a [RuleCard],
     totals: &MemberTotals,
+    reached: &dyn Fn(&str) -> bool,
     already_held: impl Fn(&str) -> bool,
 ) -> Vec<&'a RuleCard> {
     cards
         .iter()
-        .filter(|c| c.enabled && c.rule.is_met(totals) && !already_held(&c.card_id))
+        .filter(|c| c.enabled && c.rule.is_met(totals, reached) && !already_held(&c.card_id))
         .collect()
 }
 
@@ -190,6 +198,7 @@ impl CardSummary {
     pub fn rule_cards_due(
         &self,
         profile: &crate::member::Profile,
+        ladder: Option<&crate::level::Ladder>,
         now: DateTime<Utc>,
     ) -> Vec<&CardDef> {
         let rules: Vec<RuleCard> = self
@@ -198,12 +207,17 @@ impl CardSummary {
             .filter_map(|d| {
                 Some(RuleCard {
                     card_id: d.card_id.clone(),
-                    rule: d.rule?,
+                    rule: d.rule.clone()?,
                     enabled: d.enabled,
                 })
             })
             .collect();
-        let due = rule_cards_due(&rules, &profile.totals, |id| {
+        let held = ladder.and_then(|l| l.level(profile.standing.level_id()?));
+        let reached = |id: &str| {
+            let wanted = ladder.and_then(|l| l.level(id));
+            held.zip(wanted).is_some_and(|(h, w)| h.rank >= w.rank)
+        };
+        let due = rule_cards_due(&rules, &profile.totals, &reached, |id| {
             profile
                 .cards
                 .get(id)
@@ -214,11 +228,14 @@ impl CardSummary {
             .collect()
     }
 
-    /// What the member brings to an order's earning at `at`: their level (while its card
-    /// is live), birthday, and the best points multiplier among the live cards they hold.
+    /// What the member brings to an order's earning at `at`: their level (on the shop's
+    /// ladder, or without one the rule card that is their level, while it is live and
+    /// enabled), birthday, and the best points multiplier among the live, enabled cards
+    /// they hold. A disabled card counts for nothing (000).
     pub fn member_factors(
         &self,
         profile: &crate::member::Profile,
+        ladder: Option<&crate::level::Ladder>,
         at: DateTime<Utc>,
     ) -> crate::points::MemberFactors {
         let live = |id: &str| {
@@ -227,12 +244,35 @@ impl CardSummary {
                 .get(id)
                 .is_some_and(|c| c.status == HeldStatus::Active && c.term.is_live(at))
         };
+        let (level, earns_nothing) = match ladder {
+            Some(ladder) => {
+                let level = profile
+                    .standing
+                    .level_at(at)
+                    .and_then(|id| ladder.level(id));
+                (
+                    level.map(|l| l.level_id.clone()),
+                    level.is_some_and(|l| !l.earns_points),
+                )
+            }
+            None => (
+                profile
+                    .card_level
+                    .as_ref()
+                    .map(|(id, _)| id)
+                    .filter(|id| live(id))
+                    .filter(|id| {
+                        self.rule_cards
+                            .iter()
+                            .any(|d| &d.card_id == *id && d.enabled)
+                    })
+                    .cloned(),
+                false,
+            ),
+        };
         crate::points::MemberFactors {
-            level: profile
-                .level
-                .as_ref()
-                .filter(|(id, _)| live(id))
-                .map(|(id, _)| id.clone()),
+            level,
+            earns_nothing,
             birthday: profile.birthday,
             card_factor: self
                 .multipliers
@@ -395,20 +435,23 @@ mod tests {
             spend: Decimal::new(100000, 2),
             orders: 5,
             points: 9000,
+            recharge: Decimal::ZERO,
         };
-        let due: Vec<_> = rule_cards_due(&cards, &totals, |_| false)
+        let nowhere = |_: &str| false;
+        let due: Vec<_> = rule_cards_due(&cards, &totals, &nowhere, |_| false)
             .into_iter()
             .map(|c| c.card_id.as_str())
             .collect();
         assert_eq!(due, ["silver", "gold"]);
-        let due = rule_cards_due(&cards, &totals, |id| id == "silver");
+        let due = rule_cards_due(&cards, &totals, &nowhere, |id| id == "silver");
         assert_eq!(due.len(), 1);
         let poorer = MemberTotals {
             spend: Decimal::new(99999, 2),
             orders: 4,
             points: 0,
+            recharge: Decimal::ZERO,
         };
-        assert!(rule_cards_due(&cards, &poorer, |_| false).is_empty());
+        assert!(rule_cards_due(&cards, &poorer, &nowhere, |_| false).is_empty());
     }
 }
 

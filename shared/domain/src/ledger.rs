@@ -40,6 +40,8 @@ pub enum EntryKind {
     Accrual,
     Redemption,
     Refund,
+    /// 003: the reward of a paid level upgrade.
+    LevelReward,
 }
 
 impl EntryKind {
@@ -51,6 +53,7 @@ impl EntryKind {
             EntryKind::Accrual => "accrual",
             EntryKind::Redemption => "redemption",
             EntryKind::Refund => "refund",
+            EntryKind::LevelReward => "level_reward",
         }
     }
 
@@ -62,6 +65,7 @@ impl EntryKind {
             EntryKind::Accrual,
             EntryKind::Redemption,
             EntryKind::Refund,
+            EntryKind::LevelReward,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -357,6 +357,10 @@ pub struct Standing {
     /// Earned since the current level started: what `recompute` places the member by.
     #[serde(default)]
     pub window: Counters,
+    /// When time alone next changes this standing (`next_event`), kept on the item for
+    /// the hourly job's index; every change below refreshes it.
+    #[serde(default)]
+    pub due: Option<DateTime<Utc>>,
 }
 
 /// A settle loop bound: one iteration per level event, and events are at least a local
@@ -416,6 +420,10 @@ impl Standing {
         }
     }
 
+    fn refresh(&mut self, tz: ShopTz) {
+        self.due = self.next_event(tz);
+    }
+
     /// Applies, in time order, everything that happens by `now` without the member doing
     /// anything: pending upgrades taking effect and validities lapsing. `value_balance` is
     /// the stored-value balance for `by_balance` downgrades.
@@ -455,6 +463,7 @@ impl Standing {
                 _ => break,
             }
         }
+        self.refresh(tz);
         changes
     }
 
@@ -526,13 +535,15 @@ impl Standing {
     ) -> Option<LevelChange> {
         self.climb.add(earned);
         self.window.add(earned);
-        self.climb_to(ladder, tz, now)
+        let change = self.climb_to(ladder, tz, now);
+        self.refresh(tz);
+        change
     }
 
     /// Points taken back by a refund no longer count as earned (003 counts what was
     /// earned): the climb and window go down, and a pending upgrade they no longer reach is
     /// lowered or dropped. Growth and spend never go down.
-    pub fn take_back_points(&mut self, ladder: &Ladder, points: i64) {
+    pub fn take_back_points(&mut self, ladder: &Ladder, tz: ShopTz, points: i64) {
         self.climb.points = self.climb.points.saturating_sub(points).max(0);
         self.window.points = self.window.points.saturating_sub(points).max(0);
         if let Some(p) = &self.pending {
@@ -545,6 +556,7 @@ impl Standing {
                 effective_at: p.effective_at,
             });
         }
+        self.refresh(tz);
     }
 
     fn climb_to(&mut self, ladder: &Ladder, tz: ShopTz, now: DateTime<Utc>) -> Option<LevelChange> {
@@ -620,6 +632,7 @@ impl Standing {
         }
         let level = ladder.default_for(channel)?;
         self.start(level, now, tz);
+        self.refresh(tz);
         Some(LevelChange {
             from: None,
             to: level.level_id.clone(),
@@ -677,6 +690,7 @@ impl Standing {
             self.pending = None;
         }
         self.start(level, now, tz);
+        self.refresh(tz);
         Some(LevelChange {
             from,
             to: level_id.to_owned(),
@@ -1071,9 +1085,9 @@ mod tests {
         let day1 = at("2026-04-01T10:00:00+08:00");
         s.earn(&l, kl, &points(2100), day1);
         assert_eq!(s.pending.as_ref().unwrap().level_id, "gold");
-        s.take_back_points(&l, 1000);
+        s.take_back_points(&l, kl, 1000);
         assert_eq!(s.pending.as_ref().unwrap().level_id, "silver");
-        s.take_back_points(&l, 1000);
+        s.take_back_points(&l, kl, 1000);
         assert!(s.pending.is_none());
         assert_eq!(s.climb.points, 100);
         s.earn(&l, kl, &points(500), day1);

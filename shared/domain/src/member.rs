@@ -19,8 +19,11 @@ pub struct Profile {
     /// Cumulative paid spend and order count, kept by accrual (and refunds) for rule cards
     /// and levels.
     pub totals: MemberTotals,
-    /// The rule card that is the member's level, with its name for reads.
-    pub level: Option<(String, String)>,
+    /// The rule card that is the member's level, with its name, in a shop without a level
+    /// ladder (version 1: rule cards stood in for levels).
+    pub card_level: Option<(String, String)>,
+    /// The member's place on the shop's ladder (003), when the shop has one.
+    pub standing: crate::level::Standing,
     pub birthday: Option<NaiveDate>,
     pub registered_at: Option<DateTime<Utc>>,
     /// The member's store-credit card number, generated at their first credit.
@@ -189,6 +192,21 @@ impl Member {
             self.credit_changed(account, movements);
         }
         already_counted
+    }
+
+    /// 003: what time alone did to the member's level by `now` (pending upgrades taking
+    /// effect, validities lapsing), applied before anything else reads or changes it.
+    /// `by_balance` downgrades read the stored-value balance: zero until stored value
+    /// exists.
+    pub fn settle_level(
+        &mut self,
+        ladder: Option<&crate::level::Ladder>,
+        tz: crate::ShopTz,
+        now: DateTime<Utc>,
+    ) -> Vec<crate::level::LevelChange> {
+        ladder.map_or_else(Vec::new, |l| {
+            self.profile.standing.settle(l, tz, Decimal::ZERO, now)
+        })
     }
 
     /// 001: the member's credit card number comes with their first credit, whatever

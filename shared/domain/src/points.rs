@@ -117,6 +117,8 @@ pub enum BirthdayScope {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MemberFactors {
     pub level: Option<String>,
+    /// 003 是否积分: the member's level earns no points (credit rules still apply).
+    pub earns_nothing: bool,
     pub birthday: Option<NaiveDate>,
     pub card_factor: Option<Decimal>,
 }
@@ -254,6 +256,9 @@ impl PointsProgram {
         tz: ShopTz,
         member: &MemberFactors,
     ) -> Earned {
+        if member.earns_nothing {
+            return Earned::default();
+        }
         let rules = &self.earn_rules;
         let mut points = Decimal::ZERO;
         if lines.is_empty() {
@@ -808,7 +813,18 @@ mod tests {
             level: Some("gold".into()),
             birthday: Some("1990-12-25".parse().unwrap()),
             card_factor: None,
+            earns_nothing: false,
         };
+        // 003 是否积分: a level that does not earn points earns none, multipliers or not.
+        let no_points = MemberFactors {
+            level: Some("gold".into()),
+            earns_nothing: true,
+            ..MemberFactors::default()
+        };
+        assert_eq!(
+            p.earn(total, &[], at("2026-12-25T10:00:00+08:00"), kl, &no_points),
+            Earned::default()
+        );
         // Christmas and the birthday: 100 x 2 (level) x 3 (the best of 1.5 and 3).
         let xmas = at("2026-12-25T10:00:00+08:00");
         assert_eq!(
@@ -911,6 +927,7 @@ mod tests {
             level: Some("gold".into()),
             birthday: NaiveDate::from_ymd_opt(1990, 4, 1),
             card_factor: None,
+            earns_nothing: false,
         };
         let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
         let earned = p.earn(big, &lines, at("2026-04-01T13:00:00+08:00"), kl, &member);

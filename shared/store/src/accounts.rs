@@ -142,7 +142,7 @@ pub fn decode<Q: StoredQuantity>(found: &Item) -> Result<Account<Q>, StoreError>
 }
 
 fn lot_key(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(domain::chrono::SecondsFormat::Secs, true)
+    item::sortable_time(at)
 }
 
 /// The write of an account decided from `read_version`: the new state at the next version,

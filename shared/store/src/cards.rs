@@ -59,6 +59,7 @@ pub fn decode(found: &Item) -> Result<CardDef, StoreError> {
                 u64::try_from(item::get_i64(r, "value")?).map_err(|_| corrupt("rule"))?,
             ),
             "points" => CardRule::Points(item::get_i64(r, "value")?),
+            "level" => CardRule::Level(item::get_s(r, "value")?.to_owned()),
             _ => return Err(corrupt("rule kind")),
         }),
     };
@@ -158,11 +159,12 @@ pub fn item_of(shop: &ShopId, def: &CardDef) -> Item {
     if let Some(price) = def.price {
         it.insert("price".into(), item::n(price.amount()));
     }
-    if let Some(rule) = def.rule {
+    if let Some(rule) = &def.rule {
         let (kind, value) = match rule {
             CardRule::CumulativeSpend(v) => ("cumulative_spend", item::n(v)),
             CardRule::Orders(v) => ("orders", item::n(v)),
             CardRule::Points(v) => ("points", item::n(v)),
+            CardRule::Level(l) => ("level", item::s(l)),
         };
         it.insert(
             "rule".into(),
@@ -326,11 +328,12 @@ pub fn read_summary(snapshot: &Snapshot, shop: &ShopId) -> Result<CardSummary, S
     }
     // A stable order: the lowest thresholds first, so the last issued is the highest level.
     summary.rule_cards.sort_by(|a, b| {
-        let rank = |d: &CardDef| match d.rule {
-            Some(CardRule::CumulativeSpend(v)) => (0, v),
-            Some(CardRule::Orders(v)) => (1, Decimal::from(v)),
-            Some(CardRule::Points(v)) => (2, Decimal::from(v)),
-            None => (3, Decimal::ZERO),
+        let rank = |d: &CardDef| match &d.rule {
+            Some(CardRule::CumulativeSpend(v)) => (0, *v),
+            Some(CardRule::Orders(v)) => (1, Decimal::from(*v)),
+            Some(CardRule::Points(v)) => (2, Decimal::from(*v)),
+            Some(CardRule::Level(_)) => (3, Decimal::ZERO),
+            None => (4, Decimal::ZERO),
         };
         rank(a).cmp(&rank(b)).then(a.card_id.cmp(&b.card_id))
     });

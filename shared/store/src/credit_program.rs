@@ -272,6 +272,10 @@ pub fn put(shop: &ShopId, p: &CreditProgram, currency: &Currency, read_version: 
 /// Whether the shop sends this notification: only with a credit program that has the
 /// switch on (a disabled program still sends: its credit is still spent and expires).
 pub fn notify_enabled(snapshot: &Snapshot, shop: &ShopId, event: Event) -> bool {
+    // A level bought is news the member paid for: it has no switch.
+    if event == Event::LevelUpgraded {
+        return true;
+    }
     snapshot
         .get(&keys::program(shop, Program::Credit))
         .and_then(|it| it.get(&format!("notify_{}", event.as_str())))

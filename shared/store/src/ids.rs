@@ -57,6 +57,19 @@ pub fn parse_purchase_id(id: &str) -> Option<(String, MemberId)> {
     Some((card.to_owned(), MemberId::parse(member).ok()?))
 }
 
+/// A level bought as a paid upgrade (003) is a purchase whose target names the level, so
+/// the webhook tells the two apart from the reference alone. Card ids never contain `:`.
+const LEVEL_TARGET: &str = "level:";
+
+pub fn level_target(level_id: &str) -> String {
+    format!("{LEVEL_TARGET}{level_id}")
+}
+
+/// The level a purchase target names, if it names one.
+pub fn target_level(target: &str) -> Option<&str> {
+    target.strip_prefix(LEVEL_TARGET)
+}
+
 /// Ids for the ledger entries one operation writes, in order.
 pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
     (0..count)
@@ -67,6 +80,16 @@ pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_level_purchase_names_its_level_and_a_card_purchase_does_not() {
+        let m = MemberId::parse("m1").unwrap();
+        let id = purchase_id(&level_target("gold"), &m);
+        let (target, member) = parse_purchase_id(&id).unwrap();
+        assert_eq!((target_level(&target), member), (Some("gold"), m.clone()));
+        let (card, _) = parse_purchase_id(&purchase_id(&card_id(), &m)).unwrap();
+        assert_eq!(target_level(&card), None);
+    }
 
     #[test]
     fn ids_have_their_shapes() {

@@ -25,6 +25,11 @@ pub fn time(at: DateTime<Utc>) -> AttributeValue {
     s(at.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true))
 }
 
+/// An instant as index sort keys hold it: UTC to the second, so text order is time order.
+pub fn sortable_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(domain::chrono::SecondsFormat::Secs, true)
+}
+
 /// A new item with its key and entity type.
 pub fn with_key(key: &Key, entity: &str) -> Item {
     HashMap::from([

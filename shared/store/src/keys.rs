@@ -60,6 +60,11 @@ pub fn program(shop: &ShopId, program: Program) -> Key {
     Key::new(shop_pk(shop), tag)
 }
 
+/// The shop's level ladder (003), one item.
+pub fn levels(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "LEVELS")
+}
+
 pub fn profile(shop: &ShopId, member: &MemberId) -> Key {
     Key::new(member_pk(shop, member), "PROFILE")
 }
@@ -80,17 +85,13 @@ pub fn account(shop: &ShopId, member: &MemberId, kind: AccountKind) -> Key {
 
 /// The shop, member and kind of an account from its key (the due index hands back keys).
 pub fn parse_account(pk: &str, sk: &str) -> Option<(ShopId, MemberId, AccountKind)> {
-    let (shop, member) = pk.strip_prefix("SHOP#")?.split_once("#M#")?;
+    let (shop, member) = parse_member_pk(pk)?;
     let kind = match sk {
         "ACCT#POINTS" => AccountKind::Points,
         "ACCT#CREDIT" => AccountKind::Credit,
         _ => return None,
     };
-    Some((
-        ShopId::parse(shop).ok()?,
-        MemberId::parse(member).ok()?,
-        kind,
-    ))
+    Some((shop, member, kind))
 }
 
 /// A notification waiting for the notifier (it reads the table's stream), in the member's
@@ -136,6 +137,19 @@ pub fn due_shard(pk: &str) -> u32 {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     hash % DUE_SHARDS
+}
+
+/// Profiles whose level changes by time alone (a pending upgrade, a lapse) by the UTC day
+/// that happens: the same GSI2 as lots, partitions of their own, for the hourly job.
+pub fn level_due_pk(day: chrono::NaiveDate, shard: u32) -> String {
+    format!("LVL#{day}#{shard}")
+}
+
+/// The shop and member of a profile from its partition key (the level index hands back
+/// keys).
+pub fn parse_member_pk(pk: &str) -> Option<(ShopId, MemberId)> {
+    let (shop, member) = pk.strip_prefix("SHOP#")?.split_once("#M#")?;
+    Some((ShopId::parse(shop).ok()?, MemberId::parse(member).ok()?))
 }
 
 /// Pending purchases by the UTC day their reservation lapses (GSI1), sharded like the due

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod item;
 pub mod keys;
 pub mod ledger;
+pub mod levels;
 pub mod orders;
 pub mod outbox;
 pub mod profile;

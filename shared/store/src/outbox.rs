@@ -19,6 +19,8 @@ pub enum Event {
     Used,
     Expiring,
     Refund,
+    /// 003: the member's level changed by a paid upgrade (with its reward).
+    LevelUpgraded,
 }
 
 impl Event {
@@ -28,13 +30,20 @@ impl Event {
             Event::Used => "credit_used",
             Event::Expiring => "credit_expiring",
             Event::Refund => "refund_to_credit",
+            Event::LevelUpgraded => "level_upgraded",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Event::Issued, Event::Used, Event::Expiring, Event::Refund]
-            .into_iter()
-            .find(|e| e.as_str() == s)
+        [
+            Event::Issued,
+            Event::Used,
+            Event::Expiring,
+            Event::Refund,
+            Event::LevelUpgraded,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
     }
 }
 

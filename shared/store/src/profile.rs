@@ -27,6 +27,10 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
             },
             orders: item::get_u64_or_zero(found, "total_orders")?,
             points: 0,
+            recharge: match found.get("total_recharge") {
+                Some(_) => item::get_decimal(found, "total_recharge")?,
+                None => Decimal::ZERO,
+            },
         },
         ..Profile::default()
     };
@@ -34,7 +38,11 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
         item::opt_s(found, "level_id"),
         item::opt_s(found, "level_name"),
     ) {
-        profile.level = Some((id.to_owned(), name.to_owned()));
+        profile.card_level = Some((id.to_owned(), name.to_owned()));
+    }
+    if let Some(text) = item::opt_s(found, "standing") {
+        profile.standing = serde_json::from_str(text)
+            .map_err(|e| StoreError::Corrupt(format!("profile standing: {e}")))?;
     }
     profile.birthday = item::opt_s(found, "birthday").and_then(|b| b.parse().ok());
     if found.contains_key("registered_at") {
@@ -165,9 +173,31 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     it.insert("version".into(), item::n(profile.version + 1));
     it.insert("total_spend".into(), item::n(profile.totals.spend));
     it.insert("total_orders".into(), item::n(profile.totals.orders));
-    if let Some((id, name)) = &profile.level {
+    if !profile.totals.recharge.is_zero() {
+        it.insert("total_recharge".into(), item::n(profile.totals.recharge));
+    }
+    if let Some((id, name)) = &profile.card_level {
         it.insert("level_id".into(), item::s(id));
         it.insert("level_name".into(), item::s(name));
+    }
+    if profile.standing != domain::level::Standing::default() {
+        it.insert(
+            "standing".into(),
+            item::s(serde_json::to_string(&profile.standing).unwrap_or_default()),
+        );
+    }
+    // Sparse index: a profile whose level changes by time alone (a pending upgrade, a
+    // lapse) is listed under that UTC day for the hourly job.
+    if let Some(due) = profile.standing.due {
+        let pk = keys::member_pk(shop, member);
+        it.insert(
+            keys::GSI2PK.into(),
+            item::s(keys::level_due_pk(due.date_naive(), keys::due_shard(&pk))),
+        );
+        it.insert(
+            keys::GSI2SK.into(),
+            item::s(format!("{}#{pk}", item::sortable_time(due))),
+        );
     }
     if let Some(b) = profile.birthday {
         it.insert("birthday".into(), item::s(b.to_string()));

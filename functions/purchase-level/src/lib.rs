@@ -1,0 +1,92 @@
+//! POST /levels/{level_id}/purchase: 003 付费升级. Opens a pending purchase of a level, like
+//! a card's but without stock, that the payment webhook settles: paid -> the member is at
+//! that level from then and gets its reward.
+
+use api::input::{self, fingerprint};
+use api::{ApiError, Ctx, Decision, Once, Reply};
+use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::LevelId;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use store::purchases::{Purchase, PurchaseStatus};
+use store::{keys, levels, purchases};
+
+pub const OPERATION: &str = "purchase-level";
+
+/// How long the purchase waits for its payment, like a card's reservation.
+pub const RESERVATION: TimeDelta = TimeDelta::minutes(15);
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    member_id: Option<String>,
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
+    let level_id = LevelId::parse(&input::path_param(&req, "level_id")?)?.to_string();
+    let body = match req.body() {
+        Body::Empty => json!({}),
+        _ => input::json_object(&req)?,
+    };
+    let raw: Raw = input::from_value(&body)?;
+    let member = principal.member_for(raw.member_id.as_deref())?;
+    let once = input::idempotency_key(&req)?.map(|key| Once {
+        fingerprint: fingerprint(OPERATION, &format!("{level_id}/{member}"), &body),
+        key,
+    });
+    let shop = principal.shop.clone();
+    let read = vec![
+        keys::settings(&shop),
+        keys::levels(&shop),
+        keys::profile(&shop, &member),
+    ];
+    let purchase_id = store::ids::purchase_id(&store::ids::level_target(&level_id), &member);
+    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
+        let settings = api::require_settings(snapshot, &shop)?;
+        let (ladder, _) = levels::read(snapshot, &shop, &settings.currency)?;
+        let ladder =
+            ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
+        // The member's level as of now (a pending upgrade may have taken effect).
+        let mut profile = store::profile::read(snapshot, &shop, &member)?;
+        profile
+            .standing
+            .settle(&ladder, settings.timezone, domain::Decimal::ZERO, now);
+        let (_, paid) = profile.standing.check_purchase(&ladder, &level_id)?;
+        let purchase = Purchase {
+            purchase_id: purchase_id.clone(),
+            card_id: store::ids::level_target(&level_id),
+            member_id: member.to_string(),
+            amount: paid.price,
+            currency: settings.currency.code().to_owned(),
+            status: PurchaseStatus::Pending,
+            created_at: now,
+            expires_at: now + RESERVATION,
+            paid_at: None,
+            card_no: None,
+            version: 0,
+        };
+        let view = json!({
+            "purchase_id": purchase.purchase_id,
+            "level_id": level_id,
+            "member_id": member.as_str(),
+            "amount": paid.price.to_string_in(&settings.currency),
+            "currency": settings.currency.code(),
+            "status": "pending",
+            "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        });
+        Ok(Decision::new(
+            vec![purchases::put(&shop, &purchase)],
+            StatusCode::CREATED,
+            view,
+        ))
+    })
+    .await
+}
