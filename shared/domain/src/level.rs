@@ -532,12 +532,12 @@ impl Standing {
         tz: ShopTz,
         earned: &Counters,
         now: DateTime<Utc>,
-    ) -> Option<LevelChange> {
+    ) -> Vec<LevelChange> {
         self.climb.add(earned);
         self.window.add(earned);
-        let change = self.climb_to(ladder, tz, now);
+        let changes = self.climb_to(ladder, tz, now);
         self.refresh(tz);
-        change
+        changes
     }
 
     /// Points taken back by a refund no longer count as earned (003 counts what was
@@ -559,14 +559,14 @@ impl Standing {
         self.refresh(tz);
     }
 
-    fn climb_to(&mut self, ladder: &Ladder, tz: ShopTz, now: DateTime<Utc>) -> Option<LevelChange> {
+    fn climb_to(&mut self, ladder: &Ladder, tz: ShopTz, now: DateTime<Utc>) -> Vec<LevelChange> {
         // A threshold of 0 is met by everyone from the start: a member without a level
         // holds it at once, whatever else they are climbing to.
-        let mut placed = None;
+        let mut changes = Vec::new();
         if self.level.is_none() {
             if let Some(floor) = ladder.levels.first().filter(|l| l.threshold.is_zero()) {
                 self.start(floor, now, tz);
-                placed = Some(LevelChange {
+                changes.push(LevelChange {
                     from: None,
                     to: floor.level_id.clone(),
                     at: now,
@@ -574,7 +574,8 @@ impl Standing {
                 });
             }
         }
-        self.climb_above(ladder, tz, now).or(placed)
+        changes.extend(self.climb_above(ladder, tz, now));
+        changes
     }
 
     fn climb_above(
@@ -809,10 +810,10 @@ mod tests {
         let now = at("2026-04-01T13:21:00+08:00");
         let mut s = Standing::default();
         // The first earning meets the 0 threshold: base at once, nothing reset.
-        let c = s.earn(&l, kl, &growth(320), now).unwrap();
+        let c = s.earn(&l, kl, &growth(320), now).pop().unwrap();
         assert_eq!((c.to.as_str(), s.climb.growth), ("base", 320));
         // Crossing 500 with 650: silver now, growth 0 (the 150 over is not carried).
-        let c = s.earn(&l, kl, &growth(330), now).unwrap();
+        let c = s.earn(&l, kl, &growth(330), now).pop().unwrap();
         assert_eq!(
             (c.to.as_str(), c.at, c.cause),
             ("silver", now, Cause::Upgrade)
@@ -858,7 +859,7 @@ mod tests {
             };
             let l = ladder(metric, thresholds, json!({}));
             let mut s = Standing::default();
-            let c = s.earn(&l, kl, &earned, now).unwrap();
+            let c = s.earn(&l, kl, &earned, now).pop().unwrap();
             // Base (threshold 0) is held at once; silver waits for midnight.
             assert_eq!(s.level_id(), Some("base"), "{metric}");
             assert_eq!((c.to.as_str(), c.at), ("silver", midnight), "{metric}");
@@ -973,7 +974,7 @@ mod tests {
         // The climb restarts: the 900 points before the downgrade do not lift them again.
         assert!(d
             .earn(&to, kl, &points(1), at("2030-01-01T10:00:00+08:00"))
-            .is_none());
+            .is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod concurrency;
 mod credit;
 mod events;
 mod hardening;
+mod ladder;
 mod ledger;
 mod levels;
 mod members;
