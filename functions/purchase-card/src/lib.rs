@@ -1,15 +1,14 @@
 //! POST /cards/{card_id}/purchase: reserves one unit of a paid card's stock with an atomic
 //! conditional decrement and opens a pending purchase that the payment webhook settles.
 
-use api::input::{self, fingerprint};
-use api::{ApiError, Ctx, Decision, Once, Reply};
+use api::input;
+use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::Refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::json;
-use store::purchases::{Purchase, PurchaseStatus};
+use store::purchases::Purchase;
 use store::{cards, keys, purchases};
 
 pub const OPERATION: &str = "purchase-card";
@@ -24,27 +23,12 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
 }
 
-#[derive(Debug, Deserialize, Default)]
-struct RawPurchase {
-    #[serde(default)]
-    member_id: Option<String>,
-}
-
 pub use store::ids::purchase_id as new_purchase_id;
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let card_id = input::card_id(&req)?.to_string();
-    let body = match req.body() {
-        Body::Empty => json!({}),
-        _ => input::json_object(&req)?,
-    };
-    let raw: RawPurchase = input::from_value(&body)?;
-    let member = principal.member_for(raw.member_id.as_deref())?;
-    let once = input::idempotency_key(&req)?.map(|key| Once {
-        fingerprint: fingerprint(OPERATION, &format!("{card_id}/{member}"), &body),
-        key,
-    });
+    let (member, once) = input::purchase_request(&principal, &req, OPERATION, &card_id)?;
     let shop = principal.shop.clone();
     let read = vec![
         keys::settings(&shop),
@@ -59,19 +43,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let settings = api::require_settings(snapshot, &shop)?;
         let profile = store::profile::read(snapshot, &shop, &member)?;
         profile.check_not_holding(&card_id, now)?;
-        let purchase = Purchase {
-            purchase_id: purchase_id.clone(),
-            card_id: card_id.clone(),
-            member_id: member.to_string(),
-            amount: price,
-            currency: settings.currency.code().to_owned(),
-            status: PurchaseStatus::Pending,
-            created_at: now,
-            expires_at: now + RESERVATION,
-            paid_at: None,
-            card_no: None,
-            version: 0,
-        };
+        let purchase = Purchase::pending(
+            purchase_id.clone(),
+            card_id.clone(),
+            member.to_string(),
+            price,
+            &settings.currency,
+            now,
+            now + RESERVATION,
+        );
         let view = json!({
             "purchase_id": purchase.purchase_id,
             "card_id": card_id,

@@ -2,15 +2,14 @@
 //! a card's but without stock, that the payment webhook settles: paid -> the member is at
 //! that level from then and gets its reward.
 
-use api::input::{self, fingerprint};
-use api::{ApiError, Ctx, Decision, Once, Reply};
+use api::input;
+use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::LevelId;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::json;
-use store::purchases::{Purchase, PurchaseStatus};
+use store::purchases::Purchase;
 use store::{keys, levels, purchases};
 
 pub const OPERATION: &str = "purchase-level";
@@ -22,26 +21,10 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Raw {
-    #[serde(default)]
-    member_id: Option<String>,
-}
-
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let level_id = LevelId::parse(&input::path_param(&req, "level_id")?)?.to_string();
-    let body = match req.body() {
-        Body::Empty => json!({}),
-        _ => input::json_object(&req)?,
-    };
-    let raw: Raw = input::from_value(&body)?;
-    let member = principal.member_for(raw.member_id.as_deref())?;
-    let once = input::idempotency_key(&req)?.map(|key| Once {
-        fingerprint: fingerprint(OPERATION, &format!("{level_id}/{member}"), &body),
-        key,
-    });
+    let (member, once) = input::purchase_request(&principal, &req, OPERATION, &level_id)?;
     let shop = principal.shop.clone();
     let read = vec![
         keys::settings(&shop),
@@ -60,19 +43,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .standing
             .settle(&ladder, settings.timezone, domain::Decimal::ZERO, now);
         let (_, paid) = profile.standing.check_purchase(&ladder, &level_id)?;
-        let purchase = Purchase {
-            purchase_id: purchase_id.clone(),
-            card_id: store::ids::level_target(&level_id),
-            member_id: member.to_string(),
-            amount: paid.price,
-            currency: settings.currency.code().to_owned(),
-            status: PurchaseStatus::Pending,
-            created_at: now,
-            expires_at: now + RESERVATION,
-            paid_at: None,
-            card_no: None,
-            version: 0,
-        };
+        let purchase = Purchase::pending(
+            purchase_id.clone(),
+            store::ids::level_target(&level_id),
+            member.to_string(),
+            paid.price,
+            &settings.currency,
+            now,
+            now + RESERVATION,
+        );
         let view = json!({
             "purchase_id": purchase.purchase_id,
             "level_id": level_id,

@@ -137,6 +137,33 @@ fn canonical(value: &Value) -> String {
     }
 }
 
+/// A purchase's request, a card's or a level's: an optional body naming the member (staff
+/// buy for a member, a customer only for itself) and the optional Idempotency-Key, bound to
+/// what is bought and for whom.
+pub fn purchase_request(
+    principal: &crate::Principal,
+    req: &Request,
+    operation: &str,
+    target: &str,
+) -> Result<(domain::MemberId, Option<crate::Once>), ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        member_id: Option<String>,
+    }
+    let body = match req.body() {
+        Body::Empty => Value::Object(Default::default()),
+        _ => json_object(req)?,
+    };
+    let raw: Raw = from_value(&body)?;
+    let member = principal.member_for(raw.member_id.as_deref())?;
+    let once = idempotency_key(req)?.map(|key| crate::Once {
+        fingerprint: fingerprint(operation, &format!("{target}/{member}"), &body),
+        key,
+    });
+    Ok((member, once))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,32 @@ pub enum Transition {
 }
 
 impl Purchase {
+    /// A new purchase waiting for its payment until `expires_at`; `target` is what it buys
+    /// (a card id, or a level's target).
+    pub fn pending(
+        purchase_id: String,
+        target: String,
+        member_id: String,
+        amount: Money,
+        currency: &crate::Currency,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Self {
+        Purchase {
+            purchase_id,
+            card_id: target,
+            member_id,
+            amount,
+            currency: currency.code().to_owned(),
+            status: PurchaseStatus::Pending,
+            created_at: now,
+            expires_at,
+            paid_at: None,
+            card_no: None,
+            version: 0,
+        }
+    }
+
     /// The purchase state machine. `stock_gone` is true once taking the stock again found
     /// none left (the caller learns it from the failed condition and decides again).
     pub fn on_payment(&self, outcome: PaymentOutcome, stock_gone: bool) -> Transition {

@@ -29,47 +29,56 @@ impl crate::Store {
     ) -> Result<Vec<Due>, StoreError> {
         let mut out = Vec::new();
         for shard in 0..keys::DUE_SHARDS {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(keys::GSI2)
-                    .key_condition_expression("#pk = :pk AND #sk <= :until")
-                    .expression_attribute_names("#pk", GSI2PK)
-                    .expression_attribute_names("#sk", GSI2SK)
-                    .expression_attribute_values(":pk", item::s(keys::due_index_pk(day, shard)))
-                    .expression_attribute_values(
-                        ":until",
-                        item::s(keys::due_until(&lot_key(until))),
-                    )
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(crate::sdk)?;
-                for it in page.items.unwrap_or_default() {
-                    let (pk, sk) = (item::get_s(&it, keys::PK)?, item::get_s(&it, keys::SK)?);
-                    let due_at = item::get_s(&it, GSI2SK)?
-                        .split('#')
-                        .next()
-                        .unwrap_or_default();
-                    let (shop, member, kind) = keys::parse_account(pk, sk)
-                        .ok_or_else(|| StoreError::Corrupt(format!("account key {pk} {sk}")))?;
-                    out.push(Due {
-                        shop,
-                        member,
-                        kind,
-                        at: item::parse_time(GSI2SK, due_at)?,
-                    });
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
+            let pk = keys::due_index_pk(day, shard);
+            for it in self.due_index(&pk, &lot_key(until)).await? {
+                let (pk, sk) = (item::get_s(&it, keys::PK)?, item::get_s(&it, keys::SK)?);
+                let due_at = item::get_s(&it, GSI2SK)?
+                    .split('#')
+                    .next()
+                    .unwrap_or_default();
+                let (shop, member, kind) = keys::parse_account(pk, sk)
+                    .ok_or_else(|| StoreError::Corrupt(format!("account key {pk} {sk}")))?;
+                out.push(Due {
+                    shop,
+                    member,
+                    kind,
+                    at: item::parse_time(GSI2SK, due_at)?,
+                });
             }
         }
         Ok(out)
+    }
+
+    /// Every item of one due-index partition (GSI2) due by `until` (a sortable time), page
+    /// by page: the daily jobs find their work here, never by a scan.
+    pub(crate) async fn due_index(
+        &self,
+        pk: &str,
+        until: &str,
+    ) -> Result<Vec<crate::Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI2)
+                .key_condition_expression("#pk = :pk AND #sk <= :until")
+                .expression_attribute_names("#pk", GSI2PK)
+                .expression_attribute_names("#sk", GSI2SK)
+                .expression_attribute_values(":pk", item::s(pk))
+                .expression_attribute_values(":until", item::s(keys::due_until(until)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(crate::sdk)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
     }
 }
 

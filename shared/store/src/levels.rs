@@ -8,7 +8,7 @@ use domain::{Currency, MemberId, ShopId};
 use serde_json::Value;
 
 use crate::item;
-use crate::keys::{self, GSI2PK, GSI2SK};
+use crate::keys;
 use crate::{Cond, Snapshot, Store, StoreError, Write};
 
 /// The ladder and the version it was read at (0: none yet).
@@ -51,36 +51,13 @@ impl Store {
     ) -> Result<Vec<(ShopId, MemberId)>, StoreError> {
         let mut out = Vec::new();
         for shard in 0..keys::DUE_SHARDS {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(keys::GSI2)
-                    .key_condition_expression("#pk = :pk AND #sk <= :until")
-                    .expression_attribute_names("#pk", GSI2PK)
-                    .expression_attribute_names("#sk", GSI2SK)
-                    .expression_attribute_values(":pk", item::s(keys::level_due_pk(day, shard)))
-                    .expression_attribute_values(
-                        ":until",
-                        item::s(format!("{}#~", item::sortable_time(until))),
-                    )
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(crate::sdk)?;
-                for it in page.items.unwrap_or_default() {
-                    let pk = item::get_s(&it, keys::PK)?;
-                    out.push(
-                        keys::parse_member_pk(pk)
-                            .ok_or_else(|| StoreError::Corrupt(format!("profile key {pk}")))?,
-                    );
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
+            let pk = keys::level_due_pk(day, shard);
+            for it in self.due_index(&pk, &item::sortable_time(until)).await? {
+                let pk = item::get_s(&it, keys::PK)?;
+                out.push(
+                    keys::parse_member_pk(pk)
+                        .ok_or_else(|| StoreError::Corrupt(format!("profile key {pk}")))?,
+                );
             }
         }
         Ok(out)

@@ -196,7 +196,7 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
         );
         it.insert(
             keys::GSI2SK.into(),
-            item::s(format!("{}#{pk}", item::sortable_time(due))),
+            item::s(keys::due_index_sk(&item::sortable_time(due), &pk)),
         );
     }
     if let Some(b) = profile.birthday {
