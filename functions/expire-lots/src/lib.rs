@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 use store::accounts::{self, Due, StoredQuantity};
 use store::{keys, outbox, settings, StoreError, Write};
 
+mod levels;
+pub use levels::settle_levels;
+
 pub const OPERATION: &str = "expire-lots";
 pub const ACTOR: &str = "system:expire-lots";
 /// How far ahead members are told their credit expires (001: 5 days).
@@ -43,7 +46,7 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
             }
         }
     }
-    let (levels_settled, levels_skipped) = settle_levels(ctx, now).await?;
+    let (levels_settled, levels_skipped) = levels::settle_levels(ctx, now).await?;
     // The first run of each UTC day tells members about credit expiring 5 days later.
     let notices = if now.hour() == 0 {
         notify_expiring(ctx, now).await?
@@ -63,55 +66,6 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
         json!({"settled": settled, "skipped": skipped, "expiring_notices": notices,
               "levels_settled": levels_settled, "levels_skipped": levels_skipped}),
     )
-}
-
-/// 003: members whose level changes by time alone today or yesterday (UTC), each settled
-/// in one read (profile, settings, ladder) and one write conditioned on the profile's
-/// version: a member operation that settles it first wins, and the job skips it.
-pub async fn settle_levels(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
-    let today = now.date_naive();
-    let (mut settled, mut skipped) = (0u64, 0u64);
-    for day in [today.checked_sub_days(Days::new(1)).unwrap_or(today), today] {
-        for (shop, member) in ctx.store.due_levels(day, now).await? {
-            let snapshot = ctx
-                .store
-                .load(&[
-                    keys::profile(&shop, &member),
-                    keys::settings(&shop),
-                    keys::levels(&shop),
-                ])
-                .await?;
-            let Some(settings) = settings::read(&snapshot, &shop)? else {
-                skipped += 1;
-                continue;
-            };
-            let mut profile = store::profile::read(&snapshot, &shop, &member)?;
-            let before = profile.standing.clone();
-            match store::levels::read(&snapshot, &shop, &settings.currency)?.0 {
-                Some(ladder) => {
-                    profile
-                        .standing
-                        .settle(&ladder, settings.timezone, Decimal::ZERO, now);
-                }
-                // The shop dropped its ladder: nothing will change by time any more.
-                None => profile.standing.due = None,
-            }
-            if profile.standing == before {
-                skipped += 1;
-                continue;
-            }
-            match ctx
-                .store
-                .commit(vec![store::profile::put(&shop, &member, &profile)])
-                .await
-            {
-                Ok(()) => settled += 1,
-                Err(e) if e.is_race() => skipped += 1,
-                Err(e) => return Err(e),
-            }
-        }
-    }
-    Ok((settled, skipped))
 }
 
 /// One read (the account and the shop's settings), and the writes that settle it.
