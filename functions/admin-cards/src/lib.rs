@@ -1,8 +1,9 @@
 //! /admin/cards: benefit card definitions (create, list, get, patch, delete) and each
-//! card's claim and return records (owner, admin).
+//! card's claim and return records. 002: every staff role reads them; only the owner and
+//! admins change them.
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
+use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::card_document::{self, view, CardPatch};
 use domain::cards::CardDef;
 use domain::ShopId;
@@ -19,7 +20,8 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = api::authorize(ctx, &req, MANAGERS)?;
+    let reading = req.method() == Method::GET;
+    let principal = api::authorize(ctx, &req, if reading { STAFF } else { MANAGERS })?;
     let shop = principal.shop.clone();
     // An id this API could not have made is no card: 404.
     let card_id = match input::path_param(&req, "card_id") {

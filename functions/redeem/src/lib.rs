@@ -31,6 +31,9 @@ struct RawRedeem {
     /// The order's total before the discount, for a percentage cap.
     #[serde(default)]
     order_total: Option<String>,
+    /// 001: the member's store-credit card number names the holder of the credit spent.
+    #[serde(default)]
+    credit_card_no: Option<String>,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -38,7 +41,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
     let raw: RawRedeem = input::from_value(&body)?;
-    let member = principal.member_for(raw.member_id.as_deref())?;
+    let named = match &raw.credit_card_no {
+        Some(no) => Some(card_holder(ctx, &principal.shop, no, &raw).await?),
+        None => raw.member_id.clone(),
+    };
+    let member = principal.member_for(named.as_deref())?;
     let kind = match (raw.points, &raw.credit) {
         (Some(p), None) if p > 0 && p <= 1_000_000_000_000 => AccountKind::Points,
         (None, Some(_)) => AccountKind::Credit,
@@ -61,6 +68,34 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         decide(&who, &order_id, &raw, kind, snapshot, now)
     })
     .await
+}
+
+/// 001: the holder of a store-credit card number (one read before the operation's own); a
+/// reset number no longer names anyone: 404, nothing moves.
+async fn card_holder(
+    ctx: &Ctx,
+    shop: &domain::ShopId,
+    no: &str,
+    raw: &RawRedeem,
+) -> Result<String, ApiError> {
+    if raw.credit.is_none() || raw.points.is_some() {
+        return Err(ApiError::Invalid(
+            "a credit card number pays with \"credit\"".into(),
+        ));
+    }
+    if no.is_empty() || no.len() > 32 || !no.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::Invalid("credit_card_no is its digits".into()));
+    }
+    let snapshot = ctx.store.load(&[keys::credit_card_no(shop, no)]).await?;
+    let holder = store::profile::credit_card_holder(&snapshot, shop, no).ok_or_else(|| {
+        ApiError::NotFound("no credit card with that number (a reset number stops working)".into())
+    })?;
+    if raw.member_id.as_ref().is_some_and(|m| *m != holder) {
+        return Err(ApiError::Invalid(
+            "member_id and credit_card_no name different members".into(),
+        ));
+    }
+    Ok(holder)
 }
 
 /// 004, 001: points (by the program's ratio or tiers, inside its windows and caps) or credit become the order's discount, earliest-expiring lots first.

@@ -83,6 +83,9 @@ struct AccrualLine {
     promotional: bool,
     #[serde(default)]
     member_price: bool,
+    /// 003: a group buy, flash sale or bargain line.
+    #[serde(default)]
+    campaign: bool,
 }
 
 /// An accrual in the shop's currency.
@@ -155,6 +158,7 @@ impl AccrualRequest {
                     amount: money(&l.amount)?,
                     promotional: l.promotional,
                     member_price: l.member_price,
+                    campaign: l.campaign,
                 })
             })
             .collect::<Result<Vec<_>, Refusal>>()?;

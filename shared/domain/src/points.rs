@@ -95,6 +95,10 @@ pub struct EarnRules {
     pub rules: Vec<(Match, Earn)>,
     pub exclude_promotional: bool,
     pub exclude_member_price: bool,
+    /// 003: campaign lines (group buy, flash sale, bargain) and goods without a code earn
+    /// nothing when excluded, whatever rule would match them.
+    pub exclude_campaign: bool,
+    pub exclude_no_sku: bool,
     /// `(from, until, factor)`: an order placed on a shop-local day in the range earns
     /// `factor` times; the highest applicable factor counts, factors do not stack.
     pub multipliers: Vec<(NaiveDate, NaiveDate, Decimal)>,
@@ -139,6 +143,8 @@ pub struct OrderLine {
     pub amount: Money,
     pub promotional: bool,
     pub member_price: bool,
+    /// 003: a group buy, flash sale or bargain line.
+    pub campaign: bool,
 }
 
 /// One version of a shop's points program.
@@ -267,6 +273,11 @@ impl PointsProgram {
                 .saturating_mul(Decimal::from(self.earn_per_unit));
         }
         for line in lines {
+            if (line.campaign && rules.exclude_campaign)
+                || (line.sku.is_none() && rules.exclude_no_sku)
+            {
+                continue;
+            }
             let rank = |m: &Match| match m {
                 Match::Special(sku) if line.sku.as_deref() == Some(sku) => Some(0),
                 Match::Product(sku) if line.sku.as_deref() == Some(sku) => Some(1),
@@ -690,6 +701,7 @@ mod tests {
             amount: Money::parse(amount, &myr()).unwrap(),
             promotional: false,
             member_price: false,
+            campaign: false,
         }
     }
 
@@ -921,6 +933,7 @@ mod tests {
                 amount: big,
                 promotional: false,
                 member_price: false,
+                campaign: false,
             })
             .collect();
         let member = MemberFactors {

@@ -44,6 +44,10 @@ struct Exclude {
     promotional: bool,
     #[serde(default)]
     member_price: bool,
+    #[serde(default)]
+    campaign: bool,
+    #[serde(default)]
+    no_sku: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -170,6 +174,8 @@ fn earn_rules(raw: &Rate) -> Result<EarnRules, DocumentError> {
         rules,
         exclude_promotional: raw.exclude.promotional,
         exclude_member_price: raw.exclude.member_price,
+        exclude_campaign: raw.exclude.campaign,
+        exclude_no_sku: raw.exclude.no_sku,
         multipliers,
         holidays,
         birthday,
@@ -322,7 +328,9 @@ pub fn view(p: &PointsProgram, currency: Option<&Currency>) -> Value {
                 r
             }).collect::<Vec<_>>(),
             "exclude": {"promotional": p.earn_rules.exclude_promotional,
-                        "member_price": p.earn_rules.exclude_member_price},
+                        "member_price": p.earn_rules.exclude_member_price,
+                        "campaign": p.earn_rules.exclude_campaign,
+                        "no_sku": p.earn_rules.exclude_no_sku},
             "multipliers": p.earn_rules.multipliers.iter().map(|(f, u, x)| json!({
                 "from": f.to_string(), "until": u.to_string(), "factor": x.to_string()})).collect::<Vec<_>>(),
             "levels": p.earn_rules.levels.iter().map(|(l, x)| (l.clone(), json!(x.to_string())))

@@ -129,6 +129,8 @@ fn encode_earn_rules(r: &EarnRules) -> String {
         "rules": rules,
         "exclude_promotional": r.exclude_promotional,
         "exclude_member_price": r.exclude_member_price,
+        "exclude_campaign": r.exclude_campaign,
+        "exclude_no_sku": r.exclude_no_sku,
         "multipliers": r.multipliers.iter()
             .map(|(f, u, x)| [f.to_string(), u.to_string(), x.to_string()])
             .collect::<Vec<_>>(),
@@ -213,6 +215,9 @@ fn decode_earn_rules(text: &str) -> Option<EarnRules> {
         rules,
         exclude_promotional: v["exclude_promotional"].as_bool()?,
         exclude_member_price: v["exclude_member_price"].as_bool()?,
+        // Versions stored before campaign exclusions existed read as not excluding.
+        exclude_campaign: v["exclude_campaign"].as_bool().unwrap_or(false),
+        exclude_no_sku: v["exclude_no_sku"].as_bool().unwrap_or(false),
         multipliers,
         holidays,
         birthday,

@@ -4,6 +4,7 @@
 mod adjustments;
 mod auth;
 mod cards;
+mod checkout;
 mod concurrency;
 mod credit;
 mod events;

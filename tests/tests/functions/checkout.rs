@@ -1,0 +1,222 @@
+//! Issue 12 (seeds 000, 001, 002, 003): staff reads of card set-up, campaign and no-sku
+//! exclusions, credit redeemed by card number, paid card renewal and the checkout quote.
+
+use domain::Decimal;
+use loyalty_tests::{Req, Res, TestEnv};
+use serde_json::{json, Value};
+
+use crate::support::*;
+
+async fn points_program(env: &TestEnv, body: Value) {
+    let req = Req::put("/admin/programs/points")
+        .bearer(&env.admin())
+        .json(&body)
+        .build();
+    let res = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+}
+
+async fn accrue_lines(env: &TestEnv, member: &str, order: &str, total: &str, lines: Value) -> Res {
+    let placed = env.ctx.now().to_rfc3339();
+    let req = Req::post(&format!("/orders/{order}/accrue"))
+        .param("order_id", order)
+        .bearer(&env.token("cashier", "pos-1"))
+        .json(
+            &json!({"member_id": member, "currency": "MYR", "total": total,
+                      "placed_at": placed, "paid_at": placed, "lines": lines}),
+        )
+        .build();
+    Res::from_response(accrue_points::handler(&env.ctx, req).await)
+}
+
+async fn redeem_as(env: &TestEnv, token: &str, order: &str, body: Value) -> Res {
+    let req = Req::post(&format!("/orders/{order}/redeem"))
+        .param("order_id", order)
+        .bearer(token)
+        .json(&body)
+        .build();
+    Res::from_response(redeem::handler(&env.ctx, req).await)
+}
+
+async fn card_read(env: &TestEnv, token: &str, path: &str, id: Option<&str>) -> Res {
+    let mut req = Req::get(path).bearer(token);
+    if let Some(id) = id {
+        req = req.param("card_id", id);
+    }
+    Res::from_response(admin_cards::handler(&env.ctx, req.build()).await)
+}
+
+#[tokio::test]
+async fn seed_002_every_staff_role_reads_card_set_up_and_only_managers_change_it() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let card = new_card(
+        &env,
+        json!({"kind": "free", "name": "Club", "validity": {"kind": "permanent"}}),
+    )
+    .await;
+    for role in ["cashier", "guide", "service", "ops", "admin", "owner"] {
+        let token = env.token(role, "staff-1");
+        assert_eq!(
+            card_read(&env, &token, "/admin/cards", None).await.status,
+            200,
+            "{role}"
+        );
+        let one = card_read(&env, &token, &format!("/admin/cards/{card}"), Some(&card)).await;
+        assert_eq!(one.body["card_id"], card.as_str(), "{role}");
+        for records in ["claims", "returns"] {
+            let path = format!("/admin/cards/{card}/{records}");
+            assert_eq!(
+                card_read(&env, &token, &path, Some(&card)).await.status,
+                200,
+                "{role} {records}"
+            );
+        }
+    }
+    card_read(&env, &env.token("customer", "m1"), "/admin/cards", None)
+        .await
+        .assert_problem(403, "forbidden");
+    for role in ["cashier", "guide", "service", "ops"] {
+        let req = Req::new(
+            lambda_http::http::Method::PATCH,
+            &format!("/admin/cards/{card}"),
+        )
+        .param("card_id", &card)
+        .bearer(&env.token(role, "staff-1"))
+        .json(&json!({"name": "Renamed"}))
+        .build();
+        Res::from_response(admin_cards::handler(&env.ctx, req).await)
+            .assert_problem(403, "forbidden");
+    }
+    let still = card_read(
+        &env,
+        &env.admin(),
+        &format!("/admin/cards/{card}"),
+        Some(&card),
+    )
+    .await;
+    assert_eq!(still.body["name"], "Club");
+}
+
+#[tokio::test]
+async fn seed_003_campaign_lines_and_goods_without_a_code_earn_nothing_when_excluded() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let lines = json!([
+        {"sku": "A1", "category": "milk", "amount": "10.00"},
+        {"sku": "B2", "category": "toys", "amount": "20.00", "campaign": true},
+        {"sku": null, "category": "bulk", "amount": "30.00"},
+    ]);
+    points_program(
+        &env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1},
+        "redeem": {"points_per_unit": 100}}),
+    )
+    .await;
+    assert_eq!(
+        accrue_lines(&env, "m1", "o1", "60.00", lines.clone())
+            .await
+            .body["points_earned"],
+        60
+    );
+    // Excluded, even a campaign line a category rule would match.
+    points_program(
+        &env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1,
+        "rules": [{"category": "toys", "per_unit": 5}],
+        "exclude": {"campaign": true, "no_sku": true}},
+        "redeem": {"points_per_unit": 100}}),
+    )
+    .await;
+    let res = accrue_lines(&env, "m1", "o2", "60.00", lines).await;
+    assert_eq!(res.body["points_earned"], 10, "{}", res.raw);
+    let req = Req::get("/admin/programs/points")
+        .bearer(&env.admin())
+        .build();
+    let program = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
+    assert_eq!(
+        program.body["earn"]["exclude"]["campaign"], true,
+        "{}",
+        program.raw
+    );
+    assert_eq!(program.body["earn"]["exclude"]["no_sku"], true);
+}
+
+#[tokio::test]
+async fn seed_001_credit_is_redeemed_by_card_number_and_a_reset_number_moves_nothing() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let req = Req::put("/admin/programs/credit")
+        .bearer(&env.admin())
+        .json(&json!({"enabled": true, "expiry": {"kind": "never"},
+            "rules": [{"type": "registration", "grant": {"fixed": "8.00"}}]}))
+        .build();
+    assert_eq!(
+        Res::from_response(admin_credit_program::handler(&env.ctx, req).await).status,
+        200
+    );
+    let req = Req::post("/members/m1/register")
+        .param("member_id", "m1")
+        .bearer(&env.token("customer", "m1"))
+        .json(&json!({}))
+        .build();
+    let joined = Res::from_response(register_member::handler(&env.ctx, req).await);
+    let old = joined.body["card_no"].as_str().unwrap().to_owned();
+    let cashier = env.token("cashier", "pos-1");
+    let paid = redeem_as(
+        &env,
+        &cashier,
+        "o1",
+        json!({"credit_card_no": old, "credit": "5.00"}),
+    )
+    .await;
+    assert_eq!(paid.status, 200, "{}", paid.raw);
+    assert_eq!(
+        (
+            paid.body["member_id"].clone(),
+            paid.body["credit_balance"].clone()
+        ),
+        (json!("m1"), json!("3.00"))
+    );
+    // Another customer cannot spend m1's credit by knowing the number.
+    redeem_as(
+        &env,
+        &env.token("customer", "m2"),
+        "o2",
+        json!({"credit_card_no": old, "credit": "1.00"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    redeem_as(
+        &env,
+        &cashier,
+        "o3",
+        json!({"credit_card_no": old, "points": 10}),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
+    let req = Req::post("/members/m1/credit-card/reset")
+        .param("member_id", "m1")
+        .bearer(&env.admin())
+        .build();
+    let fresh = Res::from_response(credit_card_reset::handler(&env.ctx, req).await);
+    let new = fresh.body["card_no"].as_str().unwrap().to_owned();
+    redeem_as(
+        &env,
+        &cashier,
+        "o4",
+        json!({"credit_card_no": old, "credit": "1.00"}),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    assert_eq!(member(&env, "m1").await["credit"]["balance"], "3.00");
+    let ok = redeem_as(
+        &env,
+        &env.token("customer", "m1"),
+        "o5",
+        json!({"credit_card_no": new, "credit": "1.00"}),
+    )
+    .await;
+    assert_eq!(ok.body["credit_balance"], "2.00", "{}", ok.raw);
+    assert_eq!(ledger_sum(&env, "m1", "credit").await, Decimal::new(200, 2));
+}
