@@ -44,6 +44,8 @@ fn rules(c: &mut Criterion) {
                 .collect(),
             exclude_promotional: true,
             exclude_member_price: true,
+            exclude_campaign: true,
+            exclude_no_sku: true,
             multipliers: vec![(
                 "2026-12-01".parse().unwrap(),
                 "2026-12-31".parse().unwrap(),
@@ -63,6 +65,7 @@ fn rules(c: &mut Criterion) {
             amount: m("12.34"),
             promotional: i % 5 == 0,
             member_price: false,
+            campaign: false,
         })
         .collect();
     let member = MemberFactors {
