@@ -42,7 +42,12 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let price = def.check_purchase().map_err(ApiError::from)?;
         let settings = api::require_settings(snapshot, &shop)?;
         let profile = store::profile::read(snapshot, &shop, &member)?;
-        profile.check_not_holding(&card_id, now)?;
+        // 000: a paid card held and still valid is renewed by buying it again (its term
+        // moves on from its end); one that cannot be renewed is still refused.
+        let renewal = def.renews(profile.cards.get(&card_id), now).is_some();
+        if !renewal {
+            profile.check_not_holding(&card_id, now)?;
+        }
         let purchase = Purchase::pending(
             purchase_id.clone(),
             card_id.clone(),
@@ -59,6 +64,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             "amount": price.to_string_in(&settings.currency),
             "currency": settings.currency.code(),
             "status": "pending",
+            "renewal": renewal,
             "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
         });
         Ok(Decision::new(

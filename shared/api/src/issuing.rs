@@ -117,13 +117,18 @@ pub fn issue_onto(
     writes: &mut Vec<Write>,
 ) -> Result<MemberCard, ApiError> {
     let tz = how.settings.map(|s| s.timezone).unwrap_or_default();
+    // 000: a paid card bought again while held is renewed under its own number.
+    let renewing = def.renews(state.profile.cards.get(&def.card_id), how.now);
     let ctx = IssueContext {
         now: how.now,
         tz,
-        card_no: new_card_no(),
+        card_no: renewing
+            .as_ref()
+            .map_or_else(new_card_no, |held| held.card_no.clone()),
         claimed_before: state.profile.claimed.contains(&def.card_id),
         paid: how.paid,
         purchase_id: how.purchase_id.clone(),
+        renewing,
     };
     if def.gift_pack.credit.amount() > Decimal::ZERO && how.settings.is_none() {
         return Err(ApiError::not_configured());
@@ -139,12 +144,14 @@ pub fn issue_onto(
         i64::from(!already_counted),
         how.require_enabled,
     ));
-    writes.push(cards::card_no(
-        how.shop,
-        &ctx.card_no,
-        how.member.as_str(),
-        &def.card_id,
-    ));
+    if ctx.renewing.is_none() {
+        writes.push(cards::card_no(
+            how.shop,
+            &ctx.card_no,
+            how.member.as_str(),
+            &def.card_id,
+        ));
+    }
     let record_id = crate::entry_ids(how.now, 1).remove(0);
     writes.push(cards::record(
         how.shop,
@@ -159,6 +166,7 @@ pub fn issue_onto(
             "at": how.now.to_rfc3339_opts(SecondsFormat::Secs, true),
             "actor": how.actor,
             "gift_pack_issued": gift_pack_issued,
+            "renewal": ctx.renewing.is_some(),
             "purchase_id": how.purchase_id,
             "paid": how.paid.map(|p| p.to_string()),
         }),

@@ -662,6 +662,22 @@ pub struct IssueContext {
     pub claimed_before: bool,
     pub paid: Option<Money>,
     pub purchase_id: Option<String>,
+    /// 000: the member's live card of this definition when a paid card is bought again: a
+    /// renewal (see `renews`).
+    pub renewing: Option<MemberCard>,
+}
+
+impl CardDef {
+    /// 000 (gift packs "on first claim and on renewal"): a paid card held and still valid
+    /// is renewed by buying it again when its validity is a number of days, so the new term
+    /// can start where the current one ends. A permanent or fixed-range card cannot be.
+    pub fn renews(&self, held: Option<&MemberCard>, now: DateTime<Utc>) -> Option<MemberCard> {
+        let held = held.filter(|c| blocks_new_claim(c.status, &c.term, now))?;
+        (self.kind == CardKind::Paid
+            && matches!(self.validity, Validity::Days(_))
+            && held.term.valid_until.is_some())
+        .then(|| held.clone())
+    }
 }
 
 /// Issues a card: its term fixed now from the definition's validity, and the gift pack when
@@ -672,7 +688,17 @@ pub fn issue(
     credit: Account<Decimal>,
     ctx: &IssueContext,
 ) -> Result<Issued, CardError> {
-    let term = def.validity.term_from(ctx.now, ctx.tz)?;
+    let term = match ctx.renewing.as_ref().and_then(|h| h.term.valid_until) {
+        // The new term starts when the current one ends: its end moves by the card's days.
+        Some(until) => Term {
+            valid_from: ctx.renewing.as_ref().map_or(ctx.now, |h| h.term.valid_from),
+            valid_until: def
+                .validity
+                .term_from(until + chrono::TimeDelta::seconds(1), ctx.tz)?
+                .valid_until,
+        },
+        None => def.validity.term_from(ctx.now, ctx.tz)?,
+    };
     let gift =
         def.enabled && gift_pack_due(def.kind, ctx.claimed_before) && !def.gift_pack.is_empty();
     let links = BTreeMap::from([
@@ -698,7 +724,10 @@ pub fn issue(
         credit: None,
     };
     if !gift {
-        return Ok(issued);
+        return Ok(match &ctx.renewing {
+            Some(held) => carry_over(issued, held),
+            None => issued,
+        });
     }
     let pack = &def.gift_pack;
     if pack.points > 0 {
@@ -736,7 +765,28 @@ pub fn issue(
         .map(|c| item("coupon", c))
         .chain(pack.gifts.iter().map(|g| item("gift", g)))
         .collect();
-    Ok(issued)
+    Ok(match &ctx.renewing {
+        Some(held) => carry_over(issued, held),
+        None => issued,
+    })
+}
+
+/// A renewal keeps the held card's number and first day, and adds this purchase's payment
+/// and gift pack to what the card already carries (a refund reclaims from both).
+fn carry_over(mut issued: Issued, held: &MemberCard) -> Issued {
+    let card = &mut issued.card;
+    card.card_no = held.card_no.clone();
+    card.gift_pack_issued |= held.gift_pack_issued;
+    card.gift_points = card.gift_points.saturating_add(held.gift_points);
+    card.gift_credit = Money::from_stored(card.gift_credit.amount() + held.gift_credit.amount());
+    let mut items = held.gift_items.clone();
+    items.append(&mut card.gift_items);
+    card.gift_items = items;
+    card.paid = match (held.paid, card.paid) {
+        (Some(a), Some(b)) => Some(Money::from_stored(a.amount() + b.amount())),
+        (a, b) => a.or(b),
+    };
+    issued
 }
 
 #[cfg(test)]
@@ -789,6 +839,7 @@ mod issue_tests {
             claimed_before,
             paid: None,
             purchase_id: None,
+            renewing: None,
         }
     }
 

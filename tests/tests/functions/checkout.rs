@@ -220,3 +220,125 @@ async fn seed_001_credit_is_redeemed_by_card_number_and_a_reset_number_moves_not
     assert_eq!(ok.body["credit_balance"], "2.00", "{}", ok.raw);
     assert_eq!(ledger_sum(&env, "m1", "credit").await, Decimal::new(200, 2));
 }
+
+async fn held_until(env: &TestEnv, member: &str, card: &str) -> (String, String) {
+    let m = crate::support::member(env, member).await;
+    let held = m["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["card_id"] == card)
+        .cloned()
+        .unwrap();
+    (
+        held["valid_until"].as_str().unwrap().to_owned(),
+        held["card_no"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn buy_and_pay(env: &TestEnv, card: &str, buyer: &str, event: &str) -> Value {
+    let started = purchase(env, &env.token("customer", buyer), card, json!({})).await;
+    assert_eq!(started.status, 201, "{}", started.raw);
+    let paid = webhook(env, &payment(event, "payment.succeeded", &started.body)).await;
+    assert_eq!(paid.body["status"], "processed", "{}", paid.raw);
+    started.body
+}
+
+#[tokio::test]
+async fn seed_000_buying_a_held_paid_card_again_renews_it_from_its_end_with_the_gift_pack() {
+    let env = TestEnv::with_clock(api::Clock::Fixed(
+        domain::chrono::DateTime::parse_from_rfc3339("2026-04-01T13:21:00+08:00")
+            .unwrap()
+            .with_timezone(&domain::chrono::Utc),
+    ))
+    .await;
+    setup_shop(&env).await;
+    let card = new_card(&env, json!({"kind": "paid", "name": "VIP", "price": "10.00", "stock": 5,
+        "validity": {"kind": "days", "days": 30}, "gift_pack": {"points": 50, "coupons": ["VIP5"]}})).await;
+    let first = buy_and_pay(&env, &card, "m1", "evt_r1").await;
+    assert_eq!(first["renewal"], false);
+    let (until, card_no) = held_until(&env, "m1", &card).await;
+    assert_eq!(until, "2026-04-30T15:59:59Z");
+    let again = buy_and_pay(&env, &card, "m1", "evt_r2").await;
+    assert_eq!(again["renewal"], true);
+    let (renewed, same_no) = held_until(&env, "m1", &card).await;
+    // The old end plus the card's 30 days; the same card number; the gift pack again.
+    assert_eq!(renewed, "2026-05-30T15:59:59Z");
+    assert_eq!(same_no, card_no);
+    let m = member(&env, "m1").await;
+    assert_eq!(m["points"]["balance"], 100);
+    assert_eq!(ledger_sum(&env, "m1", "points").await, Decimal::from(100));
+    let def = admin_card(&env, "GET", &card, "", None).await;
+    assert_eq!(
+        (def.body["holders"].clone(), def.body["stock"].clone()),
+        (json!(1), json!(3)),
+        "{}",
+        def.raw
+    );
+    // A permanent paid card cannot be renewed: still 409 while held.
+    let forever = new_card(
+        &env,
+        json!({"kind": "paid", "name": "Life", "price": "10.00", "stock": 5,
+        "validity": {"kind": "permanent"}}),
+    )
+    .await;
+    buy_and_pay(&env, &forever, "m1", "evt_r3").await;
+    purchase(&env, &env.token("customer", "m1"), &forever, json!({}))
+        .await
+        .assert_problem(409, "card_already_held");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seed_000_fifty_renewals_paid_at_once_move_the_validity_by_exactly_fifty_terms() {
+    let env = std::sync::Arc::new(TestEnv::isolated().await);
+    setup_shop(&env).await;
+    let card = new_card(
+        &env,
+        json!({"kind": "paid", "name": "Month", "price": "5.00", "stock": 100,
+        "validity": {"kind": "days", "days": 10}, "gift_pack": {"points": 7}}),
+    )
+    .await;
+    buy_and_pay(&env, &card, "m1", "evt_first").await;
+    let (first_until, _) = held_until(&env, "m1", &card).await;
+    let mut started = Vec::new();
+    for _ in 0..50 {
+        let res = purchase(&env, &env.token("customer", "m1"), &card, json!({})).await;
+        assert_eq!(
+            (res.status, res.body["renewal"].clone()),
+            (201, json!(true)),
+            "{}",
+            res.raw
+        );
+        started.push(res.body);
+    }
+    let started = std::sync::Arc::new(started);
+    let answers = race(50, |i| {
+        let (env, started) = (env.clone(), started.clone());
+        async move {
+            webhook(
+                &env,
+                &payment(&format!("evt_renew_{i}"), "payment.succeeded", &started[i]),
+            )
+            .await
+        }
+    })
+    .await;
+    for a in &answers {
+        assert_eq!(a.body["status"], "processed", "{}", a.raw);
+    }
+    let (until, _) = held_until(&env, "m1", &card).await;
+    let first = domain::chrono::DateTime::parse_from_rfc3339(&first_until).unwrap();
+    let last = domain::chrono::DateTime::parse_from_rfc3339(&until).unwrap();
+    assert_eq!((last - first).num_days(), 500, "{first_until} -> {until}");
+    let m = member(&env, "m1").await;
+    assert_eq!(m["points"]["balance"], 51 * 7);
+    assert_eq!(
+        ledger_sum(&env, "m1", "points").await,
+        Decimal::from(51 * 7)
+    );
+    let def = admin_card(&env, "GET", &card, "", None).await;
+    assert_eq!(
+        (def.body["holders"].clone(), def.body["stock"].clone()),
+        (json!(1), json!(49))
+    );
+}
