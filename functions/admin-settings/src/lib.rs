@@ -1,14 +1,17 @@
-//! PUT /admin/settings: the shop's currency, time zone and webhook secret.
+//! PUT /admin/settings: the shop's currency, time zone, webhook secrets and the card it
+//! guides members to buy (000). Fields not sent keep their values (API 1.1); a new shop
+//! must give its currency and time zone.
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
-use domain::settings::MIN_WEBHOOK_SECRET_CHARS;
+use domain::cards::CardKind;
+use domain::settings::{GUIDE_PLACES, MIN_WEBHOOK_SECRET_CHARS};
 use domain::Refusal;
-use domain::{Currency, Settings, ShopTz};
+use domain::{CardId, Currency, Settings, ShopTz};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
-use store::{keys, settings};
+use serde_json::{json, Value};
+use store::{cards, keys, settings, Snapshot};
 
 pub const OPERATION: &str = "admin-settings";
 
@@ -18,24 +21,38 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 #[derive(Debug, Deserialize)]
 struct RawSettings {
-    currency: String,
-    timezone: String,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    timezone: Option<String>,
     #[serde(default)]
     webhook_secret: Option<String>,
     #[serde(default)]
     stripe_webhook_secret: Option<String>,
+    #[serde(default)]
+    guide_on: Option<Vec<String>>,
 }
 
 struct Command {
-    currency: Currency,
-    timezone: ShopTz,
+    currency: Option<Currency>,
+    timezone: Option<ShopTz>,
     webhook_secret: Option<String>,
     stripe_webhook_secret: Option<String>,
+    /// Absent: keep; `Some(None)`: no guide card; `Some(Some(id))`: this one.
+    guide_card_id: Option<Option<String>>,
+    guide_on: Option<Vec<String>>,
 }
 
-fn parse(raw: RawSettings) -> Result<Command, ApiError> {
-    let currency = Currency::parse(&raw.currency).map_err(|e| ApiError::Invalid(e.to_string()))?;
-    let timezone = ShopTz::parse(&raw.timezone).map_err(|e| ApiError::Invalid(e.to_string()))?;
+fn parse(body: &Value) -> Result<Command, ApiError> {
+    let raw: RawSettings = input::from_value(body)?;
+    let currency = raw
+        .currency
+        .map(|c| Currency::parse(&c).map_err(|e| ApiError::Invalid(e.to_string())))
+        .transpose()?;
+    let timezone = raw
+        .timezone
+        .map(|t| ShopTz::parse(&t).map_err(|e| ApiError::Invalid(e.to_string())))
+        .transpose()?;
     if let Some(secret) = &raw.webhook_secret {
         if secret.chars().count() < MIN_WEBHOOK_SECRET_CHARS || secret.len() > 256 {
             return Err(ApiError::Invalid(format!(
@@ -55,61 +72,113 @@ fn parse(raw: RawSettings) -> Result<Command, ApiError> {
             )));
         }
     }
+    let guide_card_id = match body.get("guide_card_id") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(id)) => Some(Some(CardId::parse(id)?.to_string())),
+        Some(_) => {
+            return Err(ApiError::Invalid(
+                "guide_card_id is a card id or null".into(),
+            ))
+        }
+    };
+    if let Some(places) = &raw.guide_on {
+        if places.iter().any(|p| !GUIDE_PLACES.contains(&p.as_str())) {
+            return Err(ApiError::Invalid(
+                "guide_on lists places among \"product\" and \"checkout\"".into(),
+            ));
+        }
+    }
     Ok(Command {
         currency,
         timezone,
         webhook_secret: raw.webhook_secret,
         stripe_webhook_secret: raw.stripe_webhook_secret,
+        guide_card_id,
+        guide_on: raw.guide_on.map(|mut p| {
+            p.sort();
+            p.dedup();
+            p
+        }),
     })
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, MANAGERS)?;
-    let cmd = parse(input::from_value(&input::json_object(&req)?)?)?;
+    let cmd = parse(&input::json_object(&req)?)?;
     let shop = principal.shop.clone();
+    let mut read = vec![keys::settings(&shop)];
+    if let Some(Some(card)) = &cmd.guide_card_id {
+        read.push(keys::card(&shop, card));
+    }
     // PUT is idempotent by nature; the version condition only keeps two admins from
-    // silently undoing each other's secret.
-    api::execute(
-        ctx,
-        &shop,
-        None,
-        vec![keys::settings(&shop)],
-        |snapshot, _now| {
-            let current = settings::read(snapshot, &shop)?;
-            if let Some(current) = &current {
-                // Balances are stored in the shop's currency; switching it would silently
-                // re-denominate every credit balance.
-                if current.currency != cmd.currency {
-                    return Err(Refusal::CurrencyLocked {
-                        current: current.currency.to_string(),
-                    }
-                    .into());
-                }
-            }
-            let next = Settings {
-                currency: cmd.currency,
-                timezone: cmd.timezone,
-                webhook_secret: cmd
-                    .webhook_secret
-                    .clone()
-                    .or_else(|| current.as_ref().and_then(|c| c.webhook_secret.clone())),
-                stripe_webhook_secret: cmd.stripe_webhook_secret.clone().or_else(|| {
-                    current
-                        .as_ref()
-                        .and_then(|c| c.stripe_webhook_secret.clone())
-                }),
-                version: current.as_ref().map_or(0, |c| c.version) + 1,
-            };
-            Ok(Decision::ok(
-                vec![settings::put(&shop, &next)],
-                json!({
-                    "currency": next.currency.code(),
-                    "timezone": next.timezone.name(),
-                    "webhook_secret_set": next.webhook_secret.is_some(),
-                    "stripe_webhook_secret_set": next.stripe_webhook_secret.is_some(),
-                }),
-            ))
-        },
-    )
+    // silently undoing each other's changes.
+    api::execute(ctx, &shop, None, read, |snapshot, _now| {
+        decide(&shop, &cmd, snapshot)
+    })
     .await
+}
+
+fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<Decision, ApiError> {
+    let current = settings::read(snapshot, shop)?;
+    let (currency, timezone) = match (&current, cmd.currency, cmd.timezone) {
+        (Some(c), currency, timezone) => {
+            // Balances are stored in the shop's currency; switching it would silently
+            // re-denominate every credit balance.
+            if currency.is_some_and(|new| new != c.currency) {
+                return Err(Refusal::CurrencyLocked {
+                    current: c.currency.to_string(),
+                }
+                .into());
+            }
+            (c.currency, timezone.unwrap_or(c.timezone))
+        }
+        (None, Some(currency), Some(timezone)) => (currency, timezone),
+        (None, _, _) => {
+            return Err(ApiError::Invalid(
+                "a new shop gives its currency and timezone".into(),
+            ))
+        }
+    };
+    // 000: the guide card is a paid card the shop lists.
+    if let Some(Some(id)) = &cmd.guide_card_id {
+        let def = cards::read(snapshot, shop, id)?;
+        if !def.is_some_and(|d| d.kind == CardKind::Paid && d.listed) {
+            return Err(ApiError::Invalid(format!(
+                "guide_card_id {id:?} is not a listed paid card"
+            )));
+        }
+    }
+    let keep = |new: &Option<String>, old: fn(&Settings) -> Option<String>| {
+        new.clone().or_else(|| current.as_ref().and_then(old))
+    };
+    let next = Settings {
+        currency,
+        timezone,
+        webhook_secret: keep(&cmd.webhook_secret, |c| c.webhook_secret.clone()),
+        stripe_webhook_secret: keep(&cmd.stripe_webhook_secret, |c| {
+            c.stripe_webhook_secret.clone()
+        }),
+        guide_card_id: match &cmd.guide_card_id {
+            Some(set) => set.clone(),
+            None => current.as_ref().and_then(|c| c.guide_card_id.clone()),
+        },
+        guide_on: cmd
+            .guide_on
+            .clone()
+            .or_else(|| current.as_ref().map(|c| c.guide_on.clone()))
+            .unwrap_or_default(),
+        version: current.as_ref().map_or(0, |c| c.version) + 1,
+    };
+    Ok(Decision::ok(
+        vec![settings::put(shop, &next)],
+        json!({
+            "currency": next.currency.code(),
+            "timezone": next.timezone.name(),
+            "webhook_secret_set": next.webhook_secret.is_some(),
+            "stripe_webhook_secret_set": next.stripe_webhook_secret.is_some(),
+            "guide_card_id": next.guide_card_id,
+            "guide_on": next.guide_on,
+        }),
+    ))
 }

@@ -190,6 +190,8 @@ pub fn rule_cards_due<'a>(
 pub struct CardSummary {
     pub rule_cards: Vec<CardDef>,
     pub multipliers: std::collections::BTreeMap<String, Decimal>,
+    /// Every card the summary lists, by id (checkout reads benefits and prices here).
+    pub cards: std::collections::BTreeMap<String, CardDef>,
 }
 
 impl CardSummary {
@@ -511,6 +513,31 @@ impl CardDef {
                 .then(|| b["factor"].as_str()?.parse().ok())
                 .flatten()
         })
+    }
+
+    /// 000: what a holder pays with the card's discount, in percent (80 = 20% off).
+    pub fn discount_percent(&self) -> Option<u32> {
+        self.benefits.as_array()?.iter().find_map(|b| {
+            (b["kind"] == "discount")
+                .then(|| b["percent"].as_u64().and_then(|p| u32::try_from(p).ok()))
+                .flatten()
+        })
+    }
+
+    /// 000: the card ships its holder's orders free.
+    pub fn free_shipping(&self) -> bool {
+        self.benefits
+            .as_array()
+            .is_some_and(|list| list.iter().any(|b| b["kind"] == "free_shipping"))
+    }
+
+    /// Whether accrual or checkout needs the card from the shop's summary: rule cards, any
+    /// card with a multiplier, a discount or free shipping, and paid cards (guide to buy).
+    pub fn in_summary(&self) -> bool {
+        self.kind != CardKind::Free
+            || self.points_multiplier().is_some()
+            || self.discount_percent().is_some()
+            || self.free_shipping()
     }
 
     /// 000/002: a free card is claimed; disabled cards give nothing; the phone check is the

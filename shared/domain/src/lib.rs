@@ -5,6 +5,7 @@ pub mod account;
 pub mod adjust;
 pub mod card_document;
 pub mod cards;
+pub mod checkout;
 pub mod document;
 pub mod ids;
 pub mod ledger;

@@ -423,6 +423,35 @@ impl PointsProgram {
         }
     }
 
+    /// What a member with `balance` points could redeem now on an order paying `total`,
+    /// and the discount it buys: nothing while the program is off or the window closed;
+    /// within the caps and never more than the order is worth; in tiered mode the largest
+    /// tier within that.
+    pub fn redeemable(
+        &self,
+        balance: i64,
+        total: Money,
+        at: DateTime<Utc>,
+        tz: ShopTz,
+        currency: &Currency,
+    ) -> (i64, Money) {
+        if !self.enabled || !self.windows.is_open(at, tz) {
+            return (0, Money::ZERO);
+        }
+        let most = balance
+            .min(self.redeem_cap(Some(total)).unwrap_or(i64::MAX))
+            .max(0);
+        if self.tiers.0.is_empty() {
+            return (most, self.discount_for(most, currency));
+        }
+        self.tiers
+            .0
+            .iter()
+            .rev()
+            .find(|(p, d)| *p <= most && d.amount() <= total.amount())
+            .map_or((0, Money::ZERO), |(p, d)| (*p, *d))
+    }
+
     /// The most points one order may redeem: the caps, and never more than its total is
     /// worth.
     pub fn redeem_cap(&self, order_total: Option<Money>) -> Option<i64> {

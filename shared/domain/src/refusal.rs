@@ -72,6 +72,9 @@ pub enum Refusal {
     AlreadyRegistered { at: String },
     #[error("the member has no store-credit card number yet (it comes with the first credit)")]
     NoCreditCard,
+    /// 000: the card named at checkout is not held, live and enabled.
+    #[error("{0}")]
+    CardNotUsable(String),
     /// 003: a paid upgrade must go up.
     #[error("the member's level is already at or above this one")]
     LevelNotHigher,
@@ -107,6 +110,7 @@ impl Refusal {
             Refusal::NoCreditCard => "no_credit_card",
             Refusal::CurrencyLocked { .. } => "currency_locked",
             Refusal::LevelNotHigher => "level_not_higher",
+            Refusal::CardNotUsable(_) => "card_not_usable",
         }
     }
 

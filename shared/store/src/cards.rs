@@ -280,16 +280,18 @@ fn summary_attr(card_id: &str) -> String {
     format!("c#{card_id}")
 }
 
-/// Keeps the summary in step with a definition, in the definition's own transaction: rule
-/// cards and cards with a points multiplier are listed, others are not.
+/// Keeps the summary in step with a definition, in the definition's own transaction: the
+/// cards accrual and checkout need (`CardDef::in_summary`) are listed, without their
+/// display-only text, so 300 of them stay far below DynamoDB's item limit.
 pub fn summary_write(shop: &ShopId, def: &CardDef) -> Write {
     let names = HashMap::from([("#c".to_owned(), summary_attr(&def.card_id))]);
-    if def.kind != CardKind::Rule && def.points_multiplier().is_none() {
+    if !def.in_summary() {
         return summary_remove(shop, &def.card_id);
     }
     let mut it = item_of(shop, def);
-    it.remove(PK);
-    it.remove(SK);
+    for attr in [PK, SK, "description", "service_phone"] {
+        it.remove(attr);
+    }
     Write::Update {
         key: keys::card_summary(shop),
         update: "SET #c = :v".into(),
@@ -323,8 +325,9 @@ pub fn read_summary(snapshot: &Snapshot, shop: &ShopId) -> Result<CardSummary, S
             summary.multipliers.insert(def.card_id.clone(), f);
         }
         if def.kind == CardKind::Rule {
-            summary.rule_cards.push(def);
+            summary.rule_cards.push(def.clone());
         }
+        summary.cards.insert(def.card_id.clone(), def);
     }
     // A stable order: the lowest thresholds first, so the last issued is the highest level.
     summary.rule_cards.sort_by(|a, b| {

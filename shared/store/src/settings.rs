@@ -19,6 +19,11 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId) -> Result<Option<Settings>, Stor
         timezone,
         webhook_secret: item::opt_s(found, "webhook_secret").map(str::to_owned),
         stripe_webhook_secret: item::opt_s(found, "stripe_webhook_secret").map(str::to_owned),
+        guide_card_id: item::opt_s(found, "guide_card_id").map(str::to_owned),
+        guide_on: match found.get("guide_on") {
+            Some(aws_sdk_dynamodb::types::AttributeValue::Ss(places)) => places.clone(),
+            _ => Vec::new(),
+        },
         version: item::get_u64_or_zero(found, "version")?,
     }))
 }
@@ -33,6 +38,15 @@ pub fn put(shop: &ShopId, settings: &Settings) -> Write {
     }
     if let Some(secret) = &settings.stripe_webhook_secret {
         it.insert("stripe_webhook_secret".into(), item::s(secret));
+    }
+    if let Some(card) = &settings.guide_card_id {
+        it.insert("guide_card_id".into(), item::s(card));
+    }
+    if !settings.guide_on.is_empty() {
+        it.insert(
+            "guide_on".into(),
+            aws_sdk_dynamodb::types::AttributeValue::Ss(settings.guide_on.clone()),
+        );
     }
     it.insert("version".into(), item::n(settings.version));
     Write::Put {

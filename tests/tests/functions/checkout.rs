@@ -342,3 +342,179 @@ async fn seed_000_fifty_renewals_paid_at_once_move_the_validity_by_exactly_fifty
         (json!(1), json!(49))
     );
 }
+
+async fn quote(env: &TestEnv, token: &str, body: Value) -> Res {
+    let req = Req::post("/checkout/quote")
+        .bearer(token)
+        .json(&body)
+        .build();
+    Res::from_response(checkout_quote::handler(&env.ctx, req).await)
+}
+
+#[tokio::test]
+async fn seed_000_a_quote_applies_the_one_benefit_that_saves_most_and_writes_nothing() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    points_program(
+        &env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1},
+        "redeem": {"points_per_unit": 100}}),
+    )
+    .await;
+    let req = Req::put("/admin/levels")
+        .bearer(&env.admin())
+        .json(&json!({
+        "upgrade_by": "growth", "levels": [
+            {"level_id": "base", "name": "Member", "rank": 0, "threshold": 0},
+            {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": 100,
+             "discount": {"percent": 90, "categories": null, "exclude_categories": ["milk"]}},
+            {"level_id": "gold", "name": "Gold", "rank": 2, "threshold": 100000}]}))
+        .build();
+    assert_eq!(
+        Res::from_response(admin_levels::handler(&env.ctx, req).await).status,
+        200
+    );
+    assert_eq!(
+        accrue_lines(&env, "q1", "o1", "200.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    adjust(
+        &env,
+        "q1",
+        "credit-seed",
+        json!({"account": "credit", "delta": "5.00", "reason": "gift"}),
+    )
+    .await;
+    let ship = new_card(
+        &env,
+        json!({"kind": "free", "name": "Ship", "validity": {"kind": "permanent"},
+        "benefits": [{"kind": "discount", "percent": 95}, {"kind": "free_shipping"}]}),
+    )
+    .await;
+    let twenty = new_card(
+        &env,
+        json!({"kind": "free", "name": "Twenty", "validity": {"kind": "permanent"},
+        "benefits": [{"kind": "discount", "percent": 80}]}),
+    )
+    .await;
+    let vip = new_card(
+        &env,
+        json!({"kind": "paid", "name": "VIP", "price": "99.00", "stock": 10,
+        "validity": {"kind": "days", "days": 365}}),
+    )
+    .await;
+    let me = env.token("customer", "q1");
+    for card in [&ship, &twenty] {
+        assert_eq!(claim(&env, &me, card, json!({})).await.status, 201);
+    }
+    admin_card(
+        &env,
+        "PATCH",
+        &twenty,
+        "",
+        Some(json!({"status": "disabled"})),
+    )
+    .await;
+    let res = settings(
+        &env,
+        &env.admin(),
+        json!({"guide_card_id": vip, "guide_on": ["checkout"]}),
+    )
+    .await;
+    assert_eq!(res.body["guide_card_id"], vip.as_str(), "{}", res.raw);
+    settings(&env, &env.admin(), json!({"guide_card_id": ship}))
+        .await
+        .assert_problem(422, "invalid_request");
+
+    let cart = json!({"currency": "MYR", "shipping": "8.00", "lines": [
+        {"sku": "M1", "category": "milk", "amount": "30.00"},
+        {"sku": "T1", "category": "toys", "amount": "50.00", "member_discount": true},
+        {"sku": "F1", "category": "food", "amount": "20.00", "member_discount": false}]});
+    let items_before = member_items(&env, "q1").await;
+    let before = env.store().calls();
+    let q = quote(&env, &me, cart.clone()).await;
+    let calls = env.store().calls().since(&before);
+    assert_eq!((calls.reads(), calls.writes()), (1, 0), "{calls:?}");
+    assert_eq!(member_items(&env, "q1").await, items_before);
+    assert_eq!(q.status, 200, "{}", q.raw);
+    // Silver saves 5.00 (toys only: milk is excluded, food takes no member discount); the
+    // disabled 20% card is not usable; the Ship card saves 4.00 + 8.00 shipping.
+    assert_eq!(
+        q.body["applied"],
+        json!({"source": "card", "id": ship, "name": "Ship"})
+    );
+    assert_eq!(
+        q.body["lines"],
+        json!([
+            {"sku": "M1", "amount": "30.00", "discount": "1.50", "pays": "28.50"},
+            {"sku": "T1", "amount": "50.00", "discount": "2.50", "pays": "47.50"},
+            {"sku": "F1", "amount": "20.00", "discount": "0.00", "pays": "20.00"}])
+    );
+    assert_eq!(
+        (
+            q.body["discount"].clone(),
+            q.body["free_shipping"].clone(),
+            q.body["shipping_discount"].clone(),
+            q.body["total"].clone()
+        ),
+        (json!("4.00"), json!(true), json!("8.00"), json!("96.00"))
+    );
+    assert_eq!(
+        q.body["points"],
+        json!({"earn": 96, "balance": 200, "redeemable": 200, "redeem_value": "2.00"})
+    );
+    assert_eq!(
+        q.body["credit"],
+        json!({"balance": "5.00", "usable": "5.00"})
+    );
+    assert_eq!(
+        q.body["value"],
+        json!({"balance": "0.00", "usable": "0.00"})
+    );
+    assert_eq!(
+        q.body["offers"],
+        json!([{"card_id": vip, "name": "VIP", "price": "99.00"}])
+    );
+
+    // Without free shipping at stake the level wins; the member may still choose the card.
+    let mut no_ship = cart.clone();
+    no_ship["shipping"] = json!("0.00");
+    let q = quote(&env, &me, no_ship.clone()).await;
+    assert_eq!(
+        (q.body["applied"]["id"].clone(), q.body["discount"].clone()),
+        (json!("silver"), json!("5.00"))
+    );
+    no_ship["card_id"] = json!(ship);
+    let q = quote(&env, &me, no_ship.clone()).await;
+    assert_eq!(
+        (q.body["applied"]["id"].clone(), q.body["discount"].clone()),
+        (json!(ship), json!("4.00"))
+    );
+    // A disabled card, a card not held, the level's id: 409 card_not_usable.
+    for bad in [twenty.as_str(), vip.as_str(), "silver"] {
+        no_ship["card_id"] = json!(bad);
+        quote(&env, &me, no_ship.clone())
+            .await
+            .assert_problem(409, "card_not_usable");
+    }
+    // Another member's quote, another currency: refused.
+    quote(
+        &env,
+        &env.token("customer", "q2"),
+        json!({"member_id": "q1", "currency": "MYR", "lines": []}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    quote(&env, &me, json!({"currency": "USD", "lines": []}))
+        .await
+        .assert_problem(422, "invalid_request");
+    quote(
+        &env,
+        &me,
+        json!({"currency": "MYR", "lines": [{"amount": "-1.00"}]}),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
+}
