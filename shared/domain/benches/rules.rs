@@ -205,5 +205,126 @@ fn levels(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, rules, levels);
+/// 000: the quote's decision for a 50-line cart by a member holding 10 cards with
+/// discounts (one with free shipping) and a level with category exclusions: the benefits
+/// held, the best of them, and the points preview for what the lines pay.
+fn quote(c: &mut Criterion) {
+    use loyalty_domain::cards::{
+        CardDef, CardKind, CardSummary, GiftPack, HeldStatus, MemberCard, Term, Validity,
+    };
+    use loyalty_domain::checkout::{benefits, choose, CartLine};
+    use loyalty_domain::member::Profile;
+    let myr = Currency::parse("MYR").unwrap();
+    let tz = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+    let now = at("2026-06-01T10:00:00+08:00");
+    let m = |s: &str| Money::parse(s, &myr).unwrap();
+    let ladder = loyalty_domain::level_document::parse(
+        &serde_json::json!({"upgrade_by": "growth", "levels": [
+            {"level_id": "base", "name": "Member", "rank": 0, "threshold": 0},
+            {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": 100,
+             "discount": {"percent": 90, "categories": null, "exclude_categories": ["milk"]}}]}),
+        &myr,
+    )
+    .unwrap();
+    let mut profile = Profile::default();
+    profile.standing.earn(
+        &ladder,
+        tz,
+        &loyalty_domain::level::Counters {
+            growth: 500,
+            ..Default::default()
+        },
+        at("2026-01-01T10:00:00+08:00"),
+    );
+    let mut summary = CardSummary::default();
+    for i in 0..10u32 {
+        let id = format!("card_{i:02}");
+        let mut benefits = vec![serde_json::json!({"kind": "discount", "percent": 99 - i})];
+        if i == 9 {
+            benefits.push(serde_json::json!({"kind": "free_shipping"}));
+        }
+        summary.cards.insert(
+            id.clone(),
+            CardDef {
+                card_id: id.clone(),
+                kind: CardKind::Free,
+                name: id.clone(),
+                description: String::new(),
+                service_phone: String::new(),
+                validity: Validity::Permanent,
+                benefits: serde_json::Value::Array(benefits),
+                gift_pack: GiftPack::default(),
+                require_phone: false,
+                price: None,
+                rule: None,
+                enabled: true,
+                listed: true,
+                holders: 1,
+                version: 1,
+            },
+        );
+        profile.cards.insert(
+            id.clone(),
+            MemberCard {
+                card_id: id,
+                card_no: format!("{i}"),
+                kind: CardKind::Free,
+                term: Term {
+                    valid_from: at("2026-01-01T00:00:00+08:00"),
+                    valid_until: None,
+                },
+                status: HeldStatus::Active,
+                gift_pack_issued: false,
+                gift_points: 0,
+                gift_credit: Money::ZERO,
+                gift_items: Vec::new(),
+                paid: None,
+                purchase_id: None,
+                issued_at: at("2026-01-01T00:00:00+08:00"),
+            },
+        );
+    }
+    let lines: Vec<CartLine> = (0..50)
+        .map(|i| CartLine {
+            sku: Some(format!("P{i}")),
+            category: Some(if i % 3 == 0 {
+                "milk".into()
+            } else {
+                "toys".into()
+            }),
+            amount: m("12.34"),
+            member_discount: i % 7 != 0,
+            promotional: false,
+            member_price: false,
+            campaign: false,
+        })
+        .collect();
+    let program = loyalty_domain::points_document::parse_program(
+        &serde_json::json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
+        Some(&myr),
+    )
+    .unwrap();
+    c.bench_function("quote: 50 lines, 10 cards held and a level", |b| {
+        b.iter(|| {
+            let held = benefits(&profile, &summary, Some(&ladder), now);
+            let (_, priced) = choose(&held, None, black_box(&lines), m("8.00"), &myr).unwrap();
+            let order: Vec<OrderLine> = lines
+                .iter()
+                .zip(&priced.lines)
+                .map(|(l, off)| OrderLine {
+                    sku: l.sku.clone(),
+                    category: l.category.clone(),
+                    amount: Money::from_stored(l.amount.amount() - off.amount()),
+                    promotional: false,
+                    member_price: false,
+                    campaign: false,
+                })
+                .collect();
+            let factors = summary.member_factors(&profile, Some(&ladder), now);
+            black_box(program.earn(m("500.00"), &order, now, tz, &factors))
+        })
+    });
+}
+
+criterion_group!(benches, rules, levels, quote);
 criterion_main!(benches);
