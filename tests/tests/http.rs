@@ -881,3 +881,79 @@ async fn levels_climb_and_a_paid_upgrade_settles_once_over_http() {
     );
     stack.check_invariants().await;
 }
+
+#[tokio::test]
+async fn a_checkout_quote_over_http_applies_one_benefit_and_previews_points_without_writing() {
+    let stack = Stack::new("quote");
+    stack.setup().await;
+    let (s, v) = stack
+        .admin(
+            Method::PUT,
+            "/admin/programs/points",
+            None,
+            Some(&json!({"enabled": true, "earn": {"points_per_unit": 1,
+                          "exclude": {"campaign": true, "no_sku": true}},
+                          "redeem": {"points_per_unit": 100}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, card) = stack
+        .admin(
+            Method::POST,
+            "/admin/cards",
+            None,
+            Some(
+                &json!({"kind": "free", "name": "Club", "validity": {"kind": "permanent"},
+                         "benefits": [{"kind": "discount", "percent": 90}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{card}");
+    let me = stack.token("customer", "qh1");
+    let claim = format!("/cards/{}/claim", card["card_id"].as_str().unwrap());
+    let (s, _, _) = stack
+        .send(Method::POST, &claim, Some(&me), None, Some(&json!({})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let cart = json!({"currency": "MYR", "lines": [
+        {"sku": "A1", "category": "toys", "amount": "30.00"},
+        {"sku": "B1", "category": "toys", "amount": "10.00", "campaign": true},
+        {"sku": null, "category": "bulk", "amount": "5.55"}]});
+    let (s, _, q) = stack
+        .send(
+            Method::POST,
+            "/checkout/quote",
+            Some(&me),
+            None,
+            Some(&cart),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{q}");
+    assert_eq!(q["applied"]["id"], card["card_id"]);
+    // 10% per line, half-even: 3.00 + 1.00 + 0.56 (0.555 -> 0.56).
+    assert_eq!(q["discount"], "4.56");
+    assert_eq!(q["total"], "40.99");
+    // 003: the campaign line and the line without a sku earn nothing in the preview too.
+    assert_eq!(q["points"]["earn"], 27);
+    // Nothing was written: the member still reads as before.
+    let (_, _, m) = stack
+        .send(Method::GET, "/members/qh1", Some(&me), None, None)
+        .await;
+    assert_eq!(m["points"]["balance"], 0);
+    let mut chosen = cart.clone();
+    chosen["card_id"] = json!("card_nobody_holds");
+    let (s, _, v) = stack
+        .send(
+            Method::POST,
+            "/checkout/quote",
+            Some(&me),
+            None,
+            Some(&chosen),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::CONFLICT, Some("card_not_usable"))
+    );
+    stack.check_invariants().await;
+}
