@@ -7,28 +7,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-async fn points_program(env: &TestEnv, body: Value) {
-    let req = Req::put("/admin/programs/points")
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    let res = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 200, "{}", res.raw);
-}
-
-async fn accrue_lines(env: &TestEnv, member: &str, order: &str, total: &str, lines: Value) -> Res {
-    let placed = env.ctx.now().to_rfc3339();
-    let req = Req::post(&format!("/orders/{order}/accrue"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(
-            &json!({"member_id": member, "currency": "MYR", "total": total,
-                      "placed_at": placed, "paid_at": placed, "lines": lines}),
-        )
-        .build();
-    Res::from_response(accrue_points::handler(&env.ctx, req).await)
-}
-
 async fn redeem_as(env: &TestEnv, token: &str, order: &str, body: Value) -> Res {
     let req = Req::post(&format!("/orders/{order}/redeem"))
         .param("order_id", order)
@@ -114,7 +92,7 @@ async fn seed_003_campaign_lines_and_goods_without_a_code_earn_nothing_when_excl
     )
     .await;
     assert_eq!(
-        accrue_lines(&env, "m1", "o1", "60.00", lines.clone())
+        accrue_now(&env, "m1", "o1", "60.00", lines.clone())
             .await
             .body["points_earned"],
         60
@@ -128,7 +106,7 @@ async fn seed_003_campaign_lines_and_goods_without_a_code_earn_nothing_when_excl
         "redeem": {"points_per_unit": 100}}),
     )
     .await;
-    let res = accrue_lines(&env, "m1", "o2", "60.00", lines).await;
+    let res = accrue_now(&env, "m1", "o2", "60.00", lines).await;
     assert_eq!(res.body["points_earned"], 10, "{}", res.raw);
     let req = Req::get("/admin/programs/points")
         .bearer(&env.admin())
@@ -375,7 +353,7 @@ async fn seed_000_a_quote_applies_the_one_benefit_that_saves_most_and_writes_not
         200
     );
     assert_eq!(
-        accrue_lines(&env, "q1", "o1", "200.00", json!([]))
+        accrue_now(&env, "q1", "o1", "200.00", json!([]))
             .await
             .status,
         200

@@ -27,26 +27,8 @@ async fn get_ladder(env: &TestEnv, token: &str) -> Res {
     Res::from_response(admin_levels::handler(&env.ctx, req).await)
 }
 
-async fn points_program(env: &TestEnv, body: Value) {
-    let req = Req::put("/admin/programs/points")
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    let res = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 200, "{}", res.raw);
-}
-
 async fn accrue(env: &TestEnv, member: &str, order: &str, total: &str) -> Res {
-    let placed = env.ctx.now().to_rfc3339();
-    let req = Req::post(&format!("/orders/{order}/accrue"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(
-            &json!({"member_id": member, "currency": "MYR", "total": total,
-                      "placed_at": placed, "paid_at": placed}),
-        )
-        .build();
-    Res::from_response(accrue_points::handler(&env.ctx, req).await)
+    accrue_now(env, member, order, total, json!([])).await
 }
 
 async fn register(env: &TestEnv, member: &str, body: Value) -> Res {

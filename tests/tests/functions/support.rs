@@ -273,3 +273,33 @@ pub fn tally(answers: Vec<Res>, ok: u16, refusal: &str) -> (Vec<Res>, usize) {
     }
     (won, refused)
 }
+
+/// Sets the points program (it must be accepted).
+pub async fn points_program(env: &TestEnv, body: Value) {
+    let req = Req::put("/admin/programs/points")
+        .bearer(&env.admin())
+        .json(&body)
+        .build();
+    let res = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+}
+
+/// A cashier reports `member`'s order paid now (placed now), with `lines`.
+pub async fn accrue_now(
+    env: &TestEnv,
+    member: &str,
+    order: &str,
+    total: &str,
+    lines: Value,
+) -> Res {
+    let placed = env.ctx.now().to_rfc3339();
+    let req = Req::post(&format!("/orders/{order}/accrue"))
+        .param("order_id", order)
+        .bearer(&env.token("cashier", "pos-1"))
+        .json(
+            &json!({"member_id": member, "currency": "MYR", "total": total,
+                      "placed_at": placed, "paid_at": placed, "lines": lines}),
+        )
+        .build();
+    Res::from_response(accrue_points::handler(&env.ctx, req).await)
+}
