@@ -74,6 +74,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::profile(&who.shop, &who.member),
             keys::card_summary(&who.shop),
             keys::levels(&who.shop),
+            keys::account(&who.shop, &who.member, AccountKind::Value),
         ]))
         .await?;
     Ok(Reply::ok(&quote(&who, &raw, &snapshot, ctx.now())?))
@@ -163,6 +164,9 @@ fn quote(
     let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
     let credit_balance = Money::from_stored(credit.balance_at(now));
     let credit_usable = Money::from_stored(credit_balance.amount().min(total.amount()));
+    let value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
+    let value_balance = Money::from_stored(value.balance_at(now));
+    let value_usable = Money::from_stored(value_balance.amount().min(total.amount()));
 
     let offers: Vec<Value> = if settings.guide_on.iter().any(|p| p == "checkout") {
         checkout::guide_offer(&summary, settings.guide_card_id.as_deref(), &profile, now)
@@ -189,8 +193,7 @@ fn quote(
         "points": {"earn": earn, "balance": balance, "redeemable": redeemable,
                    "redeem_value": render(&redeem_value)},
         "credit": {"balance": render(&credit_balance), "usable": render(&credit_usable)},
-        // Stored value (003) has no account yet.
-        "value": {"balance": render(&Money::ZERO), "usable": render(&Money::ZERO)},
+        "value": {"balance": render(&value_balance), "usable": render(&value_usable)},
         "offers": offers,
     }))
 }

@@ -33,7 +33,9 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
         for due in ctx.store.due_accounts(day, now).await? {
             let writes = match due.kind {
                 AccountKind::Points => settle::<i64>(ctx, &due, now).await?,
-                AccountKind::Credit => settle::<Decimal>(ctx, &due, now).await?,
+                AccountKind::Credit | AccountKind::Value => {
+                    settle::<Decimal>(ctx, &due, now).await?
+                }
             };
             if writes.is_empty() {
                 skipped += 1;

@@ -24,7 +24,9 @@ fn parse_query(req: &Request) -> Result<Query, ApiError> {
     let account = match input::query_param(req, "account") {
         None => None,
         Some(a) => Some(AccountKind::parse(&a).ok_or_else(|| {
-            ApiError::Invalid(format!("unknown account {a:?}: use points or credit"))
+            ApiError::Invalid(format!(
+                "unknown account {a:?}: use points, credit or value"
+            ))
         })?),
     };
     let limit = input::limit(req)?;

@@ -33,6 +33,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::profile(shop, &member),
             keys::account(shop, &member, AccountKind::Points),
             keys::account(shop, &member, AccountKind::Credit),
+            keys::account(shop, &member, AccountKind::Value),
             keys::levels(shop),
             keys::card_summary(shop),
         ])
@@ -136,6 +137,10 @@ fn view(
         },
         "level": level,
         "growth": profile.standing.climb.growth,
+        // 003: stored value is the member's own money: always shown, never expires.
+        "value": {"balance": money(
+            accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?.balance_at(now),
+        )},
         "birthday": profile.birthday.map(|b| b.to_string()),
     }))
 }

@@ -62,6 +62,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::order(&who.shop, &order_id),
         keys::profile(&who.shop, &who.member),
         keys::levels(&who.shop),
+        keys::account(&who.shop, &who.member, AccountKind::Value),
     ]);
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
         decide(&who, &order_id, &raw, snapshot, now)
@@ -131,6 +132,30 @@ fn decide(
             &mut writes,
         );
     }
+    // 003: stored value spent on the order goes back with the refund.
+    let mut value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
+    if r.value_restored > Decimal::ZERO {
+        let read_version = value.version();
+        let (account, moves) = domain::cards::grant(
+            AccountKind::Value,
+            value,
+            r.value_restored,
+            None,
+            domain::EntryKind::Refund,
+            &links,
+            now,
+        );
+        value = account;
+        let mut ids = api::entry_ids(now, moves.len()).into_iter();
+        posting.post(
+            AccountKind::Value,
+            &value,
+            read_version,
+            moves,
+            &mut ids,
+            &mut writes,
+        );
+    }
     // 003: points taken back no longer count as earned toward levels (growth and spend
     // never go down). Only with a ladder; the profile is otherwise untouched.
     let taken_back = r.points_clawed_back.saturating_add(r.points_cancelled);
@@ -158,6 +183,8 @@ fn decide(
             "points_balance": points.balance(),
             "credit_balance": Money::from_stored(credit.balance_at(now)).to_string_in(&currency),
             "refunded_total": order.refunded.to_string_in(&currency),
+            "value_restored": Money::from_stored(r.value_restored).to_string_in(&currency),
+            "value_balance": Money::from_stored(value.balance()).to_string_in(&currency),
         }),
     ))
 }

@@ -28,6 +28,9 @@ struct RawRedeem {
     points: Option<i64>,
     #[serde(default)]
     credit: Option<String>,
+    /// 003: stored value spent at checkout.
+    #[serde(default)]
+    value: Option<String>,
     /// The order's total before the discount, for a percentage cap.
     #[serde(default)]
     order_total: Option<String>,
@@ -46,12 +49,14 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         None => raw.member_id.clone(),
     };
     let member = principal.member_for(named.as_deref())?;
-    let kind = match (raw.points, &raw.credit) {
-        (Some(p), None) if p > 0 && p <= 1_000_000_000_000 => AccountKind::Points,
-        (None, Some(_)) => AccountKind::Credit,
+    let kind = match (raw.points, &raw.credit, &raw.value) {
+        (Some(p), None, None) if p > 0 && p <= 1_000_000_000_000 => AccountKind::Points,
+        (None, Some(_), None) => AccountKind::Credit,
+        (None, None, Some(_)) => AccountKind::Value,
         _ => {
             return Err(ApiError::Invalid(
-                "give either a positive \"points\" integer or a \"credit\" amount".into(),
+                "give one of a positive \"points\" integer, a \"credit\" or a \"value\" amount"
+                    .into(),
             ))
         }
     };
@@ -63,6 +68,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let read = who.reads([
         keys::program(&who.shop, keys::Program::Points),
         keys::order(&who.shop, &order_id),
+        keys::account(&who.shop, &who.member, AccountKind::Value),
     ]);
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
         decide(&who, &order_id, &raw, kind, snapshot, now)
@@ -78,7 +84,7 @@ async fn card_holder(
     no: &str,
     raw: &RawRedeem,
 ) -> Result<String, ApiError> {
-    if raw.credit.is_none() || raw.points.is_some() {
+    if raw.credit.is_none() || raw.points.is_some() || raw.value.is_some() {
         return Err(ApiError::Invalid(
             "a credit card number pays with \"credit\"".into(),
         ));
@@ -118,6 +124,7 @@ fn decide(
     let mut writes = Vec::new();
     let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
     let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
+    let mut value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
     let discount = match kind {
         AccountKind::Points => {
             let (versions, _) = programs::read_points(snapshot, shop)?;
@@ -169,6 +176,26 @@ fn decide(
                                     "order_id": order_id}), now));
             amount
         }
+        // 003: stored value pays like cash the member put in; it never expires.
+        AccountKind::Value => {
+            let amount = Money::parse_non_negative(raw.value.as_deref().unwrap_or(""), &currency)?;
+            if amount.is_zero() {
+                return Err(ApiError::Invalid("value must be above zero".into()));
+            }
+            let read_version = value.version();
+            let (_, moves) = value.spend(AccountKind::Value, amount.amount(), &links, now)?;
+            posting.post(
+                AccountKind::Value,
+                &value,
+                read_version,
+                moves,
+                &mut ids,
+                &mut writes,
+            );
+            order.value_redeemed =
+                Money::from_stored(order.value_redeemed.amount() + amount.amount());
+            amount
+        }
     };
     writes.push(orders::put(shop, order_id, member, &order));
     let body: Value = json!({
@@ -178,6 +205,7 @@ fn decide(
         "points_redeemed": raw.points.unwrap_or(0),
         "points_balance": points.balance(),
         "credit_balance": Money::from_stored(credit.balance()).to_string_in(&currency),
+        "value_balance": Money::from_stored(value.balance()).to_string_in(&currency),
     });
     Ok(Decision::ok(writes, body))
 }

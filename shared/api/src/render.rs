@@ -11,7 +11,7 @@ pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) ->
             Ok(points) => Value::from(points),
             Err(_) => Value::String(value.to_string()),
         },
-        AccountKind::Credit => {
+        AccountKind::Credit | AccountKind::Value => {
             let mut v = value;
             if let Some(c) = currency {
                 v.rescale(c.minor_units());

@@ -150,7 +150,7 @@ impl AdjustmentRequest {
         let raw: RawAdjustment = DocumentError::from_json(body)?;
         let account = AccountKind::parse(&raw.account).ok_or_else(|| {
             DocumentError::Invalid(format!(
-                "unknown account {:?}: use \"points\" or \"credit\"",
+                "unknown account {:?}: use \"points\", \"credit\" or \"value\"",
                 raw.account
             ))
         })?;
@@ -174,10 +174,10 @@ impl AdjustmentRequest {
                     "points are given as a JSON integer".into(),
                 ))
             }
-            (AccountKind::Credit, Value::String(s)) => Amount::Money(s),
-            (AccountKind::Credit, _) => {
+            (AccountKind::Credit | AccountKind::Value, Value::String(s)) => Amount::Money(s),
+            (AccountKind::Credit | AccountKind::Value, _) => {
                 return Err(DocumentError::Invalid(
-                    "credit amounts are given as a decimal string, e.g. \"5.00\"".into(),
+                    "credit and stored value are given as a decimal string, e.g. \"5.00\"".into(),
                 ))
             }
         };

@@ -12,6 +12,9 @@ use rust_decimal::Decimal;
 pub enum AccountKind {
     Points,
     Credit,
+    /// 003 会员储值: stored value, money the member paid in (plus recharge gifts); never
+    /// expires.
+    Value,
 }
 
 impl AccountKind {
@@ -19,13 +22,20 @@ impl AccountKind {
         match self {
             AccountKind::Points => "points",
             AccountKind::Credit => "credit",
+            AccountKind::Value => "value",
         }
+    }
+
+    /// Credit and stored value are money in the shop's currency; points are whole numbers.
+    pub fn is_money(&self) -> bool {
+        *self != AccountKind::Points
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "points" => Some(AccountKind::Points),
             "credit" => Some(AccountKind::Credit),
+            "value" => Some(AccountKind::Value),
             _ => None,
         }
     }

@@ -26,6 +26,9 @@ pub struct Order {
     pub redeemed: Vec<Portion<i64>>,
     pub points_restored: i64,
     pub credit_redeemed: Money,
+    /// 003: stored value spent on the order, and how much of it refunds gave back.
+    pub value_redeemed: Money,
+    pub value_restored: Money,
     /// The part of `points_earned` a return takes back (003: only the level multiplier is
     /// reversed, not the birthday, holiday, period or card extra).
     pub points_reversible: i64,
@@ -225,6 +228,8 @@ pub struct Refunded {
     /// Pending points of the order cancelled before they became spendable.
     pub points_cancelled: i64,
     pub credit_clawed_back: Decimal,
+    /// Stored value given back (the caller credits the value account).
+    pub value_restored: Decimal,
     pub points_moves: Vec<Movement>,
     pub credit_moves: Vec<Movement>,
 }
@@ -343,7 +348,28 @@ impl Order {
         out.points_restored = restore;
         out.points_cancelled = cancelled;
         out.credit_clawed_back = credit_claw;
+        out.value_restored = self.value_to_restore(refunded, total.amount(), currency);
+        self.value_restored = Money::from_stored(self.value_restored.amount() + out.value_restored);
         Ok(out)
+    }
+
+    /// 003: stored value spent on the order goes back in proportion to the refunded share
+    /// (rounded down to the minor unit; the last refund gives back the rest), so a full
+    /// refund returns exactly what was spent.
+    fn value_to_restore(&self, refunded: Decimal, total: Decimal, currency: &Currency) -> Decimal {
+        let spent = self.value_redeemed.amount();
+        if spent.is_zero() || total.is_zero() {
+            return Decimal::ZERO;
+        }
+        let due = if refunded >= total {
+            spent
+        } else {
+            (spent * refunded / total).round_dp_with_strategy(
+                currency.minor_units(),
+                rust_decimal::RoundingStrategy::ToZero,
+            )
+        };
+        (due - self.value_restored.amount()).max(Decimal::ZERO)
     }
 }
 

@@ -73,6 +73,7 @@ fn account_tag(kind: AccountKind) -> &'static str {
     match kind {
         AccountKind::Points => "POINTS",
         AccountKind::Credit => "CREDIT",
+        AccountKind::Value => "VALUE",
     }
 }
 
@@ -89,6 +90,7 @@ pub fn parse_account(pk: &str, sk: &str) -> Option<(ShopId, MemberId, AccountKin
     let kind = match sk {
         "ACCT#POINTS" => AccountKind::Points,
         "ACCT#CREDIT" => AccountKind::Credit,
+        "ACCT#VALUE" => AccountKind::Value,
         _ => return None,
     };
     Some((shop, member, kind))

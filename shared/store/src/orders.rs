@@ -65,6 +65,8 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order,
         redeemed,
         points_restored: item::get_i64(it, "points_restored").unwrap_or(0),
         credit_redeemed: money("credit_redeemed")?.unwrap_or(Money::ZERO),
+        value_redeemed: money("value_redeemed")?.unwrap_or(Money::ZERO),
+        value_restored: money("value_restored")?.unwrap_or(Money::ZERO),
         version: item::get_u64_or_zero(it, "version")?,
     })
 }
@@ -108,6 +110,16 @@ pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> W
         item::n(order.refunded_to_credit.amount()),
     );
     it.insert("points_restored".into(), item::n(order.points_restored));
+    if !order.value_redeemed.is_zero() {
+        it.insert(
+            "value_redeemed".into(),
+            item::n(order.value_redeemed.amount()),
+        );
+        it.insert(
+            "value_restored".into(),
+            item::n(order.value_restored.amount()),
+        );
+    }
     it.insert(
         "credit_redeemed".into(),
         item::n(order.credit_redeemed.amount()),

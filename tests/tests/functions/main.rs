@@ -17,4 +17,5 @@ mod points;
 mod purchases;
 mod refunds;
 mod settings;
+mod stored_value;
 mod support;
