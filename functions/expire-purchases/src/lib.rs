@@ -25,8 +25,10 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<Value, StoreErro
             let mut lapsed = purchase;
             lapsed.status = PurchaseStatus::Expired;
             let mut writes = vec![purchases::put(&shop, &lapsed)];
-            // A level bought (003) has no stock to give back.
-            if store::ids::target_level(&card_id).is_none() {
+            // A level bought or a recharge (003) has no stock to give back.
+            if store::ids::target_level(&card_id).is_none()
+                && store::ids::target_recharge(&card_id).is_none()
+            {
                 writes.push(cards::return_stock(&shop, &card_id));
             }
             match store.commit(writes).await {

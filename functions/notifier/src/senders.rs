@@ -135,6 +135,14 @@ pub fn subject_and_text(m: &Message) -> (String, String) {
                 p["note"].as_str().unwrap_or_default()
             ),
         ),
+        Event::Recharge => (
+            "Stored value topped up".to_owned(),
+            format!(
+                "{} was added to your stored value. Balance: {}.",
+                p["value_added"].as_str().unwrap_or("-"),
+                p["value_balance"].as_str().unwrap_or("-")
+            ),
+        ),
         Event::LevelUpgraded => (
             format!(
                 "Welcome to {}",

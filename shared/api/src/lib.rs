@@ -10,6 +10,7 @@ pub mod issuing;
 pub mod levels;
 pub mod payments;
 pub mod postings;
+pub mod recharge;
 pub mod render;
 pub mod reply;
 pub mod stripe;

@@ -137,14 +137,25 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
     if let (Some(e), Some((card, member))) = (event, &target) {
         read.extend([
             keys::purchase(shop, &e.purchase_id),
-            match store::ids::target_level(card) {
-                Some(_) => keys::levels(shop),
-                None => keys::card(shop, card),
+            match (
+                store::ids::target_level(card),
+                store::ids::target_recharge(card),
+            ) {
+                (Some(_), _) => keys::levels(shop),
+                (_, Some(_)) => keys::program(shop, keys::Program::Value),
+                _ => keys::card(shop, card),
             },
             keys::profile(shop, member),
             keys::account(shop, member, AccountKind::Points),
             keys::account(shop, member, AccountKind::Credit),
         ]);
+        if let Some(rule) = store::ids::target_recharge(card) {
+            read.extend([
+                keys::account(shop, member, AccountKind::Value),
+                keys::levels(shop),
+            ]);
+            read.extend(rule.map(|r| keys::rule_use(shop, member, r)));
+        }
     }
     let once = match event {
         Some(e) => Some(Once {
@@ -266,6 +277,19 @@ fn settle(
     let amount = event.amount(to.settings.map(|s| &s.currency));
     purchase.check_paid(amount, &event.currency, &stated)?;
     let actor = actor_of(provider, event);
+    if let Some(rule) = store::ids::target_recharge(card_id) {
+        return crate::recharge::settle_online(
+            snapshot,
+            shop,
+            to.member,
+            to.settings,
+            &actor,
+            rule,
+            purchase,
+            event.outcome,
+            now,
+        );
+    }
     if let Some(level_id) = store::ids::target_level(card_id) {
         return crate::levels::settle_paid_upgrade(
             snapshot,

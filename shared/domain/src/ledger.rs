@@ -52,6 +52,8 @@ pub enum EntryKind {
     Refund,
     /// 003: the reward of a paid level upgrade.
     LevelReward,
+    /// 003: a stored-value recharge and its gifts.
+    Recharge,
 }
 
 impl EntryKind {
@@ -64,6 +66,7 @@ impl EntryKind {
             EntryKind::Redemption => "redemption",
             EntryKind::Refund => "refund",
             EntryKind::LevelReward => "level_reward",
+            EntryKind::Recharge => "recharge",
         }
     }
 
@@ -76,6 +79,7 @@ impl EntryKind {
             EntryKind::Redemption,
             EntryKind::Refund,
             EntryKind::LevelReward,
+            EntryKind::Recharge,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -700,6 +700,39 @@ impl Standing {
         })
     }
 
+    /// 003 充值会员自动升级为: a recharge rule lifts the member to its level at once when
+    /// that is higher than the level they hold (never down, and no reward).
+    pub fn lift_to(
+        &mut self,
+        ladder: &Ladder,
+        level_id: &str,
+        tz: ShopTz,
+        now: DateTime<Utc>,
+    ) -> Option<LevelChange> {
+        let level = ladder.level(level_id)?;
+        if ladder
+            .rank_of(self.level_id())
+            .is_some_and(|r| level.rank <= r)
+        {
+            return None;
+        }
+        let from = self.level_id().map(str::to_owned);
+        if ladder
+            .rank_of(self.pending.as_ref().map(|p| p.level_id.as_str()))
+            .is_some_and(|r| r <= level.rank)
+        {
+            self.pending = None;
+        }
+        self.start(level, now, tz);
+        self.refresh(tz);
+        Some(LevelChange {
+            from,
+            to: level_id.to_owned(),
+            at: now,
+            cause: Cause::Upgrade,
+        })
+    }
+
     /// Where the member stands toward the next level: the metric's value and what is still
     /// needed (`None` at the top).
     pub fn progress<'a>(&self, ladder: &'a Ladder) -> Progress<'a> {

@@ -20,6 +20,7 @@ pub mod purchase;
 pub mod refusal;
 pub mod settings;
 pub mod store_credit;
+pub mod stored_value;
 pub mod time;
 
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};

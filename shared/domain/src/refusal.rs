@@ -72,6 +72,12 @@ pub enum Refusal {
     AlreadyRegistered { at: String },
     #[error("the member has no store-credit card number yet (it comes with the first credit)")]
     NoCreditCard,
+    /// 003: a recharge rule not open today, or not for this channel, store or level.
+    #[error("{0}")]
+    RuleNotApplicable(String),
+    /// 003 每个会员仅限使用一次.
+    #[error("this member has already used this recharge rule")]
+    RuleAlreadyUsed,
     /// 000: the card named at checkout is not held, live and enabled.
     #[error("{0}")]
     CardNotUsable(String),
@@ -111,6 +117,8 @@ impl Refusal {
             Refusal::CurrencyLocked { .. } => "currency_locked",
             Refusal::LevelNotHigher => "level_not_higher",
             Refusal::CardNotUsable(_) => "card_not_usable",
+            Refusal::RuleNotApplicable(_) => "rule_not_applicable",
+            Refusal::RuleAlreadyUsed => "rule_already_used",
         }
     }
 

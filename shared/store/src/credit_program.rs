@@ -273,7 +273,7 @@ pub fn put(shop: &ShopId, p: &CreditProgram, currency: &Currency, read_version: 
 /// switch on (a disabled program still sends: its credit is still spent and expires).
 pub fn notify_enabled(snapshot: &Snapshot, shop: &ShopId, event: Event) -> bool {
     // A level bought is news the member paid for: it has no switch.
-    if event == Event::LevelUpgraded {
+    if matches!(event, Event::LevelUpgraded | Event::Recharge) {
         return true;
     }
     snapshot

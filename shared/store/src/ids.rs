@@ -70,6 +70,25 @@ pub fn target_level(target: &str) -> Option<&str> {
     target.strip_prefix(LEVEL_TARGET)
 }
 
+/// A stored-value recharge done at the till: `rch_` and 16 random characters.
+pub fn recharge_id() -> String {
+    format!("rch_{}", random(BASE32, 16))
+}
+
+/// An online recharge is a purchase whose target names the rule (or `any` amount).
+const RECHARGE_TARGET: &str = "recharge:";
+
+pub fn recharge_target(rule_id: Option<&str>) -> String {
+    format!("{RECHARGE_TARGET}{}", rule_id.unwrap_or("any"))
+}
+
+/// The rule a recharge purchase target names (`Some(None)`: any amount).
+pub fn target_recharge(target: &str) -> Option<Option<&str>> {
+    target
+        .strip_prefix(RECHARGE_TARGET)
+        .map(|r| (r != "any").then_some(r))
+}
+
 /// Ids for the ledger entries one operation writes, in order.
 pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
     (0..count)

@@ -50,14 +50,28 @@ pub fn settings(shop: &ShopId) -> Key {
 pub enum Program {
     Points,
     Credit,
+    /// 003: stored value (recharge rules).
+    Value,
 }
 
 pub fn program(shop: &ShopId, program: Program) -> Key {
     let tag = match program {
         Program::Points => "PROGRAM#POINTS",
         Program::Credit => "PROGRAM#CREDIT",
+        Program::Value => "PROGRAM#VALUE",
     };
     Key::new(shop_pk(shop), tag)
+}
+
+/// 003 每个会员仅限使用一次: the marker that a member used a once-per-member recharge rule,
+/// written with `attribute_not_exists` in the recharge's transaction.
+pub fn rule_use(shop: &ShopId, member: &MemberId, rule_id: &str) -> Key {
+    Key::new(member_pk(shop, member), &format!("RULEUSE#{rule_id}"))
+}
+
+/// A recharge (003), for its refund.
+pub fn recharge(shop: &ShopId, recharge_id: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#RCH#{recharge_id}"), "RECHARGE")
 }
 
 /// The shop's level ladder (003), one item.

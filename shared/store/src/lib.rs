@@ -17,6 +17,7 @@ pub mod profile;
 pub mod programs;
 pub mod purchases;
 pub mod settings;
+pub mod value;
 
 use std::collections::HashMap;
 

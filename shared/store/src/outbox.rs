@@ -21,6 +21,8 @@ pub enum Event {
     Refund,
     /// 003: the member's level changed by a paid upgrade (with its reward).
     LevelUpgraded,
+    /// 003: a stored-value recharge landed (the notifier may have no mail for it).
+    Recharge,
 }
 
 impl Event {
@@ -31,6 +33,7 @@ impl Event {
             Event::Expiring => "credit_expiring",
             Event::Refund => "refund_to_credit",
             Event::LevelUpgraded => "level_upgraded",
+            Event::Recharge => "value_recharged",
         }
     }
 
@@ -41,6 +44,7 @@ impl Event {
             Event::Expiring,
             Event::Refund,
             Event::LevelUpgraded,
+            Event::Recharge,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)

@@ -126,3 +126,320 @@ async fn seed_003_a_hundred_concurrent_spends_of_ten_from_five_hundred_land_exac
     assert_eq!(ledger_sum(&env, "race", "value").await, Decimal::ZERO);
     assert_eq!(ledger_all(&env, "race", "value").await.len(), 51);
 }
+
+async fn recharge(env: &TestEnv, token: &str, member: &str, key: Option<&str>, body: Value) -> Res {
+    let mut req = Req::post(&format!("/members/{member}/recharges"))
+        .param("member_id", member)
+        .bearer(token)
+        .json(&body);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    Res::from_response(recharge::handler(&env.ctx, req.build()).await)
+}
+
+async fn value_program(env: &TestEnv, body: Value) -> Res {
+    let req = Req::put("/admin/programs/value")
+        .bearer(&env.admin())
+        .json(&body)
+        .build();
+    Res::from_response(admin_value_program::handler(&env.ctx, req).await)
+}
+
+async fn refund_recharge(env: &TestEnv, id: &str) -> Res {
+    let req = Req::post(&format!("/admin/recharges/{id}/refund"))
+        .param("recharge_id", id)
+        .bearer(&env.admin())
+        .json(&json!({"reason": "changed their mind"}))
+        .build();
+    Res::from_response(recharge_refund::handler(&env.ctx, req).await)
+}
+
+/// A shop with a ladder by cumulative recharge and a program whose r100 gives value,
+/// points, credit and a coupon, once per member, lifting the member to silver.
+async fn recharge_shop(env: &TestEnv, any_amount: bool) {
+    setup_shop(env).await;
+    let req = Req::put("/admin/levels")
+        .bearer(&env.admin())
+        .json(&json!({
+        "upgrade_by": "cumulative_recharge", "levels": [
+            {"level_id": "base", "name": "Member", "rank": 0, "threshold": "0.00"},
+            {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": "500.00"},
+            {"level_id": "gold", "name": "Gold", "rank": 2, "threshold": "1000.00"}]}))
+        .build();
+    assert_eq!(
+        Res::from_response(admin_levels::handler(&env.ctx, req).await).status,
+        200
+    );
+    let res = value_program(
+        env,
+        json!({"enabled": true, "any_amount": any_amount, "min_amount": "10.00",
+        "rules": [
+            {"rule_id": "r100", "name": "Top up 100, get 10", "pay": "100.00",
+             "gifts": {"value": "10.00", "points": 100, "credit": "5.00", "coupons": ["TOPUP"]},
+             "channels": ["till", "online"], "once_per_member": true, "upgrade_to": "silver"},
+            {"rule_id": "r50", "name": "Till only", "pay": "50.00", "channels": ["till"],
+             "stores": ["kl1"]}]}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+}
+
+#[tokio::test]
+async fn seed_003_a_till_recharge_lands_value_gifts_level_and_its_marker_in_one_write() {
+    let env = TestEnv::new().await;
+    recharge_shop(&env, false).await;
+    let cashier = env.token("cashier", "till-1");
+    let before = env.store().calls();
+    let done = recharge(
+        &env,
+        &cashier,
+        "t1",
+        Some("k1"),
+        json!({"rule_id": "r100", "channel": "till"}),
+    )
+    .await;
+    let calls = env.store().calls().since(&before);
+    assert_eq!((calls.reads(), calls.writes()), (1, 1), "{calls:?}");
+    assert_eq!(done.status, 201, "{}", done.raw);
+    assert_eq!(
+        (
+            done.body["paid"].clone(),
+            done.body["value_added"].clone(),
+            done.body["value_balance"].clone(),
+            done.body["level"].clone()
+        ),
+        (
+            json!("100.00"),
+            json!("110.00"),
+            json!("110.00"),
+            json!("silver")
+        )
+    );
+    let m = member(&env, "t1").await;
+    assert_eq!(
+        (
+            m["value"]["balance"].clone(),
+            m["points"]["balance"].clone(),
+            m["credit"]["balance"].clone()
+        ),
+        (json!("110.00"), json!(100), json!("5.00"))
+    );
+    assert_eq!(m["totals"]["recharge"], "100.00");
+    assert_eq!(m["level"]["level_id"], "silver");
+    assert_eq!(m["level"]["progress"]["value"], "100.00");
+    for account in ["value", "points", "credit"] {
+        let sum = ledger_sum(&env, "t1", account).await;
+        assert!(sum > Decimal::ZERO, "{account}");
+    }
+    assert_eq!(
+        ledger_sum(&env, "t1", "value").await,
+        Decimal::new(11000, 2)
+    );
+    // The same key replays; another key meets the once-per-member marker.
+    let again = recharge(
+        &env,
+        &cashier,
+        "t1",
+        Some("k1"),
+        json!({"rule_id": "r100", "channel": "till"}),
+    )
+    .await;
+    assert_eq!(again.raw, done.raw);
+    let items = member_items(&env, "t1").await;
+    recharge(
+        &env,
+        &cashier,
+        "t1",
+        Some("k2"),
+        json!({"rule_id": "r100", "channel": "till"}),
+    )
+    .await
+    .assert_problem(409, "rule_already_used");
+    assert_eq!(member_items(&env, "t1").await, items);
+    // Refusals change nothing: the wrong store or channel, any amount not allowed, the
+    // till for a customer, no Idempotency-Key.
+    recharge(
+        &env,
+        &cashier,
+        "t2",
+        Some("k3"),
+        json!({"rule_id": "r50", "channel": "till", "store_id": "pg1"}),
+    )
+    .await
+    .assert_problem(409, "rule_not_applicable");
+    recharge(
+        &env,
+        &env.token("customer", "t2"),
+        "t2",
+        Some("k4"),
+        json!({"rule_id": "r50"}),
+    )
+    .await
+    .assert_problem(409, "rule_not_applicable");
+    recharge(
+        &env,
+        &cashier,
+        "t2",
+        Some("k5"),
+        json!({"amount": "20.00", "channel": "till"}),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
+    recharge(
+        &env,
+        &env.token("customer", "t2"),
+        "t2",
+        Some("k6"),
+        json!({"rule_id": "r50", "channel": "till", "store_id": "kl1"}),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    recharge(
+        &env,
+        &cashier,
+        "t2",
+        None,
+        json!({"rule_id": "r50", "channel": "till", "store_id": "kl1"}),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
+    assert_eq!(member(&env, "t2").await["value"]["balance"], "0.00");
+    let ok = recharge(
+        &env,
+        &cashier,
+        "t2",
+        Some("k7"),
+        json!({"rule_id": "r50", "channel": "till", "store_id": "kl1"}),
+    )
+    .await;
+    assert_eq!(ok.body["value_balance"], "50.00", "{}", ok.raw);
+    // A disabled program refuses.
+    value_program(&env, json!({"enabled": false})).await;
+    recharge(
+        &env,
+        &cashier,
+        "t2",
+        Some("k8"),
+        json!({"amount": "20.00", "channel": "till"}),
+    )
+    .await
+    .assert_problem(409, "program_disabled");
+}
+
+#[tokio::test]
+async fn seed_003_recharge_spend_order_refund_and_recharge_refund_keep_every_ledger_summing() {
+    let env = TestEnv::new().await;
+    recharge_shop(&env, true).await;
+    let cashier = env.token("cashier", "till-1");
+    let done = recharge(
+        &env,
+        &cashier,
+        "f1",
+        Some("k1"),
+        json!({"rule_id": "r100", "channel": "till"}),
+    )
+    .await;
+    let id = done.body["recharge_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        accrue_now(&env, "f1", "o1", "80.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        spend(&env, "f1", "o1", "60.00").await.body["value_balance"],
+        "50.00"
+    );
+    // 110.00 must come back but only 50.00 is there: refused, nothing changes.
+    refund_recharge(&env, &id)
+        .await
+        .assert_problem(409, "insufficient_balance");
+    assert_eq!(member(&env, "f1").await["value"]["balance"], "50.00");
+    // The order refund gives the 60.00 back; now the recharge can be refunded whole.
+    let back = refund(&env, "f1", "o1", "r1", "80.00").await;
+    assert_eq!(back.body["value_restored"], "60.00", "{}", back.raw);
+    let refunded = refund_recharge(&env, &id).await;
+    assert_eq!(refunded.status, 200, "{}", refunded.raw);
+    assert_eq!(refunded.body["value_taken_back"], "110.00");
+    let m = member(&env, "f1").await;
+    assert_eq!(
+        (
+            m["value"]["balance"].clone(),
+            m["credit"]["balance"].clone()
+        ),
+        (json!("0.00"), json!("0.00"))
+    );
+    for account in ["value", "credit"] {
+        assert_eq!(
+            ledger_sum(&env, "f1", account).await,
+            Decimal::ZERO,
+            "{account}"
+        );
+    }
+    refund_recharge(&env, &id)
+        .await
+        .assert_problem(422, "refund_exceeds_paid");
+    // 003: cumulative recharge does not go down with the refund.
+    assert_eq!(m["totals"]["recharge"], "100.00");
+
+    // Online: any amount, a pending purchase settled once by the signed webhook.
+    let me = env.token("customer", "f2");
+    let started = recharge(&env, &me, "f2", Some("k2"), json!({"amount": "25.00"})).await;
+    assert_eq!(
+        (started.status, started.body["status"].clone()),
+        (201, json!("pending")),
+        "{}",
+        started.raw
+    );
+    assert_eq!(member(&env, "f2").await["value"]["balance"], "0.00");
+    let paid = payment("evt_rch_1", "payment.succeeded", &started.body);
+    assert_eq!(webhook(&env, &paid).await.body["status"], "processed");
+    assert_eq!(webhook(&env, &paid).await.body["status"], "duplicate");
+    let other = payment("evt_rch_2", "payment.succeeded", &started.body);
+    assert_eq!(webhook(&env, &other).await.body["status"], "duplicate");
+    let m = member(&env, "f2").await;
+    assert_eq!(
+        (
+            m["value"]["balance"].clone(),
+            m["totals"]["recharge"].clone()
+        ),
+        (json!("25.00"), json!("25.00"))
+    );
+    assert_eq!(ledger_sum(&env, "f2", "value").await, Decimal::new(2500, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seed_003_twenty_till_recharges_of_a_once_per_member_rule_land_exactly_one() {
+    let env = Arc::new(TestEnv::isolated().await);
+    recharge_shop(&env, false).await;
+    let answers = race(20, |i| {
+        let env = env.clone();
+        async move {
+            let cashier = env.token("cashier", "till-1");
+            recharge(
+                &env,
+                &cashier,
+                "once",
+                Some(&format!("key-{i}")),
+                json!({"rule_id": "r100", "channel": "till"}),
+            )
+            .await
+        }
+    })
+    .await;
+    let (won, refused) = tally(answers, 201, "rule_already_used");
+    assert_eq!((won.len(), refused), (1, 19));
+    let m = member(&env, "once").await;
+    assert_eq!(
+        (
+            m["value"]["balance"].clone(),
+            m["points"]["balance"].clone()
+        ),
+        (json!("110.00"), json!(100))
+    );
+    assert_eq!(
+        ledger_sum(&env, "once", "value").await,
+        Decimal::new(11000, 2)
+    );
+}

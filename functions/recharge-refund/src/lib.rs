@@ -1,0 +1,144 @@
+//! POST /admin/recharges/{recharge_id}/refund (admin, owner; 003): a stored-value recharge
+//! refunded takes back the value paid and the gift value, and the points and credit it
+//! gave, all or nothing: if any of them is no longer in its balance, 409
+//! `insufficient_balance` and nothing changes. Cumulative recharge does not go down (003).
+
+use std::collections::BTreeMap;
+
+use api::input;
+use api::postings::Posting;
+use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
+use domain::chrono::{DateTime, Utc};
+use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Refusal};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use store::accounts::{self, StoredQuantity};
+use store::{keys, value, Snapshot, Write};
+
+pub const OPERATION: &str = "recharge-refund";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    reason: String,
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
+    let id = domain::LevelId::parse(&input::path_param(&req, "recharge_id")?)
+        .map_err(|_| ApiError::NotFound("no such recharge".into()))?
+        .to_string();
+    let raw: Raw = input::from_value(&input::json_object(&req)?)?;
+    if raw.reason.trim().is_empty() || raw.reason.len() > 500 {
+        return Err(ApiError::Invalid("reason is 1-500 characters".into()));
+    }
+    let shop = principal.shop.clone();
+    // The recharge names its member: one read finds it, then the refund's own read.
+    let first = ctx.store.load(&[keys::recharge(&shop, &id)]).await?;
+    let record = value::read_recharge(&first, &shop, &id)?
+        .ok_or_else(|| ApiError::NotFound("no such recharge".into()))?;
+    let who = principal.acting(MemberId::parse(&record.member_id)?);
+    let read = who.reads([
+        keys::recharge(&shop, &id),
+        keys::account(&who.shop, &who.member, AccountKind::Value),
+    ]);
+    api::execute(ctx, &shop, None, read, |snapshot, now| {
+        decide(&who, &id, &raw.reason, snapshot, now)
+    })
+    .await
+}
+
+fn decide(
+    who: &api::Acting,
+    id: &str,
+    reason: &str,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let shop = &who.shop;
+    let settings = api::require_settings(snapshot, shop)?;
+    let currency = settings.currency;
+    let mut record = value::read_recharge(snapshot, shop, id)?
+        .ok_or_else(|| ApiError::NotFound("no such recharge".into()))?;
+    if record.refunded {
+        return Err(Refusal::RefundExceedsPaid("this recharge was already refunded".into()).into());
+    }
+    let links = BTreeMap::from([("recharge_id".to_owned(), id.to_owned())]);
+    let posting = who.posting(Some(&currency), now);
+    let mut writes = Vec::new();
+    let mut ids = api::entry_ids(now, 6).into_iter();
+    let value_back = record.paid.amount() + record.gift_value.amount();
+    let mut take = |kind: AccountKind, amount: Decimal| -> Result<(), ApiError> {
+        if amount > Decimal::ZERO {
+            match kind {
+                AccountKind::Points => take_back::<i64>(
+                    snapshot,
+                    &posting,
+                    kind,
+                    i64::try_from(amount).unwrap_or(i64::MAX),
+                    &links,
+                    reason,
+                    &mut ids,
+                    &mut writes,
+                ),
+                _ => take_back::<Decimal>(
+                    snapshot,
+                    &posting,
+                    kind,
+                    amount,
+                    &links,
+                    reason,
+                    &mut ids,
+                    &mut writes,
+                ),
+            }?;
+        }
+        Ok(())
+    };
+    take(AccountKind::Value, value_back)?;
+    take(AccountKind::Points, Decimal::from(record.gift_points))?;
+    take(AccountKind::Credit, record.gift_credit.amount())?;
+    record.refunded = true;
+    writes.push(value::put_recharge(shop, &record));
+    let m = |d: Decimal| Money::from_stored(d).to_string_in(&currency);
+    Ok(Decision::ok(
+        writes,
+        json!({
+            "recharge_id": id,
+            "member_id": record.member_id,
+            "status": "refunded",
+            "value_taken_back": m(value_back),
+            "points_taken_back": record.gift_points,
+            "credit_taken_back": m(record.gift_credit.amount()),
+            "reason": reason,
+        }),
+    ))
+}
+
+/// Takes `amount` back from one account, all of it or a 409 (nothing is written then).
+#[allow(clippy::too_many_arguments)]
+fn take_back<Q: StoredQuantity>(
+    snapshot: &Snapshot,
+    posting: &Posting<'_>,
+    kind: AccountKind,
+    amount: Q,
+    links: &BTreeMap<String, String>,
+    reason: &str,
+    ids: &mut impl Iterator<Item = domain::EntryId>,
+    writes: &mut Vec<Write>,
+) -> Result<(), ApiError> {
+    let mut account = accounts::read::<Q>(snapshot, posting.shop, posting.member, kind)?;
+    let read_version = account.version();
+    let (_, mut moves) = account.spend(kind, amount, links, posting.now)?;
+    if let Some(last) = moves.last_mut() {
+        last.kind = EntryKind::Refund;
+        last.reason = format!("recharge_refund: {reason}");
+    }
+    posting.post(kind, &account, read_version, moves, ids, writes);
+    Ok(())
+}

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(recharge_refund::OPERATION, recharge_refund::handler).await
+}

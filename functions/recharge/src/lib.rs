@@ -1,0 +1,143 @@
+//! POST /members/{member_id}/recharges (003 会员储值): a stored-value recharge by a rule or
+//! (when the shop allows) any amount. At the till (cashier, ops, admin, owner: the money is
+//! taken at the counter) it lands at once in one transaction; online (the member, or
+//! staff) it opens a pending purchase that the payment webhooks settle with the same
+//! effects. The Idempotency-Key is required.
+
+use api::input;
+use api::recharge::{self, Landing};
+use api::{ApiError, Ctx, Decision, Once, Reply, Role};
+use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::level::Channel;
+use domain::stored_value::{Ask, Context};
+use domain::Money;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use store::purchases::Purchase;
+use store::{purchases, value};
+
+pub const OPERATION: &str = "recharge";
+
+/// How long an online recharge waits for its payment.
+pub const RESERVATION: TimeDelta = TimeDelta::minutes(15);
+
+/// 003: who may take money at the till.
+const TILL: &[Role] = &[Role::Cashier, Role::Ops, Role::Admin, Role::Owner];
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    rule_id: Option<String>,
+    #[serde(default)]
+    amount: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    store_id: Option<String>,
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, api::EVERYONE)?;
+    let member = domain::MemberId::parse(&input::path_param(&req, "member_id")?)?;
+    principal.may_access(&member)?;
+    let body = input::json_object(&req)?;
+    let raw: Raw = input::from_value(&body)?;
+    let channel = match raw.channel.as_deref() {
+        None => Channel::Online,
+        Some(c) => Channel::parse(c)
+            .ok_or_else(|| ApiError::Invalid("channel is till or online".into()))?,
+    };
+    if channel == Channel::Till {
+        principal.require(TILL)?;
+    }
+    for id in [&raw.rule_id, &raw.store_id].into_iter().flatten() {
+        domain::LevelId::parse(id)?;
+    }
+    if raw.rule_id.is_some() == raw.amount.is_some() {
+        return Err(ApiError::Invalid("give one of rule_id and amount".into()));
+    }
+    let once = Once {
+        key: input::required_idempotency_key(&req)?,
+        fingerprint: input::fingerprint(OPERATION, member.as_str(), &body),
+    };
+    let who = principal.acting(member);
+    let mut read = who.reads(recharge::keys_for(
+        &who.shop,
+        &who.member,
+        raw.rule_id.as_deref(),
+    ));
+    read.push(store::keys::profile(&who.shop, &who.member));
+    let recharge_id = store::ids::recharge_id();
+    let purchase_id = store::ids::purchase_id(
+        &store::ids::recharge_target(raw.rule_id.as_deref()),
+        &who.member,
+    );
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        let (shop, member) = (&who.shop, &who.member);
+        let settings = api::require_settings(snapshot, shop)?;
+        let currency = settings.currency;
+        let program = value::read_program(snapshot, shop, &currency)?
+            .0
+            .ok_or_else(|| {
+                domain::Refusal::ProgramDisabled("the shop has no stored-value program".into())
+            })?;
+        let ask = match (&raw.rule_id, &raw.amount) {
+            (Some(rule), _) => Ask::Rule(rule.clone()),
+            (None, Some(a)) => Ask::Amount(Money::parse_non_negative(a, &currency)?),
+            (None, None) => unreachable!("checked above"),
+        };
+        let level = recharge::level_now(snapshot, shop, member, &settings, now)?;
+        let decided = program.decide(
+            &ask,
+            &Context {
+                channel,
+                store_id: raw.store_id.as_deref(),
+                level_id: level.as_deref(),
+                now,
+                tz: settings.timezone,
+            },
+            |rule| recharge::used(snapshot, shop, member, rule),
+        )?;
+        if channel == Channel::Till {
+            let at = Landing {
+                shop,
+                member,
+                settings: &settings,
+                actor: &who.actor,
+                recharge_id: &recharge_id,
+                channel: channel.as_str(),
+            };
+            return recharge::land(snapshot, &at, &decided, now);
+        }
+        let purchase = Purchase::pending(
+            purchase_id.clone(),
+            store::ids::recharge_target(decided.rule_id.as_deref()),
+            member.to_string(),
+            decided.paid,
+            &currency,
+            now,
+            now + RESERVATION,
+        );
+        Ok(Decision::new(
+            vec![purchases::put(shop, &purchase)],
+            StatusCode::CREATED,
+            json!({
+                "purchase_id": purchase.purchase_id,
+                "member_id": member.as_str(),
+                "rule_id": decided.rule_id,
+                "amount": decided.paid.to_string_in(&currency),
+                "currency": currency.code(),
+                "status": "pending",
+                "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            }),
+        ))
+    })
+    .await
+}

@@ -1,0 +1,262 @@
+//! Stored-value recharges at the edge (003): one recharge decided by
+//! `domain::stored_value`, turned into one transaction: the value paid and the gift value
+//! on the value account, points and credit gifts, the member's cumulative recharge and
+//! level (by recharge, and a rule's auto upgrade), the once-per-member marker, the recharge
+//! record and its notification. The till operation and the payment webhooks share it.
+
+use std::collections::BTreeMap;
+
+use domain::cards::grant;
+use domain::chrono::{DateTime, Utc};
+use domain::level::{Counters, LevelChange};
+use domain::stored_value::Recharge;
+use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Refusal, Settings, ShopId};
+use serde_json::{json, Value};
+use store::value::{self, RechargeRecord};
+use store::{accounts, keys, outbox, Snapshot};
+
+use crate::exec::Decision;
+use crate::issuing::{MemberState, MemberWrites};
+use crate::postings::Posting;
+use crate::ApiError;
+
+/// Who recharges, where, and under which id.
+pub struct Landing<'a> {
+    pub shop: &'a ShopId,
+    pub member: &'a MemberId,
+    pub settings: &'a Settings,
+    pub actor: &'a str,
+    pub recharge_id: &'a str,
+    pub channel: &'a str,
+}
+
+/// The member's level id as of now (for a rule's `levels`), from the snapshot.
+pub fn level_now(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, ApiError> {
+    let mut profile = store::profile::read(snapshot, shop, member)?;
+    let Some(ladder) = store::levels::read(snapshot, shop, &settings.currency)?.0 else {
+        return Ok(None);
+    };
+    profile
+        .standing
+        .settle(&ladder, settings.timezone, Decimal::ZERO, now);
+    Ok(profile.standing.level_id().map(str::to_owned))
+}
+
+/// The keys a recharge reads besides the member's profile and points and credit accounts:
+/// the value account, the ladder, the program, the rule's once marker.
+pub fn keys_for(shop: &ShopId, member: &MemberId, rule_id: Option<&str>) -> Vec<store::Key> {
+    let mut out = vec![
+        keys::account(shop, member, AccountKind::Value),
+        keys::levels(shop),
+        keys::program(shop, keys::Program::Value),
+    ];
+    if let Some(rule) = rule_id {
+        out.push(keys::rule_use(shop, member, rule));
+    }
+    out
+}
+
+/// Whether the member used a once-per-member rule before (the marker is in the snapshot).
+pub fn used(snapshot: &Snapshot, shop: &ShopId, member: &MemberId, rule_id: &str) -> bool {
+    snapshot
+        .get(&keys::rule_use(shop, member, rule_id))
+        .is_some()
+}
+
+/// The writes and the answer of a decided recharge.
+pub fn land(
+    snapshot: &Snapshot,
+    at: &Landing<'_>,
+    rc: &Recharge,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member, settings) = (at.shop, at.member, at.settings);
+    let (currency, tz) = (&settings.currency, settings.timezone);
+    let links = BTreeMap::from([("recharge_id".to_owned(), at.recharge_id.to_owned())]);
+    let ladder = store::levels::read(snapshot, shop, currency)?.0;
+    let mut state = MemberState::read(snapshot, shop, member)?;
+    let mut changes: Vec<LevelChange> = state.settle_level(ladder.as_ref(), tz, now);
+
+    // The value paid and the gift value, each its own ledger entry.
+    let mut account = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
+    let read_version = account.version();
+    let mut moves = Vec::new();
+    for (amount, reason) in [(rc.paid, "recharge"), (rc.gifts.value, "recharge_gift")] {
+        if amount.is_zero() {
+            continue;
+        }
+        let (next, mut m) = grant(
+            AccountKind::Value,
+            account,
+            amount.amount(),
+            None,
+            EntryKind::Recharge,
+            &links,
+            now,
+        );
+        if let Some(last) = m.last_mut() {
+            last.reason = reason.to_owned();
+        }
+        account = next;
+        moves.extend(m);
+    }
+    if rc.gifts.points > 0 {
+        state.grant_points(rc.gifts.points, None, EntryKind::Recharge, &links, now);
+    }
+    if !rc.gifts.credit.is_zero() {
+        state.grant_credit(rc.gifts.credit.amount(), None, "recharge_gift", &links, now);
+    }
+
+    // 003: cumulative recharge feeds levels by recharge; a rule may lift the level.
+    state.profile.totals.recharge += rc.paid.amount();
+    if let Some(ladder) = &ladder {
+        let earned = Counters {
+            recharge: rc.paid.amount(),
+            ..Counters::default()
+        };
+        changes.extend(state.profile.standing.earn(ladder, tz, &earned, now));
+        if let Some(to) = &rc.upgrade_to {
+            changes.extend(state.profile.standing.lift_to(ladder, to, tz, now));
+        }
+    }
+    let level_id = state.profile.standing.level_id().map(str::to_owned);
+
+    let value_added = Money::from_stored(rc.paid.amount() + rc.gifts.value.amount());
+    let balance = Money::from_stored(account.balance());
+    let render = |m: &Money| m.to_string_in(currency);
+    let gifts = json!({"value": render(&rc.gifts.value), "points": rc.gifts.points,
+                       "credit": render(&rc.gifts.credit), "coupons": rc.gifts.coupons});
+    let mut middle = vec![value::put_recharge(
+        shop,
+        &RechargeRecord {
+            recharge_id: at.recharge_id.to_owned(),
+            member_id: member.to_string(),
+            rule_id: rc.rule_id.clone(),
+            paid: rc.paid,
+            gift_value: rc.gifts.value,
+            gift_points: rc.gifts.points,
+            gift_credit: rc.gifts.credit,
+            channel: at.channel.to_owned(),
+            at: now,
+            refunded: false,
+            version: 0,
+        },
+    )];
+    let mut guard = None;
+    if let (true, Some(rule)) = (rc.once_per_member, &rc.rule_id) {
+        middle.push(value::put_rule_use(shop, member, rule, at.recharge_id));
+        guard = Some(keys::rule_use(shop, member, rule));
+    }
+    middle.push(outbox::notify(
+        shop,
+        member,
+        outbox::Event::Recharge,
+        json!({"recharge_id": at.recharge_id, "paid": render(&rc.paid),
+               "value_added": render(&value_added), "value_balance": render(&balance),
+               "gifts": gifts.clone()}),
+        now,
+    ));
+    let posting = Posting {
+        shop,
+        member,
+        actor: at.actor,
+        currency: Some(currency),
+        now,
+    };
+    let mut writes = Vec::new();
+    let mut ids = crate::entry_ids(now, moves.len()).into_iter();
+    posting.post(
+        AccountKind::Value,
+        &account,
+        read_version,
+        moves,
+        &mut ids,
+        &mut writes,
+    );
+    state.flush(&posting, middle, &mut writes);
+    let body: Value = json!({
+        "recharge_id": at.recharge_id,
+        "member_id": member.as_str(),
+        "rule_id": rc.rule_id,
+        "paid": render(&rc.paid),
+        "value_added": render(&value_added),
+        "gifts": gifts,
+        "value_balance": render(&balance),
+        "level": level_id,
+        "level_changes": crate::render::level_changes(&changes, tz),
+    });
+    let decision = Decision::new(writes, lambda_http::http::StatusCode::CREATED, body);
+    Ok(match guard {
+        Some(key) => decision.guard(key, Refusal::RuleAlreadyUsed.into()),
+        None => decision,
+    })
+}
+
+/// An online recharge's payment (003): settled once like a card's purchase; paid, the same
+/// effects as at the till under the purchase's id; a failed payment closes it; a rule gone
+/// or already used by the member marks it for refund.
+#[allow(clippy::too_many_arguments)]
+pub fn settle_online(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+    settings: Option<&Settings>,
+    actor: &str,
+    rule_id: Option<&str>,
+    mut purchase: domain::purchase::Purchase,
+    outcome: domain::purchase::PaymentOutcome,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    use domain::purchase::{PurchaseStatus, Transition};
+    let processed = json!({"status": "processed"});
+    match purchase.on_payment(outcome, false) {
+        Transition::Ignore => return Ok(Decision::ok(Vec::new(), processed)),
+        Transition::AlreadySettled => {
+            return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})))
+        }
+        Transition::Release => {
+            purchase.status = PurchaseStatus::Failed;
+            return Ok(Decision::ok(
+                vec![store::purchases::put(shop, &purchase)],
+                processed,
+            ));
+        }
+        Transition::Pay { .. } | Transition::RefundDue => {}
+    }
+    purchase.paid_at = Some(now);
+    let settings = settings.ok_or_else(ApiError::not_configured)?;
+    let decided = value::read_program(snapshot, shop, &settings.currency)?
+        .0
+        .and_then(|p| {
+            p.paid_online(rule_id, purchase.amount, |r| {
+                used(snapshot, shop, member, r)
+            })
+        });
+    let Some(decided) = decided else {
+        purchase.status = PurchaseStatus::RefundDue;
+        return Ok(Decision::ok(
+            vec![store::purchases::put(shop, &purchase)],
+            processed,
+        ));
+    };
+    let at = Landing {
+        shop,
+        member,
+        settings,
+        actor,
+        recharge_id: &purchase.purchase_id,
+        channel: "online",
+    };
+    let mut decision = land(snapshot, &at, &decided, now)?;
+    purchase.status = PurchaseStatus::Paid;
+    decision.writes.push(store::purchases::put(shop, &purchase));
+    decision.status = lambda_http::http::StatusCode::OK;
+    decision.body = processed;
+    Ok(decision)
+}
