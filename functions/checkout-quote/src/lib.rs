@@ -122,7 +122,9 @@ fn quote(
     let mut profile = store::profile::read(snapshot, shop, member)?;
     let ladder = levels::read(snapshot, shop, &currency)?.0;
     if let Some(l) = &ladder {
-        profile.standing.settle(l, tz, Decimal::ZERO, now);
+        profile
+            .standing
+            .settle(l, tz, accounts::value_balance(snapshot, shop, member)?, now);
     }
     let summary = cards::read_summary(snapshot, shop)?;
     let held = checkout::benefits(&profile, &summary, ladder.as_ref(), now);

@@ -2,7 +2,6 @@
 //! validity), written for members nobody touches; every read and write already applies them.
 
 use domain::chrono::{DateTime, Days, Utc};
-use domain::Decimal;
 use store::{keys, settings, StoreError};
 
 /// 003: members whose level changes by time alone today or yesterday (UTC), each settled
@@ -19,6 +18,7 @@ pub async fn settle_levels(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<(u64, u
                     keys::profile(&shop, &member),
                     keys::settings(&shop),
                     keys::levels(&shop),
+                    keys::account(&shop, &member, domain::AccountKind::Value),
                 ])
                 .await?;
             let Some(settings) = settings::read(&snapshot, &shop)? else {
@@ -29,9 +29,12 @@ pub async fn settle_levels(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<(u64, u
             let before = profile.standing.clone();
             match store::levels::read(&snapshot, &shop, &settings.currency)?.0 {
                 Some(ladder) => {
-                    profile
-                        .standing
-                        .settle(&ladder, settings.timezone, Decimal::ZERO, now);
+                    profile.standing.settle(
+                        &ladder,
+                        settings.timezone,
+                        store::accounts::value_balance(&snapshot, &shop, &member)?,
+                        now,
+                    );
                 }
                 // The shop dropped its ladder: nothing will change by time any more.
                 None => profile.standing.due = None,

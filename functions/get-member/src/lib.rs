@@ -101,7 +101,12 @@ fn view(
     };
     let level = match (&ladder, &currency) {
         (Some(ladder), Some(c)) => {
-            profile.standing.settle(ladder, tz, Decimal::ZERO, now);
+            profile.standing.settle(
+                ladder,
+                tz,
+                accounts::value_balance(snapshot, shop, member)?,
+                now,
+            );
             domain::level_document::standing_view(&profile.standing, ladder, tz, c)
         }
         // Without a ladder, the rule card that is the member's level (version 1), while

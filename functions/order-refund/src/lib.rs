@@ -165,7 +165,7 @@ fn decide(
     ) {
         let tz = settings.timezone;
         let mut profile = store::profile::read(snapshot, shop, member)?;
-        profile.standing.settle(&ladder, tz, Decimal::ZERO, now);
+        profile.standing.settle(&ladder, tz, value.balance(), now);
         profile.standing.take_back_points(&ladder, tz, taken_back);
         writes.push(store::profile::put(shop, member, &profile));
     }

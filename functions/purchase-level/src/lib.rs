@@ -30,6 +30,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::settings(&shop),
         keys::levels(&shop),
         keys::profile(&shop, &member),
+        keys::account(&shop, &member, domain::AccountKind::Value),
     ];
     let purchase_id = store::ids::purchase_id(&store::ids::level_target(&level_id), &member);
     api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
@@ -39,9 +40,12 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
         // The member's level as of now (a pending upgrade may have taken effect).
         let mut profile = store::profile::read(snapshot, &shop, &member)?;
-        profile
-            .standing
-            .settle(&ladder, settings.timezone, domain::Decimal::ZERO, now);
+        profile.standing.settle(
+            &ladder,
+            settings.timezone,
+            store::accounts::value_balance(snapshot, &shop, &member)?,
+            now,
+        );
         let (_, paid) = profile.standing.check_purchase(&ladder, &level_id)?;
         let purchase = Purchase::pending(
             purchase_id.clone(),

@@ -44,11 +44,14 @@ pub trait MemberWrites: Sized {
 
 impl MemberWrites for MemberState {
     fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Self, ApiError> {
-        Ok(MemberState::new(
+        let mut state = MemberState::new(
             profile::read(snapshot, shop, member)?,
             accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?,
             accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?,
-        ))
+        );
+        state.value_balance =
+            accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?.balance();
+        Ok(state)
     }
 
     /// The member's store-credit card number, generated (with its uniqueness write) at

@@ -50,15 +50,19 @@ pub struct Acting {
 
 impl Acting {
     /// The keys a change to this member reads in its one BatchGetItem: the shop's settings,
-    /// the member's two accounts, and `more` (the order, the profile, programs...).
+    /// the member's three accounts, and `more` (the order, the profile, programs...).
     pub fn reads(&self, more: impl IntoIterator<Item = store::Key>) -> Vec<store::Key> {
         let (shop, member) = (&self.shop, &self.member);
         let mut keys = vec![
             store::keys::settings(shop),
             store::keys::account(shop, member, domain::AccountKind::Points),
             store::keys::account(shop, member, domain::AccountKind::Credit),
+            store::keys::account(shop, member, domain::AccountKind::Value),
         ];
-        keys.extend(more);
+        keys.extend(
+            more.into_iter()
+                .filter(|k| k != &store::keys::account(shop, member, domain::AccountKind::Value)),
+        );
         keys
     }
 

@@ -148,12 +148,10 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
             keys::profile(shop, member),
             keys::account(shop, member, AccountKind::Points),
             keys::account(shop, member, AccountKind::Credit),
+            keys::account(shop, member, AccountKind::Value),
         ]);
         if let Some(rule) = store::ids::target_recharge(card) {
-            read.extend([
-                keys::account(shop, member, AccountKind::Value),
-                keys::levels(shop),
-            ]);
+            read.push(keys::levels(shop));
             read.extend(rule.map(|r| keys::rule_use(shop, member, r)));
         }
     }

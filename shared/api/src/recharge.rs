@@ -42,9 +42,12 @@ pub fn level_now(
     let Some(ladder) = store::levels::read(snapshot, shop, &settings.currency)?.0 else {
         return Ok(None);
     };
-    profile
-        .standing
-        .settle(&ladder, settings.timezone, Decimal::ZERO, now);
+    profile.standing.settle(
+        &ladder,
+        settings.timezone,
+        accounts::value_balance(snapshot, shop, member)?,
+        now,
+    );
     Ok(profile.standing.level_id().map(str::to_owned))
 }
 

@@ -59,6 +59,8 @@ pub struct Member {
     credit_read: u64,
     credit_moves: Vec<Movement>,
     credit_dirty: bool,
+    /// The stored-value balance as read, for `by_balance` level downgrades (003).
+    pub value_balance: Decimal,
 }
 
 /// What changed on one account: the new state, the version it was read at, the movements.
@@ -84,6 +86,7 @@ impl Member {
             credit,
             credit_moves: Vec::new(),
             credit_dirty: false,
+            value_balance: Decimal::ZERO,
         }
     }
 
@@ -196,8 +199,7 @@ impl Member {
 
     /// 003: what time alone did to the member's level by `now` (pending upgrades taking
     /// effect, validities lapsing), applied before anything else reads or changes it.
-    /// `by_balance` downgrades read the stored-value balance: zero until stored value
-    /// exists.
+    /// `by_balance` downgrades place the member by their stored-value balance.
     pub fn settle_level(
         &mut self,
         ladder: Option<&crate::level::Ladder>,
@@ -205,7 +207,7 @@ impl Member {
         now: DateTime<Utc>,
     ) -> Vec<crate::level::LevelChange> {
         ladder.map_or_else(Vec::new, |l| {
-            self.profile.standing.settle(l, tz, Decimal::ZERO, now)
+            self.profile.standing.settle(l, tz, self.value_balance, now)
         })
     }
 

@@ -82,6 +82,16 @@ impl crate::Store {
     }
 }
 
+/// The member's stored-value balance (003), zero without an account: what `by_balance`
+/// level downgrades place the member by.
+pub fn value_balance(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+) -> Result<Decimal, StoreError> {
+    Ok(read::<Decimal>(snapshot, shop, member, AccountKind::Value)?.balance())
+}
+
 /// How a quantity is read back from its stored decimal text.
 pub trait StoredQuantity: Quantity {
     fn from_stored(value: Decimal) -> Result<Self, StoreError>;

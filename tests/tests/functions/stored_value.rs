@@ -443,3 +443,38 @@ async fn seed_003_twenty_till_recharges_of_a_once_per_member_rule_land_exactly_o
         Decimal::new(11000, 2)
     );
 }
+
+#[tokio::test]
+async fn seed_003_a_by_balance_downgrade_places_the_member_by_their_stored_value() {
+    let at = |s: &str| {
+        domain::chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&domain::chrono::Utc)
+    };
+    let mut env = TestEnv::with_clock(api::Clock::Fixed(at("2026-01-05T10:00:00+08:00"))).await;
+    setup_shop(&env).await;
+    let req = Req::put("/admin/levels").bearer(&env.admin()).json(&json!({
+        "upgrade_by": "cumulative_spend", "levels": [
+            {"level_id": "base", "name": "Member", "rank": 0, "threshold": "0.00"},
+            {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": "500.00"},
+            {"level_id": "gold", "name": "Gold", "rank": 2, "threshold": "2000.00", "validity_days": 30,
+             "downgrade": {"kind": "by_balance", "ranges": [
+                {"min": "0.00", "level_id": "base"}, {"min": "500.00", "level_id": "silver"}]}}]})).build();
+    assert_eq!(
+        Res::from_response(admin_levels::handler(&env.ctx, req).await).status,
+        200
+    );
+    accrue_now(&env, "b1", "o1", "2500.00", json!([])).await;
+    accrue_now(&env, "b2", "o2", "2500.00", json!([])).await;
+    adjust(
+        &env,
+        "b1",
+        "v",
+        json!({"account": "value", "delta": "600.00", "reason": "top up"}),
+    )
+    .await;
+    env.ctx.clock = api::Clock::Fixed(at("2026-02-05T00:00:00+08:00"));
+    // Gold lapsed: 600.00 of stored value places b1 at silver, b2 (none) at base.
+    assert_eq!(member(&env, "b1").await["level"]["level_id"], "silver");
+    assert_eq!(member(&env, "b2").await["level"]["level_id"], "base");
+}
