@@ -7,7 +7,7 @@ use domain::points_document::{self, view, with_warning};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::keys::{self, Program};
-use store::programs;
+use store::{exchange, programs};
 
 pub const OPERATION: &str = "admin-points-program";
 
@@ -21,7 +21,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let shop = principal.shop.clone();
         let snapshot = ctx
             .store
-            .load(&[keys::settings(&shop), keys::program(&shop, Program::Points)])
+            .load(&[
+                keys::settings(&shop),
+                keys::program(&shop, Program::Points),
+                keys::exchange_rules(&shop),
+            ])
             .await?;
         let settings = store::settings::read(&snapshot, &shop)?;
         let (versions, _) = programs::read_points(&snapshot, &shop)?;
@@ -33,6 +37,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             body["effective_from"] =
                 json!(from.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true));
         }
+        // 003: the points-for-gifts rules are set with the program.
+        body["exchange"] = domain::exchange::view(&exchange::read_rules(&snapshot, &shop)?.0);
         return Ok(Reply::ok(&with_warning(
             body,
             current,
@@ -42,7 +48,16 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     }
     let body = input::json_object(&req)?;
     let shop = principal.shop.clone();
-    let read = vec![keys::settings(&shop), keys::program(&shop, Program::Points)];
+    let read = vec![
+        keys::settings(&shop),
+        keys::program(&shop, Program::Points),
+        keys::exchange_rules(&shop),
+    ];
+    // Fields not sent keep their values: without `exchange` the gift rules stay as they are.
+    let gifts = body
+        .get("exchange")
+        .map(domain::exchange::parse)
+        .transpose()?;
     api::execute(ctx, &shop, None, read, |snapshot, now| {
         let settings = store::settings::read(snapshot, &shop)?;
         let currency = settings.as_ref().map(|s| s.currency);
@@ -57,10 +72,21 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         );
         body["effective_from"] =
             json!(now.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true));
-        Ok(Decision::ok(
-            vec![programs::put_points(&shop, &versions, read_version)],
-            body,
-        ))
+        let mut writes = vec![programs::put_points(&shop, &versions, read_version)];
+        let (stored, rules_version) = exchange::read_rules(snapshot, &shop)?;
+        let rules =
+            match &gifts {
+                Some(rules) => {
+                    writes.push(exchange::put_rules(&shop, rules, rules_version));
+                    writes.extend(rules.iter().filter_map(|r| {
+                        r.stock.map(|s| exchange::set_stock(&shop, &r.rule_id, s))
+                    }));
+                    rules.clone()
+                }
+                None => stored,
+            };
+        body["exchange"] = domain::exchange::view(&rules);
+        Ok(Decision::ok(writes, body))
     })
     .await
 }

@@ -7,6 +7,7 @@ pub mod card_document;
 pub mod cards;
 pub mod checkout;
 pub mod document;
+pub mod exchange;
 pub mod ids;
 pub mod ledger;
 pub mod level;

@@ -72,6 +72,9 @@ pub enum Refusal {
     AlreadyRegistered { at: String },
     #[error("the member has no store-credit card number yet (it comes with the first credit)")]
     NoCreditCard,
+    /// 003: the gift's stock is gone.
+    #[error("this gift is out of stock")]
+    GiftOutOfStock,
     /// 003: a recharge rule not open today, or not for this channel, store or level.
     #[error("{0}")]
     RuleNotApplicable(String),
@@ -119,6 +122,7 @@ impl Refusal {
             Refusal::CardNotUsable(_) => "card_not_usable",
             Refusal::RuleNotApplicable(_) => "rule_not_applicable",
             Refusal::RuleAlreadyUsed => "rule_already_used",
+            Refusal::GiftOutOfStock => "gift_out_of_stock",
         }
     }
 

@@ -69,6 +69,16 @@ pub fn rule_use(shop: &ShopId, member: &MemberId, rule_id: &str) -> Key {
     Key::new(member_pk(shop, member), &format!("RULEUSE#{rule_id}"))
 }
 
+/// The shop's points-for-gifts rules (003), set with the points program.
+pub fn exchange_rules(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "EXCHANGE")
+}
+
+/// A gift's stock: its own partition, a conditional counter like a card's.
+pub fn gift_stock(shop: &ShopId, rule_id: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#GIFT#{rule_id}"), "STOCK")
+}
+
 /// A recharge (003), for its refund.
 pub fn recharge(shop: &ShopId, recharge_id: &str) -> Key {
     Key::new(format!("SHOP#{shop}#RCH#{recharge_id}"), "RECHARGE")

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cards;
 pub mod counter;
 pub mod credit_program;
+pub mod exchange;
 pub mod idempotency;
 pub mod ids;
 pub mod item;

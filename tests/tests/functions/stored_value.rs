@@ -478,3 +478,122 @@ async fn seed_003_a_by_balance_downgrade_places_the_member_by_their_stored_value
     assert_eq!(member(&env, "b1").await["level"]["level_id"], "silver");
     assert_eq!(member(&env, "b2").await["level"]["level_id"], "base");
 }
+
+async fn exchange(env: &TestEnv, token: &str, member: &str, key: &str, rule: &str) -> Res {
+    let req = Req::post(&format!("/members/{member}/exchanges"))
+        .param("member_id", member)
+        .bearer(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({"rule_id": rule}))
+        .build();
+    Res::from_response(exchange_gift::handler(&env.ctx, req).await)
+}
+
+async fn gift_shop(env: &TestEnv, stock: u64) {
+    setup_shop(env).await;
+    points_program(
+        env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1},
+        "redeem": {"points_per_unit": 100},
+        "exchange": [{"rule_id": "tote", "points": 500, "gift": "Tote bag", "stock": stock},
+                     {"rule_id": "pen", "points": 50, "gift": "Pen", "stock": null}]}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn seed_003_points_buy_gifts_at_the_till_only_within_balance_and_stock() {
+    let env = TestEnv::new().await;
+    gift_shop(&env, 1).await;
+    let req = Req::get("/admin/programs/points")
+        .bearer(&env.admin())
+        .build();
+    let program = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
+    assert_eq!(
+        program.body["exchange"][0]["gift"], "Tote bag",
+        "{}",
+        program.raw
+    );
+    adjust(
+        &env,
+        "g1",
+        "seed",
+        json!({"account": "points", "delta": 1200, "reason": "seed"}),
+    )
+    .await;
+    let cashier = env.token("cashier", "till-1");
+    // 003: the till only, never the member online.
+    exchange(&env, &env.token("customer", "g1"), "g1", "c1", "tote")
+        .await
+        .assert_problem(403, "forbidden");
+    let got = exchange(&env, &cashier, "g1", "k1", "tote").await;
+    assert_eq!(got.status, 201, "{}", got.raw);
+    assert_eq!(
+        (
+            got.body["points_spent"].clone(),
+            got.body["gift"].clone(),
+            got.body["points_balance"].clone()
+        ),
+        (json!(500), json!("Tote bag"), json!(700))
+    );
+    assert_eq!(
+        exchange(&env, &cashier, "g1", "k1", "tote").await.raw,
+        got.raw
+    );
+    exchange(&env, &cashier, "g1", "k2", "tote")
+        .await
+        .assert_problem(409, "gift_out_of_stock");
+    // Without stock kept, only the balance limits: 700 buys 14 pens.
+    for i in 0..14 {
+        assert_eq!(
+            exchange(&env, &cashier, "g1", &format!("pen-{i}"), "pen")
+                .await
+                .status,
+            201
+        );
+    }
+    exchange(&env, &cashier, "g1", "pen-15", "pen")
+        .await
+        .assert_problem(409, "insufficient_balance");
+    exchange(&env, &cashier, "g1", "k3", "nope")
+        .await
+        .assert_problem(422, "invalid_request");
+    assert_eq!(member(&env, "g1").await["points"]["balance"], 0);
+    assert_eq!(ledger_sum(&env, "g1", "points").await, Decimal::ZERO);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn seed_003_thirty_exchanges_for_a_gift_with_stock_ten_give_exactly_ten() {
+    let env = Arc::new(TestEnv::isolated().await);
+    gift_shop(&env, 10).await;
+    for i in 0..30 {
+        // Idempotency keys are the shop's: one per member's seed.
+        adjust(
+            &env,
+            &format!("x{i}"),
+            &format!("seed-{i}"),
+            json!({"account": "points", "delta": 600, "reason": "seed"}),
+        )
+        .await;
+    }
+    let answers = race(30, |i| {
+        let env = env.clone();
+        async move {
+            let cashier = env.token("cashier", "till-1");
+            exchange(&env, &cashier, &format!("x{i}"), &format!("ex-{i}"), "tote").await
+        }
+    })
+    .await;
+    let (won, refused) = tally(answers, 201, "gift_out_of_stock");
+    assert_eq!((won.len(), refused), (10, 20));
+    // The ten who got one spent 500; the twenty others kept all 600.
+    let mut spent = 0;
+    for i in 0..30 {
+        let balance = member(&env, &format!("x{i}")).await["points"]["balance"]
+            .as_i64()
+            .unwrap();
+        assert!(balance == 100 || balance == 600, "{balance}");
+        spent += 600 - balance;
+    }
+    assert_eq!(spent, 5000);
+}

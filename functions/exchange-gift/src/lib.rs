@@ -1,0 +1,109 @@
+//! POST /members/{member_id}/exchanges (003 积分兑换礼品): the cashier exchanges a member's
+//! points for a gift at the till (never online: customers are refused). Points are spent
+//! earliest-expiring first; a gift with stock is taken with a conditional decrement, so
+//! concurrent exchanges never give more than there is. The Idempotency-Key is required.
+
+use std::collections::BTreeMap;
+
+use api::input;
+use api::{ApiError, Ctx, Decision, Once, Reply, Role};
+use domain::{AccountKind, EntryKind, Refusal};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use store::keys::{self, Program};
+use store::{accounts, exchange, programs};
+
+pub const OPERATION: &str = "exchange-gift";
+
+/// 003: the till only.
+const TILL: &[Role] = &[Role::Cashier, Role::Ops, Role::Admin, Role::Owner];
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    rule_id: String,
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, TILL)?;
+    let member = domain::MemberId::parse(&input::path_param(&req, "member_id")?)?;
+    let body = input::json_object(&req)?;
+    let raw: Raw = input::from_value(&body)?;
+    let rule_id = domain::LevelId::parse(&raw.rule_id)?.to_string();
+    let once = Once {
+        key: input::required_idempotency_key(&req)?,
+        fingerprint: input::fingerprint(OPERATION, member.as_str(), &body),
+    };
+    let who = principal.acting(member);
+    let read = who.reads([
+        keys::exchange_rules(&who.shop),
+        keys::program(&who.shop, Program::Points),
+        keys::gift_stock(&who.shop, &rule_id),
+    ]);
+    let exchange_id = store::ids::entry_ids(ctx.now(), 1).remove(0).to_string();
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        let (shop, member) = (&who.shop, &who.member);
+        let (rules, _) = exchange::read_rules(snapshot, shop)?;
+        let rule = rules
+            .iter()
+            .find(|r| r.rule_id == rule_id)
+            .ok_or_else(|| ApiError::Invalid(format!("no exchange rule {rule_id:?}")))?;
+        if !programs::enabled(snapshot, shop, Program::Points) {
+            return Err(
+                Refusal::ProgramDisabled("the points program is not enabled".into()).into(),
+            );
+        }
+        if rule.stock.is_some() && exchange::read_stock(snapshot, shop, &rule_id)?.unwrap_or(0) < 1
+        {
+            return Err(Refusal::GiftOutOfStock.into());
+        }
+        let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+        let read_version = points.version();
+        let links = BTreeMap::from([
+            ("exchange_id".to_owned(), exchange_id.clone()),
+            ("rule_id".to_owned(), rule_id.clone()),
+        ]);
+        let (_, mut moves) = points.spend(AccountKind::Points, rule.points, &links, now)?;
+        if let Some(last) = moves.last_mut() {
+            last.kind = EntryKind::Redemption;
+            last.reason = format!("exchange: {}", rule.gift);
+        }
+        let mut writes = Vec::new();
+        let mut ids = api::entry_ids(now, moves.len()).into_iter();
+        who.posting(None, now).post(
+            AccountKind::Points,
+            &points,
+            read_version,
+            moves,
+            &mut ids,
+            &mut writes,
+        );
+        let body = json!({
+            "exchange_id": exchange_id,
+            "member_id": member.as_str(),
+            "rule_id": rule_id,
+            "points_spent": rule.points,
+            "gift": rule.gift,
+            "points_balance": points.balance(),
+        });
+        let decision = Decision::new(writes, StatusCode::CREATED, body);
+        Ok(match rule.stock {
+            Some(_) => {
+                let mut d = decision;
+                d.writes.push(exchange::take_stock(shop, &rule_id));
+                d.guard(
+                    keys::gift_stock(shop, &rule_id),
+                    Refusal::GiftOutOfStock.into(),
+                )
+            }
+            None => decision,
+        })
+    })
+    .await
+}

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(exchange_gift::OPERATION, exchange_gift::handler).await
+}
