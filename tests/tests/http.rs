@@ -957,3 +957,114 @@ async fn a_checkout_quote_over_http_applies_one_benefit_and_previews_points_with
     );
     stack.check_invariants().await;
 }
+
+#[tokio::test]
+async fn stored_value_is_recharged_spent_refunded_and_its_recharge_refunded_over_http() {
+    let stack = Stack::new("value");
+    stack.setup().await;
+    let (s, v) = stack
+        .admin(
+            Method::PUT,
+            "/admin/programs/value",
+            None,
+            Some(
+                &json!({"enabled": true, "any_amount": true, "min_amount": "10.00", "rules": [
+                {"rule_id": "r100", "name": "Top up 100, get 10", "pay": "100.00",
+                 "gifts": {"value": "10.00"}, "channels": ["till", "online"]}]}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let cashier = stack.token("cashier", "till-1");
+    let (s, _, done) = stack
+        .send(
+            Method::POST,
+            "/members/sv1/recharges",
+            Some(&cashier),
+            Some("sv-k1"),
+            Some(&json!({"rule_id": "r100", "channel": "till"})),
+        )
+        .await;
+    assert_eq!(
+        (s, done["value_balance"].as_str()),
+        (StatusCode::CREATED, Some("110.00")),
+        "{done}"
+    );
+    stack.check_invariants().await;
+    let now = domain::chrono::Utc::now().to_rfc3339();
+    let (s, _, v) = stack
+        .send(
+            Method::POST,
+            "/orders/sv-o1/accrue",
+            Some(&cashier),
+            None,
+            Some(
+                &json!({"member_id": "sv1", "currency": "MYR", "total": "50.00",
+                           "placed_at": now, "paid_at": now}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, _, v) = stack
+        .send(
+            Method::POST,
+            "/orders/sv-o1/redeem",
+            Some(&cashier),
+            None,
+            Some(&json!({"member_id": "sv1", "value": "30.00"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["value_balance"].as_str()),
+        (StatusCode::OK, Some("80.00")),
+        "{v}"
+    );
+    stack.check_invariants().await;
+    let (s, v) = stack
+        .admin(
+            Method::POST,
+            "/orders/sv-o1/refunds",
+            None,
+            Some(&json!({"refund_id": "sv-r1", "amount": "50.00", "member_id": "sv1"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["value_restored"].as_str()),
+        (StatusCode::OK, Some("30.00")),
+        "{v}"
+    );
+    stack.check_invariants().await;
+    let refund = format!(
+        "/admin/recharges/{}/refund",
+        done["recharge_id"].as_str().unwrap()
+    );
+    let (s, v) = stack
+        .admin(
+            Method::POST,
+            &refund,
+            None,
+            Some(&json!({"reason": "returned"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["value_taken_back"].as_str()),
+        (StatusCode::OK, Some("110.00")),
+        "{v}"
+    );
+    let (s, v) = stack
+        .admin(
+            Method::POST,
+            &refund,
+            None,
+            Some(&json!({"reason": "again"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("refund_exceeds_paid")
+        )
+    );
+    stack.check_invariants().await;
+}

@@ -64,6 +64,10 @@ impl Stack {
                     "credit",
                     Decimal::from_str(v["credit"]["balance"].as_str().unwrap()).unwrap(),
                 ),
+                (
+                    "value",
+                    Decimal::from_str(v["value"]["balance"].as_str().unwrap()).unwrap(),
+                ),
             ];
             for (account, balance) in balances {
                 assert!(balance >= Decimal::ZERO, "{m} {account} is negative: {v}");
