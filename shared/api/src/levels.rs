@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use domain::chrono::{DateTime, Utc};
 use domain::ledger::EntryKind;
-use domain::purchase::{PaymentOutcome, Purchase, PurchaseStatus, Transition};
+use domain::purchase::{PaymentOutcome, Purchase, PurchaseStatus};
 use domain::{MemberId, Settings, ShopId};
 use serde_json::json;
 use store::{outbox, purchases, Snapshot};
@@ -36,19 +36,8 @@ pub fn settle_paid_upgrade(
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     let processed = json!({"status": "processed"});
-    match purchase.on_payment(outcome, false) {
-        Transition::Ignore => return Ok(Decision::ok(Vec::new(), processed)),
-        Transition::AlreadySettled => {
-            return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})))
-        }
-        Transition::Release => {
-            purchase.status = PurchaseStatus::Failed;
-            return Ok(Decision::ok(
-                vec![purchases::put(up.shop, &purchase)],
-                processed,
-            ));
-        }
-        Transition::Pay { .. } | Transition::RefundDue => {}
+    if let Some(answer) = crate::payments::stockless(up.shop, &mut purchase, outcome) {
+        return Ok(answer);
     }
     purchase.paid_at = Some(now);
     let settings = up.settings.ok_or_else(ApiError::not_configured)?;

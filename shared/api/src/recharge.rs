@@ -216,21 +216,10 @@ pub fn settle_online(
     outcome: domain::purchase::PaymentOutcome,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    use domain::purchase::{PurchaseStatus, Transition};
+    use domain::purchase::PurchaseStatus;
     let processed = json!({"status": "processed"});
-    match purchase.on_payment(outcome, false) {
-        Transition::Ignore => return Ok(Decision::ok(Vec::new(), processed)),
-        Transition::AlreadySettled => {
-            return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})))
-        }
-        Transition::Release => {
-            purchase.status = PurchaseStatus::Failed;
-            return Ok(Decision::ok(
-                vec![store::purchases::put(shop, &purchase)],
-                processed,
-            ));
-        }
-        Transition::Pay { .. } | Transition::RefundDue => {}
+    if let Some(answer) = crate::payments::stockless(shop, &mut purchase, outcome) {
+        return Ok(answer);
     }
     purchase.paid_at = Some(now);
     let settings = settings.ok_or_else(ApiError::not_configured)?;

@@ -676,28 +676,7 @@ impl Standing {
         tz: ShopTz,
         now: DateTime<Utc>,
     ) -> Option<LevelChange> {
-        let level = ladder.level(level_id)?;
-        if ladder
-            .rank_of(self.level_id())
-            .is_some_and(|r| level.rank < r)
-        {
-            return None;
-        }
-        let from = self.level_id().map(str::to_owned);
-        if ladder
-            .rank_of(self.pending.as_ref().map(|p| p.level_id.as_str()))
-            .is_some_and(|r| r <= level.rank)
-        {
-            self.pending = None;
-        }
-        self.start(level, now, tz);
-        self.refresh(tz);
-        Some(LevelChange {
-            from,
-            to: level_id.to_owned(),
-            at: now,
-            cause: Cause::Paid,
-        })
+        self.set_from_now(ladder, level_id, Cause::Paid, tz, now)
     }
 
     /// 003 充值会员自动升级为: a recharge rule lifts the member to its level at once when
@@ -709,11 +688,27 @@ impl Standing {
         tz: ShopTz,
         now: DateTime<Utc>,
     ) -> Option<LevelChange> {
+        self.set_from_now(ladder, level_id, Cause::Upgrade, tz, now)
+    }
+
+    /// The member is at `level_id` from `now`, never lower than they are: a paid upgrade
+    /// may renew the level held, an auto upgrade must go up. A pending upgrade it reaches
+    /// is spent.
+    fn set_from_now(
+        &mut self,
+        ladder: &Ladder,
+        level_id: &str,
+        cause: Cause,
+        tz: ShopTz,
+        now: DateTime<Utc>,
+    ) -> Option<LevelChange> {
         let level = ladder.level(level_id)?;
-        if ladder
-            .rank_of(self.level_id())
-            .is_some_and(|r| level.rank <= r)
-        {
+        let held = ladder.rank_of(self.level_id());
+        let too_low = match cause {
+            Cause::Paid => held.is_some_and(|r| level.rank < r),
+            _ => held.is_some_and(|r| level.rank <= r),
+        };
+        if too_low {
             return None;
         }
         let from = self.level_id().map(str::to_owned);
@@ -729,7 +724,7 @@ impl Standing {
             from,
             to: level_id.to_owned(),
             at: now,
-            cause: Cause::Upgrade,
+            cause,
         })
     }
 
