@@ -6,6 +6,7 @@ pub mod adjust;
 pub mod card_document;
 pub mod cards;
 pub mod checkout;
+pub mod directory;
 pub mod document;
 pub mod exchange;
 pub mod ids;

@@ -30,6 +30,11 @@ pub struct Profile {
     pub credit_card_no: Option<String>,
     /// Where notifications go (given at registration).
     pub email: Option<String>,
+    /// 003 会员编号: unique in the shop, across its stores.
+    pub member_no: Option<String>,
+    pub name: Option<String>,
+    /// E.164, unique in the shop.
+    pub phone: Option<String>,
     pub version: u64,
 }
 

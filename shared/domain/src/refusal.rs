@@ -72,6 +72,11 @@ pub enum Refusal {
     AlreadyRegistered { at: String },
     #[error("the member has no store-credit card number yet (it comes with the first credit)")]
     NoCreditCard,
+    /// 003: member numbers and phones are unique within the shop.
+    #[error("member number {0} belongs to another member")]
+    MemberNoTaken(String),
+    #[error("phone {0} belongs to another member")]
+    PhoneTaken(String),
     /// 003: the gift's stock is gone.
     #[error("this gift is out of stock")]
     GiftOutOfStock,
@@ -123,6 +128,8 @@ impl Refusal {
             Refusal::RuleNotApplicable(_) => "rule_not_applicable",
             Refusal::RuleAlreadyUsed => "rule_already_used",
             Refusal::GiftOutOfStock => "gift_out_of_stock",
+            Refusal::MemberNoTaken(_) => "member_no_taken",
+            Refusal::PhoneTaken(_) => "phone_taken",
         }
     }
 

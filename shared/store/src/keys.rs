@@ -84,6 +84,17 @@ pub fn recharge(shop: &ShopId, recharge_id: &str) -> Key {
     Key::new(format!("SHOP#{shop}#RCH#{recharge_id}"), "RECHARGE")
 }
 
+/// 003: a member number held by one member of the shop (written with
+/// `attribute_not_exists` in the member's transaction; deleted when it changes).
+pub fn member_no(shop: &ShopId, no: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#MNO#{no}"), "MNO")
+}
+
+/// A phone number (E.164) held by one member of the shop, like a member number.
+pub fn phone(shop: &ShopId, e164: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#PHONE#{e164}"), "PHONE")
+}
+
 /// The shop's level ladder (003), one item.
 pub fn levels(shop: &ShopId) -> Key {
     Key::new(shop_pk(shop), "LEVELS")

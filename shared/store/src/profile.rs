@@ -9,7 +9,7 @@ use domain::{Decimal, MemberId, Money, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys;
-use crate::{Cond, Snapshot, StoreError, Write};
+use crate::{Cond, Key, Snapshot, StoreError, Write};
 
 /// The profile is a domain type; this module maps it to and from its item.
 pub use domain::member::Profile;
@@ -50,6 +50,9 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
     }
     profile.credit_card_no = item::opt_s(found, "credit_card_no").map(str::to_owned);
     profile.email = item::opt_s(found, "email").map(str::to_owned);
+    profile.member_no = item::opt_s(found, "member_no").map(str::to_owned);
+    profile.name = item::opt_s(found, "name").map(str::to_owned);
+    profile.phone = item::opt_s(found, "phone").map(str::to_owned);
     if let Some(AttributeValue::Ss(ids)) = found.get("claimed") {
         profile.claimed = ids.iter().cloned().collect();
     }
@@ -211,6 +214,15 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     if let Some(email) = &profile.email {
         it.insert("email".into(), item::s(email));
     }
+    for (attr, v) in [
+        ("member_no", &profile.member_no),
+        ("name", &profile.name),
+        ("phone", &profile.phone),
+    ] {
+        if let Some(v) = v {
+            it.insert(attr.into(), item::s(v));
+        }
+    }
     if !profile.claimed.is_empty() {
         it.insert(
             "claimed".into(),
@@ -259,6 +271,33 @@ pub fn credit_card_no_delete(shop: &ShopId, no: &str) -> Write {
 pub fn credit_card_holder(snapshot: &Snapshot, shop: &ShopId, no: &str) -> Option<String> {
     snapshot
         .get(&keys::credit_card_no(shop, no))
+        .and_then(|it| item::opt_s(it, "member_id"))
+        .map(str::to_owned)
+}
+
+/// Claims a member number or a phone for a member: the write fails if someone holds it.
+pub fn claim_unique(key: Key, member: &MemberId) -> Write {
+    let mut it = item::with_key(&key, "unique");
+    it.insert("member_id".into(), item::s(member.as_str()));
+    Write::Put {
+        item: it,
+        cond: Cond::NotExists,
+    }
+}
+
+/// Frees a member number or phone the member no longer uses (only if it is still theirs).
+pub fn free_unique(key: Key, member: &MemberId) -> Write {
+    Write::Delete {
+        key,
+        condition: Some("member_id = :m".into()),
+        values: HashMap::from([(":m".to_owned(), item::s(member.as_str()))]),
+    }
+}
+
+/// Who holds a member number, phone or card number item, if anyone.
+pub fn holder(snapshot: &Snapshot, key: &Key) -> Option<String> {
+    snapshot
+        .get(key)
         .and_then(|it| item::opt_s(it, "member_id"))
         .map(str::to_owned)
 }

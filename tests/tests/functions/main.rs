@@ -7,6 +7,7 @@ mod cards;
 mod checkout;
 mod concurrency;
 mod credit;
+mod directory;
 mod events;
 mod hardening;
 mod ladder;

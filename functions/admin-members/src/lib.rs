@@ -1,0 +1,143 @@
+//! /admin/members (staff; 003 会员资料): a member's number, name, phone, email and birthday
+//! (`PUT /admin/members/{member_id}`; member numbers and phones unique in the shop), and
+//! finding a member by number, phone or card number at the till (`GET
+//! /admin/members/lookup`): one read of the unique item, then the profile; never a scan.
+
+use api::input;
+use api::{ApiError, Ctx, Decision, Reply, STAFF};
+use domain::directory::ProfilePatch;
+use domain::member::Profile;
+use domain::{MemberId, Refusal, ShopId};
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use store::{keys, profile, Key, Snapshot};
+
+pub const OPERATION: &str = "admin-members";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, STAFF)?;
+    let shop = principal.shop.clone();
+    if req.method() == Method::GET {
+        return lookup(ctx, &req, &shop).await;
+    }
+    let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
+    let patch = ProfilePatch::parse(&input::json_object(&req)?)?;
+    let mut read = vec![keys::profile(&shop, &member)];
+    read.extend(new_keys(&shop, &patch));
+    api::execute(ctx, &shop, None, read, |snapshot, _now| {
+        decide(&shop, &member, &patch, snapshot)
+    })
+    .await
+}
+
+/// The unique items a patch would claim, so one read can tell whether they are free.
+fn new_keys(shop: &ShopId, patch: &ProfilePatch) -> Vec<Key> {
+    use domain::directory::Field::Set;
+    let mut out = Vec::new();
+    if let Set(no) = &patch.member_no {
+        out.push(keys::member_no(shop, no));
+    }
+    if let Set(phone) = &patch.phone {
+        out.push(keys::phone(shop, phone));
+    }
+    out
+}
+
+/// Where a unique value lives, and the refusal when someone else holds it.
+type KeyOf = fn(&ShopId, &str) -> Key;
+type TakenBy = fn(String) -> Refusal;
+
+fn decide(
+    shop: &ShopId,
+    member: &MemberId,
+    patch: &ProfilePatch,
+    snapshot: &Snapshot,
+) -> Result<Decision, ApiError> {
+    let mut p = profile::read(snapshot, shop, member)?;
+    let unique = patch.apply(&mut p);
+    let mut writes = vec![profile::put(shop, member, &p)];
+    let mut guards = Vec::new();
+    let changes: [(_, KeyOf, TakenBy); 2] = [
+        (unique.member_no, keys::member_no, Refusal::MemberNoTaken),
+        (unique.phone, keys::phone, Refusal::PhoneTaken),
+    ];
+    for (change, key_of, taken) in changes {
+        let Some((old, new)) = change else { continue };
+        if let Some(new) = new {
+            let key = key_of(shop, &new);
+            match profile::holder(snapshot, &key) {
+                Some(holder) if holder != member.as_str() => return Err(taken(new).into()),
+                Some(_) => {}
+                None => {
+                    writes.push(profile::claim_unique(key.clone(), member));
+                    guards.push((key, taken(new)));
+                }
+            }
+        }
+        if let Some(old) = old {
+            writes.push(profile::free_unique(key_of(shop, &old), member));
+        }
+    }
+    let mut decision = Decision::ok(writes, view(member, &p));
+    for (key, refusal) in guards {
+        decision = decision.guard(key, refusal.into());
+    }
+    Ok(decision)
+}
+
+fn view(member: &MemberId, p: &Profile) -> Value {
+    json!({
+        "member_id": member.as_str(),
+        "member_no": p.member_no,
+        "name": p.name,
+        "phone": p.phone,
+        "email": p.email,
+        "birthday": p.birthday.map(|b| b.to_string()),
+        "registered_at": p.registered_at.map(|t| t.to_rfc3339()),
+        "level_id": p.standing.level_id(),
+    })
+}
+
+/// Finds a member by one of member_no, phone (E.164), or card_no (a benefit card's or the
+/// store-credit card's number).
+async fn lookup(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError> {
+    let q = |k: &str| input::query_param(req, k).map(|v| v.trim().to_owned());
+    let keys: Vec<Key> = match (q("member_no"), q("phone"), q("card_no")) {
+        (Some(no), None, None) => {
+            domain::directory::check_member_no(&no)?;
+            vec![keys::member_no(shop, &no)]
+        }
+        (None, Some(phone), None) => {
+            // A `+` in a query string may arrive as a space: the number is E.164 either way.
+            let phone = format!("+{}", phone.trim_start_matches('+'));
+            domain::directory::check_phone(&phone)?;
+            vec![keys::phone(shop, &phone)]
+        }
+        (None, None, Some(no))
+            if !no.is_empty() && no.len() <= 32 && no.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            vec![keys::card_no(shop, &no), keys::credit_card_no(shop, &no)]
+        }
+        _ => {
+            return Err(ApiError::Invalid(
+                "look up by one of member_no, phone (E.164) or card_no (digits)".into(),
+            ))
+        }
+    };
+    let found = ctx.store.load(&keys).await?;
+    let member = keys
+        .iter()
+        .find_map(|k| profile::holder(&found, k))
+        .ok_or_else(|| ApiError::NotFound("no member with that number".into()))?;
+    let member = MemberId::parse(&member)?;
+    let snapshot = ctx.store.load(&[keys::profile(shop, &member)]).await?;
+    Ok(Reply::ok(&view(
+        &member,
+        &profile::read(&snapshot, shop, &member)?,
+    )))
+}
