@@ -23,7 +23,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, STAFF)?;
     let shop = principal.shop.clone();
     if req.method() == Method::GET {
-        return lookup(ctx, &req, &shop).await;
+        if req.uri().path().trim_end_matches('/').ends_with("/lookup") {
+            return lookup(ctx, &req, &shop).await;
+        }
+        return list(ctx, &req, &shop).await;
     }
     let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
     let patch = ProfilePatch::parse(&input::json_object(&req)?)?;
@@ -101,6 +104,26 @@ fn view(member: &MemberId, p: &Profile) -> Value {
         "registered_at": p.registered_at.map(|t| t.to_rfc3339()),
         "level_id": p.standing.level_id(),
     })
+}
+
+/// Registered members, newest registration first, optionally at one level (as of each
+/// member's last write), a page at a time.
+async fn list(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError> {
+    let limit = input::limit(req)?;
+    let level = input::query_param(req, "level_id")
+        .map(|l| domain::LevelId::parse(&l).map(|l| l.to_string()))
+        .transpose()?;
+    let cursor = input::query_param(req, "cursor");
+    let page = ctx
+        .store
+        .members_page(shop, level.as_deref(), limit, cursor.as_deref())
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Corrupt(_) => ApiError::Invalid("cursor is not one of ours".into()),
+            other => other.into(),
+        })?;
+    let items: Vec<Value> = page.items.iter().map(|(m, p)| view(m, p)).collect();
+    Ok(Reply::ok(&json!({"items": items, "next": page.next})))
 }
 
 /// Finds a member by one of member_no, phone (E.164), or card_no (a benefit card's or the

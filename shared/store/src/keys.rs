@@ -95,6 +95,15 @@ pub fn phone(shop: &ShopId, e164: &str) -> Key {
     Key::new(format!("SHOP#{shop}#PHONE#{e164}"), "PHONE")
 }
 
+/// Registered members by registration time (GSI1), newest first: the directory's list.
+pub fn registered_pk(shop: &ShopId) -> String {
+    format!("REG#{shop}")
+}
+
+pub fn registered_sk(at_millis: i64, member: &MemberId) -> String {
+    format!("{at_millis:013}#{member}")
+}
+
 /// The shop's level ladder (003), one item.
 pub fn levels(shop: &ShopId) -> Key {
     Key::new(shop_pk(shop), "LEVELS")

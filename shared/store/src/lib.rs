@@ -448,6 +448,13 @@ impl Snapshot {
     pub fn get(&self, key: &Key) -> Option<&Item> {
         self.items.get(key)
     }
+
+    /// Items already in hand (a query's page) read through the same mappings.
+    pub fn of(items: impl IntoIterator<Item = (Key, Item)>) -> Self {
+        Snapshot {
+            items: items.into_iter().collect(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -189,6 +189,18 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
             item::s(serde_json::to_string(&profile.standing).unwrap_or_default()),
         );
     }
+    // The directory lists registered members by registration time (GSI1), and filters them
+    // by the level held when the profile was last written.
+    if let Some(at) = profile.registered_at {
+        it.insert(keys::GSI1PK.into(), item::s(keys::registered_pk(shop)));
+        it.insert(
+            keys::GSI1SK.into(),
+            item::s(keys::registered_sk(at.timestamp_millis(), member)),
+        );
+    }
+    if let Some(level) = profile.standing.level_id() {
+        it.insert("ladder_level".into(), item::s(level));
+    }
     // Sparse index: a profile whose level changes by time alone (a pending upgrade, a
     // lapse) is listed under that UTC day for the hourly job.
     if let Some(due) = profile.standing.due {
@@ -300,4 +312,69 @@ pub fn holder(snapshot: &Snapshot, key: &Key) -> Option<String> {
         .get(key)
         .and_then(|it| item::opt_s(it, "member_id"))
         .map(str::to_owned)
+}
+
+/// One page of the shop's registered members, newest registration first, optionally only
+/// those at `level` (as of their last write): a Query on GSI1, never a scan.
+pub struct MemberPage {
+    pub items: Vec<(MemberId, Profile)>,
+    pub next: Option<String>,
+}
+
+impl crate::Store {
+    pub async fn members_page(
+        &self,
+        shop: &ShopId,
+        level: Option<&str>,
+        limit: i32,
+        after: Option<&str>,
+    ) -> Result<MemberPage, StoreError> {
+        let pk = keys::registered_pk(shop);
+        // The cursor is the last item's index key; the table key follows from it.
+        let start = match after {
+            None => None,
+            Some(sk) => {
+                let member = sk
+                    .split_once('#')
+                    .and_then(|(_, m)| MemberId::parse(m).ok())
+                    .ok_or_else(|| StoreError::Corrupt("cursor".into()))?;
+                let key = keys::profile(shop, &member);
+                Some(HashMap::from([
+                    (keys::PK.to_owned(), item::s(&key.pk)),
+                    (keys::SK.to_owned(), item::s(&key.sk)),
+                    (keys::GSI1PK.to_owned(), item::s(&pk)),
+                    (keys::GSI1SK.to_owned(), item::s(sk)),
+                ]))
+            }
+        };
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(keys::GSI1)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", keys::GSI1PK)
+            .expression_attribute_values(":pk", item::s(&pk))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(start);
+        if let Some(level) = level {
+            query = query
+                .filter_expression("ladder_level = :level")
+                .expression_attribute_values(":level", item::s(level));
+        }
+        let page = query.send().await.map_err(crate::sdk)?;
+        let mut items = Vec::new();
+        for it in page.items.unwrap_or_default() {
+            let member = MemberId::parse(item::get_s(&it, "member_id")?)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let snapshot = Snapshot::of([(keys::profile(shop, &member), it)]);
+            items.push((member.clone(), read(&snapshot, shop, &member)?));
+        }
+        let next = match page.last_evaluated_key {
+            Some(k) => Some(item::get_s(&k, keys::GSI1SK)?.to_owned()),
+            None => None,
+        };
+        Ok(MemberPage { items, next })
+    }
 }

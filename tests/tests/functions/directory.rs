@@ -133,3 +133,71 @@ async fn seed_003_two_members_claiming_one_member_number_at_once_one_wins() {
         winner
     );
 }
+
+async fn list(env: &TestEnv, query: &[(&str, &str)]) -> Res {
+    let mut req = Req::get("/admin/members").bearer(&env.token("ops", "o1"));
+    for (k, v) in query {
+        req = req.query(k, v);
+    }
+    Res::from_response(admin_members::handler(&env.ctx, req.build()).await)
+}
+
+#[tokio::test]
+async fn seed_003_members_are_listed_newest_registration_first_by_page_and_by_level() {
+    let at = |s: &str| {
+        domain::chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&domain::chrono::Utc)
+    };
+    let mut env = TestEnv::with_clock(api::Clock::Fixed(at("2026-03-01T10:00:00+08:00"))).await;
+    setup_shop(&env).await;
+    let req = Req::put("/admin/levels")
+        .bearer(&env.admin())
+        .json(&json!({
+        "upgrade_by": "growth", "default_till": "silver", "default_online": "base", "levels": [
+            {"level_id": "base", "name": "Member", "rank": 0, "threshold": 0},
+            {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": 500}]}))
+        .build();
+    assert_eq!(
+        Res::from_response(admin_levels::handler(&env.ctx, req).await).status,
+        200
+    );
+    for (i, (day, channel)) in [("01", "online"), ("02", "till"), ("03", "online")]
+        .iter()
+        .enumerate()
+    {
+        env.ctx.clock = api::Clock::Fixed(at(&format!("2026-03-{day}T10:00:00+08:00")));
+        let req = Req::post(&format!("/members/l{i}/register"))
+            .param("member_id", &format!("l{i}"))
+            .bearer(&env.token("cashier", "till-1"))
+            .json(&json!({"channel": channel}))
+            .build();
+        assert_eq!(
+            Res::from_response(register_member::handler(&env.ctx, req).await).status,
+            201
+        );
+    }
+    let first = list(&env, &[("limit", "2")]).await;
+    assert_eq!(first.status, 200, "{}", first.raw);
+    let ids: Vec<&str> = first.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["member_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["l2", "l1"]);
+    let cursor = first.body["next"].as_str().unwrap().to_owned();
+    let second = list(&env, &[("limit", "2"), ("cursor", &cursor)]).await;
+    assert_eq!(second.body["items"][0]["member_id"], "l0", "{}", second.raw);
+    let silver = list(&env, &[("level_id", "silver")]).await;
+    let ids: Vec<&str> = silver.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["member_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["l1"]);
+    list(&env, &[("cursor", "junk")])
+        .await
+        .assert_problem(422, "invalid_request");
+}
