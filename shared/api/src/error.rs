@@ -34,6 +34,9 @@ pub enum ApiError {
     /// have changed, and the same request (same Idempotency-Key) may be sent again.
     #[error("the database is not answering; retry with the same Idempotency-Key")]
     Unavailable(String),
+    /// More rows than one call takes (413 `too_many_rows`).
+    #[error("{0}")]
+    TooManyRows(String),
     /// Anything unexpected: an opaque 500 outside, the cause in the log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -63,6 +66,7 @@ impl ApiError {
                 domain::refusal::Class::Unauthenticated => StatusCode::UNAUTHORIZED,
             },
             ApiError::Contention | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRows(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +83,7 @@ impl ApiError {
             ApiError::Refused(r) => r.code(),
             ApiError::Contention => "contention",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::TooManyRows(_) => "too_many_rows",
             ApiError::Internal(_) => "internal_error",
         }
     }

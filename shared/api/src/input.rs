@@ -67,8 +67,13 @@ pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
 
 /// The body as a JSON object; an empty body, bad JSON, or a non-object is refused.
 pub fn json_object(req: &Request) -> Result<Value, ApiError> {
+    json_object_up_to(req, MAX_BODY_BYTES)
+}
+
+/// A bulk body (a member import's 1,000 rows) may be larger, up to `max` bytes.
+pub fn json_object_up_to(req: &Request, max: usize) -> Result<Value, ApiError> {
     let bytes = raw_body(req);
-    if bytes.len() > MAX_BODY_BYTES {
+    if bytes.len() > max {
         return Err(ApiError::Malformed("request body too large".into()));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {

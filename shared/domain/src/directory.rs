@@ -141,6 +141,98 @@ pub struct Unique {
     pub phone: Option<(Option<String>, Option<String>)>,
 }
 
+/// 003 批量导入: at most this many rows a call.
+pub const MAX_IMPORT_ROWS: usize = 1000;
+
+/// One row of a member import, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    pub member_id: crate::MemberId,
+    pub member_no: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub level_id: Option<String>,
+    pub points: i64,
+    pub credit: crate::Money,
+    pub value: crate::Money,
+    pub registered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ImportRow {
+    /// A row as a JSON object (CSV rows arrive as objects of strings, empty cells absent).
+    pub fn parse(v: &Value, currency: &crate::Currency) -> Result<Self, DocumentError> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| DocumentError::Invalid("a row is an object".into()))?;
+        let text = |k: &str| -> Result<Option<String>, DocumentError> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+                Some(Value::Number(n)) => Ok(Some(n.to_string())),
+                Some(_) => Err(DocumentError::Invalid(format!("{k} is text"))),
+            }
+        };
+        let member_id = crate::MemberId::parse(&text("member_id")?.unwrap_or_default())
+            .map_err(|e| DocumentError::Invalid(e.to_string()))?;
+        let mut profile = Profile::default();
+        let patch = ProfilePatch::parse(&Value::Object(
+            ["member_no", "name", "phone", "email", "birthday"]
+                .iter()
+                .filter_map(|k| Some((k.to_string(), Value::String(text(k).ok()??))))
+                .collect(),
+        ))?;
+        patch.apply(&mut profile);
+        let money = |k: &str| -> Result<crate::Money, DocumentError> {
+            match text(k)? {
+                None => Ok(crate::Money::ZERO),
+                Some(t) => crate::Money::parse_non_negative(&t, currency)
+                    .map_err(|e| DocumentError::Invalid(format!("{k}: {e}"))),
+            }
+        };
+        let points = match text("points")? {
+            None => 0,
+            Some(t) => t
+                .parse::<i64>()
+                .ok()
+                .filter(|p| (0..=crate::points::MAX_GRANT_POINTS).contains(p))
+                .ok_or_else(|| DocumentError::Invalid("points is a whole number from 0".into()))?,
+        };
+        let level_id = text("level_id")?
+            .map(|l| crate::LevelId::parse(&l).map(|l| l.to_string()))
+            .transpose()
+            .map_err(|e| DocumentError::Invalid(e.to_string()))?;
+        let registered_at = text("registered_at")?
+            .map(|t| crate::time::parse_instant(&t).map(|t| t.with_timezone(&chrono::Utc)))
+            .transpose()
+            .map_err(|e| DocumentError::Invalid(format!("registered_at: {e}")))?;
+        Ok(ImportRow {
+            member_id,
+            member_no: profile.member_no,
+            name: profile.name,
+            phone: profile.phone,
+            email: profile.email,
+            birthday: profile.birthday,
+            level_id,
+            points,
+            credit: money("credit")?,
+            value: money("value")?,
+            registered_at,
+        })
+    }
+
+    /// Whether an existing member is this row (importing it again changes nothing).
+    pub fn same_as(&self, p: &Profile) -> bool {
+        p.member_no == self.member_no
+            && p.name == self.name
+            && p.phone == self.phone
+            && p.email == self.email
+            && p.birthday == self.birthday
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

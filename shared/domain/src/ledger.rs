@@ -54,6 +54,8 @@ pub enum EntryKind {
     LevelReward,
     /// 003: a stored-value recharge and its gifts.
     Recharge,
+    /// 003: an opening balance brought from another system by a member import.
+    Import,
 }
 
 impl EntryKind {
@@ -67,6 +69,7 @@ impl EntryKind {
             EntryKind::Refund => "refund",
             EntryKind::LevelReward => "level_reward",
             EntryKind::Recharge => "recharge",
+            EntryKind::Import => "import",
         }
     }
 
@@ -80,6 +83,7 @@ impl EntryKind {
             EntryKind::Refund,
             EntryKind::LevelReward,
             EntryKind::Recharge,
+            EntryKind::Import,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

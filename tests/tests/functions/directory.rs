@@ -201,3 +201,164 @@ async fn seed_003_members_are_listed_newest_registration_first_by_page_and_by_le
         .await
         .assert_problem(422, "invalid_request");
 }
+
+async fn import(env: &TestEnv, key: &str, body: ImportBody) -> Res {
+    let mut req = Req::post("/admin/members/import")
+        .bearer(&env.admin())
+        .header("Idempotency-Key", key);
+    req = match body {
+        ImportBody::Json(v) => req.json(&v),
+        ImportBody::Csv(text) => req.header("content-type", "text/csv").raw(&text),
+    };
+    Res::from_response(import_members::handler(&env.ctx, req.build()).await)
+}
+
+enum ImportBody {
+    Json(Value),
+    Csv(String),
+}
+
+fn rows(n: usize, prefix: &str) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({"member_id": format!("{prefix}{i}"), "member_no": format!("{prefix}-{i:04}"),
+            "name": format!("Member {i}"), "phone": format!("+6012{:07}", i),
+            "birthday": "1990-05-01", "points": 100, "credit": "5.00", "value": "20.00",
+            "registered_at": "2026-01-01T10:00:00+08:00"})
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn seed_003_a_thousand_members_import_once_and_again_changes_nothing() {
+    let env = TestEnv::isolated().await;
+    setup_shop(&env).await;
+    let file = json!({"members": rows(1000, "im")});
+    let before = env.store().calls();
+    let started = std::time::Instant::now();
+    let done = import(&env, "imp-1", ImportBody::Json(file.clone())).await;
+    let took = started.elapsed();
+    let calls = env.store().calls().since(&before);
+    assert_eq!(done.status, 200, "{}", done.raw);
+    assert_eq!(
+        (
+            done.body["imported"].clone(),
+            done.body["unchanged"].clone()
+        ),
+        (json!(1000), json!(0)),
+        "{}",
+        done.raw
+    );
+    assert_eq!(done.body["errors"], json!([]));
+    // Rows packed into transactions of at most 100 items: 9 items a row, 11 rows each.
+    assert!(calls.of("TransactWriteItems") <= 92, "{calls:?}");
+    eprintln!("BENCH import 1000 rows: {took:?}, {calls:?}");
+    let m = member(&env, "im7").await;
+    assert_eq!(
+        (
+            m["points"]["balance"].clone(),
+            m["credit"]["balance"].clone(),
+            m["value"]["balance"].clone()
+        ),
+        (json!(100), json!("5.00"), json!("20.00"))
+    );
+    assert_eq!(
+        lookup(&env, "member_no", "im-0007").await.body["member_id"],
+        "im7"
+    );
+    let entries = ledger_all(&env, "im7", "points").await;
+    assert_eq!(
+        (entries.len(), entries[0]["kind"].clone()),
+        (1, json!("import")),
+        "{entries:?}"
+    );
+    // The same key replays; the same file under a new key: all unchanged, no new entries.
+    assert_eq!(
+        import(&env, "imp-1", ImportBody::Json(file.clone()))
+            .await
+            .raw,
+        done.raw
+    );
+    let again = import(&env, "imp-2", ImportBody::Json(file)).await;
+    assert_eq!(
+        (
+            again.body["imported"].clone(),
+            again.body["unchanged"].clone()
+        ),
+        (json!(0), json!(1000)),
+        "{}",
+        again.raw
+    );
+    assert_eq!(ledger_all(&env, "im7", "points").await.len(), 1);
+    // 1,001 rows: 413, nothing imported.
+    let too_many = import(
+        &env,
+        "imp-3",
+        ImportBody::Json(json!({"members": rows(1001, "big")})),
+    )
+    .await;
+    too_many.assert_problem(413, "too_many_rows");
+    assert_eq!(member_items(&env, "big0").await, 0);
+}
+
+#[tokio::test]
+async fn seed_003_bad_and_conflicting_rows_are_reported_by_number_and_the_rest_land() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    put_profile(&env, "owner-of-no", json!({"member_no": "bd-0003"})).await;
+    let mut file = rows(100, "bd");
+    // Ten bad rows: bad phones, a taken number, a duplicate number in the file, a negative
+    // balance, a missing id, a bad date.
+    for i in [5, 11, 17, 23] {
+        file[i]["phone"] = json!("12345");
+    }
+    file[3]["member_no"] = json!("bd-0003");
+    file[3]["member_id"] = json!("bd3");
+    file[40]["member_no"] = json!("bd-0039");
+    file[50]["credit"] = json!("-1.00");
+    file[60].as_object_mut().unwrap().remove("member_id");
+    file[70]["birthday"] = json!("1990-13-01");
+    file[80]["points"] = json!(-5);
+    let done = import(&env, "bad-1", ImportBody::Json(json!({"members": file}))).await;
+    assert_eq!(done.body["imported"], 90, "{}", done.raw);
+    let failed: Vec<u64> = done.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        failed,
+        [4, 6, 12, 18, 24, 41, 51, 61, 71, 81],
+        "{}",
+        done.raw
+    );
+    assert_eq!(done.body["errors"][0]["code"], "member_no_taken");
+    assert_eq!(member_items(&env, "bd5").await, 0);
+    // A member that exists with other data is reported, never overwritten.
+    let mut changed = rows(1, "bd");
+    changed[0]["name"] = json!("Someone else");
+    let clash = import(&env, "bad-2", ImportBody::Json(json!({"members": changed}))).await;
+    assert_eq!(
+        clash.body["errors"][0]["code"], "member_exists",
+        "{}",
+        clash.raw
+    );
+    assert_eq!(
+        lookup(&env, "member_no", "bd-0000").await.body["name"],
+        "Member 0"
+    );
+    // CSV with a header row.
+    let csv = "member_id,member_no,name,phone,points\ncsv1,C-1,Ana,+60111111111,10\ncsv2,,Ben,,\n";
+    let done = import(&env, "csv-1", ImportBody::Csv(csv.into())).await;
+    assert_eq!(
+        (done.body["imported"].clone(), done.body["errors"].clone()),
+        (json!(2), json!([])),
+        "{}",
+        done.raw
+    );
+    assert_eq!(
+        lookup(&env, "phone", "+60111111111").await.body["name"],
+        "Ana"
+    );
+}

@@ -1,0 +1,324 @@
+//! POST /admin/members/import (admin, owner; 003 批量导入): up to 1,000 members a call, as
+//! JSON `{"members": [...]}` or CSV with a header row. Each row lands whole or not at all
+//! (its profile, member number, phone, accounts and `import` ledger entries in one
+//! transaction, rows packed into transactions of at most 100 items); a row already imported
+//! is `unchanged`; a conflicting or bad row is reported with its number and never
+//! overwrites anyone. The Idempotency-Key is required: a retry replays the answer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use api::input;
+use api::postings::Posting;
+use api::{ApiError, Ctx, Reply, MANAGERS};
+use domain::cards::grant;
+use domain::chrono::{DateTime, Utc};
+use domain::directory::{ImportRow, MAX_IMPORT_ROWS};
+use domain::{Account, AccountKind, Decimal, EntryKind, Settings, ShopId};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use store::accounts::StoredQuantity;
+use store::{idempotency, keys, profile, Key, Snapshot, StoreError, Write};
+
+pub const OPERATION: &str = "import-members";
+pub const ACTOR_PREFIX: &str = "import";
+/// 1,000 rows of a member with every field, well inside Lambda's 6 MB payload.
+const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// DynamoDB's limit on one transaction.
+const MAX_ITEMS: usize = 100;
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
+    let shop = principal.shop.clone();
+    let key = input::required_idempotency_key(&req)?;
+    let raw = input::raw_body(&req);
+    let rows = rows_of(&req, raw)?;
+    if rows.len() > MAX_IMPORT_ROWS {
+        return Err(ApiError::TooManyRows(format!(
+            "{} rows: at most {MAX_IMPORT_ROWS} a call",
+            rows.len()
+        )));
+    }
+    let fingerprint = input::fingerprint(OPERATION, "", &json!(String::from_utf8_lossy(raw)));
+    let now = ctx.now();
+    let first = ctx
+        .store
+        .load(&[keys::settings(&shop), keys::idempotency(&shop, &key)])
+        .await?;
+    if let Some(done) = idempotency::read(&first, &shop, &key, now)? {
+        if done.request_hash != fingerprint {
+            return Err(ApiError::IdempotencyKeyReused);
+        }
+        return Ok(Reply::replayed(done.status, done.body));
+    }
+    let settings = api::require_settings(&first, &shop)?;
+    let actor = format!("{ACTOR_PREFIX}:{}", principal.actor());
+    let answer = import(ctx, &shop, &settings, &actor, &rows, now).await?;
+    let body = answer.to_string();
+    ctx.store
+        .commit(vec![idempotency::put(
+            &shop,
+            &key,
+            &idempotency::Record {
+                request_hash: fingerprint,
+                status: 200,
+                body: body.clone(),
+                created_at: now,
+            },
+        )])
+        .await?;
+    Ok(Reply::new(StatusCode::OK, body))
+}
+
+/// The rows as JSON objects, from JSON or from CSV with a header row.
+fn rows_of(req: &Request, raw: &[u8]) -> Result<Vec<Value>, ApiError> {
+    let csv = input::header(req, "content-type").is_some_and(|c| c.starts_with("text/csv"));
+    if raw.len() > MAX_BYTES {
+        return Err(ApiError::Malformed("request body too large".into()));
+    }
+    if !csv {
+        let body = input::json_object_up_to(req, MAX_BYTES)?;
+        return match body.get("members") {
+            Some(Value::Array(rows)) => Ok(rows.clone()),
+            _ => Err(ApiError::Invalid("the body is {\"members\": [...]}".into())),
+        };
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(raw);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::Invalid(format!("CSV header: {e}")))?
+        .clone();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.map_err(|e| ApiError::Invalid(format!("CSV: {e}")))?;
+            Ok(Value::Object(
+                headers
+                    .iter()
+                    .zip(r.iter())
+                    .filter(|(_, v)| !v.is_empty())
+                    .map(|(h, v)| (h.to_owned(), Value::String(v.to_owned())))
+                    .collect(),
+            ))
+        })
+        .collect()
+}
+
+/// One row's writes, ready to commit.
+struct Ready {
+    row: usize,
+    writes: Vec<Write>,
+}
+
+async fn import(
+    ctx: &Ctx,
+    shop: &ShopId,
+    settings: &Settings,
+    actor: &str,
+    rows: &[Value],
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for (i, v) in rows.iter().enumerate() {
+        match ImportRow::parse(v, &settings.currency) {
+            Ok(r) => parsed.push((i + 1, r)),
+            Err(e) => errors
+                .push(json!({"row": i + 1, "code": "invalid_request", "detail": e.to_string()})),
+        }
+    }
+    // One read for every row's profile, accounts, number and phone (100 keys a request).
+    let mut read = Vec::new();
+    for (_, r) in &parsed {
+        read.extend(row_keys(shop, r));
+    }
+    let snapshot = ctx.store.load(&read).await?;
+    let (mut unchanged, mut ready) = (0u64, Vec::new());
+    let mut claimed = BTreeSet::new();
+    for (row, r) in &parsed {
+        match decide(&snapshot, shop, settings, actor, r, &mut claimed, now) {
+            Ok(None) => unchanged += 1,
+            Ok(Some(writes)) => ready.push(Ready { row: *row, writes }),
+            Err((code, detail)) => errors.push(json!({"row": row, "code": code, "detail": detail})),
+        }
+    }
+    // Rows packed whole into transactions; a transaction that fails is retried row by row
+    // so one conflicting row never stops the others.
+    let mut imported = 0u64;
+    let mut batch: Vec<Ready> = Vec::new();
+    let mut batches = Vec::new();
+    for r in ready {
+        if batch.iter().map(|b| b.writes.len()).sum::<usize>() + r.writes.len() > MAX_ITEMS {
+            batches.push(std::mem::take(&mut batch));
+        }
+        batch.push(r);
+    }
+    batches.push(batch);
+    for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+        let all: Vec<Write> = batch.iter().flat_map(|b| b.writes.clone()).collect();
+        match ctx.store.commit(all).await {
+            Ok(()) => imported += batch.len() as u64,
+            Err(StoreError::Cancelled(_)) => {
+                for one in batch {
+                    match ctx.store.commit(one.writes).await {
+                        Ok(()) => imported += 1,
+                        Err(StoreError::Cancelled(_)) => errors.push(json!({"row": one.row,
+                            "code": "conflict", "detail": "the member, its number or phone was taken meanwhile"})),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    errors.sort_by_key(|e| e["row"].as_u64());
+    Ok(json!({"imported": imported, "unchanged": unchanged, "errors": errors}))
+}
+
+fn row_keys(shop: &ShopId, r: &ImportRow) -> Vec<Key> {
+    let m = &r.member_id;
+    let mut out = vec![
+        keys::profile(shop, m),
+        keys::account(shop, m, AccountKind::Points),
+        keys::account(shop, m, AccountKind::Credit),
+        keys::account(shop, m, AccountKind::Value),
+    ];
+    out.extend(r.member_no.as_deref().map(|n| keys::member_no(shop, n)));
+    out.extend(r.phone.as_deref().map(|p| keys::phone(shop, p)));
+    out
+}
+
+/// A row against what is stored: unchanged (`None`), its writes, or why it cannot land.
+fn decide(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    settings: &Settings,
+    actor: &str,
+    r: &ImportRow,
+    claimed: &mut BTreeSet<String>,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<Write>>, (&'static str, String)> {
+    let member = &r.member_id;
+    let stored = |e: StoreError| ("internal_error", e.to_string());
+    let existing = snapshot.get(&keys::profile(shop, member)).is_some()
+        || [AccountKind::Points, AccountKind::Credit, AccountKind::Value]
+            .iter()
+            .any(|k| snapshot.get(&keys::account(shop, member, *k)).is_some());
+    if existing {
+        let p = profile::read(snapshot, shop, member).map_err(stored)?;
+        return if r.same_as(&p) {
+            Ok(None)
+        } else {
+            Err((
+                "member_exists",
+                format!("member {member} exists with other data"),
+            ))
+        };
+    }
+    for (value, key, code) in [
+        (
+            &r.member_no,
+            r.member_no.as_deref().map(|n| keys::member_no(shop, n)),
+            "member_no_taken",
+        ),
+        (
+            &r.phone,
+            r.phone.as_deref().map(|p| keys::phone(shop, p)),
+            "phone_taken",
+        ),
+    ] {
+        let (Some(v), Some(key)) = (value, key) else {
+            continue;
+        };
+        if profile::holder(snapshot, &key).is_some() || !claimed.insert(format!("{code}:{v}")) {
+            return Err((code, format!("{v} belongs to another member")));
+        }
+    }
+    let mut p = domain::member::Profile {
+        member_no: r.member_no.clone(),
+        name: r.name.clone(),
+        phone: r.phone.clone(),
+        email: r.email.clone(),
+        birthday: r.birthday,
+        registered_at: Some(r.registered_at.unwrap_or(now)),
+        ..Default::default()
+    };
+    if let Some(level) = &r.level_id {
+        p.standing.level = Some(domain::level::Held {
+            level_id: level.clone(),
+            since: p.registered_at.unwrap_or(now),
+            valid_until: None,
+        });
+    }
+    let mut writes = vec![profile::put(shop, member, &p)];
+    writes.extend(
+        r.member_no
+            .as_deref()
+            .map(|n| profile::claim_unique(keys::member_no(shop, n), member)),
+    );
+    writes.extend(
+        r.phone
+            .as_deref()
+            .map(|ph| profile::claim_unique(keys::phone(shop, ph), member)),
+    );
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: Some(&settings.currency),
+        now,
+    };
+    let mut ids = api::entry_ids(now, 3).into_iter();
+    opening::<i64>(
+        &posting,
+        AccountKind::Points,
+        r.points,
+        &mut ids,
+        &mut writes,
+    );
+    opening::<Decimal>(
+        &posting,
+        AccountKind::Credit,
+        r.credit.amount(),
+        &mut ids,
+        &mut writes,
+    );
+    opening::<Decimal>(
+        &posting,
+        AccountKind::Value,
+        r.value.amount(),
+        &mut ids,
+        &mut writes,
+    );
+    Ok(Some(writes))
+}
+
+/// An opening balance: a new account and its `import` ledger entry.
+fn opening<Q: StoredQuantity>(
+    posting: &Posting<'_>,
+    kind: AccountKind,
+    amount: Q,
+    ids: &mut impl Iterator<Item = domain::EntryId>,
+    writes: &mut Vec<Write>,
+) {
+    if !amount.is_positive() {
+        return;
+    }
+    let links = BTreeMap::from([("import".to_owned(), "opening_balance".to_owned())]);
+    let (account, moves) = grant(
+        kind,
+        Account::<Q>::default(),
+        amount,
+        None,
+        EntryKind::Import,
+        &links,
+        posting.now,
+    );
+    posting.post(kind, &account, 0, moves, ids, writes);
+}
