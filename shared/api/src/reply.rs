@@ -11,6 +11,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub body: String,
     pub replayed: bool,
+    /// `application/json` unless said (an export is `text/csv`).
+    pub content_type: &'static str,
 }
 
 impl Reply {
@@ -19,6 +21,15 @@ impl Reply {
             status,
             body,
             replayed: false,
+            content_type: "application/json",
+        }
+    }
+
+    /// A CSV document (an export).
+    pub fn csv(body: String) -> Self {
+        Self {
+            content_type: "text/csv; charset=utf-8",
+            ..Self::new(StatusCode::OK, body)
         }
     }
 
@@ -31,6 +42,7 @@ impl Reply {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
             body,
             replayed: true,
+            content_type: "application/json",
         }
     }
 }
@@ -45,7 +57,7 @@ pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
         Ok(reply) => {
             let mut builder = Response::builder()
                 .status(reply.status)
-                .header(header::CONTENT_TYPE, "application/json");
+                .header(header::CONTENT_TYPE, reply.content_type);
             if reply.replayed {
                 builder = builder.header("idempotent-replayed", "true");
             }
