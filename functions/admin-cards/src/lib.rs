@@ -1,6 +1,5 @@
-//! /admin/cards: benefit card definitions (create, list, get, patch, delete) and each
-//! card's claim and return records. 002: every staff role reads them; only the owner and
-//! admins change them.
+//! /admin/cards: card definitions (create, list, get, patch, delete) and their claim and
+//! return records. 002: every staff role reads them; only the owner and admins change them.
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};

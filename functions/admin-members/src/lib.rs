@@ -7,11 +7,13 @@ use api::input;
 use api::{ApiError, Ctx, Decision, Reply, STAFF};
 use domain::directory::ProfilePatch;
 use domain::member::Profile;
-use domain::{AccountKind, Decimal, MemberId, Refusal, ShopId};
+use domain::{MemberId, Refusal, ShopId};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use store::{keys, profile, Key, Snapshot};
+
+mod export;
 
 pub const OPERATION: &str = "admin-members";
 
@@ -28,7 +30,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             return lookup(ctx, &req, &shop).await;
         }
         if path.ends_with("/export") {
-            return export(ctx, &shop).await;
+            return export::export(ctx, &shop).await;
         }
         return list(ctx, &req, &shop).await;
     }
@@ -128,74 +130,6 @@ async fn list(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError
         })?;
     let items: Vec<Value> = page.items.iter().map(|(m, p)| view(m, p)).collect();
     Ok(Reply::ok(&json!({"items": items, "next": page.next})))
-}
-
-/// Every registered member as CSV, with balances: the import's columns (so an export
-/// imports back as unchanged) and the balances, read a page at a time (100 members, then
-/// one batch read of their accounts), so memory holds one page plus the text.
-async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
-    let settings = api::require_settings(&ctx.store.load(&[keys::settings(shop)]).await?, shop)?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "member_id",
-        "member_no",
-        "name",
-        "phone",
-        "email",
-        "birthday",
-        "level_id",
-        "points",
-        "credit",
-        "value",
-        "registered_at",
-    ];
-    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
-    out.write_record(header).map_err(fail)?;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = ctx
-            .store
-            .members_page(shop, None, 100, cursor.as_deref())
-            .await?;
-        let keys: Vec<Key> = page
-            .items
-            .iter()
-            .flat_map(|(m, _)| {
-                [AccountKind::Points, AccountKind::Credit, AccountKind::Value]
-                    .map(|k| keys::account(shop, m, k))
-            })
-            .collect();
-        let accounts = ctx.store.load(&keys).await?;
-        for (m, p) in &page.items {
-            let money = |k| -> Result<String, ApiError> {
-                let b = store::accounts::read::<Decimal>(&accounts, shop, m, k)?.balance();
-                Ok(domain::Money::from_stored(b).to_string_in(&settings.currency))
-            };
-            let points = store::accounts::read::<i64>(&accounts, shop, m, AccountKind::Points)?;
-            out.write_record([
-                m.as_str().to_owned(),
-                p.member_no.clone().unwrap_or_default(),
-                p.name.clone().unwrap_or_default(),
-                p.phone.clone().unwrap_or_default(),
-                p.email.clone().unwrap_or_default(),
-                p.birthday.map(|b| b.to_string()).unwrap_or_default(),
-                p.standing.level_id().unwrap_or_default().to_owned(),
-                points.balance().to_string(),
-                money(AccountKind::Credit)?,
-                money(AccountKind::Value)?,
-                p.registered_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ])
-            .map_err(fail)?;
-        }
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Reply::csv(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Finds a member by one of member_no, phone (E.164), or card_no (a benefit card's or the

@@ -11,47 +11,16 @@ use domain::chrono::{DateTime, Utc};
 use domain::points::OrderLine;
 use domain::{AccountKind, Decimal, Money};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{accounts, cards, keys, levels, programs, Snapshot};
+
+mod request;
+use request::RawQuote;
 
 pub const OPERATION: &str = "checkout-quote";
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
-}
-
-#[derive(Debug, Deserialize)]
-struct RawQuote {
-    #[serde(default)]
-    member_id: Option<String>,
-    currency: String,
-    #[serde(default)]
-    card_id: Option<String>,
-    #[serde(default)]
-    shipping: Option<String>,
-    lines: Vec<RawLine>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Deserialize)]
-struct RawLine {
-    #[serde(default)]
-    sku: Option<String>,
-    #[serde(default)]
-    category: Option<String>,
-    amount: String,
-    #[serde(default = "yes")]
-    member_discount: bool,
-    #[serde(default)]
-    promotional: bool,
-    #[serde(default)]
-    member_price: bool,
-    #[serde(default)]
-    campaign: bool,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {

@@ -5,20 +5,20 @@
 //! is `unchanged`; a conflicting or bad row is reported with its number and never
 //! overwrites anyone. The Idempotency-Key is required: a retry replays the answer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use api::input;
-use api::postings::Posting;
 use api::{ApiError, Ctx, Reply, MANAGERS};
-use domain::cards::grant;
 use domain::chrono::{DateTime, Utc};
 use domain::directory::{ImportRow, MAX_IMPORT_ROWS};
-use domain::{Account, AccountKind, Decimal, EntryKind, Settings, ShopId};
+use domain::{Settings, ShopId};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::accounts::StoredQuantity;
-use store::{idempotency, keys, profile, Key, Snapshot, StoreError, Write};
+use store::{idempotency, keys, StoreError, Write};
+
+mod row;
+use row::{decide, row_keys};
 
 pub const OPERATION: &str = "import-members";
 pub const ACTOR_PREFIX: &str = "import";
@@ -179,146 +179,4 @@ async fn import(
     }
     errors.sort_by_key(|e| e["row"].as_u64());
     Ok(json!({"imported": imported, "unchanged": unchanged, "errors": errors}))
-}
-
-fn row_keys(shop: &ShopId, r: &ImportRow) -> Vec<Key> {
-    let m = &r.member_id;
-    let mut out = vec![
-        keys::profile(shop, m),
-        keys::account(shop, m, AccountKind::Points),
-        keys::account(shop, m, AccountKind::Credit),
-        keys::account(shop, m, AccountKind::Value),
-    ];
-    out.extend(r.member_no.as_deref().map(|n| keys::member_no(shop, n)));
-    out.extend(r.phone.as_deref().map(|p| keys::phone(shop, p)));
-    out
-}
-
-/// A row against what is stored: unchanged (`None`), its writes, or why it cannot land.
-fn decide(
-    snapshot: &Snapshot,
-    shop: &ShopId,
-    settings: &Settings,
-    actor: &str,
-    r: &ImportRow,
-    claimed: &mut BTreeSet<String>,
-    now: DateTime<Utc>,
-) -> Result<Option<Vec<Write>>, (&'static str, String)> {
-    let member = &r.member_id;
-    let stored = |e: StoreError| ("internal_error", e.to_string());
-    let existing = snapshot.get(&keys::profile(shop, member)).is_some()
-        || [AccountKind::Points, AccountKind::Credit, AccountKind::Value]
-            .iter()
-            .any(|k| snapshot.get(&keys::account(shop, member, *k)).is_some());
-    if existing {
-        let p = profile::read(snapshot, shop, member).map_err(stored)?;
-        return if r.same_as(&p) {
-            Ok(None)
-        } else {
-            Err((
-                "member_exists",
-                format!("member {member} exists with other data"),
-            ))
-        };
-    }
-    for (value, key, code) in [
-        (
-            &r.member_no,
-            r.member_no.as_deref().map(|n| keys::member_no(shop, n)),
-            "member_no_taken",
-        ),
-        (
-            &r.phone,
-            r.phone.as_deref().map(|p| keys::phone(shop, p)),
-            "phone_taken",
-        ),
-    ] {
-        let (Some(v), Some(key)) = (value, key) else {
-            continue;
-        };
-        if profile::holder(snapshot, &key).is_some() || !claimed.insert(format!("{code}:{v}")) {
-            return Err((code, format!("{v} belongs to another member")));
-        }
-    }
-    let mut p = domain::member::Profile {
-        member_no: r.member_no.clone(),
-        name: r.name.clone(),
-        phone: r.phone.clone(),
-        email: r.email.clone(),
-        birthday: r.birthday,
-        registered_at: Some(r.registered_at.unwrap_or(now)),
-        ..Default::default()
-    };
-    if let Some(level) = &r.level_id {
-        p.standing.level = Some(domain::level::Held {
-            level_id: level.clone(),
-            since: p.registered_at.unwrap_or(now),
-            valid_until: None,
-        });
-    }
-    let mut writes = vec![profile::put(shop, member, &p)];
-    writes.extend(
-        r.member_no
-            .as_deref()
-            .map(|n| profile::claim_unique(keys::member_no(shop, n), member)),
-    );
-    writes.extend(
-        r.phone
-            .as_deref()
-            .map(|ph| profile::claim_unique(keys::phone(shop, ph), member)),
-    );
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&settings.currency),
-        now,
-    };
-    let mut ids = api::entry_ids(now, 3).into_iter();
-    opening::<i64>(
-        &posting,
-        AccountKind::Points,
-        r.points,
-        &mut ids,
-        &mut writes,
-    );
-    opening::<Decimal>(
-        &posting,
-        AccountKind::Credit,
-        r.credit.amount(),
-        &mut ids,
-        &mut writes,
-    );
-    opening::<Decimal>(
-        &posting,
-        AccountKind::Value,
-        r.value.amount(),
-        &mut ids,
-        &mut writes,
-    );
-    Ok(Some(writes))
-}
-
-/// An opening balance: a new account and its `import` ledger entry.
-fn opening<Q: StoredQuantity>(
-    posting: &Posting<'_>,
-    kind: AccountKind,
-    amount: Q,
-    ids: &mut impl Iterator<Item = domain::EntryId>,
-    writes: &mut Vec<Write>,
-) {
-    if !amount.is_positive() {
-        return;
-    }
-    let links = BTreeMap::from([("import".to_owned(), "opening_balance".to_owned())]);
-    let (account, moves) = grant(
-        kind,
-        Account::<Q>::default(),
-        amount,
-        None,
-        EntryKind::Import,
-        &links,
-        posting.now,
-    );
-    posting.post(kind, &account, 0, moves, ids, writes);
 }

@@ -14,6 +14,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{accounts, keys, orders, programs};
 
+mod card_holder;
+use card_holder::card_holder;
+
 pub const OPERATION: &str = "redeem";
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
@@ -21,22 +24,22 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 #[derive(Debug, Deserialize)]
-struct RawRedeem {
+pub(crate) struct RawRedeem {
     #[serde(default)]
-    member_id: Option<String>,
+    pub(crate) member_id: Option<String>,
     #[serde(default)]
-    points: Option<i64>,
+    pub(crate) points: Option<i64>,
     #[serde(default)]
-    credit: Option<String>,
+    pub(crate) credit: Option<String>,
     /// 003: stored value spent at checkout.
     #[serde(default)]
-    value: Option<String>,
+    pub(crate) value: Option<String>,
     /// The order's total before the discount, for a percentage cap.
     #[serde(default)]
-    order_total: Option<String>,
+    pub(crate) order_total: Option<String>,
     /// 001: the member's store-credit card number names the holder of the credit spent.
     #[serde(default)]
-    credit_card_no: Option<String>,
+    pub(crate) credit_card_no: Option<String>,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -74,34 +77,6 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         decide(&who, &order_id, &raw, kind, snapshot, now)
     })
     .await
-}
-
-/// 001: the holder of a store-credit card number (one read before the operation's own); a
-/// reset number no longer names anyone: 404, nothing moves.
-async fn card_holder(
-    ctx: &Ctx,
-    shop: &domain::ShopId,
-    no: &str,
-    raw: &RawRedeem,
-) -> Result<String, ApiError> {
-    if raw.credit.is_none() || raw.points.is_some() || raw.value.is_some() {
-        return Err(ApiError::Invalid(
-            "a credit card number pays with \"credit\"".into(),
-        ));
-    }
-    if no.is_empty() || no.len() > 32 || !no.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::Invalid("credit_card_no is its digits".into()));
-    }
-    let snapshot = ctx.store.load(&[keys::credit_card_no(shop, no)]).await?;
-    let holder = store::profile::credit_card_holder(&snapshot, shop, no).ok_or_else(|| {
-        ApiError::NotFound("no credit card with that number (a reset number stops working)".into())
-    })?;
-    if raw.member_id.as_ref().is_some_and(|m| *m != holder) {
-        return Err(ApiError::Invalid(
-            "member_id and credit_card_no name different members".into(),
-        ));
-    }
-    Ok(holder)
 }
 
 /// 004, 001: points (by the program's ratio or tiers, inside its windows and caps) or credit become the order's discount, earliest-expiring lots first.
