@@ -32,9 +32,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let body = input::json_object(&req)?;
     api::execute(ctx, &shop, None, read, |snapshot, _now| {
         let settings = api::require_settings(snapshot, &shop)?;
-        let program =
-            credit_program::from_json(&body, &settings.currency).map_err(ApiError::Invalid)?;
-        let (_, version) = credit_program::read(snapshot, &shop, &settings.currency)?;
+        let (stored, version) = credit_program::read(snapshot, &shop, &settings.currency)?;
+        let stored = stored.map(|p| credit_program::to_json(&p, &settings.currency));
+        let program = credit_program::from_json(&input::over(stored, &body), &settings.currency)
+            .map_err(ApiError::Invalid)?;
         Ok(Decision::ok(
             vec![credit_program::put(
                 &shop,

@@ -61,8 +61,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     api::execute(ctx, &shop, None, read, |snapshot, now| {
         let settings = store::settings::read(snapshot, &shop)?;
         let currency = settings.as_ref().map(|s| s.currency);
-        let program = points_document::parse_program(&body, currency.as_ref())?;
         let (mut versions, read_version) = programs::read_points(snapshot, &shop)?;
+        let stored = versions.current().map(|p| view(p, currency.as_ref()));
+        let program =
+            points_document::parse_program(&input::over(stored, &body), currency.as_ref())?;
         versions.push(now, program.clone());
         let mut body = with_warning(
             view(&program, currency.as_ref()),

@@ -43,8 +43,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .0
             .map(|l| l.levels.into_iter().map(|l| l.level_id).collect())
             .unwrap_or_default();
-        let program = stored_value::parse(&body, &settings.currency, &level_ids)?;
-        let (_, read_version) = value::read_program(snapshot, &shop, &settings.currency)?;
+        let (stored, read_version) = value::read_program(snapshot, &shop, &settings.currency)?;
+        let stored = stored.map(|p| stored_value::view(&p, &settings.currency));
+        let program =
+            stored_value::parse(&input::over(stored, &body), &settings.currency, &level_ids)?;
         Ok(Decision::ok(
             vec![value::put_program(
                 &shop,

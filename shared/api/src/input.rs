@@ -169,6 +169,20 @@ pub fn purchase_request(
     Ok((member, once))
 }
 
+/// API 1.1: a program PUT keeps the fields it does not send. The body's top-level fields
+/// are laid over the stored document (in the same shape, so it parses back).
+pub fn over(stored: Option<Value>, body: &Value) -> Value {
+    match (stored, body) {
+        (Some(Value::Object(mut doc)), Value::Object(sent)) => {
+            for (k, v) in sent {
+                doc.insert(k.clone(), v.clone());
+            }
+            Value::Object(doc)
+        }
+        _ => body.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,12 +258,26 @@ async fn bad_orders_are_refused() {
     for body in [
         json!({"enabled": true, "earn": {"points_per_unit": 0}, "redeem": {"points_per_unit": 100}}),
         json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}, "expiry": {"kind": "months", "months": 5}}),
-        json!({"enabled": true, "earn": {"points_per_unit": 1}}),
     ] {
         program(&env, body)
             .await
             .assert_problem(422, "invalid_request");
     }
+    // API 1.1: a PUT keeps the fields it does not send; a shop's first program needs them.
+    let kept = program(
+        &env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1}}),
+    )
+    .await;
+    assert_eq!(kept.body["redeem"]["points_per_unit"], 100, "{}", kept.raw);
+    let fresh = TestEnv::new().await;
+    setup_shop(&fresh).await;
+    program(
+        &fresh,
+        json!({"enabled": true, "earn": {"points_per_unit": 1}}),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

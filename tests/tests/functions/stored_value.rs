@@ -514,6 +514,18 @@ async fn seed_003_points_buy_gifts_at_the_till_only_within_balance_and_stock() {
         "{}",
         program.raw
     );
+    // API 1.1: a PUT keeps the fields it does not send (here: everything but the gifts).
+    points_program(
+        &env,
+        json!({"exchange": [{"rule_id": "tote", "points": 500, "gift": "Tote bag", "stock": 1},
+                            {"rule_id": "pen", "points": 50, "gift": "Pen", "stock": null}]}),
+    )
+    .await;
+    let req = Req::get("/admin/programs/points")
+        .bearer(&env.admin())
+        .build();
+    let kept = Res::from_response(admin_points_program::handler(&env.ctx, req).await);
+    assert_eq!(kept.body["redeem"]["points_per_unit"], 100, "{}", kept.raw);
     adjust(
         &env,
         "g1",
