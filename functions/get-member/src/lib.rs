@@ -95,18 +95,15 @@ fn view(
     };
     // 003: the level is exact at this instant without a job: what time alone did since
     // the last write (a pending upgrade, a lapse) is applied to the view, not stored.
+    // Stored value never expires: its balance is the same at every instant.
+    let value_balance = accounts::value_balance(snapshot, shop, member)?;
     let ladder = match &currency {
         Some(c) => store::levels::read(snapshot, shop, c)?.0,
         None => None,
     };
     let level = match (&ladder, &currency) {
         (Some(ladder), Some(c)) => {
-            profile.standing.settle(
-                ladder,
-                tz,
-                accounts::value_balance(snapshot, shop, member)?,
-                now,
-            );
+            profile.standing.settle(ladder, tz, value_balance, now);
             domain::level_document::standing_view(&profile.standing, ladder, tz, c)
         }
         // Without a ladder, the rule card that is the member's level (version 1), while
@@ -143,9 +140,7 @@ fn view(
         "level": level,
         "growth": profile.standing.climb.growth,
         // 003: stored value is the member's own money: always shown, never expires.
-        "value": {"balance": money(
-            accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?.balance_at(now),
-        )},
+        "value": {"balance": money(value_balance)},
         "birthday": profile.birthday.map(|b| b.to_string()),
     }))
 }

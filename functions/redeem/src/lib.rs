@@ -126,49 +126,34 @@ fn decide(
             );
             discount
         }
-        AccountKind::Credit => {
-            // 001: credit stays spendable while the credit program is off.
-            let amount = Money::parse_non_negative(raw.credit.as_deref().unwrap_or(""), &currency)?;
+        // 001: credit stays spendable while the credit program is off; 003: stored value
+        // pays like cash the member put in. Both spend money the same way.
+        AccountKind::Credit | AccountKind::Value => {
+            let (text, account) = match kind {
+                AccountKind::Credit => (&raw.credit, &mut credit),
+                _ => (&raw.value, &mut value),
+            };
+            let amount = Money::parse_non_negative(text.as_deref().unwrap_or(""), &currency)?;
             if amount.is_zero() {
-                return Err(ApiError::Invalid("credit must be above zero".into()));
+                return Err(ApiError::Invalid(format!(
+                    "{} must be above zero",
+                    kind.as_str()
+                )));
             }
-            let read_version = credit.version();
-            let (_, moves) = credit.spend(AccountKind::Credit, amount.amount(), &links, now)?;
-            posting.post(
-                AccountKind::Credit,
-                &credit,
-                read_version,
-                moves,
-                &mut ids,
-                &mut writes,
-            );
-            order.credit_redeemed =
-                Money::from_stored(order.credit_redeemed.amount() + amount.amount());
-            // 001: the member is told their credit was used (the notifier honours the
-            // shop's switch).
-            writes.push(store::outbox::notify(shop, member, store::outbox::Event::Used, json!({"amount": amount.to_string_in(&currency),
-                                    "balance": Money::from_stored(credit.balance()).to_string_in(&currency),
-                                    "order_id": order_id}), now));
-            amount
-        }
-        // 003: stored value pays like cash the member put in; it never expires.
-        AccountKind::Value => {
-            let amount = Money::parse_non_negative(raw.value.as_deref().unwrap_or(""), &currency)?;
-            if amount.is_zero() {
-                return Err(ApiError::Invalid("value must be above zero".into()));
+            let read_version = account.version();
+            let (_, moves) = account.spend(kind, amount.amount(), &links, now)?;
+            posting.post(kind, account, read_version, moves, &mut ids, &mut writes);
+            let spent = |before: Money| Money::from_stored(before.amount() + amount.amount());
+            if kind == AccountKind::Credit {
+                order.credit_redeemed = spent(order.credit_redeemed);
+                // 001: the member is told their credit was used (the notifier honours the
+                // shop's switch).
+                writes.push(store::outbox::notify(shop, member, store::outbox::Event::Used, json!({"amount": amount.to_string_in(&currency),
+                                        "balance": Money::from_stored(credit.balance()).to_string_in(&currency),
+                                        "order_id": order_id}), now));
+            } else {
+                order.value_redeemed = spent(order.value_redeemed);
             }
-            let read_version = value.version();
-            let (_, moves) = value.spend(AccountKind::Value, amount.amount(), &links, now)?;
-            posting.post(
-                AccountKind::Value,
-                &value,
-                read_version,
-                moves,
-                &mut ids,
-                &mut writes,
-            );
-            order.value_redeemed =
-                Money::from_stored(order.value_redeemed.amount() + amount.amount());
             amount
         }
     };

@@ -59,10 +59,8 @@ impl Acting {
             store::keys::account(shop, member, domain::AccountKind::Credit),
             store::keys::account(shop, member, domain::AccountKind::Value),
         ];
-        keys.extend(
-            more.into_iter()
-                .filter(|k| k != &store::keys::account(shop, member, domain::AccountKind::Value)),
-        );
+        // A key given again in `more` costs nothing: `Store::load` reads each key once.
+        keys.extend(more);
         keys
     }
 

@@ -137,22 +137,20 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
     if let (Some(e), Some((card, member))) = (event, &target) {
         read.extend([
             keys::purchase(shop, &e.purchase_id),
-            match (
-                store::ids::target_level(card),
-                store::ids::target_recharge(card),
-            ) {
-                (Some(_), _) => keys::levels(shop),
-                (_, Some(_)) => keys::program(shop, keys::Program::Value),
-                _ => keys::card(shop, card),
-            },
             keys::profile(shop, member),
             keys::account(shop, member, AccountKind::Points),
             keys::account(shop, member, AccountKind::Credit),
             keys::account(shop, member, AccountKind::Value),
         ]);
-        if let Some(rule) = store::ids::target_recharge(card) {
-            read.push(keys::levels(shop));
-            read.extend(rule.map(|r| keys::rule_use(shop, member, r)));
+        // What the purchase buys: a level (the ladder), a recharge (what a recharge reads;
+        // `load` drops the keys read twice), or a card.
+        match (
+            store::ids::target_level(card),
+            store::ids::target_recharge(card),
+        ) {
+            (Some(_), _) => read.push(keys::levels(shop)),
+            (_, Some(rule)) => read.extend(crate::recharge::keys_for(shop, member, rule)),
+            _ => read.push(keys::card(shop, card)),
         }
     }
     let once = match event {
