@@ -1,6 +1,8 @@
 //! Test harness: a local DynamoDB (moto, single-threaded) per test process, a fresh table per
 //! test, tokens signed like real ones, and requests shaped like API Gateway's.
 
+pub mod capacity;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -205,7 +207,8 @@ impl TestEnv {
             attempt_timeout: store::ATTEMPT_TIMEOUT,
             operation_timeout: store::OPERATION_TIMEOUT,
         })
-        .await;
+        .await
+        .expect("the local AWS variables are set");
         TestEnv {
             ctx: Ctx {
                 store,

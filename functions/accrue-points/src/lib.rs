@@ -111,6 +111,7 @@ fn decide(
                 now,
                 paid: None,
                 purchase_id: None,
+                stock_shard: None,
                 require_enabled: true,
             },
             &mut middle,

@@ -82,7 +82,7 @@ async fn create(
                 cards::summary_write(shop, &def),
             ];
             if let Some(stock) = stock {
-                writes.push(cards::set_stock(shop, &def.card_id, stock));
+                writes.extend(cards::set_stock(None, shop, &def, stock));
             }
             let body = view(
                 &def,
@@ -118,12 +118,11 @@ fn read_card(snapshot: &Snapshot, shop: &ShopId, id: &str) -> Result<CardDef, Ap
 }
 
 /// A definition with what its view needs: the shop's currency and the card's stock.
+/// Every shard the card may have: its count is on the definition this same batch reads.
 fn card_keys(shop: &ShopId, id: &str) -> Vec<store::Key> {
-    vec![
-        keys::settings(shop),
-        keys::card(shop, id),
-        keys::stock(shop, id),
-    ]
+    let mut read = vec![keys::settings(shop), keys::card(shop, id)];
+    read.extend(cards::all_shard_keys(shop, id));
+    read
 }
 
 async fn get(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
@@ -144,8 +143,13 @@ async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply
         let mut stock = cards::read_stock(snapshot, shop, id)?;
         let mut writes = Vec::new();
         if let Some(s) = new_stock {
-            writes.push(cards::set_stock(shop, id, s));
+            // The stock an admin sets is what is left to sell, as before sharding.
+            writes.extend(cards::set_stock(Some((snapshot, false)), shop, &def, s));
             stock = Some(i64::try_from(s).unwrap_or(i64::MAX));
+        } else if def.stock_shards != current.stock_shards {
+            // The same units over a new count of shards.
+            let total = u64::try_from(stock.unwrap_or(0)).unwrap_or(0);
+            writes.extend(cards::set_stock(Some((snapshot, true)), shop, &def, total));
         }
         writes.push(cards::update(shop, &def, current.version));
         writes.push(cards::summary_write(shop, &def));

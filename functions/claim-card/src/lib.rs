@@ -71,6 +71,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 now,
                 paid: None,
                 purchase_id: None,
+                stock_shard: None,
                 require_enabled: true,
             },
             &mut writes,

@@ -29,7 +29,10 @@ pub async fn sweep(store: &Store, now: DateTime<Utc>) -> Result<Value, StoreErro
             if store::ids::target_level(&card_id).is_none()
                 && store::ids::target_recharge(&card_id).is_none()
             {
-                writes.push(cards::return_stock(&shop, &card_id));
+                // To the shard it came from (the sweep reads no definition; a unit that
+                // lands on a shard a shrunk card no longer has is folded back by the next
+                // stock edit, and still counted in the card's stock).
+                writes.push(cards::return_stock(&shop, &card_id, lapsed.stock_shard));
             }
             match store.commit(writes).await {
                 Ok(()) => expired += 1,

@@ -6,7 +6,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let ctx: &'static api::Ctx = Box::leak(Box::new(api::Ctx::from_env().await?));
     let sender: &'static notifier::Configured =
-        Box::leak(Box::new(notifier::Configured::from_env().await));
+        Box::leak(Box::new(notifier::Configured::from_env().await?));
     run(service_fn(move |event: LambdaEvent<Value>| async move {
         notifier::handle(ctx, &event.payload, sender).await
     }))

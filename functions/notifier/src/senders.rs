@@ -70,26 +70,27 @@ pub struct SesSender {
 }
 
 impl SesSender {
-    /// The SDK's usual configuration chain; `endpoint` points it elsewhere (local tests).
-    pub async fn connect(from: String, endpoint: Option<String>, region: Option<String>) -> Self {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
-        if let Some(e) = endpoint {
-            loader = loader.endpoint_url(e);
-        }
-        if let Some(r) = region {
-            loader = loader.region(aws_config::Region::new(r));
-        }
-        let config = loader.load().await;
-        Self {
-            client: aws_sdk_sesv2::Client::new(&config),
+    /// Configured like the store (region and credentials from the variables Lambda sets,
+    /// the AWS roots only); `endpoint` points it elsewhere (local tests).
+    pub async fn connect(
+        from: String,
+        endpoint: Option<String>,
+        region: Option<String>,
+    ) -> Result<Self, String> {
+        let (region, credentials) = store::aws_identity(region).map_err(|e| e.to_string())?;
+        let conf = aws_sdk_sesv2::config::Builder::new()
+            .behavior_version(aws_sdk_sesv2::config::BehaviorVersion::latest())
+            .region(region)
+            .credentials_provider(credentials)
+            .http_client(store::https_client());
+        let conf = match endpoint {
+            Some(e) => conf.endpoint_url(e),
+            None => conf,
+        };
+        Ok(Self {
+            client: aws_sdk_sesv2::Client::from_conf(conf.build()),
             from,
-        }
+        })
     }
 }
 
@@ -207,15 +208,16 @@ pub enum Configured {
 }
 
 impl Configured {
-    pub async fn from_env() -> Self {
+    pub async fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         if let Some(from) = var("LOYALTY_SES_FROM") {
-            return Configured::Ses(SesSender::connect(from, var("AWS_ENDPOINT_URL"), None).await);
+            let ses = SesSender::connect(from, var("AWS_ENDPOINT_URL"), None).await?;
+            return Ok(Configured::Ses(ses));
         }
-        match var("LOYALTY_NOTIFY_FILE") {
+        Ok(match var("LOYALTY_NOTIFY_FILE") {
             Some(path) => Configured::File(FileSender(path.into())),
             None => Configured::Log(LogSender),
-        }
+        })
     }
 }
 

@@ -1,9 +1,13 @@
 //! POST /cards/{card_id}/purchase: reserves one unit of a paid card's stock with an atomic
 //! conditional decrement and opens a pending purchase that the payment webhook settles.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::stock::{Pick, Search};
 use domain::Refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -25,59 +29,118 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 pub use store::ids::purchase_id as new_purchase_id;
 
+/// The shard count last seen per card in this instance: only where the next buyer's first
+/// read looks (`domain::stock::Search`); a stale or missing hint costs a round, never a unit.
+fn hint(card: &str, learned: Option<u16>) -> u16 {
+    static SEEN: Mutex<BTreeMap<String, u16>> = Mutex::new(BTreeMap::new());
+    let Ok(mut seen) = SEEN.lock() else {
+        return 1;
+    };
+    match learned {
+        Some(n) => {
+            seen.insert(card.to_owned(), n);
+            n
+        }
+        None => seen.get(card).copied().unwrap_or(1),
+    }
+}
+
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let card_id = input::card_id(&req)?.to_string();
     let (member, once) = input::purchase_request(&principal, &req, OPERATION, &card_id)?;
     let shop = principal.shop.clone();
-    let read = vec![
-        keys::settings(&shop),
-        keys::card(&shop, &card_id),
-        keys::profile(&shop, &member),
-    ];
+    let hint_key = format!("{shop}/{card_id}");
     let purchase_id = new_purchase_id(&card_id, &member);
-    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-        let def = cards::read(snapshot, &shop, &card_id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
-        let price = def.check_purchase().map_err(ApiError::from)?;
-        let settings = api::require_settings(snapshot, &shop)?;
-        let profile = store::profile::read(snapshot, &shop, &member)?;
-        // 000: a paid card held and still valid is renewed by buying it again (its term
-        // moves on from its end); one that cannot be renewed is still refused.
-        let renewal = def.renews(profile.cards.get(&card_id), now).is_some();
-        if !renewal {
-            profile.check_not_holding(&card_id, now)?;
-        }
-        let purchase = Purchase::pending(
-            purchase_id.clone(),
-            card_id.clone(),
-            member.to_string(),
-            price,
-            &settings.currency,
-            now,
-            now + RESERVATION,
+    let mut search = Search::new(hint(&hint_key, None), store::ids::seed());
+    // API 1.1: each round reads a few of the card's stock shards with the rest and takes a
+    // unit from one; a shard emptied meanwhile (the guard) sends the buyer to the others.
+    loop {
+        let shards = search.to_read();
+        let mut read = vec![
+            keys::settings(&shop),
+            keys::card(&shop, &card_id),
+            keys::profile(&shop, &member),
+        ];
+        read.extend(
+            shards
+                .iter()
+                .map(|k| keys::stock_shard(&shop, &card_id, *k)),
         );
-        let view = json!({
-            "purchase_id": purchase.purchase_id,
-            "card_id": card_id,
-            "member_id": member.as_str(),
-            "amount": price.to_string_in(&settings.currency),
-            "currency": settings.currency.code(),
-            "status": "pending",
-            "renewal": renewal,
-            "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        });
-        Ok(Decision::new(
-            vec![
-                cards::take_stock(&shop, &card_id),
-                purchases::put(&shop, &purchase),
-            ],
-            StatusCode::CREATED,
-            view,
-        )
-        .guard(keys::stock(&shop, &card_id), Refusal::CardSoldOut.into()))
-    })
-    .await
+        let (mut chosen, mut read_more) = (None, false);
+        let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
+            (chosen, read_more) = (None, false);
+            let def = cards::read(snapshot, &shop, &card_id)?
+                .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
+            let price = def.check_purchase().map_err(ApiError::from)?;
+            let settings = api::require_settings(snapshot, &shop)?;
+            let profile = store::profile::read(snapshot, &shop, &member)?;
+            // 000: a paid card held and still valid is renewed by buying it again (its term
+            // moves on from its end); one that cannot be renewed is still refused.
+            let renewal = def.renews(profile.cards.get(&card_id), now).is_some();
+            if !renewal {
+                profile.check_not_holding(&card_id, now)?;
+            }
+            // A shard asked for and not found holds nothing.
+            let seen: Vec<(u16, i64)> = shards
+                .iter()
+                .map(|&k| {
+                    let found = cards::read_shards(snapshot, &shop, &card_id, [k]);
+                    (k, found.first().map_or(0, |(_, s)| *s))
+                })
+                .collect();
+            let shard = match search.choose(def.stock_shards, &seen) {
+                Pick::Take(k) => k,
+                Pick::SoldOut => return Err(Refusal::CardSoldOut.into()),
+                Pick::ReadMore => {
+                    read_more = true;
+                    return Err(Refusal::CardSoldOut.into());
+                }
+            };
+            chosen = Some(shard);
+            let mut purchase = Purchase::pending(
+                purchase_id.clone(),
+                card_id.clone(),
+                member.to_string(),
+                price,
+                &settings.currency,
+                now,
+                now + RESERVATION,
+            );
+            purchase.stock_shard = shard;
+            let view = json!({
+                "purchase_id": purchase.purchase_id,
+                "card_id": card_id,
+                "member_id": member.as_str(),
+                "amount": price.to_string_in(&settings.currency),
+                "currency": settings.currency.code(),
+                "status": "pending",
+                "renewal": renewal,
+                "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            });
+            Ok(Decision::new(
+                vec![
+                    cards::take_stock(&shop, &card_id, shard),
+                    purchases::put(&shop, &purchase),
+                ],
+                StatusCode::CREATED,
+                view,
+            )
+            .guard(
+                keys::stock_shard(&shop, &card_id, shard),
+                Refusal::CardSoldOut.into(),
+            ))
+        })
+        .await;
+        hint(&hint_key, Some(search.shards()));
+        match (result, chosen) {
+            // The shards read were empty: read others.
+            (Err(ApiError::Refused(Refusal::CardSoldOut)), None) if read_more => {}
+            // The shard chosen was emptied by another buyer first: look elsewhere.
+            (Err(ApiError::Refused(Refusal::CardSoldOut)), Some(lost)) => search.lost(lost),
+            (other, _) => return other,
+        }
+    }
 }
 
 #[cfg(test)]

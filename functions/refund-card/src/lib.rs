@@ -42,7 +42,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         key,
     });
     let who = principal.acting(member);
-    let read = who.reads([keys::profile(&who.shop, &who.member)]);
+    // The definition too: a unit goes back to its stock shard as the card is split now.
+    let read = who.reads([
+        keys::profile(&who.shop, &who.member),
+        keys::card(&who.shop, &card_id),
+    ]);
     api::execute(ctx, &who.shop, once.as_ref(), read, |snapshot, now| {
         decide(&who, &card_id, &card_no, &raw, snapshot, now)
     })
@@ -121,7 +125,9 @@ fn decide(
     writes.push(profile::put(shop, member, &prof));
     writes.push(cards::holders(shop, card_id, -1, false));
     if held.kind == CardKind::Paid {
-        writes.push(cards::return_stock(shop, card_id));
+        let shards = cards::read(snapshot, shop, card_id)?.map_or(1, |d| d.stock_shards);
+        let shard = domain::stock::home(held.stock_shard.unwrap_or(0), shards);
+        writes.push(cards::return_stock(shop, card_id, shard));
         if let Some(pid) = &held.purchase_id {
             writes.push(purchases::mark_refunded(shop, pid));
         }

@@ -26,7 +26,7 @@ impl Ctx {
         let auth = Authenticator::from_env()?;
         let config = StoreConfig::from_env().map_err(|e| e.to_string())?;
         Ok(Self {
-            store: Store::connect(config).await,
+            store: Store::connect(config).await.map_err(|e| e.to_string())?,
             auth,
             clock: Clock::System,
         })

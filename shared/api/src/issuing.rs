@@ -22,6 +22,8 @@ pub struct Issuance<'a> {
     pub now: DateTime<Utc>,
     pub paid: Option<domain::Money>,
     pub purchase_id: Option<String>,
+    /// The stock shard a paid card's unit came from, kept on the member's card for refunds.
+    pub stock_shard: Option<u16>,
     /// Only claims require the card to still be enabled at commit.
     pub require_enabled: bool,
 }
@@ -131,6 +133,7 @@ pub fn issue_onto(
         claimed_before: state.profile.claimed.contains(&def.card_id),
         paid: how.paid,
         purchase_id: how.purchase_id.clone(),
+        stock_shard: how.stock_shard,
         renewing,
     };
     if def.gift_pack.credit.amount() > Decimal::ZERO && how.settings.is_none() {

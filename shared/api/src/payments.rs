@@ -328,6 +328,9 @@ fn settle(
     }
     let processed = json!({"status": "processed"});
     let mut writes = Vec::new();
+    // The unit's shard, as the card is split now (`domain::stock::home`).
+    let shards = cards::read(snapshot, shop, card_id)?.map_or(1, |d| d.stock_shards);
+    let home = domain::stock::home(purchase.stock_shard, shards);
     let reserved = match purchase.on_payment(event.outcome, late_without_stock) {
         Transition::Ignore => return Ok(Decision::ok(writes, processed)),
         Transition::AlreadySettled => {
@@ -336,7 +339,7 @@ fn settle(
         Transition::Release => {
             purchase.status = PurchaseStatus::Failed;
             writes.push(purchases::put(shop, &purchase));
-            writes.push(cards::return_stock(shop, card_id));
+            writes.push(cards::return_stock(shop, card_id, home));
             return Ok(Decision::ok(writes, processed));
         }
         Transition::RefundDue => {
@@ -349,7 +352,8 @@ fn settle(
     };
     purchase.paid_at = Some(now);
     if !reserved {
-        writes.push(cards::take_stock(shop, card_id));
+        // Paid after its reservation lapsed: a unit again from its own shard if it has one.
+        writes.push(cards::take_stock(shop, card_id, home));
     }
     let def = cards::read(snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
@@ -364,6 +368,7 @@ fn settle(
             now,
             paid: Some(purchase.amount),
             purchase_id: Some(pid.to_owned()),
+            stock_shard: Some(home),
             require_enabled: false,
         },
         &mut writes,
@@ -375,7 +380,10 @@ fn settle(
     Ok(if reserved {
         decision
     } else {
-        decision.guard(keys::stock(shop, card_id), Refusal::CardSoldOut.into())
+        decision.guard(
+            keys::stock_shard(shop, card_id, home),
+            Refusal::CardSoldOut.into(),
+        )
     })
 }
 

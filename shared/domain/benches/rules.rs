@@ -261,6 +261,7 @@ fn quote(c: &mut Criterion) {
                 listed: true,
                 holders: 1,
                 version: 1,
+                stock_shards: 1,
             },
         );
         profile.cards.insert(
@@ -280,6 +281,7 @@ fn quote(c: &mut Criterion) {
                 gift_items: Vec::new(),
                 paid: None,
                 purchase_id: None,
+                stock_shard: None,
                 issued_at: at("2026-01-01T00:00:00+08:00"),
             },
         );

@@ -77,6 +77,8 @@ struct RawCard {
     #[serde(default)]
     stock: Option<u64>,
     #[serde(default)]
+    stock_shards: Option<u16>,
+    #[serde(default)]
     rule: Option<RawRule>,
 }
 
@@ -92,6 +94,18 @@ struct RawPatch {
     status: Option<String>,
     listed: Option<bool>,
     stock: Option<u64>,
+    stock_shards: Option<u16>,
+}
+
+/// API 1.1: a paid card's stock is split over 1..64 counters (default 1).
+fn shards(raw: Option<u16>) -> Result<u16, DocumentError> {
+    match raw.unwrap_or(1) {
+        n @ 1..=crate::stock::MAX_SHARDS => Ok(n),
+        _ => Err(invalid(format!(
+            "stock_shards is 1-{}",
+            crate::stock::MAX_SHARDS
+        ))),
+    }
 }
 
 fn validity(raw: Option<RawValidity>) -> Result<Validity, DocumentError> {
@@ -208,7 +222,7 @@ pub fn parse_new(
             }
             (Some(price), Some(stock))
         }
-        _ if raw.price.is_some() || raw.stock.is_some() => {
+        _ if raw.price.is_some() || raw.stock.is_some() || raw.stock_shards.is_some() => {
             return Err(invalid("only paid cards have a price and stock"))
         }
         _ => (None, None),
@@ -260,6 +274,7 @@ pub fn parse_new(
             listed: true,
             holders: 0,
             version: 1,
+            stock_shards: shards(raw.stock_shards)?,
         },
         stock,
     ))
@@ -321,6 +336,12 @@ impl CardPatch {
             if s > MAX_STOCK {
                 return Err(invalid(format!("stock is at most {MAX_STOCK}")));
             }
+        }
+        if let Some(n) = raw.stock_shards {
+            if def.kind != CardKind::Paid {
+                return Err(invalid("only paid cards have stock"));
+            }
+            def.stock_shards = shards(Some(n))?;
         }
         def.version = current.version + 1;
         Ok((def, raw.stock))
@@ -391,6 +412,9 @@ pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> V
     }
     if let Some(stock) = stock {
         v["stock"] = json!(stock);
+    }
+    if def.kind == CardKind::Paid {
+        v["stock_shards"] = json!(def.stock_shards);
     }
     if let Some(rule) = &def.rule {
         v["rule"] = match rule {

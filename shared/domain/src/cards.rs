@@ -476,6 +476,8 @@ pub struct CardDef {
     pub listed: bool,
     pub holders: u64,
     pub version: u64,
+    /// How many counters a paid card's stock is split over (`domain::stock`); 1 otherwise.
+    pub stock_shards: u16,
 }
 
 /// Why a card cannot be claimed or bought right now.
@@ -592,6 +594,8 @@ pub struct MemberCard {
     pub gift_items: Vec<GiftItem>,
     pub paid: Option<Money>,
     pub purchase_id: Option<String>,
+    /// The stock shard the purchase took its unit from: a refund returns it there.
+    pub stock_shard: Option<u16>,
     pub issued_at: DateTime<Utc>,
 }
 
@@ -689,6 +693,7 @@ pub struct IssueContext {
     pub claimed_before: bool,
     pub paid: Option<Money>,
     pub purchase_id: Option<String>,
+    pub stock_shard: Option<u16>,
     /// 000: the member's live card of this definition when a paid card is bought again: a
     /// renewal (see `renews`).
     pub renewing: Option<MemberCard>,
@@ -745,6 +750,7 @@ pub fn issue(
             gift_items: Vec::new(),
             paid: ctx.paid,
             purchase_id: ctx.purchase_id.clone(),
+            stock_shard: ctx.stock_shard,
             issued_at: ctx.now,
         },
         points: None,
@@ -841,6 +847,7 @@ mod issue_tests {
             enabled: true,
             listed: true,
             holders: 0,
+            stock_shards: 1,
             version: 1,
         }
     }
@@ -866,6 +873,7 @@ mod issue_tests {
             claimed_before,
             paid: None,
             purchase_id: None,
+            stock_shard: None,
             renewing: None,
         }
     }

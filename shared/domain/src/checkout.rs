@@ -373,6 +373,7 @@ mod tests {
             enabled,
             listed: true,
             holders: 0,
+            stock_shards: 1,
             version: 1,
         };
         let mut summary = CardSummary::default();
@@ -413,6 +414,7 @@ mod tests {
             gift_credit: Money::ZERO,
             gift_items: Vec::new(),
             paid: None,
+            stock_shard: None,
             purchase_id: None,
             issued_at: "2026-01-01T00:00:00Z".parse().unwrap(),
         };

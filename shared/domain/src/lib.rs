@@ -21,6 +21,7 @@ pub mod points_document;
 pub mod purchase;
 pub mod refusal;
 pub mod settings;
+pub mod stock;
 pub mod store_credit;
 pub mod stored_value;
 pub mod time;

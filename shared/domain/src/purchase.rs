@@ -55,6 +55,9 @@ pub struct Purchase {
     pub paid_at: Option<DateTime<Utc>>,
     pub card_no: Option<String>,
     pub version: u64,
+    /// The stock shard the reservation took its unit from (`domain::stock`); 0 for
+    /// purchases without stock.
+    pub stock_shard: u16,
 }
 
 /// What a payment provider reports about a purchase.
@@ -107,6 +110,7 @@ impl Purchase {
             paid_at: None,
             card_no: None,
             version: 0,
+            stock_shard: 0,
         }
     }
 
@@ -161,6 +165,7 @@ mod tests {
             paid_at: None,
             card_no: None,
             version: 1,
+            stock_shard: 0,
         }
     }
 

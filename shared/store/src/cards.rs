@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::cards::{CardDef, CardKind, CardRule, GiftPack, Validity, MAX_CARDS_PER_SHOP};
 use domain::chrono::{DateTime, NaiveDate, Utc};
+use domain::stock::MAX_SHARDS;
 use domain::{Decimal, Money, ShopId};
 
 use crate::item::{self, Item};
@@ -92,6 +93,10 @@ pub fn decode(found: &Item) -> Result<CardDef, StoreError> {
         listed: bool_of("listed"),
         holders: item::get_u64_or_zero(found, "holders")?,
         version: item::get_u64_or_zero(found, "version")?,
+        stock_shards: match item::get_u64_or_zero(found, "stock_shards")? {
+            0 => 1,
+            n => u16::try_from(n).unwrap_or(MAX_SHARDS).min(MAX_SHARDS),
+        },
     })
 }
 
@@ -180,6 +185,9 @@ pub fn item_of(shop: &ShopId, def: &CardDef) -> Item {
     );
     it.insert("listed".into(), AttributeValue::Bool(def.listed));
     it.insert("version".into(), item::n(def.version));
+    if def.stock_shards > 1 {
+        it.insert("stock_shards".into(), item::n(def.stock_shards));
+    }
     it
 }
 
@@ -343,22 +351,60 @@ pub fn read_summary(snapshot: &Snapshot, shop: &ShopId) -> Result<CardSummary, S
     Ok(summary)
 }
 
-/// Sets a paid card's stock.
-pub fn set_stock(shop: &ShopId, card_id: &str, stock: u64) -> Write {
+/// Sets shard `k`; with `was`, only if it still holds what was read (a re-split that keeps
+/// the total must not undo a purchase made meanwhile: the transaction fails and is retried).
+fn set_shard(shop: &ShopId, card_id: &str, k: u16, stock: u64, was: Option<Option<i64>>) -> Write {
+    let mut values = HashMap::from([(":s".to_owned(), item::n(stock))]);
+    let condition = was.map(|w| match w {
+        Some(w) => {
+            values.insert(":was".to_owned(), item::n(w));
+            "stock = :was".to_owned()
+        }
+        None => "attribute_not_exists(stock)".to_owned(),
+    });
     Write::Update {
-        key: keys::stock(shop, card_id),
+        key: keys::stock_shard(shop, card_id, k),
         update: "SET stock = :s".into(),
-        condition: None,
+        condition,
         names: HashMap::new(),
-        values: HashMap::from([(":s".to_owned(), item::n(stock))]),
+        values,
     }
 }
 
-/// Takes one unit with an atomic conditional decrement: no read-modify-write, so concurrent
-/// buyers can never take more than there is (invariant 5).
-pub fn take_stock(shop: &ShopId, card_id: &str) -> Write {
+/// Sets a paid card's stock to `stock`, split over its shards (`domain::stock::split`).
+/// With a snapshot (an edit of an existing card), every shard it read is written: shards
+/// beyond the count are emptied, and with `keep` each write requires the shard to hold what
+/// was read, so moving the same total over a new count loses no concurrent purchase.
+pub fn set_stock(
+    read: Option<(&Snapshot, bool)>,
+    shop: &ShopId,
+    def: &CardDef,
+    stock: u64,
+) -> Vec<Write> {
+    let id = &def.card_id;
+    let was = |k: u16| -> Option<Option<i64>> {
+        let (snapshot, keep) = read?;
+        let found = read_shards(snapshot, shop, id, [k]);
+        keep.then(|| found.first().map(|(_, s)| *s))
+    };
+    let mut writes: Vec<Write> = domain::stock::split(stock, def.stock_shards)
+        .into_iter()
+        .zip(0u16..)
+        .map(|(s, k)| set_shard(shop, id, k, s, was(k)))
+        .collect();
+    if let Some((snapshot, _)) = read {
+        for (k, _) in read_shards(snapshot, shop, id, def.stock_shards..MAX_SHARDS) {
+            writes.push(set_shard(shop, id, k, 0, was(k)));
+        }
+    }
+    writes
+}
+
+/// Takes one unit from shard `k` with an atomic conditional decrement: no
+/// read-modify-write, so concurrent buyers can never take more than there is (invariant 5).
+pub fn take_stock(shop: &ShopId, card_id: &str, k: u16) -> Write {
     Write::Update {
-        key: keys::stock(shop, card_id),
+        key: keys::stock_shard(shop, card_id, k),
         update: "SET stock = stock - :one".into(),
         condition: Some("stock >= :one".into()),
         names: HashMap::new(),
@@ -366,9 +412,10 @@ pub fn take_stock(shop: &ShopId, card_id: &str) -> Write {
     }
 }
 
-pub fn return_stock(shop: &ShopId, card_id: &str) -> Write {
+/// Gives one unit back to shard `k`.
+pub fn return_stock(shop: &ShopId, card_id: &str, k: u16) -> Write {
     Write::Update {
-        key: keys::stock(shop, card_id),
+        key: keys::stock_shard(shop, card_id, k),
         update: "ADD stock :one".into(),
         condition: None,
         names: HashMap::new(),
@@ -376,15 +423,38 @@ pub fn return_stock(shop: &ShopId, card_id: &str) -> Write {
     }
 }
 
+/// Every shard key a card can have: what an admin read of one card asks for (it cannot know
+/// the count before the definition is read, and one batch is one round trip).
+pub fn all_shard_keys(shop: &ShopId, card_id: &str) -> Vec<keys::Key> {
+    (0..MAX_SHARDS)
+        .map(|k| keys::stock_shard(shop, card_id, k))
+        .collect()
+}
+
+/// The shards among `range` the snapshot holds, with their stock.
+pub fn read_shards(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    card_id: &str,
+    range: impl IntoIterator<Item = u16>,
+) -> Vec<(u16, i64)> {
+    range
+        .into_iter()
+        .filter_map(|k| {
+            let it = snapshot.get(&keys::stock_shard(shop, card_id, k))?;
+            Some((k, item::get_i64(it, "stock").unwrap_or(0)))
+        })
+        .collect()
+}
+
+/// A paid card's stock: the sum of every shard the snapshot holds (`None`: no stock item).
 pub fn read_stock(
     snapshot: &Snapshot,
     shop: &ShopId,
     card_id: &str,
 ) -> Result<Option<i64>, StoreError> {
-    snapshot
-        .get(&keys::stock(shop, card_id))
-        .map(|it| item::get_i64(it, "stock"))
-        .transpose()
+    let shards = read_shards(snapshot, shop, card_id, 0..MAX_SHARDS);
+    Ok((!shards.is_empty()).then(|| shards.iter().map(|(_, s)| s).sum()))
 }
 
 /// Reserves a card number for its holder: unique per shop, never reused.

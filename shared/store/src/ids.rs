@@ -18,6 +18,11 @@ fn random(alphabet: &[u8; 32], len: usize) -> String {
         .collect()
 }
 
+/// A random number per buyer, so buyers spread over a card's stock shards.
+pub fn seed() -> u64 {
+    rand::random()
+}
+
 /// A card definition: `card_` and 12 readable characters.
 pub fn card_id() -> String {
     format!("card_{}", random(READABLE, 12))

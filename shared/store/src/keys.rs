@@ -37,6 +37,37 @@ fn shop_pk(shop: &ShopId) -> String {
     format!("SHOP#{shop}")
 }
 
+/// How many places each configuration item every member operation reads lives in: the
+/// item itself and copies in partitions of their own, written in the same transaction as
+/// the item (`Store::commit`), one of them read per call (`Store::load`). A shop's
+/// configuration then serves this many partitions' reads instead of one partition's
+/// ~3,000 RCU/s shared by every item on `SHOP#{shop}` (BENCHMARKS.md, "A shop's own
+/// partition").
+pub const CONFIG_COPIES: u16 = 8;
+
+/// The configuration items accrual, redemption, the member read and checkout read on
+/// every call: settings, the programs, the ladder, the card summary, the exchange rules.
+/// Card definitions are not copied (their holder counts change with every claim).
+pub fn is_config(key: &Key) -> bool {
+    let shop_level = key.pk.starts_with("SHOP#") && key.pk.matches('#').count() == 1;
+    shop_level
+        && (matches!(
+            key.sk.as_str(),
+            "SETTINGS" | "LEVELS" | "CARDSUMMARY" | "EXCHANGE"
+        ) || key.sk.starts_with("PROGRAM#"))
+}
+
+/// Copy `k` of a configuration item (0 is the item itself).
+pub fn config_copy(key: &Key, k: u16) -> Key {
+    match k {
+        0 => key.clone(),
+        k => Key {
+            pk: format!("{}#{}#R{k}", key.pk, key.sk),
+            sk: key.sk.clone(),
+        },
+    }
+}
+
 pub fn member_pk(shop: &ShopId, member: &MemberId) -> String {
     format!("SHOP#{shop}#M#{member}")
 }
@@ -249,9 +280,19 @@ pub fn card_counter(shop: &ShopId) -> Key {
     Key::new(shop_pk(shop), "CARDS")
 }
 
-/// A paid card's stock, in its own partition so a flash sale does not heat the shop's.
+/// A paid card's stock, in its own partition so a flash sale does not heat the shop's: its
+/// first shard (a card with one shard has only this).
 pub fn stock(shop: &ShopId, card_id: &str) -> Key {
-    Key::new(format!("SHOP#{shop}#CARD#{card_id}"), "STOCK")
+    stock_shard(shop, card_id, 0)
+}
+
+/// Shard `k` of a paid card's stock (`domain::stock`): each in a partition of its own, so
+/// the shards of one card add up to that many partitions' write capacity.
+pub fn stock_shard(shop: &ShopId, card_id: &str, k: u16) -> Key {
+    match k {
+        0 => Key::new(format!("SHOP#{shop}#CARD#{card_id}"), "STOCK"),
+        k => Key::new(format!("SHOP#{shop}#CARD#{card_id}#S{k}"), "STOCK"),
+    }
 }
 
 pub fn card_no(shop: &ShopId, no: &str) -> Key {

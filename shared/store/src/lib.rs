@@ -158,6 +158,45 @@ pub enum Write {
 }
 
 impl Write {
+    /// This write, unconditioned, on copy `k` of its configuration item.
+    fn copy(&self, k: u16) -> Write {
+        match self.clone() {
+            Write::Put { mut item, .. } => {
+                if let Some(key) = item::key_of(&item) {
+                    let c = keys::config_copy(&key, k);
+                    item.insert(keys::PK.into(), item::s(&c.pk));
+                }
+                Write::Put {
+                    item,
+                    cond: Cond::None,
+                }
+            }
+            Write::Update {
+                key,
+                update,
+                names,
+                values,
+                ..
+            } => {
+                // An update's values may name only what its expression uses.
+                let used = |name: &String| update.contains(name.as_str());
+                Write::Update {
+                    key: keys::config_copy(&key, k),
+                    names: names.into_iter().filter(|(n, _)| used(n)).collect(),
+                    values: values.into_iter().filter(|(n, _)| used(n)).collect(),
+                    update,
+                    condition: None,
+                }
+            }
+            Write::Delete { key, .. } => Write::Delete {
+                key: keys::config_copy(&key, k),
+                condition: None,
+                values: HashMap::new(),
+            },
+            check => check,
+        }
+    }
+
     /// The item this write changes or checks: a transaction touches each item once, so the
     /// key names the write (and the condition it carries) without depending on its position.
     pub fn key(&self) -> Option<Key> {
@@ -168,6 +207,72 @@ impl Write {
             }
         }
     }
+}
+
+/// The roots AWS service endpoints chain to (Amazon Trust Services and the Starfield root
+/// that cross-signs them), built in.
+const AWS_ROOTS: &[u8] = include_bytes!("aws-roots.pem");
+
+/// One rustls+ring HTTPS client trusting the AWS roots only. The default trust store reads
+/// and parses every certificate of the system's store when the client is built (each file
+/// of /etc/ssl/certs here): about 4 ms of every cold start (`scripts/coldstart.py`,
+/// BENCHMARKS.md), for roots an AWS endpoint never presents. Shared with other AWS clients
+/// (the notifier's SES).
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    let builder = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(
+        tls::rustls_provider::CryptoMode::Ring,
+    ));
+    let roots = tls::TlsContext::builder()
+        .with_trust_store(
+            tls::TrustStore::empty()
+                .with_native_roots(false)
+                .with_pem_certificate(AWS_ROOTS),
+        )
+        .build();
+    match roots {
+        Ok(context) => builder.tls_context(context).build_https(),
+        // Not reachable with the PEM above; the system's roots are still a working client.
+        Err(_) => builder.build_https(),
+    }
+}
+
+/// The region (`region`, else `AWS_REGION`, else `AWS_DEFAULT_REGION`) and the credentials
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) of this process.
+/// Lambda sets them for every function from its role, and they do not change during a
+/// process's life; locally the stack sets them, and a developer against real AWS exports
+/// them (`aws configure export-credentials --format env`).
+pub fn aws_identity(
+    region: Option<String>,
+) -> Result<
+    (
+        aws_sdk_dynamodb::config::Region,
+        aws_sdk_dynamodb::config::Credentials,
+    ),
+    StoreError,
+> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = region
+        .or_else(|| var("AWS_REGION"))
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .ok_or_else(|| StoreError::Failed("AWS_REGION is not set".into()))?;
+    let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err(StoreError::Failed(
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set (Lambda sets them; \
+             locally: aws configure export-credentials --format env)"
+                .into(),
+        ));
+    };
+    Ok((
+        aws_sdk_dynamodb::config::Region::new(region),
+        aws_sdk_dynamodb::config::Credentials::new(
+            key,
+            secret,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "environment",
+        ),
+    ))
 }
 
 /// How the store reaches DynamoDB.
@@ -209,33 +314,33 @@ pub struct Store {
 }
 
 impl Store {
-    /// Builds the client once per cold start: the SDK's config chain (region, credentials),
-    /// one rustls+ring HTTPS client, and the call counter.
-    pub async fn connect(config: StoreConfig) -> Self {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .build_https();
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+    /// Builds the client once per cold start: the HTTPS client, the timeouts, standard
+    /// retries, the region and credentials Lambda gives every function as variables, and the
+    /// call counter. Configured straight from those (about 0.2 ms), not through the SDK's
+    /// default chain (`aws-config`), which builds every provider it might need (profile
+    /// files, SSO, IMDS, ECS, web identity) and reads the profile files for a dozen
+    /// settings: 4-7 ms of each cold start and about 1 MB of each bootstrap
+    /// (`scripts/coldstart.py`, BENCHMARKS.md).
+    pub async fn connect(config: StoreConfig) -> Result<Self, StoreError> {
+        use aws_sdk_dynamodb::config::{retry::RetryConfig, timeout::TimeoutConfig};
+        let (region, credentials) = aws_identity(config.region.clone())?;
+        let timeouts = TimeoutConfig::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .operation_attempt_timeout(config.attempt_timeout)
             .operation_timeout(config.operation_timeout)
             .build();
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(http)
+        let conf = aws_sdk_dynamodb::config::Builder::new()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .region(region)
+            .credentials_provider(credentials)
+            .retry_config(RetryConfig::standard())
+            .http_client(https_client())
             .timeout_config(timeouts);
-        if let Some(endpoint) = &config.endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        if let Some(region) = config.region {
-            loader = loader.region(aws_config::Region::new(region));
-        }
-        let shared = loader.load().await;
-        Self::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&shared),
-            config.table,
-        )
+        let conf = match &config.endpoint {
+            Some(endpoint) => conf.endpoint_url(endpoint),
+            None => conf,
+        };
+        Ok(Self::from_conf(conf, config.table))
     }
 
     /// A store over a client configured by the caller (benchmarks stub the HTTP client at
@@ -266,6 +371,21 @@ impl Store {
     /// One consistent BatchGetItem for every key an operation needs. Keys DynamoDB leaves
     /// unprocessed (throttling) are asked for again.
     pub async fn load(&self, keys: &[Key]) -> Result<Snapshot, StoreError> {
+        // Configuration items are read from one copy, the same for the whole call and drawn
+        // at random, and answered under their own keys (`keys::CONFIG_COPIES`).
+        let copy = rand::random::<u16>() % keys::CONFIG_COPIES;
+        let mut asked: HashMap<Key, Key> = HashMap::new();
+        let keys: Vec<Key> = keys
+            .iter()
+            .map(|k| match keys::is_config(k) {
+                true => {
+                    let c = keys::config_copy(k, copy);
+                    asked.insert(c.clone(), k.clone());
+                    c
+                }
+                false => k.clone(),
+            })
+            .collect();
         let mut unique: Vec<&Key> = keys.iter().collect();
         unique.sort();
         unique.dedup();
@@ -298,6 +418,7 @@ impl Store {
                     .unwrap_or_default()
                 {
                     if let Some(key) = item::key_of(&found) {
+                        let key = asked.get(&key).cloned().unwrap_or(key);
                         items.insert(key, found);
                     }
                 }
@@ -317,7 +438,18 @@ impl Store {
 
     /// Writes everything an operation decided in one TransactWriteItems: all or nothing
     /// (invariant 3).
-    pub async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+    pub async fn commit(&self, mut writes: Vec<Write>) -> Result<(), StoreError> {
+        // Every change of a configuration item changes its copies in the same transaction,
+        // after the operation's own writes (so cancellation reasons keep their positions).
+        // The copies carry no condition: the item's own condition decides for all of them,
+        // atomically, so any copy read after the commit is the item as committed.
+        let copies: Vec<Write> = writes
+            .iter()
+            .filter(|w| w.key().is_some_and(|k| keys::is_config(&k)))
+            .filter(|w| !matches!(w, Write::Check { .. }))
+            .flat_map(|w| (1..keys::CONFIG_COPIES).map(move |k| w.copy(k)))
+            .collect();
+        writes.extend(copies);
         let items = writes
             .into_iter()
             .map(|w| self.transact_item(w))

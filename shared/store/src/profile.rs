@@ -116,6 +116,10 @@ fn decode_card(card_id: &str, m: &Item) -> Result<MemberCard, StoreError> {
         gift_items: items,
         paid: money("paid")?,
         purchase_id: item::opt_s(m, "purchase_id").map(str::to_owned),
+        stock_shard: match m.get("stock_shard") {
+            Some(_) => Some(u16::try_from(item::get_u64_or_zero(m, "stock_shard")?).unwrap_or(0)),
+            None => None,
+        },
         issued_at: item::get_time(m, "issued_at")?,
     })
 }
@@ -160,6 +164,9 @@ fn encode_card(card: &MemberCard) -> AttributeValue {
     }
     if let Some(paid) = card.paid {
         m.insert("paid".into(), item::n(paid.amount()));
+    }
+    if let Some(k) = card.stock_shard.filter(|k| *k > 0) {
+        m.insert("stock_shard".into(), item::n(k));
     }
     if let Some(p) = &card.purchase_id {
         m.insert("purchase_id".into(), item::s(p));

@@ -98,6 +98,7 @@ fn decode(it: &Item) -> Result<Purchase, StoreError> {
         },
         card_no: item::opt_s(it, "card_no").map(str::to_owned),
         version: item::get_u64_or_zero(it, "version")?,
+        stock_shard: u16::try_from(item::get_u64_or_zero(it, "stock_shard")?).unwrap_or(0),
     })
 }
 
@@ -119,6 +120,9 @@ pub fn put(shop: &ShopId, purchase: &Purchase) -> Write {
         it.insert("card_no".into(), item::s(no));
     }
     it.insert("version".into(), item::n(purchase.version + 1));
+    if purchase.stock_shard > 0 {
+        it.insert("stock_shard".into(), item::n(purchase.stock_shard));
+    }
     it.insert("shop".into(), item::s(shop.as_str()));
     // Pending purchases are listed by the day their reservation lapses, for the sweeper
     // that gives their stock back; settled ones drop out of the (sparse) index.

@@ -137,7 +137,8 @@ async fn ctx_at(endpoint: String) -> Ctx {
         attempt_timeout: Duration::from_millis(300),
         operation_timeout: Duration::from_millis(800),
     })
-    .await;
+    .await
+    .expect("the local AWS variables are set");
     Ctx {
         store,
         auth: Authenticator::hs256(SECRET.as_bytes()).unwrap(),

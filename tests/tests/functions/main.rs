@@ -3,12 +3,14 @@
 
 mod adjustments;
 mod auth;
+mod capacity;
 mod cards;
 mod checkout;
 mod concurrency;
 mod credit;
 mod directory;
 mod events;
+mod flash_sale;
 mod hardening;
 mod ladder;
 mod ledger;

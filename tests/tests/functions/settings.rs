@@ -82,3 +82,50 @@ async fn the_currency_cannot_change_under_existing_balances() {
     .await;
     res.assert_problem(409, "currency_locked");
 }
+
+/// Seed: issue 15 (a shop's configuration must not be capped by one partition, and never
+/// at the price of exactness). Every copy of a configuration item is written with it, so
+/// whichever copy a call reads, it reads the change as committed.
+#[tokio::test]
+async fn configuration_changes_reach_every_copy_in_the_same_transaction() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let shop = domain::ShopId::parse(&env.shop).unwrap();
+    let item_of = |k: &store::Key| {
+        let k = k.clone();
+        let env = &env;
+        async move {
+            env.store()
+                .client()
+                .get_item()
+                .table_name(env.store().table())
+                .key("PK", store::item::s(&k.pk))
+                .key("SK", store::item::s(&k.sk))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    for timezone in ["Asia/Kuala_Lumpur", "Europe/Berlin"] {
+        let res = settings(&env, &env.admin(), json!({"timezone": timezone})).await;
+        assert_eq!(res.status, 200, "{}", res.raw);
+        let original = store::keys::settings(&shop);
+        let mut seen = Vec::new();
+        for k in 0..store::keys::CONFIG_COPIES {
+            let copy = item_of(&store::keys::config_copy(&original, k))
+                .await
+                .unwrap();
+            assert_eq!(copy["timezone"], store::item::s(timezone), "copy {k}");
+            seen.push(copy["version"].clone());
+        }
+        assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+        // Reads land on random copies: every one of many answers the change.
+        for _ in 0..20 {
+            let snapshot = env.store().load(&[original.clone()]).await.unwrap();
+            let read = store::settings::read(&snapshot, &shop).unwrap().unwrap();
+            assert_eq!(read.timezone.name(), timezone);
+        }
+    }
+}
