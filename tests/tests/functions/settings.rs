@@ -123,7 +123,11 @@ async fn configuration_changes_reach_every_copy_in_the_same_transaction() {
         assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
         // Reads land on random copies: every one of many answers the change.
         for _ in 0..20 {
-            let snapshot = env.store().load(&[original.clone()]).await.unwrap();
+            let snapshot = env
+                .store()
+                .load(std::slice::from_ref(&original))
+                .await
+                .unwrap();
             let read = store::settings::read(&snapshot, &shop).unwrap().unwrap();
             assert_eq!(read.timezone.name(), timezone);
         }
