@@ -140,7 +140,7 @@ fn decide(
     let credit_issued = order.record_credit_grants(&grants);
     if credit_issued > Decimal::ZERO {
         let card_no = state.credit_card_no(shop, member, &mut middle);
-        middle.push(outbox::notify(shop, member, outbox::Event::Issued, json!({
+        middle.extend(outbox::notify_if(snapshot, shop, member, outbox::Event::Issued, json!({
                     "amount": Money::from_stored(credit_issued).to_string_in(&settings.currency),
                     "balance": Money::from_stored(state.credit.balance_at(now)).to_string_in(&settings.currency),
                     "card_no": card_no,

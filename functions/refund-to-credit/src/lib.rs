@@ -114,7 +114,8 @@ fn decide(
     let card_no = state.credit_card_no(shop, member, &mut middle);
     let balance = Money::from_stored(state.credit.balance_at(now));
     if raw.notify {
-        middle.push(outbox::notify(
+        middle.extend(outbox::notify_if(
+            snapshot,
             shop,
             member,
             outbox::Event::Refund,

@@ -112,7 +112,8 @@ fn decide(
         let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);
         state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
         card_no = Some(state.credit_card_no(shop, member, &mut middle));
-        middle.push(outbox::notify(
+        middle.extend(outbox::notify_if(
+            snapshot,
             shop,
             member,
             outbox::Event::Issued,

@@ -38,11 +38,11 @@ fn shop_pk(shop: &ShopId) -> String {
 }
 
 /// How many places each configuration item every member operation reads lives in: the
-/// item itself and copies in partitions of their own, written in the same transaction as
-/// the item (`Store::commit`), one of them read per call (`Store::load`). A shop's
-/// configuration then serves this many partitions' reads instead of one partition's
-/// ~3,000 RCU/s shared by every item on `SHOP#{shop}` (BENCHMARKS.md, "A shop's own
-/// partition").
+/// item itself and `CONFIG_COPIES - 1` copies, each in a partition of its own, written in
+/// the same transaction as the item (`Store::commit`); a call reads one copy
+/// (`Store::load`). A shop's configuration then serves seven partitions' reads per item
+/// instead of one partition's ~3,000 RCU/s shared by every item on `SHOP#{shop}`
+/// (BENCHMARKS.md, "A shop's own partition").
 pub const CONFIG_COPIES: u16 = 8;
 
 /// The configuration items accrual, redemption, the member read and checkout read on

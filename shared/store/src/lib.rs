@@ -372,8 +372,10 @@ impl Store {
     /// unprocessed (throttling) are asked for again.
     pub async fn load(&self, keys: &[Key]) -> Result<Snapshot, StoreError> {
         // Configuration items are read from one copy, the same for the whole call and drawn
-        // at random, and answered under their own keys (`keys::CONFIG_COPIES`).
-        let copy = rand::random::<u16>() % keys::CONFIG_COPIES;
+        // at random, and answered under their own keys (`keys::CONFIG_COPIES`). Never the
+        // item itself: it shares `SHOP#{shop}` with the card definitions, which purchases
+        // and claims read and write.
+        let copy = 1 + rand::random::<u16>() % (keys::CONFIG_COPIES - 1);
         let mut asked: HashMap<Key, Key> = HashMap::new();
         let keys: Vec<Key> = keys
             .iter()

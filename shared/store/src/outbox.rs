@@ -101,6 +101,22 @@ pub fn notify(
     )
 }
 
+/// `notify`, only when the shop sends this notice (`credit_program::notify_enabled`) by
+/// the credit program in `snapshot`: an operation that read the program writes no notice
+/// the notifier would drop (2 WCU each, BENCHMARKS.md "Capacity"). Only for operations
+/// that read the credit program; the notifier still checks the switch when it sends.
+pub fn notify_if(
+    snapshot: &crate::Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+    event: Event,
+    payload: serde_json::Value,
+    at: DateTime<Utc>,
+) -> Option<Write> {
+    crate::credit_program::notify_enabled(snapshot, shop, event)
+        .then(|| notify(shop, member, event, payload, at))
+}
+
 pub fn put(n: &Notice<'_>, once: bool) -> Write {
     Write::Put {
         item: item_of(n),

@@ -413,3 +413,23 @@ async fn notifications_go_out_as_email_through_ses_from_a_verified_sender() {
         1
     );
 }
+
+/// Seed: 001 (each notice has its switch) and issue 15 (no outbox write for a notice the
+/// shop does not send): a registration that grants credit writes its "issued" notice only
+/// while the switch is on.
+#[tokio::test]
+async fn a_notice_switched_off_is_not_written_at_all() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let mut program = all_five();
+    program["notify"] = json!({"issued": false});
+    assert_eq!(credit_program(&env, program.clone()).await.status, 200);
+    assert_eq!(register(&env, "m1").await.status, 201);
+    assert_eq!(member(&env, "m1").await["credit"]["balance"], "3.00");
+    assert_eq!(outbox_stream(&env, "m1").await["Records"], json!([]));
+    program["notify"] = json!({"issued": true});
+    assert_eq!(credit_program(&env, program).await.status, 200);
+    assert_eq!(register(&env, "m2").await.status, 201);
+    let records = outbox_stream(&env, "m2").await["Records"].clone();
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
+}
