@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use store::keys::{self, RecordKind};
 use store::{cards, settings, Snapshot};
 
+mod records;
+
 pub const OPERATION: &str = "admin-cards";
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
@@ -40,10 +42,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         (Method::GET, None) => list(ctx, &shop).await,
         (Method::GET, Some(id)) if path.ends_with("/claims") => {
-            records(ctx, &req, &shop, &id, RecordKind::Claims).await
+            records::records(ctx, &req, &shop, &id, RecordKind::Claims).await
         }
         (Method::GET, Some(id)) if path.ends_with("/returns") => {
-            records(ctx, &req, &shop, &id, RecordKind::Returns).await
+            records::records(ctx, &req, &shop, &id, RecordKind::Returns).await
         }
         (Method::GET, Some(id)) => get(ctx, &shop, &id).await,
         (Method::PATCH, Some(id)) => patch(ctx, &shop, &id, &input::json_object(&req)?).await,
@@ -179,25 +181,4 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
         },
     )
     .await
-}
-
-async fn records(
-    ctx: &Ctx,
-    req: &Request,
-    shop: &ShopId,
-    id: &str,
-    kind: RecordKind,
-) -> Result<Reply, ApiError> {
-    let limit = input::limit(req)?;
-    let cursor = input::query_param(req, "cursor");
-    if let Some(c) = &cursor {
-        if c.len() > 64 || !c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'#') {
-            return Err(ApiError::Invalid("cursor is not one this API gave".into()));
-        }
-    }
-    let page = ctx
-        .store
-        .records_page(shop, id, kind, limit, cursor.as_deref())
-        .await?;
-    Ok(Reply::ok(&json!({"items": page.items, "next": page.next})))
 }
