@@ -157,7 +157,7 @@ pub fn test_log() {
     static INIT: OnceLock<()> = OnceLock::new();
     INIT.get_or_init(|| {
         if std::env::var("TEST_LOG").is_ok_and(|v| v == "1") {
-            lambda_http::tracing::init_default_subscriber();
+            api::logging::init();
         }
     });
 }

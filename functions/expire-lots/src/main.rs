@@ -3,7 +3,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    api::logging::init();
     let ctx: &'static api::Ctx = Box::leak(Box::new(api::Ctx::from_env().await?));
     run(service_fn(move |_: LambdaEvent<Value>| async move {
         expire_lots::sweep(ctx, ctx.now())

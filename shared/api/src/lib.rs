@@ -8,6 +8,7 @@ pub mod exec;
 pub mod input;
 pub mod issuing;
 pub mod levels;
+pub mod logging;
 pub mod payments;
 pub mod postings;
 pub mod recharge;
@@ -105,7 +106,7 @@ where
     H: Fn(&'static Ctx, Request) -> F + Send + Sync + 'static,
     F: Future<Output = Response<Body>> + Send,
 {
-    lambda_http::tracing::init_default_subscriber();
+    logging::init();
     let ctx: &'static Ctx = Box::leak(Box::new(Ctx::from_env().await?));
     let handler = &handler;
     lambda_http::run(service_fn(move |req: Request| async move {
