@@ -146,6 +146,10 @@ async fn shard_counts_are_checked_and_a_new_count_keeps_the_stock() {
     )
     .await
     .assert_problem(422, "invalid_request");
+    // Refused, nothing was created.
+    let req = Req::get("/admin/cards").bearer(&env.admin()).build();
+    let listed = Res::from_response(admin_cards::handler(&env.ctx, req).await);
+    assert_eq!(listed.body["items"], json!([]), "{}", listed.raw);
     // One shard unless asked: one counter, as before.
     let card = new_card(
         &env,
@@ -155,6 +159,11 @@ async fn shard_counts_are_checked_and_a_new_count_keeps_the_stock() {
     assert_eq!(shards(&env, &card).await, BTreeMap::from([(0, 10)]));
     let me = env.token("customer", "m1");
     assert_eq!(purchase(&env, &me, &card, json!({})).await.status, 201);
+    // A count out of range changes nothing.
+    admin_card(&env, "PATCH", &card, "", Some(json!({"stock_shards": 65})))
+        .await
+        .assert_problem(422, "invalid_request");
+    assert_eq!(shards(&env, &card).await, BTreeMap::from([(0, 9)]));
     // Spread the 9 left over 4 shards, then back to 2: the total never changes.
     let res = admin_card(&env, "PATCH", &card, "", Some(json!({"stock_shards": 4}))).await;
     assert_eq!(
