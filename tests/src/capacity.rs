@@ -24,6 +24,7 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use store::item::key_of;
 use store::{Item, Key, Store};
 
 /// The size DynamoDB gives an attribute value, in bytes.
@@ -62,13 +63,6 @@ pub fn item_size(item: &Item) -> u64 {
     item.iter()
         .map(|(name, v)| name.len() as u64 + value_size(v))
         .sum()
-}
-
-fn key_of(item: &HashMap<String, AttributeValue>) -> Option<Key> {
-    Some(Key {
-        pk: item.get("PK")?.as_s().ok()?.clone(),
-        sk: item.get("SK")?.as_s().ok()?.clone(),
-    })
 }
 
 /// One item a transaction wrote, and how.

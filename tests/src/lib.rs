@@ -207,7 +207,6 @@ impl TestEnv {
             attempt_timeout: store::ATTEMPT_TIMEOUT,
             operation_timeout: store::OPERATION_TIMEOUT,
         })
-        .await
         .expect("the local AWS variables are set");
         TestEnv {
             ctx: Ctx {

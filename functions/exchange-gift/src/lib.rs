@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Once, Reply, Role};
+use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::{AccountKind, EntryKind, Refusal};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -16,9 +16,6 @@ use store::keys::{self, Program};
 use store::{accounts, exchange, programs};
 
 pub const OPERATION: &str = "exchange-gift";
-
-/// 003: the till only.
-const TILL: &[Role] = &[Role::Cashier, Role::Ops, Role::Admin, Role::Owner];
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -31,7 +28,7 @@ struct Raw {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let principal = api::authorize(ctx, &req, TILL)?;
+    let principal = api::authorize(ctx, &req, api::TILL)?;
     let member = domain::MemberId::parse(&input::path_param(&req, "member_id")?)?;
     let body = input::json_object(&req)?;
     let raw: Raw = input::from_value(&body)?;

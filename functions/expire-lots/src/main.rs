@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     api::logging::init();
-    let ctx: &'static api::Ctx = Box::leak(Box::new(api::Ctx::from_env().await?));
+    let ctx: &'static api::Ctx = Box::leak(Box::new(api::Ctx::from_env()?));
     run(service_fn(move |_: LambdaEvent<Value>| async move {
         expire_lots::sweep(ctx, ctx.now())
             .await

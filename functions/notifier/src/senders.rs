@@ -72,7 +72,7 @@ pub struct SesSender {
 impl SesSender {
     /// Configured like the store (region and credentials from the variables Lambda sets,
     /// the AWS roots only); `endpoint` points it elsewhere (local tests).
-    pub async fn connect(
+    pub fn connect(
         from: String,
         endpoint: Option<String>,
         region: Option<String>,
@@ -208,10 +208,10 @@ pub enum Configured {
 }
 
 impl Configured {
-    pub async fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, String> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         if let Some(from) = var("LOYALTY_SES_FROM") {
-            let ses = SesSender::connect(from, var("AWS_ENDPOINT_URL"), None).await?;
+            let ses = SesSender::connect(from, var("AWS_ENDPOINT_URL"), None)?;
             return Ok(Configured::Ses(ses));
         }
         Ok(match var("LOYALTY_NOTIFY_FILE") {

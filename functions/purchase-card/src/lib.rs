@@ -85,8 +85,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             let seen: Vec<(u16, i64)> = shards
                 .iter()
                 .map(|&k| {
-                    let found = cards::read_shards(snapshot, &shop, &card_id, [k]);
-                    (k, found.first().map_or(0, |(_, s)| *s))
+                    let stock = cards::shard_stock(snapshot, &shop, &card_id, k);
+                    (k, stock.unwrap_or(0))
                 })
                 .collect();
             let shard = match search.choose(def.stock_shards, &seen) {

@@ -6,7 +6,7 @@
 
 use api::input;
 use api::recharge::{self, Landing};
-use api::{ApiError, Ctx, Decision, Once, Reply, Role};
+use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::level::Channel;
 use domain::stored_value::{Ask, Context};
@@ -22,9 +22,6 @@ pub const OPERATION: &str = "recharge";
 
 /// How long an online recharge waits for its payment.
 pub const RESERVATION: TimeDelta = TimeDelta::minutes(15);
-
-/// 003: who may take money at the till.
-const TILL: &[Role] = &[Role::Cashier, Role::Ops, Role::Admin, Role::Owner];
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -55,7 +52,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             .ok_or_else(|| ApiError::Invalid("channel is till or online".into()))?,
     };
     if channel == Channel::Till {
-        principal.require(TILL)?;
+        principal.require(api::TILL)?;
     }
     for id in [&raw.rule_id, &raw.store_id].into_iter().flatten() {
         domain::LevelId::parse(id)?;

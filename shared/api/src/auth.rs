@@ -77,6 +77,10 @@ pub const STAFF: &[Role] = &[
     Role::Cashier,
 ];
 
+/// 003: the till (cashier, ops, admin, owner): taking money for stored value and giving
+/// gifts for points happen there, not online.
+pub const TILL: &[Role] = &[Role::Cashier, Role::Ops, Role::Admin, Role::Owner];
+
 /// Every role: operations any verified caller may attempt (their rules then decide, e.g. a
 /// customer only for themselves).
 pub const EVERYONE: &[Role] = &[

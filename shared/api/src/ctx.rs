@@ -21,12 +21,12 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub async fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, String> {
         // Auth first: a function that cannot verify tokens must not start at all.
         let auth = Authenticator::from_env()?;
         let config = StoreConfig::from_env().map_err(|e| e.to_string())?;
         Ok(Self {
-            store: Store::connect(config).await.map_err(|e| e.to_string())?,
+            store: Store::connect(config).map_err(|e| e.to_string())?,
             auth,
             clock: Clock::System,
         })

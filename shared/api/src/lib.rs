@@ -24,7 +24,7 @@ use domain::chrono::{DateTime, Utc};
 use lambda_http::{service_fn, Body, Request, RequestExt, Response};
 use tracing::Instrument;
 
-pub use auth::{Principal, Role, EVERYONE, MANAGERS, STAFF};
+pub use auth::{Principal, Role, EVERYONE, MANAGERS, STAFF, TILL};
 pub use ctx::{Clock, Ctx};
 pub use error::ApiError;
 pub use exec::{execute, Decision, Once};
@@ -107,7 +107,7 @@ where
     F: Future<Output = Response<Body>> + Send,
 {
     logging::init();
-    let ctx: &'static Ctx = Box::leak(Box::new(Ctx::from_env().await?));
+    let ctx: &'static Ctx = Box::leak(Box::new(Ctx::from_env()?));
     let handler = &handler;
     lambda_http::run(service_fn(move |req: Request| async move {
         let started = Instant::now();

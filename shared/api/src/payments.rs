@@ -328,8 +328,9 @@ fn settle(
     }
     let processed = json!({"status": "processed"});
     let mut writes = Vec::new();
+    let def = cards::read(snapshot, shop, card_id)?;
     // The unit's shard, as the card is split now (`domain::stock::home`).
-    let shards = cards::read(snapshot, shop, card_id)?.map_or(1, |d| d.stock_shards);
+    let shards = def.as_ref().map_or(1, |d| d.stock_shards);
     let home = domain::stock::home(purchase.stock_shard, shards);
     let reserved = match purchase.on_payment(event.outcome, late_without_stock) {
         Transition::Ignore => return Ok(Decision::ok(writes, processed)),
@@ -355,8 +356,7 @@ fn settle(
         // Paid after its reservation lapsed: a unit again from its own shard if it has one.
         writes.push(cards::take_stock(shop, card_id, home));
     }
-    let def = cards::read(snapshot, shop, card_id)?
-        .ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
+    let def = def.ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
     let card = issuing::issue_card(
         snapshot,
         &def,

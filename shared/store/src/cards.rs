@@ -382,11 +382,8 @@ pub fn set_stock(
     stock: u64,
 ) -> Vec<Write> {
     let id = &def.card_id;
-    let was = |k: u16| -> Option<Option<i64>> {
-        let (snapshot, keep) = read?;
-        let found = read_shards(snapshot, shop, id, [k]);
-        keep.then(|| found.first().map(|(_, s)| *s))
-    };
+    let keep = read.is_some_and(|(_, keep)| keep);
+    let was = |k: u16| keep.then(|| read.and_then(|(s, _)| shard_stock(s, shop, id, k)));
     let mut writes: Vec<Write> = domain::stock::split(stock, def.stock_shards)
         .into_iter()
         .zip(0u16..)
@@ -431,6 +428,12 @@ pub fn all_shard_keys(shop: &ShopId, card_id: &str) -> Vec<keys::Key> {
         .collect()
 }
 
+/// Shard `k`'s stock, if the snapshot holds that shard.
+pub fn shard_stock(snapshot: &Snapshot, shop: &ShopId, card_id: &str, k: u16) -> Option<i64> {
+    let it = snapshot.get(&keys::stock_shard(shop, card_id, k))?;
+    Some(item::get_i64(it, "stock").unwrap_or(0))
+}
+
 /// The shards among `range` the snapshot holds, with their stock.
 pub fn read_shards(
     snapshot: &Snapshot,
@@ -440,10 +443,7 @@ pub fn read_shards(
 ) -> Vec<(u16, i64)> {
     range
         .into_iter()
-        .filter_map(|k| {
-            let it = snapshot.get(&keys::stock_shard(shop, card_id, k))?;
-            Some((k, item::get_i64(it, "stock").unwrap_or(0)))
-        })
+        .filter_map(|k| Some((k, shard_stock(snapshot, shop, card_id, k)?)))
         .collect()
 }
 

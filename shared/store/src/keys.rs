@@ -280,14 +280,9 @@ pub fn card_counter(shop: &ShopId) -> Key {
     Key::new(shop_pk(shop), "CARDS")
 }
 
-/// A paid card's stock, in its own partition so a flash sale does not heat the shop's: its
-/// first shard (a card with one shard has only this).
-pub fn stock(shop: &ShopId, card_id: &str) -> Key {
-    stock_shard(shop, card_id, 0)
-}
-
-/// Shard `k` of a paid card's stock (`domain::stock`): each in a partition of its own, so
-/// the shards of one card add up to that many partitions' write capacity.
+/// Shard `k` of a paid card's stock (`domain::stock`), each in a partition of its own so a
+/// flash sale neither heats the shop's partition nor is capped by one: shard 0 (all a card
+/// with one shard has) keeps the key stock had before shards.
 pub fn stock_shard(shop: &ShopId, card_id: &str, k: u16) -> Key {
     match k {
         0 => Key::new(format!("SHOP#{shop}#CARD#{card_id}"), "STOCK"),

@@ -321,7 +321,7 @@ impl Store {
     /// files, SSO, IMDS, ECS, web identity) and reads the profile files for a dozen
     /// settings: 4-7 ms of each cold start and about 1 MB of each bootstrap
     /// (`scripts/coldstart.py`, BENCHMARKS.md).
-    pub async fn connect(config: StoreConfig) -> Result<Self, StoreError> {
+    pub fn connect(config: StoreConfig) -> Result<Self, StoreError> {
         use aws_sdk_dynamodb::config::{retry::RetryConfig, timeout::TimeoutConfig};
         let (region, credentials) = aws_identity(config.region.clone())?;
         let timeouts = TimeoutConfig::builder()

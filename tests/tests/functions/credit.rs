@@ -392,7 +392,6 @@ async fn notifications_go_out_as_email_through_ses_from_a_verified_sender() {
         Some(env.endpoint.clone()),
         Some(env.region.clone()),
     )
-    .await
     .expect("the local AWS variables are set");
     // SES refuses an unverified sender: the batch fails, so the stream delivers it again.
     let refused = notifier::handle(&env.ctx, &stream, &ses).await.unwrap_err();

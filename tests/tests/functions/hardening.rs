@@ -137,7 +137,6 @@ async fn ctx_at(endpoint: String) -> Ctx {
         attempt_timeout: Duration::from_millis(300),
         operation_timeout: Duration::from_millis(800),
     })
-    .await
     .expect("the local AWS variables are set");
     Ctx {
         store,
