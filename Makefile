@@ -4,12 +4,12 @@ ROLE ?= admin
 SHOP ?= s1
 SUB ?= u1
 
-.PHONY: run test tools fmt-check clippy unit template routes e2e token bench build-release
+.PHONY: run test tools fmt-check clippy unit local-dynamodb template routes e2e token bench build-release test-clock
 
 run: tools
 	scripts/stack.sh
 
-test: tools fmt-check clippy unit template routes e2e
+test: tools fmt-check clippy local-dynamodb unit template routes e2e
 
 tools:
 	scripts/bootstrap.sh
@@ -23,6 +23,15 @@ clippy:
 # Unit tests and the handler tests against the local DynamoDB (each test binary starts its own).
 unit:
 	cargo test --workspace
+
+# The local DynamoDB's query patch answers as moto does (scripts/test_local_dynamodb.py).
+local-dynamodb:
+	.venv/bin/python -m unittest scripts/test_local_dynamodb.py
+
+# Every test binary of `cargo test --workspace` under libfaketime at instants where UTC and
+# shop-local dates, years and DST differ (not part of `make test`: it runs the suite 3 times).
+test-clock: tools
+	scripts/test_clock.sh
 
 template:
 	.venv/bin/cfn-lint template.yaml

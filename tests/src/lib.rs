@@ -162,6 +162,14 @@ pub fn test_log() {
     });
 }
 
+/// Where a test's clock starts unless it sets its own: 2026-06-15T02:00:00Z, 10:00 in Kuala
+/// Lumpur, the same date in UTC and the shops' zone, hours from either midnight. No test
+/// reads the machine's clock for a date (tokens' `exp` is real time: the verifier checks it
+/// against the machine's clock).
+pub fn test_epoch() -> domain::chrono::DateTime<domain::chrono::Utc> {
+    domain::chrono::DateTime::from_timestamp(1_781_488_800, 0).expect("a valid instant")
+}
+
 /// A shop on its own fresh table, with a context the handlers run in.
 pub struct TestEnv {
     pub ctx: Ctx,
@@ -172,8 +180,9 @@ pub struct TestEnv {
 }
 
 impl TestEnv {
+    /// On the shared local DynamoDB, at [`test_epoch`] (a ticking clock).
     pub async fn new() -> Self {
-        Self::with_clock(Clock::System).await
+        Self::with_clock(Clock::ticking(test_epoch())).await
     }
 
     pub async fn with_clock(clock: Clock) -> Self {
@@ -188,7 +197,7 @@ impl TestEnv {
         let endpoint = server.endpoint.clone();
         // Kept for the process's life; the server exits with it.
         Box::leak(Box::new(server));
-        Self::build(Clock::System, endpoint).await
+        Self::build(Clock::ticking(test_epoch()), endpoint).await
     }
 
     async fn build(clock: Clock, endpoint: String) -> Self {

@@ -5,6 +5,7 @@
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, STAFF};
+use domain::chrono::{DateTime, Utc};
 use domain::directory::ProfilePatch;
 use domain::member::Profile;
 use domain::{MemberId, Refusal, ShopId};
@@ -38,8 +39,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let patch = ProfilePatch::parse(&input::json_object(&req)?)?;
     let mut read = vec![keys::profile(&shop, &member)];
     read.extend(new_keys(&shop, &patch));
-    api::execute(ctx, &shop, None, read, |snapshot, _now| {
-        decide(&shop, &member, &patch, snapshot)
+    api::execute(ctx, &shop, None, read, |snapshot, now| {
+        decide(&shop, &member, &patch, snapshot, now)
     })
     .await
 }
@@ -66,9 +67,11 @@ fn decide(
     member: &MemberId,
     patch: &ProfilePatch,
     snapshot: &Snapshot,
+    now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     let mut p = profile::read(snapshot, shop, member)?;
     let unique = patch.apply(&mut p);
+    p.create_in_directory(now);
     let mut writes = vec![profile::put(shop, member, &p)];
     let mut guards = Vec::new();
     let changes: [(_, KeyOf, TakenBy); 2] = [

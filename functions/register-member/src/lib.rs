@@ -88,12 +88,12 @@ fn decide(
         return Err(ApiError::Invalid("birthday is in the future".into()));
     }
     let mut state = MemberState::read(snapshot, shop, member)?;
-    if let Some(at) = state.profile.registered_at {
-        return Err(Refusal::AlreadyRegistered {
+    let registered_at = state
+        .profile
+        .register(now)
+        .map_err(|at| Refusal::AlreadyRegistered {
             at: settings.timezone.format(at),
-        }
-        .into());
-    }
+        })?;
     // 003: the member starts at the channel's default level, if the ladder names one.
     let (ladder, _) = store::levels::read(snapshot, shop, &currency)?;
     let tz = settings.timezone;
@@ -101,7 +101,6 @@ fn decide(
     if let Some(ladder) = &ladder {
         level_changes.extend(state.profile.standing.register(ladder, channel, tz, now));
     }
-    state.profile.registered_at = Some(now);
     state.profile.birthday = raw.birthday;
     state.profile.email = raw.email.clone();
     let (program, _) = credit_program::read(snapshot, shop, &currency)?;
@@ -133,7 +132,7 @@ fn decide(
         StatusCode::CREATED,
         json!({
             "member_id": member.as_str(),
-            "registered_at": settings.timezone.format(now),
+            "registered_at": settings.timezone.format(registered_at),
             "birthday": raw.birthday.map(|b| b.to_string()),
             "credit_issued": credit_issued.to_string_in(&currency),
             "credit_balance": balance.to_string_in(&currency),

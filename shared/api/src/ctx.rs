@@ -11,6 +11,22 @@ pub enum Clock {
     System,
     /// Tests pin time to cross expiry boundaries without waiting.
     Fixed(DateTime<Utc>),
+    /// Starts at `from` and advances with the monotonic clock: a test runs on the same date
+    /// whatever the machine's clock and zone say (`make test-clock`), and time still moves
+    /// between its operations (ledger order, the order of registrations).
+    Ticking {
+        from: DateTime<Utc>,
+        started: std::time::Instant,
+    },
+}
+
+impl Clock {
+    pub fn ticking(from: DateTime<Utc>) -> Self {
+        Clock::Ticking {
+            from,
+            started: std::time::Instant::now(),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -36,6 +52,10 @@ impl Ctx {
         match self.clock {
             Clock::System => Utc::now(),
             Clock::Fixed(at) => at,
+            Clock::Ticking { from, started } => {
+                from + domain::chrono::TimeDelta::from_std(started.elapsed())
+                    .unwrap_or(domain::chrono::TimeDelta::MAX)
+            }
         }
     }
 }

@@ -25,7 +25,13 @@ pub struct Profile {
     /// The member's place on the shop's ladder (003), when the shop has one.
     pub standing: crate::level::Standing,
     pub birthday: Option<NaiveDate>,
+    /// When the member was created: by `register`, the first `PUT /admin/members/{id}` or an
+    /// import (API 1.1). The directory lists members from then on.
     pub registered_at: Option<DateTime<Utc>>,
+    /// Created by staff in the directory and not yet through `register`: `register` may
+    /// still run once for what it grants (registration credit, the channel's default level),
+    /// keeping the first `registered_at`.
+    pub directory_only: bool,
     /// The member's store-credit card number, generated at their first credit.
     pub credit_card_no: Option<String>,
     /// Where notifications go (given at registration).
@@ -39,6 +45,29 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// API 1.1: the first `PUT /admin/members/{id}` creates the member in the directory.
+    pub fn create_in_directory(&mut self, now: DateTime<Utc>) {
+        if self.registered_at.is_none() {
+            self.registered_at = Some(now);
+            self.directory_only = true;
+        }
+    }
+
+    /// `register` runs once per member: refused (with the time it ran) after `register` or
+    /// an import; a member staff created in the directory registers once, keeping the time
+    /// they were created.
+    pub fn register(&mut self, now: DateTime<Utc>) -> Result<DateTime<Utc>, DateTime<Utc>> {
+        match self.registered_at {
+            Some(at) if !self.directory_only => Err(at),
+            at => {
+                self.directory_only = false;
+                let at = at.unwrap_or(now);
+                self.registered_at = Some(at);
+                Ok(at)
+            }
+        }
+    }
+
     /// 000: a member holds a card at most once at a time: refused while it is still valid.
     pub fn check_not_holding(&self, card_id: &str, now: DateTime<Utc>) -> Result<(), Refusal> {
         match self.cards.get(card_id) {

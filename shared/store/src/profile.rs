@@ -48,6 +48,10 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
     if found.contains_key("registered_at") {
         profile.registered_at = Some(item::get_time(found, "registered_at")?);
     }
+    profile.directory_only = matches!(
+        found.get("directory_only"),
+        Some(AttributeValue::Bool(true))
+    );
     profile.credit_card_no = item::opt_s(found, "credit_card_no").map(str::to_owned);
     profile.email = item::opt_s(found, "email").map(str::to_owned);
     profile.member_no = item::opt_s(found, "member_no").map(str::to_owned);
@@ -226,6 +230,9 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     }
     if let Some(at) = profile.registered_at {
         it.insert("registered_at".into(), item::time(at));
+    }
+    if profile.directory_only {
+        it.insert("directory_only".into(), AttributeValue::Bool(true));
     }
     if let Some(no) = &profile.credit_card_no {
         it.insert("credit_card_no".into(), item::s(no));

@@ -42,7 +42,7 @@ async fn accrue(env: &TestEnv, order: &str, total: &str) -> Res {
         .bearer(&env.token("cashier", "pos-1"))
         .json(
             &json!({"member_id": "m1", "currency": "MYR", "total": total,
-                      "placed_at": domain::chrono::Utc::now().to_rfc3339()}),
+                      "placed_at": env.ctx.now().to_rfc3339()}),
         )
         .build();
     Res::from_response(accrue_points::handler(&env.ctx, req).await)

@@ -202,6 +202,89 @@ async fn seed_003_members_are_listed_newest_registration_first_by_page_and_by_le
         .assert_problem(422, "invalid_request");
 }
 
+/// API 1.1: the first `PUT /admin/members/{id}` creates the member; the directory lists
+/// them from then, newest first, and the export has them.
+#[tokio::test]
+async fn seed_003_members_created_by_staff_are_listed_newest_first_and_exported() {
+    let start = loyalty_tests::test_epoch();
+    let mut env = TestEnv::with_clock(api::Clock::Fixed(start)).await;
+    setup_shop(&env).await;
+    for i in 0..25 {
+        env.ctx.clock = api::Clock::Fixed(start + domain::chrono::TimeDelta::minutes(i));
+        let made = put_profile(
+            &env,
+            &format!("p{i:02}"),
+            json!({"name": format!("Member {i}"), "member_no": format!("P{i:04}")}),
+        )
+        .await;
+        assert_eq!(made.status, 200, "{}", made.raw);
+        assert_eq!(
+            made.body["registered_at"],
+            (start + domain::chrono::TimeDelta::minutes(i)).to_rfc3339()
+        );
+    }
+    // A later change keeps the time the member was created.
+    env.ctx.clock = api::Clock::Fixed(start + domain::chrono::TimeDelta::hours(5));
+    let renamed = put_profile(&env, "p03", json!({"name": "Renamed"})).await;
+    assert_eq!(
+        renamed.body["registered_at"],
+        (start + domain::chrono::TimeDelta::minutes(3)).to_rfc3339()
+    );
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut sizes = Vec::new();
+    loop {
+        let mut query = vec![("limit", "10")];
+        if let Some(c) = &cursor {
+            query.push(("cursor", c));
+        }
+        let page = list(&env, &query).await;
+        assert_eq!(page.status, 200, "{}", page.raw);
+        let items = page.body["items"].as_array().unwrap();
+        sizes.push(items.len());
+        seen.extend(
+            items
+                .iter()
+                .map(|m| m["member_id"].as_str().unwrap().to_owned()),
+        );
+        match page.body["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let newest_first: Vec<String> = (0..25).rev().map(|i| format!("p{i:02}")).collect();
+    assert_eq!(seen, newest_first);
+    assert_eq!(sizes[..3], [10, 10, 5]);
+
+    let req = Req::get("/admin/members/export")
+        .bearer(&env.admin())
+        .build();
+    let export = Res::from_response(admin_members::handler(&env.ctx, req).await);
+    assert_eq!(export.status, 200);
+    let exported = export.raw.lines().skip(1).count();
+    assert_eq!(exported, 25, "{}", export.raw);
+    assert!(export.raw.contains("p03,P0003,Renamed,"), "{}", export.raw);
+
+    // Created at the till first, they still register once (the registration's grants and
+    // default level), keeping the time they were created; a second registration is refused.
+    let register = |member: &str| {
+        Req::post(&format!("/members/{member}/register"))
+            .param("member_id", member)
+            .bearer(&env.token("cashier", "till-1"))
+            .json(&json!({"channel": "till"}))
+            .build()
+    };
+    let first = Res::from_response(register_member::handler(&env.ctx, register("p07")).await);
+    assert_eq!(first.status, 201, "{}", first.raw);
+    assert_eq!(
+        list(&env, &[("limit", "25")]).await.body["items"][17]["member_id"],
+        "p07"
+    );
+    Res::from_response(register_member::handler(&env.ctx, register("p07")).await)
+        .assert_problem(409, "already_registered");
+}
+
 async fn import(env: &TestEnv, key: &str, body: ImportBody) -> Res {
     let mut req = Req::post("/admin/members/import")
         .bearer(&env.admin())

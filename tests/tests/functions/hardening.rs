@@ -141,7 +141,7 @@ async fn ctx_at(endpoint: String) -> Ctx {
     Ctx {
         store,
         auth: Authenticator::hs256(SECRET.as_bytes()).unwrap(),
-        clock: Clock::System,
+        clock: Clock::ticking(loyalty_tests::test_epoch()),
     }
 }
 

@@ -80,7 +80,7 @@ async fn crossing_a_rule_cards_threshold_issues_it_with_the_order_once() {
                "rule": {"cumulative_spend": "300.00"}}),
     )
     .await;
-    let now = Utc::now().to_rfc3339();
+    let now = env.ctx.now().to_rfc3339();
     let first = accrue(&env, "o1", "60.00", &now).await;
     assert_eq!(first.body["cards_issued"], json!([]), "{}", first.raw);
     assert_eq!(member(&env, "m1").await["level"], Value::Null);
@@ -144,12 +144,15 @@ async fn only_the_level_multiplier_is_taken_back_on_return() {
                "rule": {"orders": 1}}),
     )
     .await;
-    let today = Utc::now().date_naive();
+    // The holiday is today in the shop's zone, not the machine's or UTC's.
+    let today = domain::time::ShopTz::parse("Asia/Kuala_Lumpur")
+        .unwrap()
+        .local_date(env.ctx.now());
     let mut p = per_unit(1);
     p["earn"]["levels"] = json!({ gold.clone(): "2" });
     p["earn"]["holidays"] = json!([{"date": today.to_string(), "factor": "3"}]);
     assert_eq!(program(&env, p).await.status, 200);
-    let now = Utc::now().to_rfc3339();
+    let now = env.ctx.now().to_rfc3339();
     // The first order makes the member gold; it earns at the level they had (none): 10 x 3.
     assert_eq!(
         accrue(&env, "o1", "10.00", &now).await.body["points_earned"],
@@ -269,7 +272,7 @@ async fn accrual_redemption_and_refund_stay_one_read_one_write_over_10000_entrie
     setup_shop(&env).await;
     program(&env, per_unit(100)).await;
     seed_ledger(&env, "m1", 10_000).await;
-    let now = Utc::now().to_rfc3339();
+    let now = env.ctx.now().to_rfc3339();
     let mut measured = Vec::new();
     let before = env.store().calls();
     assert_eq!(accrue(&env, "o1", "10.00", &now).await.status, 200);

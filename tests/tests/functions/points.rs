@@ -218,7 +218,7 @@ async fn a_clawback_above_the_balance_is_refused_and_says_so() {
     let env = TestEnv::new().await;
     setup_shop(&env).await;
     program(&env, standard(json!({"kind": "never"}))).await;
-    accrue(&env, "o1", order("10.00", &just_now())).await;
+    accrue(&env, "o1", order("10.00", &just_now(&env))).await;
     adjust(
         &env,
         "m1",
@@ -314,7 +314,7 @@ async fn accrual_redemption_and_refund_are_one_read_and_one_write() {
     program(&env, standard(json!({"kind": "never"}))).await;
     let mut measured = Vec::new();
     let before = env.store().calls();
-    let res = accrue(&env, "o1", order("10.00", &just_now())).await;
+    let res = accrue(&env, "o1", order("10.00", &just_now(&env))).await;
     assert_eq!(res.body["points_earned"], 1000, "{}", res.raw);
     measured.push(env.store().calls().since(&before));
     let before = env.store().calls();
@@ -339,9 +339,9 @@ async fn accrual_redemption_and_refund_are_one_read_and_one_write() {
     }
 }
 
-/// A placement time after the program was set up under the system clock.
-fn just_now() -> String {
-    (Utc::now()).to_rfc3339()
+/// A placement time after the program was set up, on the env's clock.
+fn just_now(env: &TestEnv) -> String {
+    env.ctx.now().to_rfc3339()
 }
 
 #[tokio::test]
