@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+from local_dynamodb import wait_for_port  # noqa: E402
 TABLE = "loyalty-bench"
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -82,17 +82,6 @@ def serve(port, size, unpatched):
     print(json.dumps({"filled": n, "seconds": round(time.time() - started, 1)}), flush=True)
     run_simple("127.0.0.1", port, DomainDispatcherApplication(create_backend_app),
                threaded=False, processes=1, request_handler=MotoRequestHandler)
-
-
-def wait_port(port, seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def call(url, token, method="GET", body=None, key=None, timeout=60):
@@ -159,7 +148,7 @@ def main():
     url = f"http://127.0.0.1:{args.port}"
     env = {**os.environ, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{ddb_port}",
            "LOYALTY_TABLE": TABLE, "LOYALTY_PORT": str(args.port), "AWS_REGION": REGION,
-           "LOYALTY_DYNAMODB_PORT": str(ddb_port)}
+           "LOYALTY_DYNAMODB_PORT": str(ddb_port), "LOYALTY_WATCH_FLAGS": "--ignore-changes"}
     os.makedirs(os.path.join(ROOT, ".local"), exist_ok=True)
     stack = None
     results = []
@@ -169,9 +158,10 @@ def main():
                 flags = ["--unpatched-query"] if mode == "unpatched" else []
                 server = subprocess.Popen(
                     [sys.executable, os.path.abspath(__file__), "serve", str(ddb_port),
-                     str(size), *flags], stdout=subprocess.PIPE, text=True)
+                     str(size), *flags], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    text=True)
                 filled = json.loads(server.stdout.readline())
-                assert wait_port(ddb_port, 60), "the local DynamoDB did not start"
+                assert wait_for_port(ddb_port, 60), "the local DynamoDB did not start"
                 if stack is None:
                     log = open(os.path.join(ROOT, ".local", "bench-stack.log"), "w")
                     stack = subprocess.Popen([os.path.join(HERE, "stack.sh")], env=env,

@@ -24,6 +24,7 @@ mkdir -p .local
 log=.local/e2e-stack.log
 # Always local: never let a developer's LOYALTY_TABLE point the tests at real AWS.
 env -u LOYALTY_TABLE -u AWS_ENDPOINT_URL LOYALTY_PORT="$PORT" LOYALTY_DYNAMODB_PORT="$DDB_PORT" \
+  LOYALTY_WATCH_FLAGS=--ignore-changes \
   setsid scripts/stack.sh >"$log" 2>&1 &
 stack=$!
 stop() { kill -TERM -- "-$stack" 2>/dev/null || true; wait "$stack" 2>/dev/null || true; }

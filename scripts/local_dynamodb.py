@@ -218,6 +218,29 @@ def query_by_partition() -> None:
     models.DynamoDBBackend.update_item = update_item
 
 
+def free_port() -> int:
+    """A local port nothing listens on now (for the harnesses that start a server)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 30) -> bool:
+    """Whether a server answers on `port` within `seconds`."""
+    import socket
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def exit_with_parent(pid: int) -> None:
     while True:
         try:

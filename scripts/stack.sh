@@ -67,7 +67,10 @@ cargo build $(printf -- '-p %s ' $functions)
 # watch listens on an inner port behind scripts/local_gateway.py, which keeps fewer than
 # 100 requests inside it at once (cargo-lambda 1.9 deadlocks past that; see the script).
 INNER_PORT=${LOYALTY_WATCH_PORT:-$((PORT + 1000))}
-cargo lambda watch -A 127.0.0.1 -P "$INNER_PORT" --concurrency "$CONCURRENCY" &
+# LOYALTY_WATCH_FLAGS: e.g. --ignore-changes (e2e and benchmarks: an edit made meanwhile
+# must not restart the instances under test).
+# shellcheck disable=SC2086
+cargo lambda watch -A 127.0.0.1 -P "$INNER_PORT" --concurrency "$CONCURRENCY" ${LOYALTY_WATCH_FLAGS:-} &
 pids+=($!)
 "$PY" scripts/local_gateway.py "$PORT" "$INNER_PORT" 64 &
 pids+=($!)

@@ -11,10 +11,8 @@ usage: .venv/bin/python -m unittest scripts/test_local_dynamodb.py   (make test 
 """
 import os
 import random
-import socket
 import subprocess
 import sys
-import time
 import unittest
 
 import boto3
@@ -24,6 +22,7 @@ from botocore.exceptions import ClientError
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import local_table  # noqa: E402
+from local_dynamodb import free_port, wait_for_port  # noqa: E402
 
 TABLE = "parity"
 PARTITIONS = [f"SHOP#s1#M#m{i}" for i in range(6)]
@@ -33,25 +32,13 @@ INDEX_KEYS = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(*flags):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, os.path.join(HERE, "local_dynamodb.py"), "127.0.0.1", str(port),
          "--parent-pid", str(os.getpid()), *flags],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    assert wait_for_port(port), "the local DynamoDB did not start"
     endpoint = f"http://127.0.0.1:{port}"
     props = local_table.table_properties(os.path.join(HERE, "..", "template.yaml"))
     local_table.create(endpoint, TABLE, props)

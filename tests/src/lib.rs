@@ -162,6 +162,14 @@ pub fn test_log() {
     });
 }
 
+/// Handler tests check what the functions decide, not how fast a loaded machine answers:
+/// the local DynamoDB serves one request at a time, and behind the 16 instances of a race on
+/// two busy cores a request can wait in its queue past the production timeouts (3 s an
+/// attempt, 6 s in all), which would answer a retryable 503 the test did not ask about.
+/// The production timeouts have tests of their own (hardening.rs, the e2e stall test).
+pub const TEST_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const TEST_OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Where a test's clock starts unless it sets its own: 2026-06-15T02:00:00Z, 10:00 in Kuala
 /// Lumpur, the same date in UTC and the shops' zone, hours from either midnight. No test
 /// reads the machine's clock for a date (tokens' `exp` is real time: the verifier checks it
@@ -213,8 +221,8 @@ impl TestEnv {
             table,
             endpoint: Some(endpoint.clone()),
             region: Some(region.to_owned()),
-            attempt_timeout: store::ATTEMPT_TIMEOUT,
-            operation_timeout: store::OPERATION_TIMEOUT,
+            attempt_timeout: TEST_ATTEMPT_TIMEOUT,
+            operation_timeout: TEST_OPERATION_TIMEOUT,
         })
         .expect("the local AWS variables are set");
         TestEnv {
