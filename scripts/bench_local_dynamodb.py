@@ -40,22 +40,10 @@ def serve(port, size, unpatched):
     import local_dynamodb
     import local_table
     from moto.dynamodb.models import dynamodb_backends
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication, MotoRequestHandler, create_backend_app)
-    from werkzeug.serving import run_simple
 
-    local_dynamodb.roll_back_touched_items_only()
-    if not unpatched:
-        local_dynamodb.query_by_partition()
+    local_dynamodb.patch(query=not unpatched)
     props = local_table.table_properties(os.path.join(ROOT, "template.yaml"))
-    backend = dynamodb_backends[ACCOUNT][REGION]
-    table = backend.create_table(
-        TABLE, schema=props["KeySchema"], throughput=None, attr=props["AttributeDefinitions"],
-        global_indexes=props["GlobalSecondaryIndexes"], indexes=props["LocalSecondaryIndexes"],
-        streams={"StreamEnabled": True,
-                 "StreamViewType": props["StreamSpecification"]["StreamViewType"]},
-        billing_mode="PAY_PER_REQUEST", sse_specification=None, tags=[],
-        deletion_protection_enabled=False, warm_throughput=None)
+    table = local_table.create_in_backend(dynamodb_backends[ACCOUNT][REGION], TABLE, props)
     stream, table.stream_shard = table.stream_shard, None  # no stream records for the fill
     started = time.time()
     n = 0
@@ -80,8 +68,7 @@ def serve(port, size, unpatched):
         member += 1
     table.stream_shard = stream
     print(json.dumps({"filled": n, "seconds": round(time.time() - started, 1)}), flush=True)
-    run_simple("127.0.0.1", port, DomainDispatcherApplication(create_backend_app),
-               threaded=False, processes=1, request_handler=MotoRequestHandler)
+    local_dynamodb.serve("127.0.0.1", port)
 
 
 def call(url, token, method="GET", body=None, key=None, timeout=60):

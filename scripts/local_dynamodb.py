@@ -250,14 +250,15 @@ def exit_with_parent(pid: int) -> None:
         time.sleep(0.5)
 
 
-def main() -> None:
-    host, port = sys.argv[1], int(sys.argv[2])
+def patch(query: bool = True) -> None:
+    """The local server's patches; `query=False` leaves moto's Query as shipped."""
     roll_back_touched_items_only()
-    if "--unpatched-query" not in sys.argv:
+    if query:
         query_by_partition()
-    if "--parent-pid" in sys.argv:
-        pid = int(sys.argv[sys.argv.index("--parent-pid") + 1])
-        threading.Thread(target=exit_with_parent, args=(pid,), daemon=True).start()
+
+
+def serve(host: str, port: int) -> None:
+    """moto's server, one request at a time (see the top of this file)."""
     run_simple(
         host,
         port,
@@ -266,6 +267,15 @@ def main() -> None:
         processes=1,
         request_handler=MotoRequestHandler,
     )
+
+
+def main() -> None:
+    host, port = sys.argv[1], int(sys.argv[2])
+    patch(query="--unpatched-query" not in sys.argv)
+    if "--parent-pid" in sys.argv:
+        pid = int(sys.argv[sys.argv.index("--parent-pid") + 1])
+        threading.Thread(target=exit_with_parent, args=(pid,), daemon=True).start()
+    serve(host, port)
 
 
 if __name__ == "__main__":

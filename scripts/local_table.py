@@ -75,6 +75,28 @@ def create(endpoint, name, props):
         )
 
 
+def create_in_backend(backend, name, props, streams=True):
+    """The same table straight in a moto backend, in-process (harnesses that fill or count
+    without HTTP)."""
+    stream = props.get("StreamSpecification")
+    return backend.create_table(
+        name,
+        schema=props["KeySchema"],
+        throughput=None,
+        attr=props["AttributeDefinitions"],
+        global_indexes=props.get("GlobalSecondaryIndexes"),
+        indexes=props.get("LocalSecondaryIndexes"),
+        streams={"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        if streams and stream
+        else None,
+        billing_mode=props["BillingMode"],
+        sse_specification=None,
+        tags=[],
+        deletion_protection_enabled=False,
+        warm_throughput=None,
+    )
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser()

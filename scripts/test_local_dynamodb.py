@@ -253,12 +253,7 @@ class QueryParity(unittest.TestCase):
         local_dynamodb.query_by_partition()
         backend = dynamodb_backends["123456789012"]["eu-west-1"]
         props = local_table.table_properties(os.path.join(HERE, "..", "template.yaml"))
-        table = backend.create_table(
-            "counted", schema=props["KeySchema"], throughput=None,
-            attr=props["AttributeDefinitions"], global_indexes=props["GlobalSecondaryIndexes"],
-            indexes=props["LocalSecondaryIndexes"], streams=None, billing_mode="PAY_PER_REQUEST",
-            sse_specification=None, tags=[], deletion_protection_enabled=False,
-            warm_throughput=None)
+        table = local_table.create_in_backend(backend, "counted", props, streams=False)
 
         class Counted(defaultdict):
             walks = 0
