@@ -17,7 +17,6 @@ go to BENCHMARKS.md with this command.
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from local_dynamodb import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -105,12 +106,6 @@ class Handler(BaseHTTPRequestHandler):
         RUNTIME.done.set()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_dynamodb(port):
     log = open(ROOT / ".local" / "coldstart-dynamodb.log", "w")
     proc = subprocess.Popen(
@@ -118,12 +113,7 @@ def start_dynamodb(port):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port, 10)
     endpoint = f"http://127.0.0.1:{port}"
     subprocess.run(
         [PY, str(ROOT / "scripts" / "local_table.py"), "--endpoint", endpoint, "--table", "coldstart"],
