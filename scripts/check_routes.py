@@ -1,6 +1,7 @@
 """Checks that the watch router (Cargo.toml), template.yaml and openapi.yaml list the same
 routes, each served by the same function in the router and the template."""
 import os
+import re
 import sys
 import tomllib
 
@@ -11,11 +12,19 @@ from local_table import CfnLoader
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 
 
+def as_template_path(path):
+    """The local router's spelling of a path as template.yaml spells it: matchit's catch-all
+    `{*name}` is API Gateway's greedy `{name+}`, and `/x/` (routed apart locally because a
+    catch-all never matches an empty rest) is API Gateway's `/x`."""
+    path = re.sub(r"\{\*(\w+)\}", r"{\1+}", path)
+    return path.rstrip("/") or "/"
+
+
 def router_routes():
     with open(os.path.join(ROOT, "Cargo.toml"), "rb") as f:
         router = tomllib.load(f)["workspace"]["metadata"]["lambda"]["watch"]["router"]
     return {
-        (r["method"].upper(), path): r["function"]
+        (r["method"].upper(), as_template_path(path)): r["function"]
         for path, routes in router.items()
         for r in routes
     }
@@ -40,8 +49,9 @@ def openapi_routes():
     with open(os.path.join(ROOT, "openapi.yaml")) as f:
         spec = yaml.safe_load(f)
     methods = {"get", "put", "post", "patch", "delete"}
+    # OpenAPI names a greedy variable plainly (`{proxy}`); API Gateway spells it `{proxy+}`.
     return {
-        (m.upper(), path)
+        (m.upper(), path.replace("{proxy}", "{proxy+}"))
         for path, ops in spec["paths"].items()
         for m in ops
         if m in methods

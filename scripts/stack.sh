@@ -96,6 +96,8 @@ done
 cat <<MSG
 
 Loyalty stack ready at $URL
+Console (signs in as the local admin of shop s1):
+  $URL/console/#token=$TOKEN
 Admin token (shop s1, 24 h):
   export TOKEN=$TOKEN
   curl -s $URL/members/m1 -H "Authorization: Bearer \$TOKEN"

@@ -1,13 +1,16 @@
-//! /admin/cards: card definitions (create, list, get, patch, delete) and their claim and
-//! return records. 002: every staff role reads them; only the owner and admins change them.
+//! /admin/cards: card definitions (create, list, get, patch, delete), their claim and
+//! return records, and the claim link's QR code. 002: every staff role reads them; only the owner and admins change them.
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::card_document::{self, view, CardPatch};
-use domain::cards::CardDef;
-use domain::ShopId;
+use domain::cards::{CardDef, CardKind};
+use domain::settings::claim_url_for;
+use domain::{Refusal, Settings, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use qrcode::render::svg;
+use qrcode::{EcLevel, QrCode};
 use serde_json::{json, Value};
 use store::keys::{self, RecordKind};
 use store::{cards, settings, Snapshot};
@@ -47,6 +50,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         (Method::GET, Some(id)) if path.ends_with("/returns") => {
             records::records(ctx, &req, &shop, &id, RecordKind::Returns).await
         }
+        (Method::GET, Some(id)) if path.ends_with("/qr") => qr(ctx, &shop, &id).await,
         (Method::GET, Some(id)) => get(ctx, &shop, &id).await,
         (Method::PATCH, Some(id)) => patch(ctx, &shop, &id, &input::json_object(&req)?).await,
         (Method::DELETE, Some(id)) => delete(ctx, &shop, &id).await,
@@ -106,11 +110,11 @@ async fn create(
 
 async fn list(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
     let snapshot = ctx.store.load(&[keys::settings(shop)]).await?;
-    let currency = settings::read(&snapshot, shop)?.map(|s| s.currency);
+    let settings = settings::read(&snapshot, shop)?;
     let defs = ctx.store.list_cards(shop).await?;
     let items: Vec<Value> = defs
         .iter()
-        .map(|d| view(d, None, currency.as_ref()))
+        .map(|d| read_view(d, None, settings.as_ref()))
         .collect();
     Ok(Reply::ok(&json!({"items": items, "next": null})))
 }
@@ -130,9 +134,51 @@ fn card_keys(shop: &ShopId, id: &str) -> Vec<store::Key> {
 async fn get(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
     let snapshot = ctx.store.load(&card_keys(shop, id)).await?;
     let def = read_card(&snapshot, shop, id)?;
-    let currency = settings::read(&snapshot, shop)?.map(|s| s.currency);
+    let settings = settings::read(&snapshot, shop)?;
     let stock = cards::read_stock(&snapshot, shop, id)?;
-    Ok(Reply::ok(&view(&def, stock, currency.as_ref())))
+    Ok(Reply::ok(&read_view(&def, stock, settings.as_ref())))
+}
+
+/// A card as reads show it: the definition plus, for the kinds handed out by link or QR
+/// code (free and paid, 000), the shop's claim link filled in (null without a template).
+fn read_view(def: &CardDef, stock: Option<i64>, settings: Option<&Settings>) -> Value {
+    let mut v = view(def, stock, settings.map(|s| &s.currency));
+    if def.kind != CardKind::Rule {
+        v["claim_url"] = json!(claim_link(def, settings).ok());
+    }
+    v
+}
+
+fn claim_link(def: &CardDef, settings: Option<&Settings>) -> Result<String, Refusal> {
+    if def.kind == CardKind::Rule {
+        return Err(Refusal::NoClaimLink);
+    }
+    let template = settings
+        .and_then(|s| s.claim_url.as_deref())
+        .ok_or(Refusal::ClaimUrlNotSet)?;
+    Ok(claim_url_for(template, &def.card_id))
+}
+
+/// GET /admin/cards/{card_id}/qr: the claim link as a QR code staff show at the till or
+/// print (000, 002 发权益卡 by QR code).
+async fn qr(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
+    let snapshot = ctx
+        .store
+        .load(&[keys::settings(shop), keys::card(shop, id)])
+        .await?;
+    let def = read_card(&snapshot, shop, id)?;
+    let url = claim_link(&def, settings::read(&snapshot, shop)?.as_ref())?;
+    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
+        .map_err(|e| ApiError::Invalid(format!("the claim link does not fit a QR code: {e}")))?;
+    // Dark on white with the standard quiet zone: phone cameras read it off a screen or paper.
+    let svg = code
+        .render::<svg::Color>()
+        .min_dimensions(256, 256)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build();
+    Ok(Reply::svg(svg))
 }
 
 async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply, ApiError> {

@@ -2,6 +2,7 @@
 //! (`PUT /admin/members/{member_id}`; member numbers and phones unique in the shop), and
 //! finding a member by number, phone or card number at the till (`GET
 //! /admin/members/lookup`): one read of the unique item, then the profile; never a scan.
+//! `GET /admin/members/{member_id}` reads one profile.
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, STAFF};
@@ -32,6 +33,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         if path.ends_with("/export") {
             return export::export(ctx, &shop).await;
+        }
+        if input::path_param(&req, "member_id").is_ok() {
+            return get(ctx, &req, &shop).await;
         }
         return list(ctx, &req, &shop).await;
     }
@@ -111,8 +115,22 @@ fn view(member: &MemberId, p: &Profile) -> Value {
         "email": p.email,
         "birthday": p.birthday.map(|b| b.to_string()),
         "registered_at": p.registered_at.map(|t| t.to_rfc3339()),
+        // Created by staff (PUT) but not yet through `register`: registration may still
+        // give the registration credit and the channel's default level.
+        "registered": p.registered_at.is_some() && !p.directory_only,
         "level_id": p.standing.level_id(),
     })
+}
+
+/// One member's profile by id (the console's member page). Like `GET /members/{id}`, a
+/// member never written reads as an empty profile, not 404.
+async fn get(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError> {
+    let member = MemberId::parse(&input::path_param(req, "member_id")?)?;
+    let snapshot = ctx.store.load(&[keys::profile(shop, &member)]).await?;
+    Ok(Reply::ok(&view(
+        &member,
+        &profile::read(&snapshot, shop, &member)?,
+    )))
 }
 
 /// Registered members, newest registration first, optionally at one level (as of each

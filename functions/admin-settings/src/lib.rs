@@ -1,13 +1,16 @@
-//! PUT /admin/settings: the shop's currency, time zone, webhook secrets and the card it
-//! guides members to buy (000). Fields not sent keep their values (API 1.1); a new shop
-//! must give its currency and time zone.
+//! PUT /admin/settings: the shop's currency, time zone, webhook secrets, the card it
+//! guides members to buy (000) and the claim link template (000, 002). Fields not sent keep
+//! their values (API 1.1); a new shop must give its currency and time zone.
+//! GET /admin/settings (staff): the same document, secrets only as "set" flags; the console
+//! reads it for the currency and zone every figure is shown in.
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
+use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::cards::CardKind;
-use domain::settings::{GUIDE_PLACES, MIN_WEBHOOK_SECRET_CHARS};
+use domain::settings::{check_claim_url, GUIDE_PLACES, MIN_WEBHOOK_SECRET_CHARS};
 use domain::Refusal;
 use domain::{CardId, Currency, Settings, ShopTz};
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -41,9 +44,11 @@ struct Command {
     /// Absent: keep; `Some(None)`: no guide card; `Some(Some(id))`: this one.
     guide_card_id: Option<Option<String>>,
     guide_on: Option<Vec<String>>,
+    /// Absent: keep; `Some(None)`: no claim links; `Some(Some(url))`: this template.
+    claim_url: Option<Option<String>>,
 }
 
-fn parse(body: &Value) -> Result<Command, ApiError> {
+fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
     let raw: RawSettings = input::from_value(body)?;
     let currency = raw
         .currency
@@ -82,6 +87,15 @@ fn parse(body: &Value) -> Result<Command, ApiError> {
             ))
         }
     };
+    let claim_url = match body.get("claim_url") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(url)) => {
+            check_claim_url(url, local).map_err(ApiError::Invalid)?;
+            Some(Some(url.clone()))
+        }
+        Some(_) => return Err(ApiError::Invalid("claim_url is a URL or null".into())),
+    };
     if let Some(places) = &raw.guide_on {
         if places.iter().any(|p| !GUIDE_PLACES.contains(&p.as_str())) {
             return Err(ApiError::Invalid(
@@ -100,12 +114,20 @@ fn parse(body: &Value) -> Result<Command, ApiError> {
             p.dedup();
             p
         }),
+        claim_url,
     })
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    if req.method() == Method::GET {
+        let principal = api::authorize(ctx, &req, STAFF)?;
+        let snapshot = ctx.store.load(&[keys::settings(&principal.shop)]).await?;
+        let current = settings::read(&snapshot, &principal.shop)?
+            .ok_or_else(|| ApiError::NotFound("the shop has no settings yet".into()))?;
+        return Ok(Reply::ok(&render(&current)));
+    }
     let principal = api::authorize(ctx, &req, MANAGERS)?;
-    let cmd = parse(&input::json_object(&req)?)?;
+    let cmd = parse(&input::json_object(&req)?, api::local_stack())?;
     let shop = principal.shop.clone();
     let mut read = vec![keys::settings(&shop)];
     if let Some(Some(card)) = &cmd.guide_card_id {
@@ -168,17 +190,27 @@ fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<D
             .clone()
             .or_else(|| current.as_ref().map(|c| c.guide_on.clone()))
             .unwrap_or_default(),
+        claim_url: match &cmd.claim_url {
+            Some(set) => set.clone(),
+            None => current.as_ref().and_then(|c| c.claim_url.clone()),
+        },
         version: current.as_ref().map_or(0, |c| c.version) + 1,
     };
     Ok(Decision::ok(
         vec![settings::put(shop, &next)],
-        json!({
-            "currency": next.currency.code(),
-            "timezone": next.timezone.name(),
-            "webhook_secret_set": next.webhook_secret.is_some(),
-            "stripe_webhook_secret_set": next.stripe_webhook_secret.is_some(),
-            "guide_card_id": next.guide_card_id,
-            "guide_on": next.guide_on,
-        }),
+        render(&next),
     ))
+}
+
+/// The settings as both verbs answer them: secrets never, only whether they are set.
+fn render(s: &Settings) -> Value {
+    json!({
+        "currency": s.currency.code(),
+        "timezone": s.timezone.name(),
+        "webhook_secret_set": s.webhook_secret.is_some(),
+        "stripe_webhook_secret_set": s.stripe_webhook_secret.is_some(),
+        "guide_card_id": s.guide_card_id,
+        "guide_on": s.guide_on,
+        "claim_url": s.claim_url,
+    })
 }

@@ -33,6 +33,14 @@ impl Reply {
         }
     }
 
+    /// An SVG image (a claim link's QR code).
+    pub fn svg(body: String) -> Self {
+        Self {
+            content_type: "image/svg+xml",
+            ..Self::new(StatusCode::OK, body)
+        }
+    }
+
     pub fn ok(body: &Value) -> Self {
         Self::new(StatusCode::OK, body.to_string())
     }

@@ -94,6 +94,11 @@ pub enum Refusal {
     LevelNotHigher,
     #[error("the shop's currency is {current} and cannot be changed")]
     CurrencyLocked { current: String },
+    /// 000: rule cards are granted by their rule, never handed out by link or QR code.
+    #[error("a rule card is granted by its rule and has no claim link")]
+    NoClaimLink,
+    #[error("the shop has no claim_url in its settings")]
+    ClaimUrlNotSet,
 }
 
 impl Refusal {
@@ -130,6 +135,8 @@ impl Refusal {
             Refusal::GiftOutOfStock => "gift_out_of_stock",
             Refusal::MemberNoTaken(_) => "member_no_taken",
             Refusal::PhoneTaken(_) => "phone_taken",
+            Refusal::NoClaimLink => "not_claimable",
+            Refusal::ClaimUrlNotSet => "claim_url_not_set",
         }
     }
 

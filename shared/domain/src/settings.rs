@@ -15,6 +15,9 @@ pub struct Settings {
     /// shows ("product", "checkout").
     pub guide_card_id: Option<String>,
     pub guide_on: Vec<String>,
+    /// Where a card's claim link points (000, 002: cards are handed out by link or QR
+    /// code): a template containing `{card_id}`.
+    pub claim_url: Option<String>,
     pub version: u64,
 }
 
@@ -22,3 +25,75 @@ pub struct Settings {
 pub const GUIDE_PLACES: [&str; 2] = ["product", "checkout"];
 
 pub const MIN_WEBHOOK_SECRET_CHARS: usize = 16;
+
+/// The placeholder a claim URL template must contain.
+pub const CARD_ID_PLACEHOLDER: &str = "{card_id}";
+pub const MAX_CLAIM_URL_CHARS: usize = 2048;
+
+/// A claim URL template a member's phone can open: https (http only on the local stack,
+/// where nothing has a certificate), a host, no spaces or user info, and `{card_id}`.
+pub fn check_claim_url(url: &str, local: bool) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://").filter(|_| local));
+    let Some(rest) = rest else {
+        return Err(if local {
+            "claim_url starts with https:// or http://".into()
+        } else {
+            "claim_url starts with https://".into()
+        });
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if url.chars().count() > MAX_CLAIM_URL_CHARS
+        || host.is_empty()
+        || host.contains('@')
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "claim_url is an absolute URL with a host and no spaces or user info, at most \
+             {MAX_CLAIM_URL_CHARS} characters"
+        ));
+    }
+    if !url.contains(CARD_ID_PLACEHOLDER) {
+        return Err(format!("claim_url contains {CARD_ID_PLACEHOLDER}"));
+    }
+    Ok(())
+}
+
+/// The template filled in for one card. Card ids are URL-safe (`CardId`), so no escaping.
+pub fn claim_url_for(template: &str, card_id: &str) -> String {
+    template.replace(CARD_ID_PLACEHOLDER, card_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claim_urls_are_https_links_with_the_card_id() {
+        let ok = "https://shop.example/cards/{card_id}?from=qr";
+        assert_eq!(check_claim_url(ok, false), Ok(()));
+        assert_eq!(
+            claim_url_for(ok, "card_x1"),
+            "https://shop.example/cards/card_x1?from=qr"
+        );
+        // Plain http only where there is no certificate: the local stack.
+        assert!(check_claim_url("http://127.0.0.1:9000/c/{card_id}", false).is_err());
+        assert_eq!(
+            check_claim_url("http://127.0.0.1:9000/c/{card_id}", true),
+            Ok(())
+        );
+        for bad in [
+            "https://shop.example/cards/",
+            "ftp://shop.example/{card_id}",
+            "https:///{card_id}",
+            "https://user@shop.example/{card_id}",
+            "https://shop.example/a b/{card_id}",
+            "javascript:alert(1)//{card_id}",
+        ] {
+            assert!(check_claim_url(bad, true).is_err(), "{bad}");
+        }
+        let long = format!("https://shop.example/{}/{{card_id}}", "a".repeat(2040));
+        assert!(check_claim_url(&long, false).is_err());
+    }
+}

@@ -24,6 +24,7 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId) -> Result<Option<Settings>, Stor
             Some(aws_sdk_dynamodb::types::AttributeValue::Ss(places)) => places.clone(),
             _ => Vec::new(),
         },
+        claim_url: item::opt_s(found, "claim_url").map(str::to_owned),
         version: item::get_u64_or_zero(found, "version")?,
     }))
 }
@@ -47,6 +48,9 @@ pub fn put(shop: &ShopId, settings: &Settings) -> Write {
             "guide_on".into(),
             aws_sdk_dynamodb::types::AttributeValue::Ss(settings.guide_on.clone()),
         );
+    }
+    if let Some(url) = &settings.claim_url {
+        it.insert("claim_url".into(), item::s(url));
     }
     it.insert("version".into(), item::n(settings.version));
     Write::Put {

@@ -7,6 +7,7 @@ mod capacity;
 mod cards;
 mod checkout;
 mod concurrency;
+mod console_api;
 mod credit;
 mod directory;
 mod events;

@@ -1,0 +1,194 @@
+// The console's shell: sign-in, the hash router, the header (navigation by role, language,
+// sign out) and the shop's settings every screen formats with.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, claims, get, onSession, signIn, signOut, token } from "./api.js";
+import { setShop } from "./format.js";
+import { LANGS, lang, onLang, setLang, t } from "./i18n.js";
+import { can } from "./roles.js";
+import { Field, Loading, Problem, html } from "./ui.js";
+import { Members } from "./screens/members.js";
+import { Member } from "./screens/member.js";
+import { Cards } from "./screens/cards.js";
+import { Card } from "./screens/card.js";
+import { Levels } from "./screens/levels.js";
+import { Program } from "./screens/programs.js";
+import { Settings } from "./screens/settings.js";
+import { Import } from "./screens/import.js";
+import { Till } from "./screens/till.js";
+
+// `/console/#token=<JWT>` signs in and the token leaves the address bar at once.
+function takeTokenFromAddress() {
+  const m = /^#token=([^&]+)/.exec(location.hash);
+  if (!m) return;
+  signIn(decodeURIComponent(m[1]));
+  history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+}
+takeTokenFromAddress();
+
+/** `#/a/b` -> ["a", "b"]. */
+function routeOf(hash) {
+  return hash
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter(Boolean)
+    .map(decodeURIComponent);
+}
+
+export function navigate(path) {
+  location.hash = `#${path}`;
+}
+
+/** The screens, each with who may open it; the first a role may open is its home. */
+const ROUTES = [
+  { nav: "nav.members", path: "/members", who: "staff", match: (r) => r[0] === "members" && r.length === 1, view: Members },
+  { path: "/members/:id", who: "staff", match: (r) => r[0] === "members" && r.length === 2, view: Member },
+  { nav: "nav.cards", path: "/cards", who: "staff", match: (r) => r[0] === "cards" && r.length === 1, view: Cards },
+  { path: "/cards/:id", who: "staff", match: (r) => r[0] === "cards" && r.length === 2, view: Card },
+  { nav: "nav.levels", path: "/levels", who: "staff", match: (r) => r[0] === "levels", view: Levels },
+  { nav: "nav.points", path: "/programs/points", who: "manage", match: (r) => r[0] === "programs" && r[1] === "points", view: Program, props: { kind: "points" } },
+  { nav: "nav.credit", path: "/programs/credit", who: "manage", match: (r) => r[0] === "programs" && r[1] === "credit", view: Program, props: { kind: "credit" } },
+  { nav: "nav.value", path: "/programs/value", who: "manage", match: (r) => r[0] === "programs" && r[1] === "value", view: Program, props: { kind: "value" } },
+  { nav: "nav.import", path: "/import", who: "manage", match: (r) => r[0] === "import", view: Import },
+  { nav: "nav.settings", path: "/settings", who: "manage", match: (r) => r[0] === "settings", view: Settings },
+  { nav: "nav.till", path: "/till", who: "staff", match: (r) => r[0] === "till", view: Till },
+];
+
+function home(role) {
+  // The counter staff start at the till; everyone else at the members.
+  return role === "cashier" ? "/till" : "/members";
+}
+
+function SignIn({ refused }) {
+  const [value, setValue] = useState("");
+  const submit = (e) => {
+    e.preventDefault();
+    if (value.trim()) signIn(value);
+  };
+  return html`<main class="container narrow">
+    <h1>${t("signin.title")}</h1>
+    <p>${t("signin.intro")}</p>
+    ${refused ? html`<div class="problem" role="alert">${t("signin.refused")}</div>` : null}
+    <form onSubmit=${submit}>
+      <${Field} label=${t("signin.token")}>
+        <textarea rows="4" autocomplete="off" spellcheck="false" value=${value}
+          onInput=${(e) => setValue(e.currentTarget.value)} required></textarea>
+      <//>
+      <button type="submit">${t("signin.submit")}</button>
+    </form>
+  </main>`;
+}
+
+function Header({ session, route }) {
+  const here = `/${route.join("/")}`;
+  const items = ROUTES.filter((r) => r.nav && can(session.role, r.who));
+  return html`<header class="container-fluid app-header">
+    <nav aria-label=${t("nav.main")}>
+      <ul>
+        <li><a href="#/" class="brand"><strong>${t("app.name")}</strong></a></li>
+      </ul>
+      <ul class="nav-items">
+        ${items.map(
+          (r) => html`<li>
+            <a href=${`#${r.path}`} aria-current=${here === r.path || here.startsWith(`${r.path}/`) ? "page" : undefined}>${t(r.nav)}</a>
+          </li>`,
+        )}
+      </ul>
+      <ul>
+        <li>
+          <select aria-label=${t("nav.language")} value=${lang()} onChange=${(e) => setLang(e.currentTarget.value)}>
+            ${LANGS.map(([code, name]) => html`<option value=${code} lang=${code}>${name}</option>`)}
+          </select>
+        </li>
+        <li class="who"><small>${session.shop} · ${t(`role.${session.role}`)}</small></li>
+        <li><button type="button" class="secondary outline" onClick=${signOut}>${t("nav.sign_out")}</button></li>
+      </ul>
+    </nav>
+  </header>`;
+}
+
+function App() {
+  const [, setTick] = useState(0);
+  const [settings, setSettings] = useState({ loading: true, data: null, error: null });
+  const [refused, setRefused] = useState(false);
+  const rerender = () => setTick((n) => n + 1);
+
+  useEffect(() => onLang(rerender), []);
+  useEffect(
+    () =>
+      onSession(() => {
+        if (!token()) setRefused(true);
+        rerender();
+      }),
+    [],
+  );
+  useEffect(() => {
+    const f = () => {
+      takeTokenFromAddress();
+      rerender();
+    };
+    addEventListener("hashchange", f);
+    return () => removeEventListener("hashchange", f);
+  }, []);
+
+  // The address is the source of truth, read at every render: a hash set before the
+  // listener above was attached is still honoured.
+  const route = routeOf(location.hash);
+  const who = claims();
+  const loadSettings = () => {
+    if (!token()) return;
+    setSettings((s) => ({ ...s, loading: true, error: null }));
+    get("/admin/settings").then(
+      (data) => {
+        setShop(data);
+        setSettings({ loading: false, data, error: null });
+      },
+      (error) => {
+        // A new shop has no settings yet: figures show without a currency until it has.
+        if (error instanceof ApiError && error.status === 404) {
+          setShop(null);
+          setSettings({ loading: false, data: null, error: null });
+        } else setSettings({ loading: false, data: null, error });
+      },
+    );
+  };
+  useEffect(loadSettings, [token()]);
+
+  if (!token() || !who) {
+    if (token() && !who) signOut();
+    return html`<${SignIn} refused=${refused && !token()} />`;
+  }
+  if (settings.loading && !settings.data) return html`<main class="container"><${Loading} /></main>`;
+
+  const session = {
+    role: who.role,
+    shop: who.shop,
+    sub: who.sub,
+    settings: settings.data,
+    reloadSettings: loadSettings,
+    can: (what) => can(who.role, what),
+  };
+  if (route.length === 0) {
+    navigate(home(session.role));
+    return null;
+  }
+  const found = ROUTES.find((r) => r.match(route));
+  let body;
+  if (settings.error) body = html`<${Problem} error=${settings.error} onRetry=${loadSettings} />`;
+  else if (!found) body = html`<h1>${t("common.not_found")}</h1><p><a href="#/">${t("common.go_home")}</a></p>`;
+  else if (!can(session.role, found.who)) body = html`<h1>${t("common.not_allowed_title")}</h1><p>${t("common.forbidden")}</p>`;
+  else {
+    const View = found.view;
+    body = html`<${View} key=${route.join("/")} session=${session} params=${route.slice(1)} navigate=${navigate} ...${found.props || {}} />`;
+  }
+  const narrow = route[0] === "till";
+  return html`<${Header} session=${session} route=${route} />
+    <main class=${narrow ? "container till" : "container"}>
+      ${!settings.data && session.can("manage") && route[0] !== "settings"
+        ? html`<p class="notice" role="status">${t("settings.missing")} <a href="#/settings">${t("nav.settings")}</a></p>`
+        : null}
+      ${body}
+    </main>`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));

@@ -1,0 +1,7 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::run(lambda_http::service_fn(|req| async move {
+        Ok::<_, std::convert::Infallible>(console::handler(&req))
+    }))
+    .await
+}
