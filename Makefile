@@ -4,12 +4,12 @@ ROLE ?= admin
 SHOP ?= s1
 SUB ?= u1
 
-.PHONY: run test tools fmt-check clippy unit local-dynamodb template routes e2e token bench build-release test-clock
+.PHONY: run test tools fmt-check clippy unit local-dynamodb template routes client e2e token bench build-release test-clock
 
 run: tools
 	scripts/stack.sh
 
-test: tools fmt-check clippy local-dynamodb unit template routes e2e
+test: tools fmt-check clippy local-dynamodb unit template routes client e2e
 
 tools:
 	scripts/bootstrap.sh
@@ -38,6 +38,10 @@ template:
 
 routes:
 	.venv/bin/python scripts/check_routes.py
+
+# The TypeScript client in clients/typescript is what openapi.yaml generates, and type-checks.
+client:
+	scripts/check_client.sh
 
 e2e:
 	scripts/e2e.sh

@@ -23,7 +23,9 @@ stall=$(echo "$built" | awk '$1 == "stall" {print $2}')
 mkdir -p .local
 log=.local/e2e-stack.log
 # Always local: never let a developer's LOYALTY_TABLE point the tests at real AWS.
+# The storefront tests serve the example page on 9310 (listed) and 9311 (not listed).
 env -u LOYALTY_TABLE -u AWS_ENDPOINT_URL LOYALTY_PORT="$PORT" LOYALTY_DYNAMODB_PORT="$DDB_PORT" \
+  LOYALTY_STOREFRONT_PORT=9312 LOYALTY_ALLOWED_ORIGINS=http://127.0.0.1:9310 \
   LOYALTY_WATCH_FLAGS=--ignore-changes \
   setsid scripts/stack.sh >"$log" 2>&1 &
 stack=$!

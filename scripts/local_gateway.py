@@ -17,10 +17,20 @@ It also answers, as API Gateway would, what never reaches a function: a body tha
 UTF-8 text (watch answers those with its own 500 before any handler runs) and methods the API
 does not route (http.server would answer 501 HTML). Both get problem+json 4xx.
 
+And CORS as the HTTP API's CORS configuration answers it (template.yaml `AllowedOrigins`;
+here `LOYALTY_ALLOWED_ORIGINS`, comma-separated, default none): a preflight (OPTIONS with
+Origin and Access-Control-Request-Method) from a listed origin gets 204 with
+Access-Control-Allow-Origin: <that origin> and the allowed methods, headers and max age; from
+any other origin 204 with no Access-Control-Allow-* header, so the browser refuses. Other
+requests from a listed origin get Access-Control-Allow-Origin on their answer. watch's own
+CORS headers (it echoes any origin, with credentials) never pass through: a page that works
+here is one API Gateway lets through.
+
 usage: local_gateway.py LISTEN_PORT UPSTREAM_PORT [MAX_IN_FLIGHT]
 """
 import http.client
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +40,17 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 
 
 ROUTED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+
+# template.yaml's CorsConfiguration, the same values.
+CORS_METHODS = "GET,POST,PUT,PATCH,DELETE"
+CORS_HEADERS = "authorization,content-type,idempotency-key"
+CORS_MAX_AGE = "600"
+
+
+def allowed_origins() -> set:
+    raw = os.environ.get("LOYALTY_ALLOWED_ORIGINS", "")
+    return {o.strip().rstrip("/") for o in raw.split(",") if o.strip()}
 
 
 WATCH_500 = b'{"type":"https://httpstatuses.com/500","status":500,"title":"Internal Server Error"}'
@@ -44,7 +65,7 @@ def problem(status: int, code: str, detail: str) -> bytes:
     }).encode()
 
 
-def make_handler(upstream_port: int, slots: threading.BoundedSemaphore):
+def make_handler(upstream_port: int, slots: threading.BoundedSemaphore, origins: set):
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -79,7 +100,26 @@ def make_handler(upstream_port: int, slots: threading.BoundedSemaphore):
                 length = 0
             return self.rfile.read(length) if length > 0 else None
 
+        def _preflight(self):
+            """API Gateway answers preflights itself; they never reach a function."""
+            self._drain()
+            origin = self.headers.get("origin", "")
+            self.send_response(204)
+            if origin in origins:
+                self.send_header("access-control-allow-origin", origin)
+                self.send_header("access-control-allow-methods", CORS_METHODS)
+                self.send_header("access-control-allow-headers", CORS_HEADERS)
+                self.send_header("access-control-max-age", CORS_MAX_AGE)
+            self.send_header("vary", "origin")
+            self.send_header("content-length", "0")
+            self.send_header("connection", "close")
+            self.end_headers()
+            self.close_connection = True
+
         def _forward(self):
+            if self.command == "OPTIONS" and self.headers.get("origin") \
+                    and self.headers.get("access-control-request-method"):
+                return self._preflight()
             try:
                 length = int(self.headers.get("content-length") or 0)
             except ValueError:
@@ -107,8 +147,16 @@ def make_handler(upstream_port: int, slots: threading.BoundedSemaphore):
                     break
             self.send_response(status, reason)
             for k, v in out_headers:
-                if k.lower() not in HOP_BY_HOP:
-                    self.send_header(k, v)
+                name = k.lower()
+                if name in HOP_BY_HOP or name.startswith("access-control-") or name == "vary":
+                    continue
+                self.send_header(k, v)
+            origin = self.headers.get("origin", "")
+            if origin in origins:
+                self.send_header("access-control-allow-origin", origin)
+            varies = [v for k, v in out_headers if k.lower() == "vary"
+                      and not v.lower().startswith("origin, access-control-request-method")]
+            self.send_header("vary", ", ".join(["origin"] + varies))
             self.send_header("content-length", str(len(data)))
             self.send_header("connection", "close")
             self.end_headers()
@@ -133,7 +181,7 @@ def main():
     listen, upstream = int(sys.argv[1]), int(sys.argv[2])
     in_flight = int(sys.argv[3]) if len(sys.argv) > 3 else 64
     slots = threading.BoundedSemaphore(in_flight)
-    Server(("127.0.0.1", listen), make_handler(upstream, slots)).serve_forever()
+    Server(("127.0.0.1", listen), make_handler(upstream, slots, allowed_origins())).serve_forever()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,11 @@ DDB_PORT=${LOYALTY_DYNAMODB_PORT:-8000}
 # Instances per function: 10 concurrent requests to one function each get their own, as
 # Lambda would scale out (the e2e stall test sends 10 at once).
 CONCURRENCY=${LOYALTY_CONCURRENCY:-10}
+# The example storefront (examples/storefront) is served on its own origin, which is the one
+# CORS lets call the API unless LOYALTY_ALLOWED_ORIGINS says otherwise (template.yaml's
+# AllowedOrigins; scripts/local_gateway.py answers as API Gateway would).
+STOREFRONT_PORT=${LOYALTY_STOREFRONT_PORT:-9100}
+export LOYALTY_ALLOWED_ORIGINS=${LOYALTY_ALLOWED_ORIGINS-http://127.0.0.1:$STOREFRONT_PORT}
 # The local stack (and only it) may use the public default secret: see shared/api auth.rs.
 export LOYALTY_LOCAL=1
 export LOYALTY_JWT_SECRET=${LOYALTY_JWT_SECRET:-local-dev-secret}
@@ -74,9 +79,12 @@ cargo lambda watch -A 127.0.0.1 -P "$INNER_PORT" --concurrency "$CONCURRENCY" ${
 pids+=($!)
 "$PY" scripts/local_gateway.py "$PORT" "$INNER_PORT" 64 &
 pids+=($!)
+"$PY" -m http.server "$STOREFRONT_PORT" --bind 127.0.0.1 --directory examples/storefront >/dev/null 2>&1 &
+pids+=($!)
 
 URL="http://127.0.0.1:$PORT"
 TOKEN=$("$PY" scripts/make_token.py --role admin --shop s1 --sub admin)
+CUSTOMER=$("$PY" scripts/make_token.py --role customer --shop s1 --sub m1)
 for _ in $(seq 1 600); do
   code=$("$PY" - "$URL" "$TOKEN" <<'PY' 2>/dev/null || true
 import sys, urllib.request, urllib.error
@@ -98,6 +106,8 @@ cat <<MSG
 Loyalty stack ready at $URL
 Console (signs in as the local admin of shop s1):
   $URL/console/#token=$TOKEN
+Example storefront with the member widget (member m1 of shop s1; CORS origins: ${LOYALTY_ALLOWED_ORIGINS:-none}):
+  http://127.0.0.1:$STOREFRONT_PORT/#api=$URL&token=$CUSTOMER
 Admin token (shop s1, 24 h):
   export TOKEN=$TOKEN
   curl -s $URL/members/m1 -H "Authorization: Bearer \$TOKEN"

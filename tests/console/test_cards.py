@@ -12,7 +12,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from conftest import URL, Api, assert_accessible, new_shop, open_console, shot
+from conftest import URL, assert_accessible, new_shop, open_console, shot
 
 SECRET = "whsec_test_secret_0123456789"
 CLAIM = "http://127.0.0.1:9000/claim/{card_id}"
@@ -205,7 +205,7 @@ def test_refund_from_a_claim_record(page):
 def test_guide_reads_cards_without_managing_them(page):
     """002 权限: every role sees the cards; only admins create, edit or operate them."""
     api = shop()
-    card = paid_card(api)
+    paid_card(api)
     open_console(page, api, "/cards", role="guide")
     expect(page.get_by_role("link", name="Gold yearly")).to_be_visible()
     expect(page.get_by_role("button", name="New card")).to_have_count(0)

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import URL, assert_accessible, new_shop, open_console, shot
+from conftest import assert_accessible, new_shop, open_console, shot
 
 LADDER = {
     "upgrade_by": "growth",

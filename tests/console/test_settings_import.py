@@ -5,16 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import URL, assert_accessible, new_shop, shot, token
+from conftest import assert_accessible, new_shop, open_console, shot
 
-
-def open_console(page, api, route, role="admin", lang=None):
-    """conftest's open_console, waiting with expect() instead of a string predicate (a
-    wait_for_function string is evaluated in the page, where the CSP forbids eval)."""
-    query = f"?lang={lang}" if lang else ""
-    page.goto(f"{URL}/console/{query}#token={token(api.shop, role)}")
-    expect(page).not_to_have_url(re.compile("token="))
-    page.evaluate("(r) => { location.hash = r; }", f"#{route}")
 
 
 CSV = (

@@ -108,13 +108,25 @@ async fn create(
     .await
 }
 
+/// One query of the definitions, then one batch of the settings and each paid card's stock
+/// shards (its current count of them: what is on sale).
 async fn list(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
-    let snapshot = ctx.store.load(&[keys::settings(shop)]).await?;
-    let settings = settings::read(&snapshot, shop)?;
     let defs = ctx.store.list_cards(shop).await?;
+    let mut read = vec![keys::settings(shop)];
+    read.extend(defs.iter().flat_map(|d| cards::stock_keys(shop, d)));
+    let snapshot = ctx.store.load(&read).await?;
+    let settings = settings::read(&snapshot, shop)?;
     let items: Vec<Value> = defs
         .iter()
-        .map(|d| read_view(d, None, settings.as_ref()))
+        .map(|d| {
+            let stock = (d.kind == CardKind::Paid).then(|| {
+                cards::read_shards(&snapshot, shop, &d.card_id, 0..d.stock_shards.max(1))
+                    .iter()
+                    .map(|(_, s)| s)
+                    .sum()
+            });
+            read_view(d, stock, settings.as_ref())
+        })
         .collect();
     Ok(Reply::ok(&json!({"items": items, "next": null})))
 }

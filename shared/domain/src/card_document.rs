@@ -376,6 +376,29 @@ impl CardRefundRequest {
 }
 
 /// The definition as the API shows it.
+/// A card as a shop page may show it (API 1.2 "Storefront", `GET /cards`): what a member
+/// gets and pays, and whether any are left; never stock counts, holders or set-up fields.
+pub fn public_view(def: &CardDef, sold_out: bool, currency: &Currency) -> Value {
+    let full = view(def, None, Some(currency));
+    let mut v = json!({
+        "card_id": def.card_id,
+        "kind": def.kind.as_str(),
+        "name": def.name,
+        "description": def.description,
+        "service_phone": def.service_phone,
+        "validity": full["validity"],
+        "benefits": def.benefits,
+        "gift_pack": full["gift_pack"],
+        "require_phone": def.require_phone,
+        "currency": currency.code(),
+        "sold_out": sold_out,
+    });
+    if let Some(price) = def.price {
+        v["price"] = json!(price.to_string_in(currency));
+    }
+    v
+}
+
 pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> Value {
     let money = |m: Money| match currency {
         Some(c) => m.to_string_in(c),

@@ -334,6 +334,36 @@ pub fn view(ladder: &Ladder, currency: &Currency) -> Value {
     })
 }
 
+/// The ladder as a shop page may show it (API 1.2 "Storefront", `GET /levels`): names,
+/// thresholds and benefits to show progress against; no defaults by channel, downgrade
+/// rules or rewards' internals.
+pub fn public_view(ladder: &Ladder, currency: &Currency) -> Value {
+    let levels: Vec<Value> = ladder
+        .levels
+        .iter()
+        .map(|l| {
+            json!({
+                "level_id": l.level_id,
+                "name": l.name,
+                "rank": l.rank,
+                "threshold": metric_value(ladder.metric, l.threshold, currency),
+                "discount": l.discount.as_ref().map(|d| json!({
+                    "percent": d.percent,
+                    "categories": d.categories,
+                    "exclude_categories": d.exclude,
+                })),
+                "earns_points": l.earns_points,
+                "text": l.text,
+                "validity_days": l.validity_days,
+                "paid_upgrade": l.paid_upgrade.as_ref().map(|p| json!({
+                    "price": p.price.to_string_in(currency),
+                })),
+            })
+        })
+        .collect();
+    json!({"upgrade_by": ladder.metric.as_str(), "currency": currency.code(), "levels": levels})
+}
+
 /// The member read's `level` (API.md "Levels"): the level held, since when and until when,
 /// a pending upgrade, and the progress toward the next level. `standing` is settled to now.
 pub fn standing_view(

@@ -428,6 +428,17 @@ pub fn all_shard_keys(shop: &ShopId, card_id: &str) -> Vec<keys::Key> {
         .collect()
 }
 
+/// The shards a paid card's stock lives in now (its definition's count): what a list reads
+/// to show the stock of many cards in one batch.
+pub fn stock_keys(shop: &ShopId, def: &CardDef) -> Vec<keys::Key> {
+    if def.kind != CardKind::Paid {
+        return Vec::new();
+    }
+    (0..def.stock_shards.max(1))
+        .map(|k| keys::stock_shard(shop, &def.card_id, k))
+        .collect()
+}
+
 /// Shard `k`'s stock, if the snapshot holds that shard.
 pub fn shard_stock(snapshot: &Snapshot, shop: &ShopId, card_id: &str, k: u16) -> Option<i64> {
     let it = snapshot.get(&keys::stock_shard(shop, card_id, k))?;

@@ -22,4 +22,5 @@ mod purchases;
 mod refunds;
 mod settings;
 mod stored_value;
+mod storefront;
 mod support;
