@@ -119,12 +119,8 @@ async fn list(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
     let items: Vec<Value> = defs
         .iter()
         .map(|d| {
-            let stock = (d.kind == CardKind::Paid).then(|| {
-                cards::read_shards(&snapshot, shop, &d.card_id, 0..d.stock_shards.max(1))
-                    .iter()
-                    .map(|(_, s)| s)
-                    .sum()
-            });
+            let stock =
+                (d.kind == CardKind::Paid).then(|| cards::selling_stock(&snapshot, shop, d));
             read_view(d, stock, settings.as_ref())
         })
         .collect();

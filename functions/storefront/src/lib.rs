@@ -43,12 +43,9 @@ async fn cards_view(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
     let items: Vec<Value> = offered
         .iter()
         .map(|d| {
-            let left: i64 =
-                cards::read_shards(&snapshot, shop, &d.card_id, 0..d.stock_shards.max(1))
-                    .iter()
-                    .map(|(_, s)| s)
-                    .sum();
-            public_view(d, d.kind == CardKind::Paid && left <= 0, &settings.currency)
+            let sold_out =
+                d.kind == CardKind::Paid && cards::selling_stock(&snapshot, shop, d) <= 0;
+            public_view(d, sold_out, &settings.currency)
         })
         .collect();
     // 000 引导购买: the card the shop guides members to buy, where it shows on product pages.

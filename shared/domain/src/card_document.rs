@@ -375,30 +375,34 @@ impl CardRefundRequest {
     }
 }
 
-/// The definition as the API shows it.
-/// A card as a shop page may show it (API 1.2 "Storefront", `GET /cards`): what a member
-/// gets and pays, and whether any are left; never stock counts, holders or set-up fields.
+/// What a shop page may show of a card (API 1.2 "Storefront", `GET /cards`): what a member
+/// gets and pays; never stock counts, holders or set-up fields.
+const PUBLIC_FIELDS: [&str; 10] = [
+    "card_id",
+    "kind",
+    "name",
+    "description",
+    "service_phone",
+    "validity",
+    "benefits",
+    "gift_pack",
+    "require_phone",
+    "price",
+];
+
+/// A card as a shop page shows it: the public fields of `view`, and whether any are left.
 pub fn public_view(def: &CardDef, sold_out: bool, currency: &Currency) -> Value {
     let full = view(def, None, Some(currency));
-    let mut v = json!({
-        "card_id": def.card_id,
-        "kind": def.kind.as_str(),
-        "name": def.name,
-        "description": def.description,
-        "service_phone": def.service_phone,
-        "validity": full["validity"],
-        "benefits": def.benefits,
-        "gift_pack": full["gift_pack"],
-        "require_phone": def.require_phone,
-        "currency": currency.code(),
-        "sold_out": sold_out,
-    });
-    if let Some(price) = def.price {
-        v["price"] = json!(price.to_string_in(currency));
+    let mut v = json!({"currency": currency.code(), "sold_out": sold_out});
+    for field in PUBLIC_FIELDS {
+        if let Some(value) = full.get(field) {
+            v[field] = value.clone();
+        }
     }
     v
 }
 
+/// The definition as the API shows it.
 pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> Value {
     let money = |m: Money| match currency {
         Some(c) => m.to_string_in(c),

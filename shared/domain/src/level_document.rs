@@ -335,33 +335,33 @@ pub fn view(ladder: &Ladder, currency: &Currency) -> Value {
 }
 
 /// The ladder as a shop page may show it (API 1.2 "Storefront", `GET /levels`): names,
-/// thresholds and benefits to show progress against; no defaults by channel, downgrade
-/// rules or rewards' internals.
+/// thresholds and benefits to show progress against, a paid upgrade's price; no defaults by
+/// channel, downgrade rules or rewards.
 pub fn public_view(ladder: &Ladder, currency: &Currency) -> Value {
-    let levels: Vec<Value> = ladder
-        .levels
-        .iter()
+    const SHOWN: [&str; 8] = [
+        "level_id",
+        "name",
+        "rank",
+        "threshold",
+        "discount",
+        "earns_points",
+        "text",
+        "validity_days",
+    ];
+    let full = view(ladder, currency);
+    let levels: Vec<Value> = full["levels"]
+        .as_array()
+        .into_iter()
+        .flatten()
         .map(|l| {
-            json!({
-                "level_id": l.level_id,
-                "name": l.name,
-                "rank": l.rank,
-                "threshold": metric_value(ladder.metric, l.threshold, currency),
-                "discount": l.discount.as_ref().map(|d| json!({
-                    "percent": d.percent,
-                    "categories": d.categories,
-                    "exclude_categories": d.exclude,
-                })),
-                "earns_points": l.earns_points,
-                "text": l.text,
-                "validity_days": l.validity_days,
-                "paid_upgrade": l.paid_upgrade.as_ref().map(|p| json!({
-                    "price": p.price.to_string_in(currency),
-                })),
-            })
+            let mut v = json!({"paid_upgrade": l["paid_upgrade"].get("price").map(|p| json!({"price": p}))});
+            for field in SHOWN {
+                v[field] = l[field].clone();
+            }
+            v
         })
         .collect();
-    json!({"upgrade_by": ladder.metric.as_str(), "currency": currency.code(), "levels": levels})
+    json!({"upgrade_by": full["upgrade_by"], "currency": currency.code(), "levels": levels})
 }
 
 /// The member read's `level` (API.md "Levels"): the level held, since when and until when,

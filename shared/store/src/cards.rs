@@ -439,6 +439,15 @@ pub fn stock_keys(shop: &ShopId, def: &CardDef) -> Vec<keys::Key> {
         .collect()
 }
 
+/// What is on sale of a paid card: the sum of the shards `stock_keys` names, as the snapshot
+/// holds them.
+pub fn selling_stock(snapshot: &Snapshot, shop: &ShopId, def: &CardDef) -> i64 {
+    read_shards(snapshot, shop, &def.card_id, 0..def.stock_shards.max(1))
+        .iter()
+        .map(|(_, s)| s)
+        .sum()
+}
+
 /// Shard `k`'s stock, if the snapshot holds that shard.
 pub fn shard_stock(snapshot: &Snapshot, shop: &ShopId, card_id: &str, k: u16) -> Option<i64> {
     let it = snapshot.get(&keys::stock_shard(shop, card_id, k))?;
