@@ -23,9 +23,11 @@ stall=$(echo "$built" | awk '$1 == "stall" {print $2}')
 mkdir -p .local
 log=.local/e2e-stack.log
 # Always local: never let a developer's LOYALTY_TABLE point the tests at real AWS.
-# The storefront tests serve the example page on 9310 (listed) and 9311 (not listed).
+# The storefront tests serve the example page on 9310 (listed) and 9311 (not listed); the
+# console's sign-in test runs its OpenID Connect provider on 9320 (tests/console/oidc_provider.py).
 env -u LOYALTY_TABLE -u AWS_ENDPOINT_URL LOYALTY_PORT="$PORT" LOYALTY_DYNAMODB_PORT="$DDB_PORT" \
   LOYALTY_STOREFRONT_PORT=9312 LOYALTY_ALLOWED_ORIGINS=http://127.0.0.1:9310 \
+  LOYALTY_OIDC_ISSUER=http://127.0.0.1:9320 LOYALTY_OIDC_CLIENT_ID=loyalty-console LOYALTY_OIDC_NAME="Test sign-in" \
   LOYALTY_WATCH_FLAGS=--ignore-changes \
   setsid scripts/stack.sh >"$log" 2>&1 &
 stack=$!

@@ -131,6 +131,31 @@ export async function imageUrl(path) {
   return URL.createObjectURL(await res.blob());
 }
 
+/** The console's own configuration (`config.json`: the sign-in provider, if any). */
+export async function consoleConfig() {
+  const res = await fetch("config.json", { cache: "no-store" });
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+  return res.json();
+}
+
+/**
+ * JSON from an OpenID Connect provider (its discovery document), or its token endpoint's
+ * answer to a form POST. Not the API: no bearer token is sent.
+ */
+export async function providerJson(url, form) {
+  let res;
+  try {
+    res = await fetch(url, form
+      ? { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(form) }
+      : { cache: "no-store" });
+  } catch (e) {
+    throw new ApiError(0, { title: String(e.message || e), code: "network" });
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, { title: body.error || res.statusText, detail: body.error_description || body.error || "", code: body.error || "provider_error" });
+  return body;
+}
+
 /** A file download (CSV export) through the token, saved with the given name. */
 export async function download(path, filename) {
   const text = await call("GET", path);

@@ -2,7 +2,8 @@
 // sign out) and the shop's settings every screen formats with.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, claims, get, onSession, signIn, signOut, token } from "./api.js";
+import { ApiError, claims, consoleConfig, get, onSession, signIn, signOut, token } from "./api.js";
+import { finishSignIn, startSignIn } from "./oidc.js";
 import { setShop } from "./format.js";
 import { LANGS, lang, onLang, setLang, t } from "./i18n.js";
 import { can } from "./roles.js";
@@ -25,6 +26,13 @@ function takeTokenFromAddress() {
   history.replaceState(null, "", `${location.pathname}${location.search}#/`);
 }
 takeTokenFromAddress();
+
+// Back from the shop's sign-in provider: the code becomes the token before anything renders.
+const returning = finishSignIn().catch((e) => {
+  console.warn("sign-in with the provider failed:", e.message);
+  return "failed";
+});
+const config = consoleConfig().catch(() => ({ oidc: null }));
 
 /** `#/a/b` -> ["a", "b"]. */
 function routeOf(hash) {
@@ -59,16 +67,28 @@ function home(role) {
   return role === "cashier" ? "/till" : "/members";
 }
 
-function SignIn({ refused }) {
+function SignIn({ refused, oidc, oidcFailed }) {
   const [value, setValue] = useState("");
+  const [leaving, setLeaving] = useState(null);
   const submit = (e) => {
     e.preventDefault();
     if (value.trim()) signIn(value);
   };
+  const withProvider = () => {
+    setLeaving("busy");
+    startSignIn(oidc).catch(() => setLeaving("failed"));
+  };
   return html`<main class="container narrow">
     <h1>${t("signin.title")}</h1>
-    <p>${t("signin.intro")}</p>
     ${refused ? html`<div class="problem" role="alert">${t("signin.refused")}</div>` : null}
+    ${oidcFailed || leaving === "failed" ? html`<div class="problem" role="alert">${t("signin.oidc_failed")}</div>` : null}
+    ${oidc
+      ? html`<p><button type="button" onClick=${withProvider} aria-busy=${leaving === "busy" ? "true" : undefined}>
+            ${t("signin.with", { name: oidc.name || oidc.issuer })}
+          </button></p>
+          <p><small>${t("signin.or_token")}</small></p>`
+      : null}
+    <p>${t("signin.intro")}</p>
     <form onSubmit=${submit}>
       <${Field} label=${t("signin.token")}>
         <textarea rows="4" autocomplete="off" spellcheck="false" value=${value}
@@ -111,9 +131,15 @@ function App() {
   const [, setTick] = useState(0);
   const [settings, setSettings] = useState({ loading: true, data: null, error: null });
   const [refused, setRefused] = useState(false);
+  const [oidc, setOidc] = useState({ pending: true, config: null, failed: false });
   const rerender = () => setTick((n) => n + 1);
 
   useEffect(() => onLang(rerender), []);
+  useEffect(() => {
+    Promise.all([returning, config]).then(([done, c]) =>
+      setOidc({ pending: false, config: c?.oidc || null, failed: done === "failed" }),
+    );
+  }, []);
   useEffect(
     () =>
       onSession(() => {
@@ -154,9 +180,10 @@ function App() {
   };
   useEffect(loadSettings, [token()]);
 
+  if (oidc.pending) return html`<main class="container"><${Loading} /></main>`;
   if (!token() || !who) {
     if (token() && !who) signOut();
-    return html`<${SignIn} refused=${refused && !token()} />`;
+    return html`<${SignIn} refused=${refused && !token()} oidc=${oidc.config} oidcFailed=${oidc.failed} />`;
   }
   if (settings.loading && !settings.data) return html`<main class="container"><${Loading} /></main>`;
 

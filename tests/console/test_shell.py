@@ -41,11 +41,11 @@ def test_a_token_in_the_address_signs_in_and_leaves_the_address_bar(page):
 def test_the_sign_in_form_and_a_refused_token_signs_out(page):
     api = new_shop()
     page.goto(f"{URL}/console/")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     assert_accessible(page)
     shot(page, "sign-in-en")
     page.get_by_label("Token").fill(token(api.shop, "admin"))
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.get_by_role("link", name="Settings")).to_be_visible()
 
@@ -54,7 +54,7 @@ def test_the_sign_in_form_and_a_refused_token_signs_out(page):
     page.get_by_role("button", name="Sign out").click()
     forged = token(api.shop, "admin")[:-4] + "AAAA"
     page.get_by_label("Token").fill(forged)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("signed out")
     expect(page.get_by_label("Token")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0

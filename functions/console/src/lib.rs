@@ -27,6 +27,9 @@ pub fn handler(req: &Request) -> Response<Body> {
         "" => "index.html",
         other => other,
     };
+    if name == "config.json" {
+        return config(req);
+    }
     if rest.is_empty() {
         // Relative module URLs resolve against the directory: `/console` must become `/console/`.
         return with_security(
@@ -125,6 +128,70 @@ fn gzipped(hash: [u8; 32], data: &[u8]) -> Vec<u8> {
     compressed
 }
 
+/// The shop's OpenID Connect provider, when the deployment names one (template parameters
+/// `OidcIssuer`, `OidcClientId`): the console then offers "Sign in with ..." (authorization
+/// code + PKCE). Read from the environment at each call: it is a handful of variables.
+struct Oidc {
+    issuer: String,
+    client_id: String,
+    name: String,
+    scope: String,
+}
+
+fn oidc() -> Option<Oidc> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let issuer = var("LOYALTY_OIDC_ISSUER")?;
+    // Only an issuer this page may talk to: https, or http on the local stack.
+    let allowed = issuer.starts_with("https://")
+        || (std::env::var("LOYALTY_LOCAL").as_deref() == Ok("1") && issuer.starts_with("http://"));
+    if !allowed || issuer.contains(|c: char| c.is_whitespace() || c == ';' || c == '\'') {
+        return None;
+    }
+    Some(Oidc {
+        issuer: issuer.trim_end_matches('/').to_owned(),
+        client_id: var("LOYALTY_OIDC_CLIENT_ID")?,
+        name: var("LOYALTY_OIDC_NAME").unwrap_or_else(|| "single sign-on".into()),
+        scope: var("LOYALTY_OIDC_SCOPE").unwrap_or_else(|| "openid".into()),
+    })
+}
+
+/// The issuer's origin (scheme, host, port): what the page's `connect-src` must allow for
+/// discovery and the token exchange.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    let end = url[after_scheme..]
+        .find('/')
+        .map_or(url.len(), |i| after_scheme + i);
+    &url[..end]
+}
+
+/// `config.json`: what the console needs to know of its deployment.
+fn config(req: &Request) -> Response<Body> {
+    let body = serde_json::json!({
+        "oidc": oidc().map(|o| serde_json::json!({
+            "issuer": o.issuer, "client_id": o.client_id, "name": o.name, "scope": o.scope,
+        })),
+    })
+    .to_string();
+    let etag = format!("\"{}\"", hex::encode(Sha256::digest(body.as_bytes())));
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.split(',').any(|t| t.trim() == etag));
+    with_security(Response::builder())
+        .status(if fresh {
+            StatusCode::NOT_MODIFIED
+        } else {
+            StatusCode::OK
+        })
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ETAG, &etag)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .body(if fresh { Body::Empty } else { Body::Text(body) })
+        .unwrap_or_default()
+}
+
 /// Only what a browser loads: no dotfiles, no parent paths (rust-embed never resolves `..`,
 /// but the answer should not depend on that).
 fn servable(name: &str) -> bool {
@@ -161,9 +228,13 @@ pub fn content_security_policy() -> String {
         .iter()
         .map(|s| format!(" 'sha256-{}'", base64_sha256(s)))
         .collect();
+    // The sign-in provider's discovery and token endpoints are fetched from the page.
+    let provider = oidc()
+        .map(|o| format!(" {}", origin_of(&o.issuer)))
+        .unwrap_or_default();
     format!(
         "default-src 'none'; script-src 'self'{hashes}; style-src 'self'; \
-         img-src 'self' blob: data:; font-src 'self'; connect-src 'self'; \
+         img-src 'self' blob: data:; font-src 'self'; connect-src 'self'{provider}; \
          manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
 }
@@ -244,6 +315,27 @@ mod tests {
             .get(name)
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_provider_origin_is_its_scheme_host_and_port() {
+        assert_eq!(
+            origin_of("https://id.shop.example/realms/x"),
+            "https://id.shop.example"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:9320"), "http://127.0.0.1:9320");
+    }
+
+    #[test]
+    fn without_a_provider_the_config_names_none() {
+        // The test process has no LOYALTY_OIDC_ISSUER.
+        let res = get("/console/config.json", None);
+        assert_eq!(res.status(), 200);
+        let Body::Text(text) = res.body() else {
+            panic!("JSON")
+        };
+        assert_eq!(text, r#"{"oidc":null}"#);
+        assert!(header_of(&res, "content-security-policy").contains("connect-src 'self';"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod stock;
 pub mod store_credit;
 pub mod stored_value;
 pub mod time;
+pub mod webhook;
 
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};
 pub use ids::{

@@ -1,0 +1,474 @@
+//! Outbound webhooks (API 1.2 "Outbound webhooks", Standard Webhooks 1.0): the rules a
+//! merchant's endpoint is held to and the arithmetic of sending, pure. Which addresses may be
+//! called (no loopback, private, link-local, shared, multicast or unspecified address, in any
+//! spelling), how a message is signed (`v1,<base64 HMAC-SHA256 of "{id}.{ts}.{body}">`, one
+//! signature per live secret), and when a failed message is tried again.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Standard Webhooks' secret prefix; the rest is base64 of the key bytes.
+pub const SECRET_PREFIX: &str = "whsec_";
+/// A new secret's key: 32 random bytes (API 1.2).
+pub const SECRET_BYTES: usize = 32;
+/// After a rotation the old secret signs too, for this long.
+pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
+/// An endpoint whose every attempt failed for this long is disabled.
+pub const DISABLE_AFTER_FAILING: Duration = Duration::from_secs(5 * 24 * 3600);
+pub const MAX_ENDPOINTS_PER_SHOP: usize = 20;
+pub const MAX_URL_CHARS: usize = 2048;
+/// A success is a 2xx within this long; nothing waits longer.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(15);
+/// The largest body sent.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Retries after the first attempt fails (API 1.2): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
+/// 20 h and 24 h; after the last, the message is exhausted.
+pub const RETRY_DELAYS_SECS: [u64; 9] =
+    [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
+
+/// The message types an endpoint may subscribe to (API 1.2).
+pub const TYPES: [&str; 16] = [
+    "member.registered",
+    "member.erased",
+    "points.earned",
+    "points.redeemed",
+    "points.reversed",
+    "points.expired",
+    "points.expiring",
+    "credit.issued",
+    "credit.expiring",
+    "value.recharged",
+    "balance.adjusted",
+    "level.changed",
+    "card.claimed",
+    "card.purchased",
+    "card.refunded",
+    "webhook.test",
+];
+
+/// An endpoint's signing secret.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl Secret {
+    pub fn from_bytes(key: Vec<u8>) -> Self {
+        Secret(key)
+    }
+
+    /// `whsec_` and base64, as shown to the merchant once.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let b64 = text
+            .strip_prefix(SECRET_PREFIX)
+            .ok_or_else(|| format!("a secret starts with {SECRET_PREFIX}"))?;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| format!("a secret is base64 after {SECRET_PREFIX}: {e}"))?;
+        if key.is_empty() {
+            return Err("a secret has a key".into());
+        }
+        Ok(Secret(key))
+    }
+
+    pub fn encode(&self) -> String {
+        format!(
+            "{SECRET_PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(&self.0)
+        )
+    }
+
+    /// One `v1,<base64>` signature of a message.
+    pub fn sign(&self, id: &str, timestamp: i64, body: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+        format!(
+            "v1,{}",
+            base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+        )
+    }
+}
+
+/// The `webhook-signature` header: one signature per live secret, space-separated (during a
+/// rotation the old and the new secret both sign, so a receiver holding either verifies).
+pub fn signature_header(secrets: &[&Secret], id: &str, timestamp: i64, body: &str) -> String {
+    secrets
+        .iter()
+        .map(|s| s.sign(id, timestamp, body))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every type listed must exist; none listed means every type.
+pub fn check_events(events: &[String]) -> Result<(), String> {
+    match events.iter().find(|e| !TYPES.contains(&e.as_str())) {
+        Some(unknown) => Err(format!(
+            "unknown event type {unknown:?}; the types are {}",
+            TYPES.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
+pub fn subscribed(events: &[String], kind: &str) -> bool {
+    events.is_empty() || events.iter().any(|e| e == kind)
+}
+
+/// When the attempt after `failed` failed attempts is due, from the moment the last one
+/// failed: the schedule's delay for it plus up to 10 % jitter (`jitter` in 0..=1, drawn by the
+/// caller), never sooner than the receiver's `Retry-After`. `None`: the schedule is done, the
+/// message is exhausted.
+pub fn retry_delay(failed: u32, jitter: f64, retry_after: Option<Duration>) -> Option<Duration> {
+    let base = *RETRY_DELAYS_SECS.get(usize::try_from(failed).ok()?.checked_sub(1)?)?;
+    let jittered = Duration::from_secs(base).mul_f64(1.0 + 0.1 * jitter.clamp(0.0, 1.0));
+    Some(retry_after.map_or(jittered, |r| r.max(jittered)))
+}
+
+/// What an answer means for the message and the endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Try again on the schedule.
+    Failed,
+    /// 410 Gone: the merchant took the endpoint down; it is disabled.
+    Gone,
+}
+
+/// A 2xx delivers; 410 disables the endpoint; everything else (3xx: redirects are never
+/// followed, 4xx, 5xx, no answer) fails and is retried.
+pub fn outcome(status: Option<u16>) -> Outcome {
+    match status {
+        Some(200..=299) => Outcome::Delivered,
+        Some(410) => Outcome::Gone,
+        _ => Outcome::Failed,
+    }
+}
+
+/// Why an endpoint URL is refused (422 `url_not_allowed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlRefusal(pub String);
+
+/// A URL that passed the check: where to connect. `host` is what resolves (or the literal
+/// address); the sender connects only to addresses `is_global` accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub url: url::Url,
+    pub host: String,
+    pub port: u16,
+    /// The host was an address literal (in any spelling): no name to resolve.
+    pub literal: Option<IpAddr>,
+}
+
+/// The endpoint URL rules of API 1.2: https, no user info, at most 2,048 characters, a host
+/// that is not (and, for literals, does not spell) a non-global address. `local`: the local
+/// stack, which also accepts `http://127.0.0.1:<port>/...` and `http://localhost:<port>/...`.
+/// Names are resolved by the caller (`is_global` on each address), at creation and at every
+/// send.
+pub fn check_url(text: &str, local: bool) -> Result<Target, UrlRefusal> {
+    let refuse = |why: &str| Err(UrlRefusal(why.to_owned()));
+    if text.chars().count() > MAX_URL_CHARS {
+        return refuse("the URL is longer than 2,048 characters");
+    }
+    let url = url::Url::parse(text).map_err(|e| UrlRefusal(format!("not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return refuse("the URL carries user info");
+    }
+    let host = match url.host() {
+        Some(h) => h,
+        None => return refuse("the URL has no host"),
+    };
+    // The url crate has already read decimal, octal and hex IPv4 spellings as addresses.
+    let literal = match host {
+        url::Host::Ipv4(a) => Some(IpAddr::V4(a)),
+        url::Host::Ipv6(a) => Some(IpAddr::V6(a)),
+        url::Host::Domain(_) => None,
+    };
+    let host_text = match host {
+        url::Host::Domain(d) => d.to_ascii_lowercase(),
+        url::Host::Ipv4(a) => a.to_string(),
+        url::Host::Ipv6(a) => a.to_string(),
+    };
+    let port = url.port_or_known_default().unwrap_or(443);
+    let loopback_for_local = local
+        && url.scheme() == "http"
+        && url.port().is_some()
+        && (host_text == "localhost" || literal == Some(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    if loopback_for_local {
+        return Ok(Target {
+            url,
+            host: host_text,
+            port,
+            literal: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        });
+    }
+    if url.scheme() != "https" {
+        return refuse("the URL is https");
+    }
+    if let Some(ip) = literal {
+        if !is_global(ip) {
+            return Err(UrlRefusal(format!("{ip} is not a public address")));
+        }
+    } else if host_text == "localhost" || host_text.ends_with(".localhost") {
+        return refuse("localhost is not a public host");
+    }
+    Ok(Target {
+        url,
+        host: host_text,
+        port,
+        literal,
+    })
+}
+
+/// Whether an address is one a merchant's server may have on the internet: not loopback,
+/// private, link-local (the cloud metadata address 169.254.169.254 among them), shared
+/// (100.64/10), multicast, broadcast, documentation, benchmarking, reserved or unspecified,
+/// and the same for IPv4 reached through IPv6 (mapped, compatible, NAT64 64:ff9b::/96, 6to4).
+pub fn is_global(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(a) => is_global_v4(a),
+        IpAddr::V6(a) => is_global_v6(a),
+    }
+}
+
+fn is_global_v4(a: Ipv4Addr) -> bool {
+    let [x, y, z, _] = a.octets();
+    !(a.is_unspecified()
+        || a.is_loopback()
+        || a.is_private()
+        || a.is_link_local()
+        || a.is_multicast()
+        || a.is_broadcast()
+        || a.is_documentation()
+        || x == 0
+        || (x == 100 && (64..128).contains(&y))
+        || (x == 192 && y == 0 && z == 0)
+        || (x == 198 && (18..20).contains(&y))
+        || x >= 240)
+}
+
+fn is_global_v6(a: Ipv6Addr) -> bool {
+    let s = a.segments();
+    // IPv4 inside IPv6: judged as the IPv4 address it reaches.
+    if let Some(v4) = a.to_ipv4_mapped() {
+        return is_global_v4(v4);
+    }
+    let embedded =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    if s[..6] == [0, 0, 0, 0, 0, 0] {
+        // ::/96 (IPv4-compatible, deprecated), :: and ::1 included.
+        return !a.is_unspecified() && !a.is_loopback() && is_global_v4(embedded(s[6], s[7]));
+    }
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+        return is_global_v4(embedded(s[6], s[7]));
+    }
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1 {
+        // 64:ff9b:1::/48, local-use NAT64.
+        return false;
+    }
+    if s[0] == 0x2002 {
+        // 6to4 names an IPv4 address in its next 32 bits.
+        return is_global_v4(embedded(s[1], s[2]));
+    }
+    !(a.is_multicast()
+        || (s[0] & 0xfe00) == 0xfc00 // unique local
+        || (s[0] & 0xffc0) == 0xfe80 // link-local
+        || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+        || (s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments (Teredo, ORCHID...)
+        || s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard-only
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Standard Webhooks' own test vector (the spec's libraries share it).
+    #[test]
+    fn signs_as_the_specification_does() {
+        let secret = Secret::parse("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD").unwrap();
+        assert_eq!(
+            secret.sign(
+                "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+                1649367553,
+                r#"{"email":"test@example.com","username":"test_user"}"#
+            ),
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+        );
+        assert_eq!(secret.encode(), "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD");
+        assert!(Secret::parse("C2FVsBQIhrscChlQIMV+b5sSYspob7oD").is_err());
+        assert!(Secret::parse("whsec_***").is_err());
+    }
+
+    /// During a rotation both secrets sign: a receiver holding either one verifies.
+    #[test]
+    fn two_secrets_give_two_signatures() {
+        let old = Secret::from_bytes(vec![1; 32]);
+        let new = Secret::from_bytes(vec![2; 32]);
+        let header = signature_header(&[&new, &old], "msg_1", 1700000000, "{}");
+        let parts: Vec<&str> = header.split(' ').collect();
+        assert_eq!(
+            parts,
+            [
+                new.sign("msg_1", 1700000000, "{}"),
+                old.sign("msg_1", 1700000000, "{}")
+            ]
+        );
+        assert_ne!(parts[0], parts[1]);
+    }
+
+    #[test]
+    fn the_schedule_with_jitter_and_retry_after() {
+        let s = |n: u64| Duration::from_secs(n);
+        assert_eq!(retry_delay(0, 0.0, None), None, "nothing failed yet");
+        assert_eq!(retry_delay(1, 0.0, None), Some(s(5)));
+        assert_eq!(retry_delay(2, 0.0, None), Some(s(300)));
+        assert_eq!(retry_delay(9, 0.0, None), Some(s(86_400)));
+        assert_eq!(
+            retry_delay(10, 0.0, None),
+            None,
+            "exhausted after the ninth retry"
+        );
+        // Jitter adds at most 10 %.
+        assert_eq!(retry_delay(2, 1.0, None), Some(s(330)));
+        assert_eq!(retry_delay(2, 7.0, None), Some(s(330)), "clamped");
+        // Retry-After delays at least that long, never shortens the schedule.
+        assert_eq!(retry_delay(1, 0.0, Some(s(120))), Some(s(120)));
+        assert_eq!(retry_delay(3, 0.0, Some(s(60))), Some(s(1_800)));
+        let total: u64 = RETRY_DELAYS_SECS.iter().sum();
+        assert_eq!(
+            total,
+            5 + 300 + 1_800 + 7_200 + 18_000 + 36_000 + 50_400 + 72_000 + 86_400
+        );
+    }
+
+    #[test]
+    fn answers_deliver_fail_or_disable() {
+        assert_eq!(outcome(Some(200)), Outcome::Delivered);
+        assert_eq!(outcome(Some(204)), Outcome::Delivered);
+        for failed in [
+            Some(301),
+            Some(302),
+            Some(400),
+            Some(429),
+            Some(500),
+            Some(503),
+            None,
+        ] {
+            assert_eq!(outcome(failed), Outcome::Failed, "{failed:?}");
+        }
+        assert_eq!(outcome(Some(410)), Outcome::Gone);
+    }
+
+    #[test]
+    fn event_types_are_checked() {
+        assert_eq!(check_events(&[]), Ok(()));
+        assert_eq!(
+            check_events(&["points.earned".into(), "level.changed".into()]),
+            Ok(())
+        );
+        assert!(check_events(&["points.stolen".into()]).is_err());
+        assert!(subscribed(&[], "card.claimed"));
+        assert!(subscribed(&["level.changed".into()], "level.changed"));
+        assert!(!subscribed(&["level.changed".into()], "points.earned"));
+    }
+
+    /// API 1.2's SSRF table: every spelling of a non-global address is refused.
+    #[test]
+    fn urls_that_reach_inside_are_refused() {
+        for bad in [
+            "http://erp.example/hooks",
+            "https://user:pw@erp.example/hooks",
+            "https://127.0.0.1/x",
+            "https://localhost/x",
+            "https://api.localhost/x",
+            "https://10.0.0.5/x",
+            "https://172.16.3.4/x",
+            "https://192.168.1.1/x",
+            "https://169.254.169.254/latest/meta-data",
+            "https://100.64.0.1/x",
+            "https://224.0.0.1/x",
+            "https://0.0.0.0/x",
+            "https://255.255.255.255/x",
+            "https://2130706433/x",   // 127.0.0.1 in decimal
+            "https://0177.0.0.1/x",   // in octal
+            "https://0x7f.0.0.1/x",   // in hex
+            "https://017700000001/x", // one octal number
+            "https://[::1]/x",
+            "https://[::]/x",
+            "https://[::ffff:127.0.0.1]/x",
+            "https://[::ffff:a9fe:a9fe]/x",  // 169.254.169.254 mapped
+            "https://[64:ff9b::10.0.0.1]/x", // NAT64
+            "https://[::10.0.0.1]/x",        // IPv4-compatible
+            "https://[2002:c0a8:0101::1]/x", // 6to4 of 192.168.1.1
+            "https://[fe80::1]/x",
+            "https://[fd00::1]/x",
+            "https://[ff02::1]/x",
+            "ftp://erp.example/x",
+            "not a url",
+        ] {
+            assert!(check_url(bad, false).is_err(), "{bad} should be refused");
+        }
+        let long = format!("https://erp.example/{}", "a".repeat(2048));
+        assert!(check_url(&long, false).is_err());
+    }
+
+    #[test]
+    fn public_urls_pass_and_only_the_local_stack_calls_loopback_http() {
+        for good in [
+            "https://erp.example/hooks",
+            "https://8.8.8.8/x",
+            "https://[2606:4700::1111]/x",
+            "https://[64:ff9b::8.8.8.8]/x",
+        ] {
+            let t = check_url(good, false).unwrap_or_else(|e| panic!("{good}: {e:?}"));
+            assert_eq!(t.port, 443);
+        }
+        let t = check_url("http://127.0.0.1:9400/hook", true).unwrap();
+        assert_eq!(
+            (t.port, t.literal),
+            (9400, Some(IpAddr::V4(Ipv4Addr::LOCALHOST)))
+        );
+        assert!(check_url("http://localhost:9400/hook", true).is_ok());
+        assert!(check_url("http://127.0.0.1:9400/hook", false).is_err());
+        assert!(check_url("http://10.0.0.1:9400/hook", true).is_err());
+        assert!(check_url("http://erp.example/hook", true).is_err());
+    }
+
+    #[test]
+    fn global_addresses() {
+        let g = |s: &str| is_global(s.parse().unwrap());
+        assert!(g("1.1.1.1") && g("8.8.8.8") && g("2606:4700::1111"));
+        for inside in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.31.0.1",
+            "192.168.0.1",
+            "169.254.169.254",
+            "100.127.255.255",
+            "0.1.2.3",
+            "192.0.0.8",
+            "198.18.0.1",
+            "240.0.0.1",
+            "::1",
+            "::",
+            "fe80::1",
+            "fc00::1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "64:ff9b:1::1",
+            "2001:db8::1",
+        ] {
+            assert!(!g(inside), "{inside}");
+        }
+        assert!(g("100.128.0.1") && g("100.63.255.255"));
+    }
+}
