@@ -160,8 +160,11 @@ function ruleText(r) {
 
 function Recharge({ id, onDone }) {
   const program = useLoad(() => optional("/admin/programs/value"), []);
-  const [rule, setRule] = useState("");
+  const [picked, setRule] = useState("");
   const go = useAction();
+  const rules = (p) => (p?.rules || []).filter((r) => !r.channels || r.channels.includes("till"));
+  // The first rule is chosen until the cashier picks another: one tap less at the counter.
+  const rule = picked || rules(program.data)[0]?.rule_id || "";
   const submit = (e) => {
     e.preventDefault();
     if (!rule) return;
@@ -174,7 +177,6 @@ function Recharge({ id, onDone }) {
       return done;
     });
   };
-  const rules = (p) => (p?.rules || []).filter((r) => !r.channels || r.channels.includes("till"));
   return html`<article>
     <header><h2 class="shop-title">${t("till.recharge_title")}</h2></header>
     <${Loaded} load=${program} isEmpty=${(p) => !p || !p.enabled || rules(p).length === 0}
@@ -212,10 +214,11 @@ function Recharge({ id, onDone }) {
 function Exchange({ id, onDone }) {
   // The exchange rules come with the points program; shown only when it can be read.
   const program = useLoad(() => optional("/admin/programs/points").catch(() => null), []);
-  const [rule, setRule] = useState("");
+  const [picked, setRule] = useState("");
   const go = useAction();
   const rules = program.data?.enabled ? program.data.exchange || [] : [];
   if (!rules.length) return null;
+  const rule = picked || rules[0].rule_id;
   const submit = (e) => {
     e.preventDefault();
     if (!rule) return;
