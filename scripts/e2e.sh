@@ -22,6 +22,8 @@ stall=$(echo "$built" | awk '$1 == "stall" {print $2}')
 
 mkdir -p .local
 log=.local/e2e-stack.log
+export LOYALTY_NOTIFY_FILE=$ROOT/.local/e2e-notifications.jsonl
+rm -f "$LOYALTY_NOTIFY_FILE"
 # Always local: never let a developer's LOYALTY_TABLE point the tests at real AWS.
 # The storefront tests serve the example page on 9310 (listed) and 9311 (not listed); the
 # console's sign-in test runs its OpenID Connect provider on 9320 (tests/console/oidc_provider.py).

@@ -18,6 +18,8 @@ CONCURRENCY=${LOYALTY_CONCURRENCY:-10}
 # AllowedOrigins; scripts/local_gateway.py answers as API Gateway would).
 STOREFRONT_PORT=${LOYALTY_STOREFRONT_PORT:-9100}
 export LOYALTY_ALLOWED_ORIGINS=${LOYALTY_ALLOWED_ORIGINS-http://127.0.0.1:$STOREFRONT_PORT}
+# The notifier writes member notifications here locally (no SES): one JSON line each.
+export LOYALTY_NOTIFY_FILE=${LOYALTY_NOTIFY_FILE:-$ROOT/.local/notifications.jsonl}
 # The local stack (and only it) may use the public default secret: see shared/api auth.rs.
 export LOYALTY_LOCAL=1
 export LOYALTY_JWT_SECRET=${LOYALTY_JWT_SECRET:-local-dev-secret}
@@ -101,6 +103,15 @@ PY
 done
 [ "$code" = "200" ] || { echo "the stack did not become ready" >&2; exit 1; }
 
+# What AWS runs beside the API: the table's stream feeds its consumers (the notifier) the
+# way the event source mapping would, and the scheduled functions run on their rates
+# (scripts/local_events.py). Only against the local DynamoDB.
+if [ -n "${AWS_ENDPOINT_URL:-}" ]; then
+  "$PY" scripts/local_events.py "http://127.0.0.1:$INNER_PORT" "$AWS_ENDPOINT_URL" "$LOYALTY_TABLE" \
+    >".local/events.$PORT.log" 2>&1 &
+  pids+=($!)
+fi
+
 cat <<MSG
 
 Loyalty stack ready at $URL
@@ -111,6 +122,7 @@ Example storefront with the member widget (member m1 of shop s1; CORS origins: $
 Admin token (shop s1, 24 h):
   export TOKEN=$TOKEN
   curl -s $URL/members/m1 -H "Authorization: Bearer \$TOKEN"
+Member notifications (the stream consumer, fed locally by scripts/local_events.py): $LOYALTY_NOTIFY_FILE
 Ctrl-C stops everything.
 MSG
 wait "${pids[@]}"

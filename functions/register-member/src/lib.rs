@@ -101,8 +101,14 @@ fn decide(
     if let Some(ladder) = &ladder {
         level_changes.extend(state.profile.standing.register(ladder, channel, tz, now));
     }
-    state.profile.birthday = raw.birthday;
-    state.profile.email = raw.email.clone();
+    // A member staff put in the directory first keeps the address and birthday given there
+    // when registration names none (003: created at the till, registered online later).
+    if raw.birthday.is_some() {
+        state.profile.birthday = raw.birthday;
+    }
+    if raw.email.is_some() {
+        state.profile.email = raw.email.clone();
+    }
     let (program, _) = credit_program::read(snapshot, shop, &currency)?;
     let grant = program.and_then(|p| p.for_registration(now, settings.timezone));
     let mut middle = Vec::new();

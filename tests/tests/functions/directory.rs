@@ -275,8 +275,23 @@ async fn seed_003_members_created_by_staff_are_listed_newest_first_and_exported(
             .json(&json!({"channel": "till"}))
             .build()
     };
+    // The address and birthday the till took are kept when registration names none.
+    put_profile(
+        &env,
+        "p07",
+        json!({"email": "p07@example.com", "birthday": "1990-05-01"}),
+    )
+    .await;
     let first = Res::from_response(register_member::handler(&env.ctx, register("p07")).await);
     assert_eq!(first.status, 201, "{}", first.raw);
+    let get = Req::get("/admin/members/p07")
+        .param("member_id", "p07")
+        .bearer(&env.admin())
+        .build();
+    let profile = Res::from_response(admin_members::handler(&env.ctx, get).await);
+    assert_eq!(profile.body["email"], "p07@example.com", "{}", profile.raw);
+    assert_eq!(profile.body["birthday"], "1990-05-01", "{}", profile.raw);
+    assert_eq!(profile.body["registered"], true, "{}", profile.raw);
     assert_eq!(
         list(&env, &[("limit", "25")]).await.body["items"][17]["member_id"],
         "p07"
