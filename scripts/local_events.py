@@ -6,7 +6,8 @@ runs what AWS runs): for every function template.yaml gives
   mapping's FilterCriteria keep, and invokes the function with batches of at most BatchSize
   in the stream's event format, one batch at a time per function, in order; a failed batch
   (a function error or no answer) is tried again, split in halves when
-  BisectBatchOnFunctionError is set, at most MaximumRetryAttempts times (3 when the template
+  BisectBatchOnFunctionError is set, or from the record it names when the function reports
+  `batchItemFailures` (FunctionResponseTypes: ReportBatchItemFailures), at most MaximumRetryAttempts times (3 when the template
   sets none: Lambda's own default would retry until the records age out), then written to
   `.local/stream-failures.jsonl`, the local on-failure destination;
 - a schedule (`Type: ScheduleV2` or `Schedule` with `rate(...)`), the function is invoked on
@@ -102,7 +103,7 @@ def as_event_record(record, stream_arn):
 
 
 def invoke(watch_url, function, payload, timeout=120):
-    """True when the function answered without an error."""
+    """The function's answer (parsed JSON, or {}), or None after a function error or none."""
     req = urllib.request.Request(f"{watch_url}/2015-03-31/functions/{function}/invocations",
                                  data=json.dumps(payload).encode(), method="POST",
                                  headers={"Content-Type": "application/json"})
@@ -112,11 +113,15 @@ def invoke(watch_url, function, payload, timeout=120):
             failed = res.headers.get("X-Amz-Function-Error")
     except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
         log(f"{function}: no answer ({e})")
-        return False
+        return None
     if failed or b'"errorType"' in body[:200]:
         log(f"{function}: function error {body[:300]!r}")
-        return False
-    return True
+        return None
+    try:
+        answer = json.loads(body or b"{}")
+    except ValueError:
+        answer = {}
+    return answer if isinstance(answer, dict) else {}
 
 
 class StreamMapping:
@@ -157,8 +162,17 @@ class StreamMapping:
 
     def deliver(self, batch, retries):
         for attempt in range(retries + 1):
-            if invoke(self.watch_url, self.binary, {"Records": batch}):
+            answer = invoke(self.watch_url, self.binary, {"Records": batch})
+            failures = (answer or {}).get("batchItemFailures") or []
+            if answer is not None and not failures:
                 return
+            if answer is not None:
+                # Again from the first record the function names, as Lambda checkpoints.
+                first = {f.get("itemIdentifier") for f in failures}
+                at = next((i for i, r in enumerate(batch) if r["dynamodb"].get("SequenceNumber") in first), 0)
+                batch = batch[at:]
+                time.sleep(min(2 ** attempt, 10))
+                continue
             if self.bisect and len(batch) > 1:
                 half = len(batch) // 2
                 self.deliver(batch[:half], retries - attempt - 1 if retries > attempt else 0)

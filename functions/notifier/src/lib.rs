@@ -1,6 +1,10 @@
 //! Consumes the table's stream: every new outbox item becomes a message for the member,
 //! unless the shop switched that kind of notification off in its credit program (001).
 //! Delivery is behind `Sender`: Amazon SES in AWS, a JSON-lines file or the log locally.
+//!
+//! A message that cannot be sent ends the batch there and is reported as the batch's item
+//! failure (the mapping's `ReportBatchItemFailures`): the stream delivers again from that
+//! record on, so the members before it are not told twice.
 
 use std::collections::BTreeMap;
 
@@ -38,6 +42,7 @@ pub fn messages(event: &Value) -> Vec<Message> {
                 payload: serde_json::from_str(&s(image, "payload")?).ok()?,
                 at: s(image, "at")?,
                 to: None,
+                seq: r["dynamodb"]["SequenceNumber"].as_str().map(str::to_owned),
             })
         })
         .collect()
@@ -84,6 +89,7 @@ pub async fn handle(
         }
     }
     let (mut sent, mut off) = (0u64, 0u64);
+    let mut failures = Vec::new();
     for m in &messages {
         let on = snapshot
             .as_ref()
@@ -92,9 +98,23 @@ pub async fn handle(
             off += 1;
             continue;
         }
-        sender.send(m).await?;
+        if let Err(e) = sender.send(m).await {
+            // Without a sequence number (not a stream record) the batch as a whole fails.
+            let Some(seq) = m.seq.clone() else {
+                return Err(e.into());
+            };
+            tracing::warn!(operation = OPERATION, error = %e, "not sent; the stream retries from here");
+            failures.push(json!({"itemIdentifier": seq}));
+            break;
+        }
         sent += 1;
     }
-    tracing::info!(operation = OPERATION, sent, off, "delivered");
-    Ok(json!({"sent": sent, "switched_off": off}))
+    tracing::info!(
+        operation = OPERATION,
+        sent,
+        off,
+        failed = failures.len(),
+        "delivered"
+    );
+    Ok(json!({"batchItemFailures": failures, "sent": sent, "switched_off": off}))
 }

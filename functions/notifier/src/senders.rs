@@ -20,6 +20,8 @@ pub struct Message {
     pub at: String,
     /// The member's address, when they gave one at registration.
     pub to: Option<String>,
+    /// The stream record's sequence number: what a partial batch failure names.
+    pub seq: Option<String>,
 }
 
 impl Message {

@@ -273,7 +273,10 @@ async fn a_reset_card_number_replaces_the_old_one_and_notifications_honour_switc
     let sent = notifier::handle(&env.ctx, &stream, &notifier::FileSender(file.clone()))
         .await
         .unwrap();
-    assert_eq!(sent, json!({"sent": 1, "switched_off": 1}));
+    assert_eq!(
+        sent,
+        json!({"batchItemFailures": [], "sent": 1, "switched_off": 1})
+    );
     let lines = std::fs::read_to_string(&file).unwrap();
     let message: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(message["event"], "credit_issued");
@@ -393,9 +396,29 @@ async fn notifications_go_out_as_email_through_ses_from_a_verified_sender() {
         Some(env.region.clone()),
     )
     .expect("the local AWS variables are set");
-    // SES refuses an unverified sender: the batch fails, so the stream delivers it again.
+    // SES refuses an unverified sender: without a sequence number the batch fails, so the
+    // stream delivers it again...
     let refused = notifier::handle(&env.ctx, &stream, &ses).await.unwrap_err();
     assert!(refused.to_string().contains("not verified"), "{refused}");
+    // ...and as the stream hands it (sequence numbers), the batch names the record the
+    // stream must deliver again from, and sends nothing after it: no member hears twice.
+    let mut numbered = stream.clone();
+    let mut twice = numbered["Records"][0].clone();
+    twice["dynamodb"]["NewImage"]["member_id"] = json!({"S": "m2"});
+    numbered["Records"].as_array_mut().unwrap().push(twice);
+    for (i, r) in numbered["Records"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        r["dynamodb"]["SequenceNumber"] = json!(format!("{}", 100 + i));
+    }
+    let partial = notifier::handle(&env.ctx, &numbered, &ses).await.unwrap();
+    assert_eq!(
+        partial,
+        json!({"batchItemFailures": [{"itemIdentifier": "100"}], "sent": 0, "switched_off": 0})
+    );
     ses.client()
         .create_email_identity()
         .email_identity(&from)
