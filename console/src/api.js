@@ -110,6 +110,13 @@ async function problemOf(res) {
 
 export const get = (path, opts) => call("GET", path, opts);
 
+/** A document the shop may not have set up yet: null on 404, any other failure thrown. */
+export const getOrNull = (path) =>
+  get(path).catch((e) => {
+    if (e instanceof ApiError && e.status === 404) return null;
+    throw e;
+  });
+
 /** `path` with its query; values null, undefined or "" are left out. */
 export function withQuery(path, params) {
   const q = new URLSearchParams();

@@ -2,7 +2,7 @@
 // sign out) and the shop's settings every screen formats with.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, claims, consoleConfig, get, onSession, signIn, signOut, token } from "./api.js";
+import { claims, consoleConfig, getOrNull, onSession, signIn, signOut, token } from "./api.js";
 import { finishSignIn, startSignIn } from "./oidc.js";
 import { setShop } from "./format.js";
 import { LANGS, lang, onLang, setLang, t } from "./i18n.js";
@@ -164,18 +164,13 @@ function App() {
   const loadSettings = () => {
     if (!token()) return;
     setSettings((s) => ({ ...s, loading: true, error: null }));
-    get("/admin/settings").then(
+    // A new shop has no settings yet (null): figures show without a currency until it has.
+    getOrNull("/admin/settings").then(
       (data) => {
         setShop(data);
         setSettings({ loading: false, data, error: null });
       },
-      (error) => {
-        // A new shop has no settings yet: figures show without a currency until it has.
-        if (error instanceof ApiError && error.status === 404) {
-          setShop(null);
-          setSettings({ loading: false, data: null, error: null });
-        } else setSettings({ loading: false, data: null, error });
-      },
+      (error) => setSettings({ loading: false, data: null, error }),
     );
   };
   useEffect(loadSettings, [token()]);

@@ -3,7 +3,7 @@
 // in structured fieldsets and PUTs the whole document back; the server's refusal is shown
 // where the user pressed "Save". The small form kit at the top is shared with levels.js.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, call, get } from "../api.js";
+import { call, getOrNull } from "../api.js";
 import { money, points as fmtPoints, shopCurrency } from "../format.js";
 import { t } from "../i18n.js";
 import { Badge, Field, Loaded, Problem, html, useAction, useLoad } from "../ui.js";
@@ -30,11 +30,7 @@ export function useForm(initial, edit) {
 }
 
 /** A document, or null when the shop has none yet (404). */
-export const loadDoc = (path) =>
-  get(path).catch((e) => {
-    if (e instanceof ApiError && e.status === 404) return null;
-    throw e;
-  });
+export const loadDoc = getOrNull;
 
 /** An integer as typed ("" -> null); anything else is sent as typed for the server to refuse. */
 export function int(v) {

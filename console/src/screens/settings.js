@@ -3,7 +3,7 @@
 // card the shop guides members to buy (000 引导购买) and the payment webhook secrets,
 // which are write-only: the answer only says whether each is set.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, call, get } from "../api.js";
+import { call, get, getOrNull } from "../api.js";
 import { t } from "../i18n.js";
 import { Badge, Field, Loaded, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
 
@@ -47,15 +47,8 @@ function fieldFor(error) {
   return null;
 }
 
-async function readSettings() {
-  try {
-    return await get("/admin/settings");
-  } catch (e) {
-    // A new shop has none yet: the form starts empty and Save creates them.
-    if (e instanceof ApiError && e.status === 404) return null;
-    throw e;
-  }
-}
+// A new shop has none yet (null): the form starts empty and Save creates them.
+const readSettings = () => getOrNull("/admin/settings");
 
 function formOf(s) {
   return {

@@ -4,7 +4,7 @@
 // counter), gifts for points, and a free card handed over with its QR code to scan
 // (面对面扫码). No balance adjustments here: those are the managers' (member page).
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, call, get, imageUrl, seg, withQuery } from "../api.js";
+import { call, get, getOrNull, imageUrl, seg, withQuery } from "../api.js";
 import { money, points } from "../format.js";
 import { t } from "../i18n.js";
 import { Field, Loaded, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
@@ -20,15 +20,6 @@ function phoneOf(typed) {
   return typed.replace(/[\s().-]/g, "");
 }
 
-/** A program that is not set up yet reads as none (404), not as a failure. */
-async function optional(path) {
-  try {
-    return await get(path);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return null;
-    throw e;
-  }
-}
 
 export function Till({ session }) {
   const [member, setMember] = useState(null);
@@ -159,7 +150,7 @@ function ruleText(r) {
 }
 
 function Recharge({ id, onDone }) {
-  const program = useLoad(() => optional("/admin/programs/value"), []);
+  const program = useLoad(() => getOrNull("/admin/programs/value"), []);
   const [picked, setRule] = useState("");
   const go = useAction();
   const rules = (p) => (p?.rules || []).filter((r) => !r.channels || r.channels.includes("till"));
@@ -213,7 +204,7 @@ function Recharge({ id, onDone }) {
 
 function Exchange({ id, onDone }) {
   // The exchange rules come with the points program; shown only when it can be read.
-  const program = useLoad(() => optional("/admin/programs/points").catch(() => null), []);
+  const program = useLoad(() => getOrNull("/admin/programs/points").catch(() => null), []);
   const [picked, setRule] = useState("");
   const go = useAction();
   const rules = program.data?.enabled ? program.data.exchange || [] : [];

@@ -5,7 +5,6 @@ use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::card_document::{self, view, CardPatch};
 use domain::cards::{CardDef, CardKind};
-use domain::settings::claim_url_for;
 use domain::{Refusal, Settings, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -158,13 +157,7 @@ fn read_view(def: &CardDef, stock: Option<i64>, settings: Option<&Settings>) -> 
 }
 
 fn claim_link(def: &CardDef, settings: Option<&Settings>) -> Result<String, Refusal> {
-    if def.kind == CardKind::Rule {
-        return Err(Refusal::NoClaimLink);
-    }
-    let template = settings
-        .and_then(|s| s.claim_url.as_deref())
-        .ok_or(Refusal::ClaimUrlNotSet)?;
-    Ok(claim_url_for(template, &def.card_id))
+    def.claim_link(settings.and_then(|s| s.claim_url.as_deref()))
 }
 
 /// GET /admin/cards/{card_id}/qr: the claim link as a QR code staff show at the till or

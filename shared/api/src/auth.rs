@@ -219,7 +219,7 @@ impl Authenticator {
         Self::from_config(
             var("LOYALTY_JWKS").as_deref(),
             var("LOYALTY_JWT_SECRET").as_deref(),
-            var("LOYALTY_LOCAL").as_deref() == Some("1"),
+            crate::local_stack(),
         )
     }
 

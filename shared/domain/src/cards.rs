@@ -498,6 +498,16 @@ pub enum ClaimRefusal {
 }
 
 impl CardDef {
+    /// 000, 002: free and paid cards are handed out by link or QR code, the shop's claim URL
+    /// template filled in; rule cards never (their rule grants them).
+    pub fn claim_link(&self, template: Option<&str>) -> Result<String, crate::Refusal> {
+        if self.kind == CardKind::Rule {
+            return Err(crate::Refusal::NoClaimLink);
+        }
+        let template = template.ok_or(crate::Refusal::ClaimUrlNotSet)?;
+        Ok(crate::settings::claim_url_for(template, &self.card_id))
+    }
+
     /// 000: a card with active holders can be disabled but not deleted.
     pub fn check_deletable(&self) -> Result<(), crate::Refusal> {
         if self.holders > 0 {

@@ -123,13 +123,21 @@ pub fn subscribed(events: &[String], kind: &str) -> bool {
     events.is_empty() || events.iter().any(|e| e == kind)
 }
 
+/// Jitter is at most this many thousandths of a delay (10 %).
+pub const MAX_JITTER_PER_MILLE: u64 = 100;
+
 /// When the attempt after `failed` failed attempts is due, from the moment the last one
-/// failed: the schedule's delay for it plus up to 10 % jitter (`jitter` in 0..=1, drawn by the
-/// caller), never sooner than the receiver's `Retry-After`. `None`: the schedule is done, the
-/// message is exhausted.
-pub fn retry_delay(failed: u32, jitter: f64, retry_after: Option<Duration>) -> Option<Duration> {
+/// failed: the schedule's delay for it plus `jitter_per_mille` thousandths of it (drawn by
+/// the caller, at most 10 %), never sooner than the receiver's `Retry-After`. `None`: the
+/// schedule is done, the message is exhausted.
+pub fn retry_delay(
+    failed: u32,
+    jitter_per_mille: u64,
+    retry_after: Option<Duration>,
+) -> Option<Duration> {
     let base = *RETRY_DELAYS_SECS.get(usize::try_from(failed).ok()?.checked_sub(1)?)?;
-    let jittered = Duration::from_secs(base).mul_f64(1.0 + 0.1 * jitter.clamp(0.0, 1.0));
+    let jitter = jitter_per_mille.min(MAX_JITTER_PER_MILLE);
+    let jittered = Duration::from_millis(base * (1000 + jitter));
     Some(retry_after.map_or(jittered, |r| r.max(jittered)))
 }
 
@@ -328,21 +336,22 @@ mod tests {
     #[test]
     fn the_schedule_with_jitter_and_retry_after() {
         let s = |n: u64| Duration::from_secs(n);
-        assert_eq!(retry_delay(0, 0.0, None), None, "nothing failed yet");
-        assert_eq!(retry_delay(1, 0.0, None), Some(s(5)));
-        assert_eq!(retry_delay(2, 0.0, None), Some(s(300)));
-        assert_eq!(retry_delay(9, 0.0, None), Some(s(86_400)));
+        assert_eq!(retry_delay(0, 0, None), None, "nothing failed yet");
+        assert_eq!(retry_delay(1, 0, None), Some(s(5)));
+        assert_eq!(retry_delay(2, 0, None), Some(s(300)));
+        assert_eq!(retry_delay(9, 0, None), Some(s(86_400)));
         assert_eq!(
-            retry_delay(10, 0.0, None),
+            retry_delay(10, 0, None),
             None,
             "exhausted after the ninth retry"
         );
         // Jitter adds at most 10 %.
-        assert_eq!(retry_delay(2, 1.0, None), Some(s(330)));
-        assert_eq!(retry_delay(2, 7.0, None), Some(s(330)), "clamped");
+        assert_eq!(retry_delay(2, 100, None), Some(s(330)));
+        assert_eq!(retry_delay(1, 50, None), Some(Duration::from_millis(5_250)));
+        assert_eq!(retry_delay(2, 700, None), Some(s(330)), "clamped");
         // Retry-After delays at least that long, never shortens the schedule.
-        assert_eq!(retry_delay(1, 0.0, Some(s(120))), Some(s(120)));
-        assert_eq!(retry_delay(3, 0.0, Some(s(60))), Some(s(1_800)));
+        assert_eq!(retry_delay(1, 0, Some(s(120))), Some(s(120)));
+        assert_eq!(retry_delay(3, 0, Some(s(60))), Some(s(1_800)));
         let total: u64 = RETRY_DELAYS_SECS.iter().sum();
         assert_eq!(
             total,
