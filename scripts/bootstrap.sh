@@ -18,11 +18,12 @@ if [ ! -x "$CHROMIUM" ] || [ ! -f "$CJK_FONT" ]; then
   $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null 2>&1 \
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 fi
-stamp="$VENV/.installed-v3"
+stamp="$VENV/.installed-v4"
 if [ -f "$stamp" ]; then exit 0; fi
 python3 -m venv "$VENV"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check \
   'moto[dynamodb,server]>=5.2,<5.3' 'werkzeug>=3,<4' 'cargo-lambda>=1.9,<1.10' 'cfn-lint>=1.20,<2' \
   'schemathesis>=4.3,<5' 'stripe>=11,<14' \
-  'playwright>=1.50,<2' 'pytest>=8,<10' 'zxing-cpp>=2.2,<3' 'pillow>=10,<13'
+  'playwright>=1.50,<2' 'pytest>=8,<10' 'zxing-cpp>=2.2,<3' 'pillow>=10,<13' \
+  'standardwebhooks>=1.3,<2'
 touch "$stamp"

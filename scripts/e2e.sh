@@ -45,8 +45,11 @@ grep -aq "Loyalty stack ready" "$log" || { tail -50 "$log" >&2; echo "the stack 
 
 export LOYALTY_E2E_URL="http://127.0.0.1:$PORT" LOYALTY_JWT_SECRET=local-dev-secret
 "$bin" --test-threads 2
-# The console in Debian's Chromium against the same stack (tests/console/conftest.py).
-scripts/console_test.sh
+# The console in Debian's Chromium against the same stack (tests/console/conftest.py), and
+# the webhook tests, which read the local table's stream and replay a batch into the
+# stream consumer through watch's invoke API.
+LOYALTY_E2E_DYNAMODB_URL="http://127.0.0.1:$DDB_PORT" LOYALTY_E2E_WATCH_URL="http://127.0.0.1:$((PORT + 1000))" \
+  scripts/console_test.sh
 # Alone, after the others: it freezes the local DynamoDB they share.
 LOYALTY_E2E_DYNAMODB_PID=$(cat ".local/dynamodb.$DDB_PORT.pid") "$stall"
 

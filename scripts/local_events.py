@@ -10,8 +10,8 @@ runs what AWS runs): for every function template.yaml gives
   `batchItemFailures` (FunctionResponseTypes: ReportBatchItemFailures), at most MaximumRetryAttempts times (3 when the template
   sets none: Lambda's own default would retry until the records age out), then written to
   `.local/stream-failures.jsonl`, the local on-failure destination;
-- a schedule (`Type: ScheduleV2` or `Schedule` with `rate(...)`), the function is invoked on
-  that rate with `{}`, as EventBridge Scheduler does. `cron(...)` schedules are named in the
+- a schedule (`Type: ScheduleV2` or `Schedule` with `rate(...)`), the function is invoked at
+  once and then on that rate with `{}`, as EventBridge Scheduler does. `cron(...)` schedules are named in the
   log and not run.
 
 Functions are invoked through `cargo lambda watch`'s Lambda Invoke API
@@ -187,10 +187,15 @@ class StreamMapping:
 
 
 def run_schedule(watch_url, binary, seconds, expr):
+    """Invoked at once and then every `seconds` from the start of the last invocation, as
+    EventBridge Scheduler does (a rate schedule's first run comes when it is created). One
+    at a time: an invocation that outlasts the rate (the webhook sender sweeps for most of
+    its minute) is followed by the next at once."""
     log(f"{binary}: {expr}")
     while True:
-        time.sleep(seconds)
+        started = time.monotonic()
         invoke(watch_url, binary, {}, timeout=max(seconds, 120))
+        time.sleep(max(0.0, seconds - (time.monotonic() - started)))
 
 
 def main():

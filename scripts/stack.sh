@@ -23,6 +23,9 @@ export LOYALTY_NOTIFY_FILE=${LOYALTY_NOTIFY_FILE:-$ROOT/.local/notifications.jso
 # The local stack (and only it) may use the public default secret: see shared/api auth.rs.
 export LOYALTY_LOCAL=1
 export LOYALTY_JWT_SECRET=${LOYALTY_JWT_SECRET:-local-dev-secret}
+# The webhook sender sweeps the due index for most of each minute (template.yaml gives 55 s;
+# locally the schedule runner starts the next invocation only when one ends).
+export LOYALTY_SWEEP_SECONDS=${LOYALTY_SWEEP_SECONDS:-58}
 # The same DynamoDB timeouts as template.yaml (shared/store).
 export LOYALTY_DDB_ATTEMPT_TIMEOUT_MS=${LOYALTY_DDB_ATTEMPT_TIMEOUT_MS:-3000}
 export LOYALTY_DDB_TIMEOUT_MS=${LOYALTY_DDB_TIMEOUT_MS:-6000}
@@ -66,10 +69,14 @@ else
   echo "DynamoDB: AWS ($AWS_REGION), table $LOYALTY_TABLE"
 fi
 
-# Build every function first: watch starts each instance with `cargo run`, and N instances
-# compiling at once would queue on cargo's lock.
+# Build every function first, each as watch will run it (`cargo run --bin <function>`, its
+# own features: the webhook sender's HTTP client adds features to crates the others share,
+# so one build of them all would leave the others to be rebuilt by their first instance),
+# so N instances starting at once never queue on cargo's lock.
 functions=$(ls functions)
-cargo build $(printf -- '-p %s ' $functions)
+for f in $functions; do
+  cargo build --quiet --bin "$f"
+done
 
 # watch listens on an inner port behind scripts/local_gateway.py, which keeps fewer than
 # 100 requests inside it at once (cargo-lambda 1.9 deadlocks past that; see the script).

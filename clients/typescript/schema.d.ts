@@ -925,6 +925,150 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's webhook endpoints, oldest first, without secrets (admin, owner) */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add an outbound webhook endpoint (API 1.2; admin, owner)
+         * @description Messages (Standard Webhooks 1.0, see `WebhookMessage`) of the types in `events`
+         *     (absent or empty: every type) go to `url`. The answer is the only time the signing
+         *     `secret` is shown, besides a rotation. The URL is https, without user info, at most
+         *     2,048 characters, and its host neither is nor resolves to a loopback, private,
+         *     link-local, shared (100.64/10), multicast, unspecified or IPv4-mapped address: else
+         *     422 `url_not_allowed` (the detail says why); only the local stack accepts
+         *     `http://127.0.0.1:<port>/...` and `http://localhost:<port>/...`. An unknown event
+         *     type, an unknown field or `status` is 422 `invalid_request`. At most 20 endpoints a
+         *     shop (409 `endpoint_limit_reached`); a shop never set up (PUT /admin/settings) is
+         *     409 `shop_not_configured`. A new endpoint is enabled.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint, without its secret (admin, owner) */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint; nothing more is sent to it (admin, owner) */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a webhook endpoint's URL, types, description or status (admin, owner)
+         * @description Give any of the fields; the others keep their values. The URL is held to the same
+         *     rules as at creation (422 `url_not_allowed`); `events` empty means every type.
+         *     `status: disabled` stops deliveries (`disabled_reason` `merchant`); `status: enabled`
+         *     enables the endpoint again whatever disabled it and clears `disabled_reason`.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/admin/webhooks/{endpoint_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret for the endpoint (admin, owner)
+         * @description The new secret is shown this once. Until `previous_secret_until` (24 hours) every
+         *     message to the endpoint carries two signatures, by the old and the new secret,
+         *     space-separated in `webhook-signature`, so a receiver holding either verifies.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a webhook.test message to this endpoint only (admin, owner)
+         * @description The message (`data` `{"shop", "endpoint_id"}`) goes the way every message goes, so
+         *     its delivery shows in the endpoint's deliveries.
+         */
+        post: operations["testWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The endpoint's deliveries, newest first, paged (admin, owner)
+         * @description `pending`: not tried yet; `delivered`: a 2xx answered; `failed`: the last attempt
+         *     failed (`next_attempt_at` says when the next is, null while the endpoint is
+         *     disabled); `exhausted`: the retry schedule ran out (POST .../recover sends it
+         *     again). A cursor not from a previous page is 422 `invalid_request`.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/webhooks/{endpoint_id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the endpoint's failed and exhausted messages since an instant again (admin, owner)
+         * @description Failed and exhausted deliveries created since `since` are due again now, from the
+         *     start of the retry schedule; delivered and pending ones are left as they are, so
+         *     recovering again changes nothing twice. At most 10,000 a call (recover again for
+         *     the rest). The body is `since` alone; any other field is 422 `invalid_request`.
+         */
+        post: operations["recoverWebhookDeliveries"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console": {
         parameters: {
             query?: never;
@@ -1001,7 +1145,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_key_reused" | "shop_not_configured" | "currency_locked" | "contention" | "card_disabled" | "card_sold_out" | "card_already_held" | "card_in_use" | "card_limit_reached" | "card_expired" | "phone_required" | "amount_mismatch" | "bad_signature" | "card_refunded" | "refund_exceeds_paid" | "program_disabled" | "redemption_cap_exceeded" | "redemption_closed" | "order_already_accrued" | "order_of_another_member" | "already_registered" | "no_credit_card" | "level_not_higher" | "card_not_usable" | "rule_not_applicable" | "rule_already_used" | "gift_out_of_stock" | "member_no_taken" | "phone_taken" | "too_many_rows" | "unavailable" | "method_not_allowed" | "internal_error";
+            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_key_reused" | "shop_not_configured" | "currency_locked" | "contention" | "card_disabled" | "card_sold_out" | "card_already_held" | "card_in_use" | "card_limit_reached" | "card_expired" | "phone_required" | "amount_mismatch" | "bad_signature" | "card_refunded" | "refund_exceeds_paid" | "program_disabled" | "redemption_cap_exceeded" | "redemption_closed" | "order_already_accrued" | "order_of_another_member" | "already_registered" | "no_credit_card" | "level_not_higher" | "card_not_usable" | "rule_not_applicable" | "rule_already_used" | "gift_out_of_stock" | "member_no_taken" | "phone_taken" | "url_not_allowed" | "endpoint_limit_reached" | "too_many_rows" | "unavailable" | "method_not_allowed" | "internal_error";
         };
         /**
          * @description Fields not sent keep their values; a shop's first PUT gives `currency` and
@@ -1871,6 +2015,149 @@ export interface components {
             value_restored?: components["schemas"]["Money"];
             value_balance?: components["schemas"]["Money"];
         };
+        /**
+         * @description A message type an endpoint may subscribe to (API 1.2 "Outbound webhooks"); any
+         *     other is 422 `invalid_request`.
+         * @enum {string}
+         */
+        WebhookEventType: "member.registered" | "member.erased" | "points.earned" | "points.redeemed" | "points.reversed" | "points.expired" | "points.expiring" | "credit.issued" | "credit.expiring" | "value.recharged" | "balance.adjusted" | "level.changed" | "card.claimed" | "card.purchased" | "card.refunded" | "webhook.test";
+        WebhookEndpointRequest: {
+            /**
+             * @description https, without user info, to a host that neither is nor resolves to a
+             *     loopback, private, link-local, shared, multicast, unspecified or IPv4-mapped
+             *     address (422 `url_not_allowed`).
+             * @example https://erp.example/hooks
+             */
+            url: string;
+            /** @description The types sent; absent or empty, every type. Stored sorted, without repeats. */
+            events?: components["schemas"]["WebhookEventType"][];
+            /** @example ERP */
+            description?: string;
+        };
+        WebhookEndpointPatch: {
+            /** @description Held to the same rules as at creation (422 `url_not_allowed`). */
+            url?: string;
+            /** @description Empty, every type. */
+            events?: components["schemas"]["WebhookEventType"][];
+            description?: string;
+            /** @enum {string} */
+            status?: "enabled" | "disabled";
+        };
+        /** @description An endpoint as shown after its creation; never its secrets. */
+        WebhookEndpoint: {
+            /** @example ep_0a1b2c3d4e5f6g7h8i9j */
+            endpoint_id: string;
+            /** @example https://erp.example/hooks */
+            url: string;
+            /** @description Empty, every type. */
+            events: components["schemas"]["WebhookEventType"][];
+            description: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /**
+             * @description Null while enabled; `merchant` (PATCH status disabled), `gone` (the receiver
+             *     answered 410) or `failing` (every attempt failed for 5 days).
+             * @enum {string|null}
+             */
+            disabled_reason: "merchant" | "gone" | "failing" | null;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description After a rotation, until when the old secret signs too.
+             */
+            previous_secret_until: string | null;
+        };
+        /** @description The new endpoint and its signing secret, shown this once. */
+        WebhookEndpointCreated: components["schemas"]["WebhookEndpoint"] & {
+            secret: components["schemas"]["WebhookSecret"];
+        };
+        /**
+         * @description Standard Webhooks' form - `whsec_` and the base64 of 32 random bytes.
+         * @example whsec_AoCI0AhHgnTgj/cbyq4CaD80acANNxT9wpkMsftrXzQ=
+         */
+        WebhookSecret: string;
+        WebhookSecretRotated: {
+            secret: components["schemas"]["WebhookSecret"];
+            /**
+             * Format: date-time
+             * @description Until then (24 hours) the old secret signs too.
+             */
+            previous_secret_until: string;
+        };
+        WebhookEndpointList: {
+            items: components["schemas"]["WebhookEndpoint"][];
+        };
+        /** @description One message to one endpoint. */
+        WebhookDelivery: {
+            /** @description The `webhook-id` it is sent with, the same on every attempt. */
+            message_id: string;
+            type: components["schemas"]["WebhookEventType"];
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed" | "exhausted";
+            attempts: number;
+            /** @description The last attempt's HTTP status; null before the first attempt, or when the last had no answer within 15 s. */
+            last_status_code: number | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null when none is scheduled.
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            next: string | null;
+        };
+        WebhookRecoverRequest: {
+            /**
+             * Format: date-time
+             * @description Failed and exhausted messages created since then are sent again.
+             */
+            since: string;
+        };
+        /**
+         * @description What the shop's endpoints receive (Standard Webhooks 1.0; this file is OpenAPI 3.0,
+         *     which has no `webhooks` section). A `POST` to the endpoint's URL with
+         *     `content-type: application/json`, this body, and the headers:
+         *
+         *     - `webhook-id`: the message id (`msg_...`), the same on every attempt of that
+         *       message to that endpoint: a receiver deduplicates on it;
+         *     - `webhook-timestamp`: unix seconds of this attempt;
+         *     - `webhook-signature`: `v1,<base64 of HMAC-SHA256 over "{webhook-id}.{webhook-timestamp}.{body}">`
+         *       keyed by the secret's bytes (base64 after `whsec_`); two, space-separated, for
+         *       24 hours after a rotation (old and new secret).
+         *
+         *     Sent within 10 seconds of the change committing. Success is a 2xx within 15 s;
+         *     redirects are never followed (3xx fails); 410 disables the endpoint; 429 or 503
+         *     with `Retry-After` delays the next attempt at least that long. Retries after 5 s,
+         *     5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (jitter up to 10 %), then
+         *     `exhausted`; an endpoint failing every attempt for 5 days is disabled (`failing`).
+         */
+        WebhookMessage: {
+            type: components["schemas"]["WebhookEventType"];
+            /**
+             * Format: date-time
+             * @description When the change happened (UTC, milliseconds).
+             * @example 2026-04-01T05:21:00.000Z
+             */
+            timestamp: string;
+            /**
+             * @description `shop`, `member_id` where a member is concerned, the ids of what changed
+             *     (`order_id`, `entry_id`, `card_id`, `card_no`, `level_id`, ...), amounts and the
+             *     balance after, as in this API. E.g. `points.earned`: `{"shop", "member_id",
+             *     "entry_id", "account": "points", "kind": "accrual", "amount": 120,
+             *     "balance_after": 120, "order_id", "at"}`; `webhook.test`: `{"shop",
+             *     "endpoint_id"}`.
+             */
+            data: {
+                shop: string;
+                member_id?: string;
+            } & {
+                [key: string]: unknown;
+            };
+        };
     };
     responses: {
         /** @description The body is not JSON (`invalid_request`) */
@@ -1889,7 +2176,8 @@ export interface components {
          *     `phone_required` (the card needs a phone), `amount_mismatch` (a payment for another
          *     amount than the purchase's; nothing is issued), `refund_exceeds_paid` (a refund above
          *     what was paid, or above an order's unrefunded total) or `redemption_cap_exceeded`
-         *     (points above the program's per-order cap).
+         *     (points above the program's per-order cap), `url_not_allowed` (a webhook endpoint
+         *     URL the sender may not call).
          */
         Invalid: {
             headers: {
@@ -1924,7 +2212,7 @@ export interface components {
          *     `program_disabled`, `redemption_closed`, `order_already_accrued`,
          *     `order_of_another_member`, `already_registered`, `no_credit_card`,
          *     `level_not_higher`, `card_not_usable`, `rule_not_applicable`, `rule_already_used`, `gift_out_of_stock`, `member_no_taken`,
-         *     `phone_taken`).
+         *     `phone_taken`, `endpoint_limit_reached`).
          */
         Conflict: {
             headers: {
@@ -1948,7 +2236,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such card, purchase or order (`not_found`) */
+        /** @description No such card, purchase, order or webhook endpoint (`not_found`) */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -1978,6 +2266,8 @@ export interface components {
         RecordCursor: string;
         /** @description The shop's own order id. */
         OrderId: string;
+        /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+        EndpointId: string;
     };
     requestBodies: never;
     headers: never;
@@ -3505,6 +3795,282 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every endpoint, in one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointRequest"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its secret (shown this once) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointPatch"];
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretRotated"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    testWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message is queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The `webhook-id` it is sent with. */
+                        message_id: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next` of the previous page. */
+                cursor?: components["parameters"]["RecordCursor"];
+            };
+            header?: never;
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    recoverWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
+                endpoint_id: components["parameters"]["EndpointId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookRecoverRequest"];
+            };
+        };
+        responses: {
+            /** @description How many messages are due again */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        requeued: number;
+                    };
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };
     };

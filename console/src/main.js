@@ -17,6 +17,7 @@ import { Program } from "./screens/programs.js";
 import { Settings } from "./screens/settings.js";
 import { Import } from "./screens/import.js";
 import { Till } from "./screens/till.js";
+import { Webhooks, Webhook } from "./screens/webhooks.js";
 
 // `/console/#token=<JWT>` signs in and the token leaves the address bar at once.
 function takeTokenFromAddress() {
@@ -59,6 +60,8 @@ const ROUTES = [
   { nav: "nav.value", path: "/programs/value", who: "manage", match: (r) => r[0] === "programs" && r[1] === "value", view: Program, props: { kind: "value" } },
   { nav: "nav.import", path: "/import", who: "manage", match: (r) => r[0] === "import", view: Import },
   { nav: "nav.settings", path: "/settings", who: "manage", match: (r) => r[0] === "settings", view: Settings },
+  { nav: "webhooks.title", path: "/webhooks", who: "manage", match: (r) => r[0] === "webhooks" && r.length === 1, view: Webhooks },
+  { path: "/webhooks/:id", who: "manage", match: (r) => r[0] === "webhooks" && r.length === 2, view: Webhook },
   { nav: "nav.till", path: "/till", who: "staff", match: (r) => r[0] === "till", view: Till },
 ];
 

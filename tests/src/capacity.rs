@@ -14,8 +14,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
+use aws_sdk_dynamodb::operation::put_item::PutItemInput;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -72,6 +74,8 @@ pub struct Written {
     pub how: &'static str,
     /// The size the request itself shows (a put's item), else 0 until measured.
     pub put_size: u64,
+    /// WCU per KB: 2 in a transaction, 1 for a single PutItem or UpdateItem.
+    pub per_kb: u64,
 }
 
 #[derive(Debug, Default)]
@@ -190,8 +194,12 @@ impl Meter {
             let size = after
                 .max(w.put_size)
                 .max(before.get(&w.key).copied().unwrap_or(0));
-            cost.writes
-                .push((w.key.clone(), w.how, size, 2 * size.div_ceil(1024).max(1)));
+            cost.writes.push((
+                w.key.clone(),
+                w.how,
+                size,
+                w.per_kb * size.div_ceil(1024).max(1),
+            ));
         }
         cost
     }
@@ -228,8 +236,35 @@ impl Intercept for Meter {
                     continue;
                 };
                 if let Some(key) = key {
-                    seen.written.push(Written { key, how, put_size });
+                    seen.written.push(Written {
+                        key,
+                        how,
+                        put_size,
+                        per_kb: 2,
+                    });
                 }
+            }
+        }
+        // Single-item writes (webhook deliveries): 1 WCU per KB.
+        if let Some(p) = context.input().downcast_ref::<PutItemInput>() {
+            if let Some(key) = p.item().and_then(key_of) {
+                let put_size = p.item().map_or(0, item_size);
+                seen.written.push(Written {
+                    key,
+                    how: "put",
+                    put_size,
+                    per_kb: 1,
+                });
+            }
+        }
+        if let Some(u) = context.input().downcast_ref::<UpdateItemInput>() {
+            if let Some(key) = u.key().and_then(key_of) {
+                seen.written.push(Written {
+                    key,
+                    how: "update",
+                    put_size: 0,
+                    per_kb: 1,
+                });
             }
         }
         Ok(())

@@ -5,5 +5,6 @@ import members from "./en/members.js";
 import cards from "./en/cards.js";
 import setup from "./en/setup.js";
 import shop from "./en/shop.js";
+import webhooks from "./en/webhooks.js";
 
-export default { ...common, ...members, ...cards, ...setup, ...shop };
+export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks };

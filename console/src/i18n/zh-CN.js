@@ -5,5 +5,6 @@ import members from "./zh-CN/members.js";
 import cards from "./zh-CN/cards.js";
 import setup from "./zh-CN/setup.js";
 import shop from "./zh-CN/shop.js";
+import webhooks from "./zh-CN/webhooks.js";
 
-export default { ...common, ...members, ...cards, ...setup, ...shop };
+export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks };

@@ -176,5 +176,6 @@ fn decide(
         "cards_issued": issued,
         "level_changes": api::render::level_changes(&level_changes, settings.timezone),
     });
-    Ok(Decision::ok(writes, body))
+    let told = api::webhooks::level_changes(member, &level_changes, settings.timezone);
+    Ok(Decision::ok(writes, body).tell(told))
 }

@@ -194,6 +194,11 @@ fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<D
             Some(set) => set.clone(),
             None => current.as_ref().and_then(|c| c.claim_url.clone()),
         },
+        // Kept by the webhook endpoints' own writes (admin-webhooks).
+        webhook_types: current
+            .as_ref()
+            .map(|c| c.webhook_types.clone())
+            .unwrap_or_default(),
         version: current.as_ref().map_or(0, |c| c.version) + 1,
     };
     Ok(Decision::ok(

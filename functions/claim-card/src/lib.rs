@@ -78,15 +78,13 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         )?;
         // The holder count's condition on the card fails only if the card was disabled or
         // deleted since the read.
-        Ok(Decision::new(
-            writes,
-            StatusCode::CREATED,
-            api::render::member_card(&card, &member, now),
-        )
-        .guard(
-            keys::card(&shop, &card_id),
-            domain::Refusal::CardDisabled.into(),
-        ))
+        let shown = api::render::member_card(&card, &member, now);
+        Ok(Decision::new(writes, StatusCode::CREATED, shown.clone())
+            .tell([("card.claimed", shown)])
+            .guard(
+                keys::card(&shop, &card_id),
+                domain::Refusal::CardDisabled.into(),
+            ))
     })
     .await
 }

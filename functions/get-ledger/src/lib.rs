@@ -2,11 +2,9 @@
 
 use api::input;
 use api::{ApiError, Ctx, Reply};
-use domain::chrono::SecondsFormat;
 use domain::{AccountKind, EntryId, MemberId};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::ledger::Listed;
 
 pub const OPERATION: &str = "get-ledger";
 
@@ -63,26 +61,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             query.after.as_ref(),
         )
         .await?;
-    let items: Vec<Value> = page.items.iter().map(render).collect();
+    let items: Vec<Value> = page.items.iter().map(api::render::ledger_entry).collect();
     Ok(Reply::ok(&json!({
         "items": items,
         "next": page.next.map(|id| id.to_string()),
     })))
-}
-
-fn render(listed: &Listed) -> Value {
-    let entry = &listed.entry;
-    let m = &entry.movement;
-    let amount = |v| api::render::amount(m.account, v, listed.currency.as_ref());
-    json!({
-        "entry_id": entry.entry_id.as_str(),
-        "account": m.account.as_str(),
-        "amount": amount(m.amount),
-        "balance_after": amount(m.balance_after),
-        "kind": m.kind.as_str(),
-        "reason": m.reason,
-        "actor": entry.actor,
-        "at": entry.at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "links": m.links,
-    })
 }

@@ -157,5 +157,5 @@ fn decide(
         record_id.as_str(),
         &record,
     ));
-    Ok(Decision::ok(writes, record))
+    Ok(Decision::ok(writes, record.clone()).tell([("card.refunded", record)]))
 }

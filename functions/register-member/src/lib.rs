@@ -133,6 +133,13 @@ fn decide(
     let posting = who.posting(Some(&currency), now);
     let mut writes = Vec::new();
     state.flush(&posting, middle, &mut writes);
+    let registered = json!({
+        "member_id": member.as_str(),
+        "registered_at": settings.timezone.format(registered_at),
+        "channel": channel.as_str(),
+        "level_id": state_level,
+    });
+    let told = api::webhooks::level_changes(member, &level_changes, tz);
     Ok(Decision::new(
         writes,
         StatusCode::CREATED,
@@ -147,5 +154,7 @@ fn decide(
             "level_id": state_level,
             "level_changes": api::render::level_changes(&level_changes, tz),
         }),
-    ))
+    )
+    .tell([("member.registered", registered)])
+    .tell(told))
 }

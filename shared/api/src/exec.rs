@@ -31,6 +31,9 @@ pub struct Decision {
     /// Conditions whose failure is the answer, not a lost race, named by the item they are
     /// on: a stock decrement that finds nothing left means sold out.
     pub guards: Vec<(Key, ApiError)>,
+    /// What the operation tells the shop's webhook endpoints besides its ledger entries
+    /// (those tell themselves: `crate::webhooks`), as (type, data).
+    pub events: Vec<(&'static str, Value)>,
 }
 
 impl Decision {
@@ -40,6 +43,7 @@ impl Decision {
             status,
             body,
             guards: Vec::new(),
+            events: Vec::new(),
         }
     }
 
@@ -51,6 +55,12 @@ impl Decision {
     /// retrying.
     pub fn guard(mut self, key: Key, refusal: ApiError) -> Self {
         self.guards.push((key, refusal));
+        self
+    }
+
+    /// Tells the shop's endpoints that take `kind` (API 1.2 outbound webhooks).
+    pub fn tell(mut self, events: impl IntoIterator<Item = (&'static str, Value)>) -> Self {
+        self.events.extend(events);
         self
     }
 }
@@ -78,6 +88,9 @@ where
     if let Some(once) = once {
         keys.push(store::keys::idempotency(shop, &once.key));
     }
+    // The settings say which message types the shop's endpoints take; most operations read
+    // them anyway (the load asks for each key once).
+    keys.push(store::keys::settings(shop));
     let started = Instant::now();
     for attempt in 0..MAX_ATTEMPTS {
         if attempt > 0 {
@@ -111,11 +124,20 @@ where
                 },
             ));
         }
+        let settings = store::settings::read(&snapshot, shop)?;
+        let told = crate::webhooks::messages(
+            settings.as_ref(),
+            shop,
+            &decision.writes,
+            &decision.events,
+            now,
+        );
         writes.extend(decision.writes);
         if writes.is_empty() {
             // Nothing to change (a settled webhook event seen again): answer as decided.
             return Ok(Reply::new(decision.status, body));
         }
+        writes.extend(told);
         let written: Vec<Option<Key>> = writes.iter().map(Write::key).collect();
         let err = match ctx.store.commit(writes).await {
             Ok(()) => return Ok(Reply::new(decision.status, body)),

@@ -52,7 +52,7 @@ pub fn settle_paid_upgrade(
             .bought(ladder, up.level_id, tz, now)?;
         Some((ladder.level(up.level_id)?, change))
     });
-    let Some((level, _change)) = bought else {
+    let Some((level, change)) = bought else {
         purchase.status = PurchaseStatus::RefundDue;
         return Ok(Decision::ok(
             vec![purchases::put(up.shop, &purchase)],
@@ -101,5 +101,6 @@ pub fn settle_paid_upgrade(
     };
     let mut writes = Vec::new();
     state.flush(&posting, middle, &mut writes);
-    Ok(Decision::ok(writes, processed))
+    let told = crate::webhooks::level_changes(up.member, &[change], tz);
+    Ok(Decision::ok(writes, processed).tell(told))
 }

@@ -15,6 +15,7 @@ pub mod recharge;
 pub mod render;
 pub mod reply;
 pub mod stripe;
+pub mod webhooks;
 
 use std::future::Future;
 use std::time::Instant;

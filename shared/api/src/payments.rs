@@ -374,9 +374,14 @@ fn settle(
         &mut writes,
     )?;
     purchase.status = PurchaseStatus::Paid;
+    let mut bought = crate::render::member_card(&card, to.member, now);
+    bought["purchase_id"] = json!(pid);
+    if let Some(settings) = to.settings {
+        bought["paid"] = json!(purchase.amount.to_string_in(&settings.currency));
+    }
     purchase.card_no = Some(card.card_no);
     writes.push(purchases::put(shop, &purchase));
-    let decision = Decision::ok(writes, processed);
+    let decision = Decision::ok(writes, processed).tell([("card.purchased", bought)]);
     Ok(if reserved {
         decision
     } else {

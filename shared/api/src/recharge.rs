@@ -194,7 +194,8 @@ pub fn land(
         "level": level_id,
         "level_changes": crate::render::level_changes(&changes, tz),
     });
-    let decision = Decision::new(writes, lambda_http::http::StatusCode::CREATED, body);
+    let told = crate::webhooks::level_changes(member, &changes, tz);
+    let decision = Decision::new(writes, lambda_http::http::StatusCode::CREATED, body).tell(told);
     Ok(match guard {
         Some(key) => decision.guard(key, Refusal::RuleAlreadyUsed.into()),
         None => decision,

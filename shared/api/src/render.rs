@@ -52,6 +52,29 @@ pub fn level_changes(changes: &[domain::level::LevelChange], tz: domain::ShopTz)
     )
 }
 
+/// An instant as the API writes it: UTC, milliseconds.
+pub fn instant(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A ledger entry as this API shows it (GET /members/{id}/ledger and the messages).
+pub fn ledger_entry(listed: &store::ledger::Listed) -> Value {
+    let entry = &listed.entry;
+    let m = &entry.movement;
+    let shown = |v| amount(m.account, v, listed.currency.as_ref());
+    json!({
+        "entry_id": entry.entry_id.as_str(),
+        "account": m.account.as_str(),
+        "amount": shown(m.amount),
+        "balance_after": shown(m.balance_after),
+        "kind": m.kind.as_str(),
+        "reason": m.reason,
+        "actor": entry.actor,
+        "at": instant(entry.at),
+        "links": m.links,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,6 +99,12 @@ pub enum Refusal {
     NoClaimLink,
     #[error("the shop has no claim_url in its settings")]
     ClaimUrlNotSet,
+    // Outbound webhooks (API 1.2)
+    /// The endpoint URL is not one the sender may call.
+    #[error("{0}")]
+    UrlNotAllowed(String),
+    #[error("a shop has at most {max} webhook endpoints")]
+    EndpointLimitReached { max: u64 },
 }
 
 impl Refusal {
@@ -137,6 +143,8 @@ impl Refusal {
             Refusal::PhoneTaken(_) => "phone_taken",
             Refusal::NoClaimLink => "not_claimable",
             Refusal::ClaimUrlNotSet => "claim_url_not_set",
+            Refusal::UrlNotAllowed(_) => "url_not_allowed",
+            Refusal::EndpointLimitReached { .. } => "endpoint_limit_reached",
         }
     }
 
@@ -148,7 +156,8 @@ impl Refusal {
             | Refusal::NotATier(_)
             | Refusal::RefundExceedsPaid(_)
             | Refusal::AmountMismatch(_)
-            | Refusal::RedemptionCapExceeded { .. } => Class::Unprocessable,
+            | Refusal::RedemptionCapExceeded { .. }
+            | Refusal::UrlNotAllowed(_) => Class::Unprocessable,
             Refusal::BadSignature(_) => Class::Unauthenticated,
             _ => Class::Conflict,
         }

@@ -18,6 +18,10 @@ pub struct Settings {
     /// Where a card's claim link points (000, 002: cards are handed out by link or QR
     /// code): a template containing `{card_id}`.
     pub claim_url: Option<String>,
+    /// The message types the shop's enabled webhook endpoints take (`["*"]`: every type;
+    /// `domain::webhook::Endpoints::subscribed_types`), kept here by the endpoints' writes
+    /// because every operation reads the settings: one with nothing to tell writes nothing.
+    pub webhook_types: Vec<String>,
     pub version: u64,
 }
 

@@ -7,6 +7,11 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::{AccountKind, EntryKind, Refusal};
+
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -165,6 +170,12 @@ pub fn outcome(status: Option<u16>) -> Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlRefusal(pub String);
 
+impl From<UrlRefusal> for Refusal {
+    fn from(r: UrlRefusal) -> Self {
+        Refusal::UrlNotAllowed(r.0)
+    }
+}
+
 /// A URL that passed the check: where to connect. `host` is what resolves (or the literal
 /// address); the sender connects only to addresses `is_global` accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,6 +304,309 @@ fn is_global_v6(a: Ipv6Addr) -> bool {
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
         || (s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments (Teredo, ORCHID...)
         || s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard-only
+}
+
+/// Why an endpoint is disabled (API 1.2): the merchant turned it off, the receiver answered
+/// 410 Gone, or every attempt failed for `DISABLE_AFTER_FAILING`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disabled {
+    Merchant,
+    Gone,
+    Failing,
+}
+
+impl Disabled {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Disabled::Merchant => "merchant",
+            Disabled::Gone => "gone",
+            Disabled::Failing => "failing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Disabled::Merchant, Disabled::Gone, Disabled::Failing]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// One of a shop's endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub endpoint_id: String,
+    pub url: String,
+    /// Empty: every type.
+    pub events: Vec<String>,
+    pub description: String,
+    pub disabled: Option<Disabled>,
+    pub secret: Secret,
+    /// The secret before the last rotation and until when it still signs.
+    pub previous: Option<(Secret, DateTime<Utc>)>,
+    /// The first failed attempt since the last delivered one.
+    pub failing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Endpoint {
+    /// Whether a message of `kind` goes to this endpoint now.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.disabled.is_none() && subscribed(&self.events, kind)
+    }
+
+    /// The secrets that sign a message sent at `now`: the current one first, then the one it
+    /// replaced while its grace lasts.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> Vec<&Secret> {
+        let mut secrets = vec![&self.secret];
+        if let Some((old, until)) = &self.previous {
+            if *until > now {
+                secrets.push(old);
+            }
+        }
+        secrets
+    }
+
+    /// A new secret; the old one keeps signing for `ROTATION_GRACE` so the merchant can
+    /// switch their receiver without losing a message.
+    pub fn rotate(&mut self, new: Secret, now: DateTime<Utc>) {
+        let grace = chrono::Duration::from_std(ROTATION_GRACE).unwrap_or_default();
+        let old = std::mem::replace(&mut self.secret, new);
+        self.previous = Some((old, now + grace));
+    }
+
+    /// What an attempt's outcome means for the endpoint: `true` when it changed. A delivery
+    /// ends a failing streak; a 410 disables it; a failure starts a streak, and a streak of
+    /// `DISABLE_AFTER_FAILING` disables it.
+    pub fn after_attempt(&mut self, outcome: Outcome, now: DateTime<Utc>) -> bool {
+        match outcome {
+            Outcome::Delivered => self.failing_since.take().is_some(),
+            Outcome::Gone => {
+                let changed = self.disabled != Some(Disabled::Gone);
+                self.disabled = Some(Disabled::Gone);
+                changed
+            }
+            Outcome::Failed => match self.failing_since {
+                None => {
+                    self.failing_since = Some(now);
+                    true
+                }
+                Some(since) => {
+                    let limit =
+                        chrono::Duration::from_std(DISABLE_AFTER_FAILING).unwrap_or_default();
+                    if self.disabled.is_none() && now - since >= limit {
+                        self.disabled = Some(Disabled::Failing);
+                        true
+                    } else {
+                        false
+                    }
+                }
+            },
+        }
+    }
+
+    /// The merchant turns it on or off; turning it on forgets why it was off and any streak.
+    pub fn set_enabled(&mut self, enabled: bool) {
+        if enabled {
+            self.disabled = None;
+            self.failing_since = None;
+        } else if self.disabled.is_none() {
+            self.disabled = Some(Disabled::Merchant);
+        }
+    }
+}
+
+/// A shop's endpoints: one configuration document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    pub items: Vec<Endpoint>,
+    /// 0: the shop has never had one.
+    pub version: u64,
+}
+
+impl Endpoints {
+    pub fn add(&mut self, endpoint: Endpoint) -> Result<(), Refusal> {
+        if self.items.len() >= MAX_ENDPOINTS_PER_SHOP {
+            return Err(Refusal::EndpointLimitReached {
+                max: MAX_ENDPOINTS_PER_SHOP as u64,
+            });
+        }
+        self.items.push(endpoint);
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Endpoint> {
+        self.items.iter().find(|e| e.endpoint_id == id)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Endpoint> {
+        self.items.iter_mut().find(|e| e.endpoint_id == id)
+    }
+
+    pub fn remove(&mut self, id: &str) -> bool {
+        let before = self.items.len();
+        self.items.retain(|e| e.endpoint_id != id);
+        self.items.len() != before
+    }
+
+    /// The types some enabled endpoint takes (`["*"]`: one takes every type), kept on the
+    /// shop's settings so an operation knows from what it reads anyway whether to write its
+    /// messages: a shop without endpoints pays nothing for them.
+    pub fn subscribed_types(&self) -> Vec<String> {
+        let live = self.items.iter().filter(|e| e.disabled.is_none());
+        let mut types: Vec<String> = Vec::new();
+        for e in live {
+            if e.events.is_empty() {
+                return vec![ANY_TYPE.to_owned()];
+            }
+            types.extend(e.events.iter().cloned());
+        }
+        types.sort();
+        types.dedup();
+        types
+    }
+}
+
+/// In a shop's subscribed types: an endpoint takes every type.
+pub const ANY_TYPE: &str = "*";
+
+/// Whether a shop whose endpoints take `types` (`Endpoints::subscribed_types`) wants `kind`.
+pub fn shop_wants(types: &[String], kind: &str) -> bool {
+    types.iter().any(|t| t == ANY_TYPE || t == kind)
+}
+
+/// The message type a ledger movement is told as, if any: what a merchant's systems follow
+/// (earning, spending, reversals, expiry, issuance, recharges, manual adjustments).
+pub fn ledger_type(account: AccountKind, kind: EntryKind, amount: Decimal) -> Option<&'static str> {
+    use AccountKind::{Credit, Points, Value};
+    use EntryKind::*;
+    let up = amount > Decimal::ZERO;
+    Some(match (account, kind) {
+        (_, Adjustment) => "balance.adjusted",
+        (Points, Accrual | GiftPack | LevelReward) if up => "points.earned",
+        (Points, Redemption) => "points.redeemed",
+        (Points, Refund) => "points.reversed",
+        (Points, Expiry) => "points.expired",
+        (Credit, Accrual | GiftPack | LevelReward | Refund) if up => "credit.issued",
+        (Value, Recharge) if up => "value.recharged",
+        _ => return None,
+    })
+}
+
+/// Where a message to one endpoint stands (API 1.2 deliveries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Not tried yet (or sent again by a recovery).
+    Pending,
+    Delivered,
+    /// The last attempt failed; `next_attempt_at` says when the next is (none while the
+    /// endpoint is disabled).
+    Failed,
+    /// The schedule ran out.
+    Exhausted,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Exhausted => "exhausted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Exhausted,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+}
+
+/// A message's state at one endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub last_status_code: Option<u16>,
+    /// When it is due; `None` when nothing more will be tried.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+impl Delivery {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Delivery {
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            last_status_code: None,
+            next_attempt_at: Some(now),
+        }
+    }
+
+    /// After an attempt answered `status` (`None`: no answer in time) at `now`: delivered,
+    /// failed and due again by the schedule (never before the receiver's `Retry-After`),
+    /// or exhausted after the last.
+    pub fn after_attempt(
+        &self,
+        status: Option<u16>,
+        retry_after: Option<Duration>,
+        jitter_per_mille: u64,
+        now: DateTime<Utc>,
+    ) -> (Delivery, Outcome) {
+        let attempts = self.attempts.saturating_add(1);
+        let outcome = outcome(status);
+        let (status_now, next) = match outcome {
+            Outcome::Delivered => (DeliveryStatus::Delivered, None),
+            Outcome::Gone => (DeliveryStatus::Failed, None),
+            Outcome::Failed => match retry_delay(attempts, jitter_per_mille, retry_after) {
+                Some(d) => (
+                    DeliveryStatus::Failed,
+                    Some(now + chrono::Duration::from_std(d).unwrap_or_default()),
+                ),
+                None => (DeliveryStatus::Exhausted, None),
+            },
+        };
+        (
+            Delivery {
+                status: status_now,
+                attempts,
+                last_status_code: status,
+                next_attempt_at: next,
+            },
+            outcome,
+        )
+    }
+
+    /// The endpoint is disabled: nothing is tried until the merchant recovers it.
+    pub fn parked(&self) -> Delivery {
+        Delivery {
+            status: if self.status == DeliveryStatus::Pending {
+                DeliveryStatus::Failed
+            } else {
+                self.status
+            },
+            next_attempt_at: None,
+            ..self.clone()
+        }
+    }
+
+    /// A recovery sends failed and exhausted messages again, from the start of the schedule.
+    pub fn requeued(&self, now: DateTime<Utc>) -> Option<Delivery> {
+        matches!(
+            self.status,
+            DeliveryStatus::Failed | DeliveryStatus::Exhausted
+        )
+        .then(|| Delivery {
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            last_status_code: self.last_status_code,
+            next_attempt_at: Some(now),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -479,5 +793,154 @@ mod tests {
             assert!(!g(inside), "{inside}");
         }
         assert!(g("100.128.0.1") && g("100.63.255.255"));
+    }
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_780_000_000 + secs, 0).unwrap()
+    }
+
+    fn endpoint(events: &[&str]) -> Endpoint {
+        Endpoint {
+            endpoint_id: "ep_1".into(),
+            url: "https://erp.example/hooks".into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            description: String::new(),
+            disabled: None,
+            secret: Secret::from_bytes(vec![7; 32]),
+            previous: None,
+            failing_since: None,
+            created_at: at(0),
+        }
+    }
+
+    /// A message failing every time walks the contract's schedule, then is exhausted after
+    /// the tenth attempt; a 2xx delivers; a 410 stops it and disables the endpoint.
+    #[test]
+    fn a_delivery_walks_the_schedule_to_exhaustion() {
+        let mut d = Delivery::new(at(0));
+        let mut now = at(0);
+        let mut waits = Vec::new();
+        for _ in 0..9 {
+            let (next, outcome) = d.after_attempt(Some(500), None, 0, now);
+            assert_eq!(
+                (next.status, outcome),
+                (DeliveryStatus::Failed, Outcome::Failed)
+            );
+            let due = next.next_attempt_at.unwrap();
+            waits.push((due - now).num_seconds());
+            now = due;
+            d = next;
+        }
+        assert_eq!(waits, RETRY_DELAYS_SECS.map(|s| s as i64));
+        let (last, _) = d.after_attempt(None, None, 0, now);
+        assert_eq!(last.status, DeliveryStatus::Exhausted);
+        assert_eq!((last.attempts, last.next_attempt_at), (10, None));
+        let (ok, outcome) = Delivery::new(at(0)).after_attempt(Some(204), None, 99, at(1));
+        assert_eq!(
+            (ok.status, outcome),
+            (DeliveryStatus::Delivered, Outcome::Delivered)
+        );
+        let (gone, outcome) = Delivery::new(at(0)).after_attempt(Some(410), None, 0, at(1));
+        assert_eq!(
+            (gone.status, gone.next_attempt_at, outcome),
+            (DeliveryStatus::Failed, None, Outcome::Gone)
+        );
+        // A 429 asking for an hour is not tried again after 5 s.
+        let (slow, _) = Delivery::new(at(0)).after_attempt(
+            Some(429),
+            Some(Duration::from_secs(3600)),
+            0,
+            at(0),
+        );
+        assert_eq!(slow.next_attempt_at, Some(at(3600)));
+        // A recovery starts the schedule over; delivered messages are not sent again.
+        assert_eq!(last.requeued(at(5)).unwrap().next_attempt_at, Some(at(5)));
+        assert_eq!(ok.requeued(at(5)), None);
+    }
+
+    /// Five days of failures disable the endpoint; one delivery in between forgives them.
+    #[test]
+    fn an_endpoint_failing_for_five_days_is_disabled() {
+        let mut e = endpoint(&[]);
+        assert!(e.after_attempt(Outcome::Failed, at(0)));
+        assert!(!e.after_attempt(Outcome::Failed, at(4 * 86_400)));
+        assert!(e.after_attempt(Outcome::Delivered, at(4 * 86_400 + 1)));
+        assert!(e.after_attempt(Outcome::Failed, at(4 * 86_400 + 2)));
+        assert!(!e.after_attempt(Outcome::Failed, at(9 * 86_400)));
+        assert_eq!(e.disabled, None);
+        assert!(e.after_attempt(Outcome::Failed, at(9 * 86_400 + 2)));
+        assert_eq!(e.disabled, Some(Disabled::Failing));
+        assert!(!e.wants("points.earned"));
+        e.set_enabled(true);
+        assert!(e.wants("points.earned") && e.failing_since.is_none());
+        assert!(e.after_attempt(Outcome::Gone, at(10 * 86_400)));
+        assert_eq!(e.disabled, Some(Disabled::Gone));
+    }
+
+    /// After a rotation the old secret signs for 24 hours, then only the new one.
+    #[test]
+    fn rotation_keeps_the_old_secret_for_a_day() {
+        let mut e = endpoint(&[]);
+        let old = e.secret.clone();
+        let new = Secret::from_bytes(vec![9; 32]);
+        e.rotate(new.clone(), at(0));
+        assert_eq!(e.signing_secrets(at(86_399)), vec![&new, &old]);
+        assert_eq!(e.signing_secrets(at(86_400)), vec![&new]);
+    }
+
+    /// What the shop's settings carry: the types some enabled endpoint takes.
+    #[test]
+    fn a_shop_subscribes_to_the_union_of_its_live_endpoints() {
+        let mut shop = Endpoints::default();
+        assert!(shop.subscribed_types().is_empty());
+        shop.add(endpoint(&["points.earned", "level.changed"]))
+            .unwrap();
+        let mut other = endpoint(&["points.earned", "card.claimed"]);
+        other.endpoint_id = "ep_2".into();
+        shop.add(other).unwrap();
+        assert_eq!(
+            shop.subscribed_types(),
+            ["card.claimed", "level.changed", "points.earned"]
+        );
+        assert!(!shop_wants(&shop.subscribed_types(), "points.redeemed"));
+        let mut all = endpoint(&[]);
+        all.endpoint_id = "ep_3".into();
+        all.disabled = Some(Disabled::Merchant);
+        shop.add(all).unwrap();
+        assert!(!shop_wants(&shop.subscribed_types(), "points.redeemed"));
+        shop.get_mut("ep_3").unwrap().set_enabled(true);
+        assert_eq!(shop.subscribed_types(), [ANY_TYPE]);
+        for i in 3..MAX_ENDPOINTS_PER_SHOP {
+            let mut e = endpoint(&[]);
+            e.endpoint_id = format!("ep_x{i}");
+            shop.add(e).unwrap();
+        }
+        assert_eq!(
+            shop.add(endpoint(&[])).unwrap_err().code(),
+            "endpoint_limit_reached"
+        );
+    }
+
+    /// 004, 001, 003: the movements told, by account and kind.
+    #[test]
+    fn ledger_movements_map_to_message_types() {
+        use AccountKind::*;
+        use EntryKind::*;
+        let one = Decimal::ONE;
+        assert_eq!(ledger_type(Points, Accrual, one), Some("points.earned"));
+        assert_eq!(
+            ledger_type(Points, Redemption, -one),
+            Some("points.redeemed")
+        );
+        assert_eq!(ledger_type(Points, Refund, -one), Some("points.reversed"));
+        assert_eq!(ledger_type(Points, Expiry, -one), Some("points.expired"));
+        assert_eq!(ledger_type(Credit, Refund, one), Some("credit.issued"));
+        assert_eq!(ledger_type(Value, Recharge, one), Some("value.recharged"));
+        assert_eq!(
+            ledger_type(Value, Adjustment, -one),
+            Some("balance.adjusted")
+        );
+        assert_eq!(ledger_type(Credit, Redemption, -one), None);
+        assert_eq!(ledger_type(Points, Import, one), None);
     }
 }

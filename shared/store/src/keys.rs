@@ -53,7 +53,7 @@ pub fn is_config(key: &Key) -> bool {
     shop_level
         && (matches!(
             key.sk.as_str(),
-            "SETTINGS" | "LEVELS" | "CARDSUMMARY" | "EXCHANGE"
+            "SETTINGS" | "LEVELS" | "CARDSUMMARY" | "EXCHANGE" | "WEBHOOKS"
         ) || key.sk.starts_with("PROGRAM#"))
 }
 
@@ -74,6 +74,50 @@ pub fn member_pk(shop: &ShopId, member: &MemberId) -> String {
 
 pub fn settings(shop: &ShopId) -> Key {
     Key::new(shop_pk(shop), "SETTINGS")
+}
+
+/// The shop's outbound webhook endpoints (API 1.2), one configuration item read by the
+/// sender with every due message.
+pub fn webhooks(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "WEBHOOKS")
+}
+
+/// The messages one operation tells (API 1.2 outbound webhooks), written in its transaction:
+/// the stream consumer fans them out to the endpoints.
+pub fn webhook_messages(shop: &ShopId, id: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#EVT#{id}"), "EVT")
+}
+
+/// The partition of one endpoint's deliveries, newest last by creation time.
+pub fn deliveries_pk(shop: &ShopId, endpoint_id: &str) -> String {
+    format!("SHOP#{shop}#WH#{endpoint_id}")
+}
+
+/// One message's delivery to one endpoint: the key follows from the message alone, so a
+/// stream record read twice finds its delivery already there.
+pub fn delivery(shop: &ShopId, endpoint_id: &str, created_millis: i64, message_id: &str) -> Key {
+    Key::new(
+        deliveries_pk(shop, endpoint_id),
+        &format!("DLV#{created_millis:013}#{message_id}"),
+    )
+}
+
+pub fn deliveries_since(created_millis: i64) -> String {
+    format!("DLV#{created_millis:013}#")
+}
+
+/// Deliveries due for an attempt, across shops (GSI1, sparse: only deliveries with a next
+/// attempt carry it), spread over the due shards by message id.
+pub fn webhook_due_pk(shard: u32) -> String {
+    format!("WHDUE#{shard}")
+}
+
+pub fn webhook_due_sk(due_millis: i64, message_id: &str) -> String {
+    format!("{due_millis:013}#{message_id}")
+}
+
+pub fn webhook_due_until(now_millis: i64) -> String {
+    format!("{now_millis:013}#~")
 }
 
 /// Which program a shop configures.

@@ -19,6 +19,7 @@ pub mod programs;
 pub mod purchases;
 pub mod settings;
 pub mod value;
+pub mod webhooks;
 
 use std::collections::HashMap;
 

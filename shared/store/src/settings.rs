@@ -25,6 +25,10 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId) -> Result<Option<Settings>, Stor
             _ => Vec::new(),
         },
         claim_url: item::opt_s(found, "claim_url").map(str::to_owned),
+        webhook_types: match found.get("webhook_types") {
+            Some(aws_sdk_dynamodb::types::AttributeValue::Ss(types)) => types.clone(),
+            _ => Vec::new(),
+        },
         version: item::get_u64_or_zero(found, "version")?,
     }))
 }
@@ -51,6 +55,12 @@ pub fn put(shop: &ShopId, settings: &Settings) -> Write {
     }
     if let Some(url) = &settings.claim_url {
         it.insert("claim_url".into(), item::s(url));
+    }
+    if !settings.webhook_types.is_empty() {
+        it.insert(
+            "webhook_types".into(),
+            aws_sdk_dynamodb::types::AttributeValue::Ss(settings.webhook_types.clone()),
+        );
     }
     it.insert("version".into(), item::n(settings.version));
     Write::Put {

@@ -24,3 +24,4 @@ mod settings;
 mod stored_value;
 mod storefront;
 mod support;
+mod webhooks;

@@ -1,0 +1,136 @@
+// Outbound webhooks (screens/webhooks.js): the shop's endpoints, their secrets and deliveries.
+export default {
+  "webhooks.title": "Webhooks",
+  "webhooks.intro":
+    "Send the shop's loyalty events to your own systems (ERP, CRM, data warehouse) as they happen: points earned, cards claimed, levels changed. Every message is signed with the endpoint's secret.",
+  "webhooks.not_manager": "Only administrators and owners can manage webhooks.",
+  "webhooks.endpoints": "Endpoints",
+  "webhooks.count": "{n} of {max} endpoints",
+  "webhooks.empty": "No endpoints yet. Add the address of the system that should receive the events below.",
+  "webhooks.empty_read": "No endpoints yet.",
+  "webhooks.all_events": "All events",
+  "webhooks.endpoint": "Endpoint",
+  "webhooks.open": "Open it to send a test message.",
+  "webhooks.added": "Endpoint {url} added.",
+  "webhooks.breadcrumb": "Breadcrumb",
+
+  "webhooks.col.url": "URL",
+  "webhooks.col.description": "Description",
+  "webhooks.col.events": "Events",
+  "webhooks.col.endpoint_id": "Endpoint ID",
+  "webhooks.col.created": "Created",
+  "webhooks.col.message_id": "Message ID",
+  "webhooks.col.type": "Type",
+  "webhooks.col.attempts": "Attempts",
+  "webhooks.col.last_code": "Last status code",
+  "webhooks.col.next_attempt": "Next attempt",
+
+  "webhooks.reason.merchant": "Turned off by the shop",
+  "webhooks.reason.gone": "The receiver answered 410 Gone",
+  "webhooks.reason.failing": "Every attempt failed for 5 days",
+  "webhooks.reason_long.merchant":
+    "Turned off by the shop. Nothing is sent while it is disabled; enable it, then use Recover to send the failed messages again.",
+  "webhooks.reason_long.gone":
+    "The receiver answered 410 Gone, so sending stopped. Enable it again once the receiver is back.",
+  "webhooks.reason_long.failing":
+    "Every attempt failed for 5 days, so sending stopped. Fix the receiver, enable the endpoint, then use Recover.",
+
+  "webhooks.add_title": "Add endpoint",
+  "webhooks.add_intro":
+    "The address must be https and reachable from the internet. You will see the endpoint's signing secret once, right after it is added.",
+  "webhooks.add": "Add endpoint",
+  "webhooks.full": "This shop has {max} endpoints, the most it may have. Delete one to add another.",
+  "webhooks.field.url": "URL",
+  "webhooks.field.url_hint":
+    "For example https://erp.example/hooks. Addresses inside a private network are refused.",
+  "webhooks.field.description": "Description",
+  "webhooks.field.description_hint": "Optional: what the endpoint is for, e.g. \"ERP\".",
+  "webhooks.field.events": "Events",
+  "webhooks.field.events_none": "None ticked: every event is sent, including kinds added later.",
+  "webhooks.field.events_some": "{n} ticked: only these events are sent.",
+  "webhooks.field.events_test": "Test messages (webhook.test) always reach the endpoint.",
+  "webhooks.group.members": "Members and levels",
+  "webhooks.group.points": "Points",
+  "webhooks.group.balances": "Store credit and stored value",
+  "webhooks.group.cards": "Benefit cards",
+  "webhooks.group.other": "Other",
+  "webhooks.type.member.registered": "Member registered",
+  "webhooks.type.member.erased": "Member erased",
+  "webhooks.type.level.changed": "Level changed",
+  "webhooks.type.points.earned": "Points earned",
+  "webhooks.type.points.redeemed": "Points redeemed",
+  "webhooks.type.points.reversed": "Points reversed on a refund",
+  "webhooks.type.points.expired": "Points expired",
+  "webhooks.type.points.expiring": "Points about to expire",
+  "webhooks.type.credit.issued": "Store credit issued",
+  "webhooks.type.credit.expiring": "Store credit about to expire",
+  "webhooks.type.value.recharged": "Stored value recharged",
+  "webhooks.type.balance.adjusted": "Balance adjusted",
+  "webhooks.type.card.claimed": "Card claimed",
+  "webhooks.type.card.purchased": "Card bought",
+  "webhooks.type.card.refunded": "Card refunded",
+  "webhooks.type.webhook.test": "Test message",
+
+  "webhooks.verify_title": "Receiving the messages",
+  "webhooks.verify_intro":
+    "Messages follow Standard Webhooks 1.0: a JSON body {\"type\", \"timestamp\", \"data\"} sent by POST.",
+  "webhooks.verify_headers":
+    "Check the webhook-signature header with the endpoint's secret (any Standard Webhooks library does it) and ignore a webhook-id you have already handled.",
+  "webhooks.verify_retry":
+    "A message that fails is sent again after 5 seconds, 5 minutes, 30 minutes, then at longer intervals for about 3 days.",
+  "webhooks.verify_2xx": "Answer 2xx within 15 seconds; 410 Gone turns the endpoint off.",
+
+  "webhooks.secret.created_title": "Endpoint added: copy its secret",
+  "webhooks.secret.rotated_title": "Secret rotated: copy the new one",
+  "webhooks.secret.once":
+    "Copy this secret now. It is shown only this once and cannot be shown again; if it is lost, rotate the secret to get a new one.",
+  "webhooks.secret.use": "Store it in the receiving system: it checks each message's signature with it.",
+  "webhooks.secret.label": "Signing secret",
+  "webhooks.secret.copy": "Copy",
+  "webhooks.secret.copied": "Copied.",
+  "webhooks.secret.selected": "Selected: press Ctrl+C (⌘C on a Mac) to copy.",
+  "webhooks.secret.done": "Done",
+  "webhooks.secret.old_until": "The old secret keeps signing too until {until}: switch the receiving system before then.",
+
+  "webhooks.details": "Details",
+  "webhooks.previous_secret": "Previous secret",
+  "webhooks.previous_until": "Still signs until {until} (24 hours after the rotation).",
+  "webhooks.previous_ended": "Stopped signing at {until}.",
+  "webhooks.previous_none": "None: only the current secret signs.",
+
+  "webhooks.enable": "Enable",
+  "webhooks.disable": "Disable",
+  "webhooks.send_test": "Send test message",
+  "webhooks.rotate": "Rotate secret",
+  "webhooks.note.enabled": "Enabled: messages are sent again.",
+  "webhooks.note.disabled": "Disabled: nothing is sent until you enable it.",
+  "webhooks.note.test_sent": "Test message {id} queued. It shows under Deliveries within a few seconds.",
+  "webhooks.confirm.rotate_title": "Rotate the signing secret?",
+  "webhooks.confirm.rotate_text": "A new secret is made and shown to you once.",
+  "webhooks.confirm.rotate_grace":
+    "The old secret keeps signing for 24 hours: until then every message carries two signatures, one by each secret, so the receiving system keeps working while you switch it to the new one.",
+  "webhooks.confirm.delete_title": "Delete this endpoint?",
+  "webhooks.confirm.delete_text": "No more messages are sent to {url}. This cannot be undone.",
+
+  "webhooks.deliveries": "Deliveries",
+  "webhooks.deliveries_intro":
+    "Newest first. Pending: not tried yet. Failed: the last attempt failed, the next one is scheduled. Gave up: every retry failed.",
+  "webhooks.deliveries_empty": "Nothing has been sent to this endpoint yet. Send a test message to try it.",
+  "webhooks.reload": "Reload",
+  "webhooks.delivery.pending": "Pending",
+  "webhooks.delivery.delivered": "Delivered",
+  "webhooks.delivery.failed": "Failed",
+  "webhooks.delivery.exhausted": "Gave up",
+
+  "webhooks.recover.title": "Recover",
+  "webhooks.recover.intro":
+    "After the receiver was down: send again every failed message and every message given up on since a time. Delivered messages are not sent again.",
+  "webhooks.recover.since": "Since",
+  "webhooks.recover.since_hint": "In the shop's time zone ({zone}).",
+  "webhooks.recover.since_missing": "Choose a date and time.",
+  "webhooks.recover.submit": "Recover",
+  "webhooks.recover.done": "{n} messages requeued.",
+  "webhooks.recover.done_one": "1 message requeued.",
+
+  "webhooks.settings": "Endpoint settings",
+};

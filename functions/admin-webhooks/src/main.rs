@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(admin_webhooks::OPERATION, admin_webhooks::handler).await
+}

@@ -1,0 +1,729 @@
+//! Outbound webhooks (API 1.2, issue 22): endpoints and their refusals, an operation's
+//! messages written with it, the fan-out from the stream (a replayed batch makes no second
+//! delivery), the sender against a real receiver on 127.0.0.1 (signatures checked here with
+//! HMAC, independently of the code that signs), the schedule by the context's clock, 410,
+//! rotation and recovery. 004 (points earned), 003 (levels, registration).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use api::Clock;
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine;
+use domain::chrono::{DateTime, Duration, Utc};
+use domain::webhook::{Endpoint, Secret};
+use domain::ShopId;
+use hmac::{Hmac, Mac};
+use loyalty_tests::{test_epoch, Req, Res, TestEnv};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{accrue_now, points_program, settings, setup_shop};
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Got {
+    headers: HashMap<String, String>,
+    body: String,
+}
+
+/// A webhook receiver on 127.0.0.1: answers each request with the next status of `script`
+/// (then 200), as plain HTTP/1.1 with `connection: close`.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Got>>>,
+}
+
+async fn receiver(script: Vec<(u16, Option<&'static str>)>) -> Receiver {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let script = Arc::new(Mutex::new(script.into_iter()));
+    let seen = got.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            let seen = seen.clone();
+            let script = script.clone();
+            tokio::spawn(async move {
+                let mut raw = Vec::new();
+                let mut buf = [0u8; 8192];
+                let (head, body) = loop {
+                    let n = conn.read(&mut buf).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    raw.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&raw).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let head = text[..end].to_owned();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                let (k, v) = l.split_once(':')?;
+                                k.eq_ignore_ascii_case("content-length")
+                                    .then(|| v.trim().parse().ok())?
+                            })
+                            .unwrap_or(0);
+                        if raw.len() >= end + 4 + length {
+                            break (
+                                head,
+                                String::from_utf8_lossy(&raw[end + 4..end + 4 + length])
+                                    .to_string(),
+                            );
+                        }
+                    }
+                };
+                let headers = head
+                    .lines()
+                    .skip(1)
+                    .filter_map(|l| l.split_once(':'))
+                    .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+                    .collect();
+                seen.lock().unwrap().push(Got { headers, body });
+                let (status, retry_after) = script.lock().unwrap().next().unwrap_or((200, None));
+                let extra = retry_after
+                    .map(|r| format!("retry-after: {r}\r\n"))
+                    .unwrap_or_default();
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\n{extra}connection: close\r\n\r\n"
+                );
+                let _ = conn.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    Receiver { url, got }
+}
+
+impl Receiver {
+    fn got(&self) -> Vec<Got> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// Standard Webhooks verification, written here from the specification: every `v1,`
+/// signature in the header is checked; the answer is how many verify with `secret`.
+fn verified_by(got: &Got, secret: &str) -> usize {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let signed = format!(
+        "{}.{}.{}",
+        got.headers["webhook-id"], got.headers["webhook-timestamp"], got.body
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(signed.as_bytes());
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    got.headers["webhook-signature"]
+        .split(' ')
+        .filter(|s| *s == expected)
+        .count()
+}
+
+fn shop(env: &TestEnv) -> ShopId {
+    ShopId::parse(&env.shop).unwrap()
+}
+
+/// An endpoint on the local receiver, written as admin-webhooks writes one (the handler
+/// refuses loopback URLs outside the local stack, as it must).
+async fn loopback_endpoint(env: &TestEnv, url: &str, events: &[&str]) -> (String, String) {
+    let shop = shop(env);
+    let snapshot = env
+        .store()
+        .load(&[store::keys::webhooks(&shop), store::keys::settings(&shop)])
+        .await
+        .unwrap();
+    let mut endpoints = store::webhooks::read(&snapshot, &shop).unwrap();
+    let mut current = store::settings::read(&snapshot, &shop).unwrap().unwrap();
+    let id = format!("ep_local{}", endpoints.items.len());
+    let secret = Secret::from_bytes((0..32).map(|_| rand::random::<u8>()).collect());
+    endpoints
+        .add(Endpoint {
+            endpoint_id: id.clone(),
+            url: url.to_owned(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            description: "test receiver".into(),
+            disabled: None,
+            secret: secret.clone(),
+            previous: None,
+            failing_since: None,
+            created_at: env.ctx.now(),
+        })
+        .unwrap();
+    endpoints.version += 1;
+    current.webhook_types = endpoints.subscribed_types();
+    current.version += 1;
+    env.store()
+        .commit(vec![
+            store::webhooks::put(&shop, &endpoints),
+            store::settings::put(&shop, &current),
+        ])
+        .await
+        .unwrap();
+    (id, secret.encode())
+}
+
+/// The table's message items as the stream hands them to the fan-out (INSERT records, new
+/// image in DynamoDB JSON). Each test has a table of its own.
+async fn messages_stream(env: &TestEnv) -> Value {
+    let out = env
+        .store()
+        .client()
+        .scan()
+        .table_name(env.store().table())
+        .filter_expression("entity_type = :t")
+        .expression_attribute_values(":t", AttributeValue::S("webhook_messages".into()))
+        .send()
+        .await
+        .unwrap();
+    let records: Vec<Value> = out
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let image: serde_json::Map<String, Value> = it
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    AttributeValue::S(s) => Some((k, json!({"S": s}))),
+                    AttributeValue::N(n) => Some((k, json!({"N": n}))),
+                    _ => None,
+                })
+                .collect();
+            json!({"eventName": "INSERT",
+                   "dynamodb": {"NewImage": image, "SequenceNumber": format!("{i:021}")}})
+        })
+        .collect();
+    json!({"Records": records})
+}
+
+async fn fanout(env: &TestEnv) -> Value {
+    let stream = messages_stream(env).await;
+    webhook_fanout::handle(&env.ctx, &stream).await.unwrap()
+}
+
+async fn sweep(env: &mut TestEnv, at: DateTime<Utc>) -> webhook_sender::Tally {
+    env.ctx.clock = Clock::Fixed(at);
+    let sender = webhook_sender::Sender::new(true).unwrap();
+    webhook_sender::sweep_once(&env.ctx, &sender, at)
+        .await
+        .unwrap()
+}
+
+fn admin_req(method: &str, path: &str, env: &TestEnv) -> Req {
+    let mut req = Req::new(method.parse().unwrap(), path).bearer(&env.admin());
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if parts.len() >= 3 {
+        req = req.param("endpoint_id", parts[2]);
+    }
+    req
+}
+
+async fn call(env: &TestEnv, req: Req) -> Res {
+    Res::from_response(admin_webhooks::handler(&env.ctx, req.build()).await)
+}
+
+async fn deliveries(env: &TestEnv, endpoint: &str) -> Vec<Value> {
+    let res = call(
+        env,
+        admin_req(
+            "GET",
+            &format!("/admin/webhooks/{endpoint}/deliveries"),
+            env,
+        ),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    res.body["items"].as_array().unwrap().clone()
+}
+
+async fn earning_shop(env: &TestEnv) {
+    setup_shop(env).await;
+    points_program(
+        env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn admins_manage_endpoints_and_bad_ones_are_refused_without_a_trace() {
+    let env = TestEnv::new().await;
+    // Before the shop is set up there is nothing to tell.
+    call(
+        &env,
+        admin_req("POST", "/admin/webhooks", &env)
+            .json(&json!({"url": "https://erp.example/hooks"})),
+    )
+    .await
+    .assert_problem(409, "shop_not_configured");
+    setup_shop(&env).await;
+    let created = call(
+        &env,
+        admin_req("POST", "/admin/webhooks", &env).json(&json!({
+            "url": "https://erp.example/hooks", "events": ["points.earned"], "description": "ERP"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.raw);
+    let id = created.body["endpoint_id"].as_str().unwrap().to_owned();
+    let secret = created.body["secret"].as_str().unwrap();
+    assert!(Secret::parse(secret).is_ok() && secret.len() == "whsec_".len() + 44);
+    assert_eq!(created.body["status"], "enabled");
+    assert_eq!(created.body["events"], json!(["points.earned"]));
+
+    // Never shown again; other roles cannot see endpoints at all.
+    let listed = call(&env, admin_req("GET", "/admin/webhooks", &env)).await;
+    assert_eq!(listed.body["items"][0]["endpoint_id"], id.as_str());
+    assert!(!listed.raw.contains("whsec_"));
+    let as_cashier = Req::get("/admin/webhooks").bearer(&env.token("cashier", "pos-1"));
+    call(&env, as_cashier)
+        .await
+        .assert_problem(403, "forbidden");
+
+    for url in [
+        "http://erp.example/hooks",
+        "https://10.0.0.1/hooks",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::ffff:127.0.0.1]/x",
+        "https://2130706433/x",
+        "https://0177.0.0.1/x",
+        "https://100.64.0.1/x",
+        "https://user:pw@erp.example/x",
+        "https://localhost/x",
+        "http://127.0.0.1:9/x",
+    ] {
+        let res = call(
+            &env,
+            admin_req("POST", "/admin/webhooks", &env).json(&json!({"url": url})),
+        )
+        .await;
+        res.assert_problem(422, "url_not_allowed");
+    }
+    call(
+        &env,
+        admin_req("POST", "/admin/webhooks", &env)
+            .json(&json!({"url": "https://erp.example/x", "events": ["points.earnt"]})),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
+    call(
+        &env,
+        admin_req("PATCH", &format!("/admin/webhooks/{id}"), &env)
+            .json(&json!({"url": "https://192.168.1.1/"})),
+    )
+    .await
+    .assert_problem(422, "url_not_allowed");
+    let listed = call(&env, admin_req("GET", "/admin/webhooks", &env)).await;
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+
+    // The shop's settings carry the types, and a settings PUT keeps them.
+    settings(&env, &env.admin(), json!({"timezone": "Asia/Singapore"})).await;
+    let s = shop(&env);
+    let snap = env
+        .store()
+        .load(&[store::keys::settings(&s)])
+        .await
+        .unwrap();
+    let current = store::settings::read(&snap, &s).unwrap().unwrap();
+    assert_eq!(current.webhook_types, ["points.earned"]);
+
+    // Twenty a shop.
+    for i in 1..20 {
+        let res = call(
+            &env,
+            admin_req("POST", "/admin/webhooks", &env)
+                .json(&json!({"url": format!("https://erp{i}.example/h")})),
+        )
+        .await;
+        assert_eq!(res.status, 201, "{}", res.raw);
+    }
+    call(
+        &env,
+        admin_req("POST", "/admin/webhooks", &env).json(&json!({"url": "https://more.example/h"})),
+    )
+    .await
+    .assert_problem(409, "endpoint_limit_reached");
+
+    let off = call(
+        &env,
+        admin_req("PATCH", &format!("/admin/webhooks/{id}"), &env)
+            .json(&json!({"status": "disabled"})),
+    )
+    .await;
+    assert_eq!(
+        (
+            off.body["status"].as_str(),
+            off.body["disabled_reason"].as_str()
+        ),
+        (Some("disabled"), Some("merchant"))
+    );
+    let gone = call(
+        &env,
+        admin_req("DELETE", &format!("/admin/webhooks/{id}"), &env),
+    )
+    .await;
+    assert_eq!(gone.status, 204);
+    call(
+        &env,
+        admin_req("GET", &format!("/admin/webhooks/{id}"), &env),
+    )
+    .await
+    .assert_problem(404, "not_found");
+    call(
+        &env,
+        admin_req("POST", &format!("/admin/webhooks/{id}/rotate"), &env),
+    )
+    .await
+    .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn a_shop_without_endpoints_writes_no_messages() {
+    let env = TestEnv::new().await;
+    earning_shop(&env).await;
+    assert_eq!(
+        accrue_now(&env, "m1", "o1", "120.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(messages_stream(&env).await["Records"], json!([]));
+}
+
+#[tokio::test]
+async fn an_accrual_arrives_once_signed_as_points_earned_and_a_replayed_batch_adds_nothing() {
+    let mut env = TestEnv::with_clock(Clock::Fixed(test_epoch())).await;
+    earning_shop(&env).await;
+    let rx = receiver(vec![]).await;
+    let (id, secret) = loopback_endpoint(&env, &rx.url, &[]).await;
+    let filtered = receiver(vec![]).await;
+    let (level_only, _) = loopback_endpoint(&env, &filtered.url, &["level.changed"]).await;
+
+    let res = accrue_now(&env, "m1", "o1", "120.00", json!([])).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    assert_eq!(fanout(&env).await["new"], 1);
+    // Lambda reads a stream at least once: the same batch again finds its delivery.
+    assert_eq!(fanout(&env).await["new"], 0);
+    assert_eq!(deliveries(&env, &id).await[0]["status"], "pending");
+
+    let tally = sweep(&mut env, test_epoch() + Duration::seconds(1)).await;
+    assert_eq!(tally.delivered, 1, "{tally:?}");
+    let got = rx.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(verified_by(&got[0], &secret), 1);
+    assert_eq!(got[0].headers["content-type"], "application/json");
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["type"], "points.earned");
+    assert_eq!(body["data"]["shop"], env.shop.as_str());
+    assert_eq!(body["data"]["member_id"], "m1");
+    assert_eq!(body["data"]["order_id"], "o1");
+    assert_eq!(
+        (
+            body["data"]["amount"].as_i64(),
+            body["data"]["balance_after"].as_i64()
+        ),
+        (Some(120), Some(120))
+    );
+    assert!(got[0].headers["webhook-id"].starts_with("msg_"));
+    assert_eq!(
+        got[0].headers["webhook-timestamp"],
+        (test_epoch() + Duration::seconds(1))
+            .timestamp()
+            .to_string()
+    );
+    let listed = deliveries(&env, &id).await;
+    assert_eq!(
+        (listed[0]["status"].as_str(), listed[0]["attempts"].as_u64()),
+        (Some("delivered"), Some(1))
+    );
+    assert_eq!(listed[0]["last_status_code"], 200);
+    assert_eq!(listed[0]["next_attempt_at"], Value::Null);
+    // Nothing is due any more; the endpoint filtered to level changes heard nothing.
+    assert_eq!(
+        sweep(&mut env, test_epoch() + Duration::days(3)).await,
+        webhook_sender::Tally::default()
+    );
+    assert!(filtered.got().is_empty());
+    assert!(deliveries(&env, &level_only).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_receiver_gets_the_same_id_on_schedule_and_410_disables_the_endpoint() {
+    let t0 = test_epoch();
+    let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    earning_shop(&env).await;
+    // 500, then 429 asking for 10 minutes, then 200.
+    let rx = receiver(vec![(500, None), (429, Some("600"))]).await;
+    let (id, secret) = loopback_endpoint(&env, &rx.url, &["points.earned"]).await;
+    assert_eq!(
+        accrue_now(&env, "m1", "o1", "200.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    fanout(&env).await;
+
+    assert_eq!(sweep(&mut env, t0).await.failed, 1);
+    let first = deliveries(&env, &id).await.remove(0);
+    assert_eq!(
+        (first["status"].as_str(), first["last_status_code"].as_u64()),
+        (Some("failed"), Some(500))
+    );
+    // The first retry is 5 s later (jitter up to 10 %): not at 4 s, at 6 s.
+    assert_eq!(
+        sweep(&mut env, t0 + Duration::seconds(4)).await,
+        webhook_sender::Tally::default()
+    );
+    assert_eq!(sweep(&mut env, t0 + Duration::seconds(6)).await.failed, 1);
+    // The receiver's Retry-After (600 s) outweighs the schedule's 5 minutes.
+    let t2 = t0 + Duration::seconds(6);
+    assert_eq!(
+        sweep(&mut env, t2 + Duration::seconds(331)).await,
+        webhook_sender::Tally::default()
+    );
+    assert_eq!(
+        sweep(&mut env, t2 + Duration::seconds(600)).await.delivered,
+        1
+    );
+    let got = rx.got();
+    assert_eq!(got.len(), 3);
+    assert!(got
+        .iter()
+        .all(|g| g.headers["webhook-id"] == got[0].headers["webhook-id"]));
+    assert!(got.iter().all(|g| verified_by(g, &secret) == 1));
+    assert_eq!(deliveries(&env, &id).await[0]["attempts"], 3);
+
+    // A receiver that says 410 Gone: the endpoint is disabled, and the shop stops writing
+    // messages nobody takes.
+    let gone = receiver(vec![(410, None)]).await;
+    let (gone_id, _) = loopback_endpoint(&env, &gone.url, &["points.redeemed"]).await;
+    let redeem = Req::post("/orders/o1/redeem")
+        .param("order_id", "o1")
+        .bearer(&env.token("customer", "m1"))
+        .json(&json!({"points": 100}))
+        .build();
+    let res = Res::from_response(redeem::handler(&env.ctx, redeem).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+    fanout(&env).await;
+    let t3 = t2 + Duration::seconds(700);
+    sweep(&mut env, t3).await;
+    let endpoint = call(
+        &env,
+        admin_req("GET", &format!("/admin/webhooks/{gone_id}"), &env),
+    )
+    .await;
+    assert_eq!(
+        (
+            endpoint.body["status"].as_str(),
+            endpoint.body["disabled_reason"].as_str()
+        ),
+        (Some("disabled"), Some("gone"))
+    );
+    let s = shop(&env);
+    let snap = env
+        .store()
+        .load(&[store::keys::settings(&s)])
+        .await
+        .unwrap();
+    assert_eq!(
+        store::settings::read(&snap, &s)
+            .unwrap()
+            .unwrap()
+            .webhook_types,
+        ["points.earned"]
+    );
+    assert_eq!(gone.got().len(), 1);
+}
+
+#[tokio::test]
+async fn rotation_signs_with_both_secrets_for_a_day_and_recovery_sends_again() {
+    let t0 = test_epoch();
+    let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    earning_shop(&env).await;
+    let rx = receiver(vec![(503, None); 10]).await;
+    let (id, old) = loopback_endpoint(&env, &rx.url, &[]).await;
+    let rotated = call(
+        &env,
+        admin_req("POST", &format!("/admin/webhooks/{id}/rotate"), &env),
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.raw);
+    let new = rotated.body["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new, old);
+    assert_eq!(
+        rotated.body["previous_secret_until"],
+        api::render::instant(t0 + Duration::hours(24))
+    );
+
+    // A test message walks the whole schedule against a receiver that always fails.
+    let test = call(
+        &env,
+        admin_req("POST", &format!("/admin/webhooks/{id}/test"), &env),
+    )
+    .await;
+    assert_eq!(test.status, 202, "{}", test.raw);
+    fanout(&env).await;
+    let mut at = t0;
+    for _ in 0..10 {
+        sweep(&mut env, at).await;
+        let d = deliveries(&env, &id).await.remove(0);
+        match d["next_attempt_at"].as_str() {
+            Some(next) => {
+                at = DateTime::parse_from_rfc3339(next)
+                    .unwrap()
+                    .with_timezone(&Utc)
+            }
+            None => break,
+        }
+    }
+    let d = deliveries(&env, &id).await.remove(0);
+    assert_eq!(
+        (d["status"].as_str(), d["attempts"].as_u64()),
+        (Some("exhausted"), Some(10))
+    );
+    assert_eq!(d["type"], "webhook.test");
+    let got = rx.got();
+    assert_eq!(got.len(), 10);
+    // Within the day of the rotation both secrets sign; after it only the new one.
+    assert_eq!(
+        (verified_by(&got[0], &new), verified_by(&got[0], &old)),
+        (1, 1)
+    );
+    let last = got.last().unwrap();
+    assert_eq!((verified_by(last, &new), verified_by(last, &old)), (1, 0));
+    // The schedule spans about 3 days: the endpoint is failing, not yet disabled (5 days).
+    let endpoint = call(
+        &env,
+        admin_req("GET", &format!("/admin/webhooks/{id}"), &env),
+    )
+    .await;
+    assert_eq!(endpoint.body["status"], "enabled");
+
+    // The merchant fixes the receiver and recovers: sent once more.
+    let since = api::render::instant(t0 - Duration::hours(1));
+    let res = recover(&env, &id, &since).await;
+    assert_eq!((res.status, res.body["requeued"].as_u64()), (202, Some(1)));
+    assert_eq!(
+        recover(&env, &id, &since).await.body["requeued"],
+        0,
+        "a pending message is not requeued twice"
+    );
+    let tally = sweep(&mut env, at + Duration::hours(1)).await;
+    assert_eq!(tally.delivered, 1, "{tally:?}");
+    assert_eq!(rx.got().len(), 11);
+    assert_eq!(
+        recover(&env, &id, &since).await.body["requeued"],
+        0,
+        "a delivered message is not sent again"
+    );
+    call(
+        &env,
+        admin_req("POST", &format!("/admin/webhooks/{id}/recover"), &env)
+            .json(&json!({"since": "yesterday"})),
+    )
+    .await
+    .assert_problem(422, "invalid_request");
+}
+
+async fn recover(env: &TestEnv, id: &str, since: &str) -> Res {
+    let path = format!("/admin/webhooks/{id}/recover");
+    call(
+        env,
+        admin_req("POST", &path, env).json(&json!({"since": since})),
+    )
+    .await
+}
+
+/// What webhooks cost in DynamoDB capacity (BENCHMARKS.md "Outbound webhooks"): an accrual
+/// in a shop without endpoints, the same with one (its messages item), the fan-out's
+/// delivery, and one attempt (claim and record). Printed with
+/// `cargo test -p loyalty-tests --test functions webhooks_capacity -- --nocapture`.
+#[tokio::test]
+async fn webhooks_capacity_per_operation_and_per_delivery() {
+    use loyalty_tests::capacity::Meter;
+    let t0 = test_epoch();
+    let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    earning_shop(&env).await;
+    let plain = env.ctx.store.clone();
+    let meter = Meter::default();
+    env.ctx.store = meter.store(&plain);
+    meter.reset();
+    assert_eq!(
+        accrue_now(&env, "m1", "o1", "120.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    let without = meter.cost(&plain).await;
+
+    let rx = receiver(vec![]).await;
+    loopback_endpoint(&env, &rx.url, &[]).await;
+    meter.reset();
+    assert_eq!(
+        accrue_now(&env, "m1", "o2", "120.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    let with = meter.cost(&plain).await;
+    meter.reset();
+    // Scanning for the stream's records is the test's own read, not the fan-out's.
+    let stream = {
+        let mut only_new = messages_stream(&env).await;
+        let records = only_new["Records"].as_array_mut().unwrap();
+        records.retain(|r| r.to_string().contains("\\\"order_id\\\":\\\"o2\\\""));
+        only_new
+    };
+    meter.reset();
+    assert_eq!(
+        webhook_fanout::handle(&env.ctx, &stream).await.unwrap()["new"],
+        1
+    );
+    let fanout = meter.cost(&plain).await;
+    meter.reset();
+    assert_eq!(
+        sweep(&mut env, t0 + Duration::seconds(1)).await.delivered,
+        1
+    );
+    let attempt = meter.cost(&plain).await;
+
+    let messages_wcu: u64 = with
+        .writes
+        .iter()
+        .filter(|(k, _, _, _)| k.sk == "EVT")
+        .map(|w| w.3)
+        .sum();
+    println!("| step | items read | RCU | items written | WCU |");
+    println!("|---|---|---|---|---|");
+    for (name, c) in [
+        ("accrue-points, shop without endpoints", &without),
+        ("accrue-points, shop with an endpoint", &with),
+        ("webhook-fanout, one delivery", &fanout),
+        (
+            "webhook-sender, one attempt (due query, endpoints, claim, record)",
+            &attempt,
+        ),
+    ] {
+        println!(
+            "| {name} | {} | {} | {} | {} |",
+            c.items_read,
+            c.rcu,
+            c.writes.len(),
+            c.wcu()
+        );
+    }
+    // The messages item is the whole difference, and one transactional KB costs 2 WCU.
+    assert_eq!(with.wcu(), without.wcu() + messages_wcu);
+    assert_eq!(messages_wcu, 2);
+    assert_eq!(fanout.writes.len(), 1);
+    assert_eq!(attempt.writes.len(), 2);
+}
