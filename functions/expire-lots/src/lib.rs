@@ -109,13 +109,18 @@ async fn settle<Q: StoredQuantity>(
         &mut ids,
         &mut writes,
     );
+    // points.expired for the shop's webhook endpoints, in the same transaction.
+    let told = api::webhooks::messages(settings.as_ref(), &due.shop, &writes, &[], now);
+    writes.extend(told);
     Ok(writes)
 }
 
-/// 001: members hear about credit expiring in 5 days. The due index lists each account
-/// under its earliest due instant, so every account with a lot expiring by then is in the
-/// partitions from today to the day 5 days ahead; each lot expiring on that day gets one
-/// notice (written once, so a rerun of the day sends nothing twice).
+/// 001: members hear about credit expiring in 5 days, and the shop's webhook endpoints
+/// about points and credit expiring then (`points.expiring`, `credit.expiring`). The due
+/// index lists each account under its earliest due instant, so every account with a lot
+/// expiring by then is in the partitions from today to the day 5 days ahead; each lot
+/// expiring on that day gets one notice and one message, written together and once (their
+/// keys come from the lot, so a rerun of the day sends nothing twice).
 pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let target = (now + Duration::days(NOTICE_DAYS)).date_naive();
     let until = target.and_hms_opt(23, 59, 59).map_or(now, |t| t.and_utc());
@@ -124,9 +129,11 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
     for day in (0..=NOTICE_DAYS.unsigned_abs()).filter_map(|d| today.checked_add_days(Days::new(d)))
     {
         for due in ctx.store.due_accounts(day, until).await? {
-            if due.kind != AccountKind::Credit {
-                continue;
-            }
+            let kind = match due.kind {
+                AccountKind::Credit => "credit.expiring",
+                AccountKind::Points => "points.expiring",
+                AccountKind::Value => continue,
+            };
             let key = keys::account(&due.shop, &due.member, due.kind);
             let snapshot = ctx
                 .store
@@ -135,26 +142,62 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
             let Some(found) = snapshot.get(&key) else {
                 continue;
             };
-            let account = accounts::decode::<Decimal>(found)?;
-            let currency = settings::read(&snapshot, &due.shop)?.map(|s| s.currency);
-            for (at, amount) in account
-                .expiring_lots()
+            let settings = settings::read(&snapshot, &due.shop)?;
+            let told = settings
+                .as_ref()
+                .is_some_and(|s| domain::webhook::shop_wants(&s.webhook_types, kind));
+            if due.kind == AccountKind::Points && !told {
+                continue;
+            }
+            let currency = settings.as_ref().map(|s| s.currency);
+            let expiring: Vec<(DateTime<Utc>, Decimal)> = match due.kind {
+                AccountKind::Points => accounts::decode::<i64>(found)?
+                    .expiring_lots()
+                    .map(|(at, n)| (at, Decimal::from(n)))
+                    .collect(),
+                _ => accounts::decode::<Decimal>(found)?
+                    .expiring_lots()
+                    .collect(),
+            };
+            for (at, amount) in expiring
+                .into_iter()
                 .filter(|(at, _)| at.date_naive() == target)
             {
                 let id = format!("expiring-{}", at.format("%Y%m%dT%H%M%S"));
-                let amount = domain::Money::from_stored(amount);
-                let notice = outbox::Notice {
-                    shop: &due.shop,
-                    member: &due.member,
-                    id: &id,
-                    event: outbox::Event::Expiring,
-                    payload: json!({
-                        "amount": currency.map_or_else(|| amount.to_string(), |c| amount.to_string_in(&c)),
-                        "expires_at": at.to_rfc3339(),
-                    }),
-                    at: now,
-                };
-                match ctx.store.commit(vec![outbox::put(&notice, true)]).await {
+                let shown = api::render::amount(due.kind, amount, currency.as_ref());
+                let mut writes = Vec::new();
+                if due.kind == AccountKind::Credit {
+                    writes.push(outbox::put(
+                        &outbox::Notice {
+                            shop: &due.shop,
+                            member: &due.member,
+                            id: &id,
+                            event: outbox::Event::Expiring,
+                            payload: json!({"amount": shown, "expires_at": at.to_rfc3339()}),
+                            at: now,
+                        },
+                        true,
+                    ));
+                }
+                if told {
+                    let message = store::webhooks::Message {
+                        message_id: format!(
+                            "msg_{id}-{}-{}.0",
+                            due.kind.as_str(),
+                            due.member.as_str()
+                        ),
+                        kind: kind.to_owned(),
+                        at: now,
+                        data: api::webhooks::with_shop(
+                            &due.shop,
+                            json!({"member_id": due.member.as_str(), "account": due.kind.as_str(),
+                                   "amount": shown, "expires_at": api::render::instant(at)}),
+                        ),
+                        only_to: None,
+                    };
+                    writes.extend(store::webhooks::messages_item(&due.shop, &[message], now));
+                }
+                match ctx.store.commit(writes).await {
                     Ok(()) => notices += 1,
                     Err(e) if e.is_race() => {}
                     Err(e) => return Err(e),

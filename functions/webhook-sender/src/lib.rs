@@ -6,7 +6,7 @@
 //! `PER_ENDPOINT` at a time to one endpoint, so a slow endpoint holds its own slots for at
 //! most 15 s each and never another shop's.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ pub const OPERATION: &str = "webhook-sender";
 /// Due deliveries read from each shard per sweep.
 const PER_SHARD: i32 = 100;
 /// Sends in flight to one endpoint at most.
-pub const PER_ENDPOINT: usize = 4;
+pub const PER_ENDPOINT: usize = 8;
 /// How often the due index is read while the invocation lasts.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -64,11 +64,8 @@ impl reqwest::dns::Resolve for Checked {
             let found: Vec<SocketAddr> =
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let local_name = local && host == "localhost";
-            let refused = found
-                .iter()
-                .find(|a| !(webhook::is_global(a.ip()) || (local_name && a.ip().is_loopback())));
-            if let Some(a) = refused {
-                return Err(format!("{host} resolves to {}, not a public address", a.ip()).into());
+            if let Some(refused) = api::webhooks::refused_address(&host, &found, local_name) {
+                return Err(refused.0.into());
             }
             if found.is_empty() {
                 return Err(format!("{host} has no address").into());
@@ -147,8 +144,17 @@ pub async fn sweep_once(
     Ok(tally)
 }
 
-/// Sweeps about once a second until `budget` is spent, sends side by side, then waits for
-/// the sends still in flight (each at most 15 s).
+/// One endpoint's due deliveries not yet taken by a worker.
+type Queue = Arc<std::sync::Mutex<VecDeque<(Stored, Option<Endpoint>)>>>;
+
+/// What a worker hands back: its endpoint, the deliveries it attempted, how they went.
+type Worked = (String, Vec<String>, Tally);
+
+/// Sweeps about once a second until `budget` is spent. Due deliveries join their
+/// endpoint's queue; each endpoint has up to `PER_ENDPOINT` workers that take from it one
+/// after another, so a fast endpoint drains its backlog at its own pace (not one batch a
+/// sweep) and a slow one holds only its own workers. Then waits for the workers still busy
+/// (each attempt at most 15 s).
 pub async fn run_for(
     ctx: &'static api::Ctx,
     http: &'static Sender,
@@ -156,34 +162,45 @@ pub async fn run_for(
 ) -> Result<Tally, StoreError> {
     let started = Instant::now();
     let mut tally = Tally::default();
-    let mut inflight: tokio::task::JoinSet<(String, String, Result<Tally, StoreError>)> =
-        tokio::task::JoinSet::new();
+    let mut workers: tokio::task::JoinSet<Worked> = tokio::task::JoinSet::new();
     let mut busy: HashMap<String, usize> = HashMap::new();
-    let mut sending: HashSet<String> = HashSet::new();
+    let mut queues: HashMap<String, Queue> = HashMap::new();
+    let mut taken: HashSet<String> = HashSet::new();
     loop {
         let now = ctx.now();
         match due(ctx, now).await {
             Ok((due, snapshot)) => {
                 for d in due {
-                    let endpoint_key = format!("{}#{}", d.shop.as_str(), d.endpoint_id);
-                    let slots = busy.get(&endpoint_key).copied().unwrap_or(0);
-                    if slots >= PER_ENDPOINT || sending.contains(&delivery_key(&d)) {
+                    let id = delivery_key(&d);
+                    if !taken.insert(id) {
                         continue;
                     }
                     let endpoint = match endpoint_of(&snapshot, &d) {
                         Ok(e) => e,
                         Err(e) => {
                             tracing::warn!(operation = OPERATION, error = %e, "endpoints unreadable");
+                            taken.remove(&delivery_key(&d));
                             continue;
                         }
                     };
-                    *busy.entry(endpoint_key.clone()).or_default() += 1;
-                    let id = delivery_key(&d);
-                    sending.insert(id.clone());
-                    inflight.spawn(async move {
-                        let result = attempt(ctx, http, d, endpoint, now).await;
-                        (endpoint_key, id, result)
-                    });
+                    let endpoint_key = format!("{}#{}", d.shop.as_str(), d.endpoint_id);
+                    let queue = queues.entry(endpoint_key).or_default();
+                    if let Ok(mut q) = queue.lock() {
+                        q.push_back((d, endpoint));
+                    }
+                }
+                for (endpoint_key, queue) in &queues {
+                    let waiting = queue.lock().map_or(0, |q| q.len());
+                    let running = busy.entry(endpoint_key.clone()).or_default();
+                    for _ in *running..PER_ENDPOINT.min(*running + waiting) {
+                        *running += 1;
+                        let (key, queue) = (endpoint_key.clone(), queue.clone());
+                        let stop = started + budget;
+                        workers.spawn(async move {
+                            let (done, t) = drain(ctx, http, &queue, stop).await;
+                            (key, done, t)
+                        });
+                    }
                 }
             }
             Err(e) => tracing::warn!(operation = OPERATION, error = %e, "due index unreadable"),
@@ -193,37 +210,66 @@ pub async fn run_for(
         loop {
             tokio::select! {
                 _ = &mut pause => break,
-                Some(done) = inflight.join_next() => finish(done, &mut busy, &mut sending, &mut tally),
+                Some(done) = workers.join_next() => finish(done, &mut busy, &mut taken, &mut tally),
             }
         }
+        queues.retain(|k, q| {
+            busy.get(k).is_some_and(|n| *n > 0) || q.lock().is_ok_and(|q| !q.is_empty())
+        });
         if started.elapsed() >= budget {
             break;
         }
     }
-    while let Some(done) = inflight.join_next().await {
-        finish(done, &mut busy, &mut sending, &mut tally);
+    while let Some(done) = workers.join_next().await {
+        finish(done, &mut busy, &mut taken, &mut tally);
     }
     Ok(tally)
 }
 
+/// A worker: attempts its endpoint's queued deliveries one after another until none is
+/// left or the invocation's sweeping time is over (what is left stays due in the index for
+/// the next invocation), each at the instant it starts.
+async fn drain(
+    ctx: &api::Ctx,
+    http: &Sender,
+    queue: &Queue,
+    stop: Instant,
+) -> (Vec<String>, Tally) {
+    let mut done = Vec::new();
+    let mut tally = Tally::default();
+    loop {
+        if Instant::now() >= stop {
+            return (done, tally);
+        }
+        let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+        let Some((d, endpoint)) = next else {
+            return (done, tally);
+        };
+        done.push(delivery_key(&d));
+        match attempt(ctx, http, d, endpoint, ctx.now()).await {
+            Ok(t) => tally.add(t),
+            Err(e) => tracing::warn!(operation = OPERATION, error = %e, "not recorded"),
+        }
+    }
+}
+
 fn finish(
-    done: Result<(String, String, Result<Tally, StoreError>), tokio::task::JoinError>,
+    done: Result<Worked, tokio::task::JoinError>,
     busy: &mut HashMap<String, usize>,
-    sending: &mut HashSet<String>,
+    taken: &mut HashSet<String>,
     tally: &mut Tally,
 ) {
     match done {
-        Ok((endpoint_key, id, result)) => {
+        Ok((endpoint_key, ids, t)) => {
             if let Some(n) = busy.get_mut(&endpoint_key) {
                 *n = n.saturating_sub(1);
             }
-            sending.remove(&id);
-            match result {
-                Ok(t) => tally.add(t),
-                Err(e) => tracing::warn!(operation = OPERATION, error = %e, "not recorded"),
+            for id in ids {
+                taken.remove(&id);
             }
+            tally.add(t);
         }
-        Err(e) => tracing::error!(operation = OPERATION, error = %e, "a send task failed"),
+        Err(e) => tracing::error!(operation = OPERATION, error = %e, "a worker failed"),
     }
 }
 

@@ -134,18 +134,57 @@ pub async fn resolve(
         }
     };
     let loopback_allowed = target.literal == Some(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    for a in &addrs {
-        let fine = domain::webhook::is_global(a.ip()) || (loopback_allowed && a.ip().is_loopback());
-        if !fine {
-            return Err(domain::webhook::UrlRefusal(format!(
-                "{} resolves to {}, not a public address",
-                target.host,
-                a.ip()
-            )));
-        }
+    if let Some(refused) = refused_address(&target.host, &addrs, loopback_allowed) {
+        return Err(refused);
     }
     if addrs.is_empty() {
         return Ok(Resolved::Unresolved("no address".into()));
     }
     Ok(Resolved::Callable(addrs))
+}
+
+/// The first address of `host` the sender may not call, as the refusal: one inside is
+/// enough (a name may list a public address beside a private one).
+pub fn refused_address(
+    host: &str,
+    addrs: &[std::net::SocketAddr],
+    loopback_allowed: bool,
+) -> Option<domain::webhook::UrlRefusal> {
+    addrs
+        .iter()
+        .find(|a| {
+            !(domain::webhook::is_global(a.ip()) || (loopback_allowed && a.ip().is_loopback()))
+        })
+        .map(|a| {
+            domain::webhook::UrlRefusal(format!(
+                "{host} resolves to {}, not a public address",
+                a.ip()
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::webhook::check_url;
+
+    /// A name is judged by what it resolves to: `localhost` (from the hosts file, no network
+    /// needed) resolves to loopback and is refused outside the local stack, whatever the
+    /// URL's spelling passed; on the local stack its loopback is the one allowed target.
+    #[tokio::test]
+    async fn a_name_resolving_inside_is_refused() {
+        let mut target = check_url("https://erp.example/hooks", false).unwrap();
+        target.host = "localhost".into();
+        let refused = resolve(&target).await.unwrap_err();
+        assert!(refused.0.contains("not a public address"), "{}", refused.0);
+        let local = check_url("http://localhost:9400/hooks", true).unwrap();
+        assert!(matches!(resolve(&local).await, Ok(Resolved::Callable(_))));
+        // A name that resolves to nothing yet is not refused at creation (every send checks).
+        let mut nowhere = check_url("https://erp.example/hooks", false).unwrap();
+        nowhere.host = "no-such-host.invalid".into();
+        assert!(matches!(
+            resolve(&nowhere).await,
+            Ok(Resolved::Unresolved(_))
+        ));
+    }
 }

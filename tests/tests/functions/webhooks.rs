@@ -727,3 +727,74 @@ async fn webhooks_capacity_per_operation_and_per_delivery() {
     assert_eq!(fanout.writes.len(), 1);
     assert_eq!(attempt.writes.len(), 2);
 }
+
+/// 004: points expire 12 months after they are earned; five days before, the shop's
+/// endpoints hear `points.expiring`, and when the hourly job writes them off,
+/// `points.expired` (the job's own transaction carries the message). A rerun of the day
+/// tells nothing twice.
+#[tokio::test]
+async fn the_expiry_job_tells_points_expiring_and_expired() {
+    let t0: DateTime<Utc> = "2026-01-10T00:30:00Z".parse().unwrap();
+    let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    setup_shop(&env).await;
+    points_program(
+        &env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100},
+               "expiry": {"kind": "months", "months": 12}}),
+    )
+    .await;
+    let rx = receiver(vec![]).await;
+    let (id, _) = loopback_endpoint(&env, &rx.url, &["points.expiring", "points.expired"]).await;
+    let accrued = accrue_now(&env, "m1", "o1", "50.00", json!([])).await;
+    assert_eq!(accrued.status, 200, "{}", accrued.raw);
+    // The accrual itself is not a type this endpoint takes.
+    assert_eq!(messages_stream(&env).await["Records"], json!([]));
+
+    let expires: DateTime<Utc> = accrued.body["points_expire_at"]
+        .as_str()
+        .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc))
+        .expect("the lot's expiry");
+    let notice_day = (expires - Duration::days(5))
+        .date_naive()
+        .and_hms_opt(0, 10, 0)
+        .unwrap()
+        .and_utc();
+    env.ctx.clock = Clock::Fixed(notice_day);
+    assert_eq!(
+        expire_lots::notify_expiring(&env.ctx, notice_day)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        expire_lots::notify_expiring(&env.ctx, notice_day)
+            .await
+            .unwrap(),
+        0
+    );
+    let after = expires + Duration::hours(1);
+    env.ctx.clock = Clock::Fixed(after);
+    expire_lots::sweep(&env.ctx, after).await.unwrap();
+    fanout(&env).await;
+    sweep(&mut env, after + Duration::seconds(1)).await;
+    let mut types: Vec<(String, Value)> = rx
+        .got()
+        .iter()
+        .map(|g| serde_json::from_str::<Value>(&g.body).unwrap())
+        .map(|b| {
+            (
+                b["type"].as_str().unwrap().to_owned(),
+                b["data"]["amount"].clone(),
+            )
+        })
+        .collect();
+    types.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        types,
+        [
+            ("points.expired".to_owned(), json!(-50)),
+            ("points.expiring".to_owned(), json!(50))
+        ]
+    );
+    assert_eq!(deliveries(&env, &id).await.len(), 2);
+}
