@@ -296,11 +296,7 @@ impl Store {
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(sdk(e)),
-        }
+        written(out)
     }
 
     /// Deliveries due by `now` in one shard of the due index, oldest due first.
@@ -380,11 +376,7 @@ impl Store {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(sdk(e)),
-        }
+        written(out)
     }
 
     /// One page of an endpoint's deliveries, newest first (`since`: only those created from
@@ -435,10 +427,24 @@ impl Store {
     }
 }
 
-fn is_condition_failed<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
-    e: &aws_sdk_dynamodb::error::SdkError<E, R>,
-) -> bool {
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .is_some_and(|c| c == "ConditionalCheckFailedException")
+/// A conditional single-item write's outcome: `false` when its condition failed (someone
+/// was there first), an error for anything else.
+fn written<O, E, R>(
+    out: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> Result<bool, StoreError>
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match out {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .and_then(|s| s.code())
+                .is_some_and(|c| c == "ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(sdk(e)),
+    }
 }

@@ -313,17 +313,7 @@ async fn outbox_stream(env: &TestEnv, member: &str) -> Value {
         .items
         .unwrap_or_default()
         .into_iter()
-        .map(|it| {
-            let image: serde_json::Map<String, Value> = it
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    AttributeValue::S(s) => Some((k, json!({"S": s}))),
-                    AttributeValue::N(n) => Some((k, json!({"N": n}))),
-                    _ => None,
-                })
-                .collect();
-            json!({"eventName": "INSERT", "dynamodb": {"NewImage": image}})
-        })
+        .map(|it| stream_insert(it, None))
         .collect();
     json!({"Records": records})
 }

@@ -331,3 +331,25 @@ pub async fn accrue_now(
         .build();
     Res::from_response(accrue_points::handler(&env.ctx, req).await)
 }
+
+/// An item as the table's stream hands it to a consumer: an INSERT record with the new image
+/// in DynamoDB JSON (strings and numbers, what the consumers read), numbered when `seq`.
+pub fn stream_insert(
+    item: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    seq: Option<usize>,
+) -> Value {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let image: serde_json::Map<String, Value> = item
+        .into_iter()
+        .filter_map(|(k, v)| match v {
+            AttributeValue::S(s) => Some((k, json!({"S": s}))),
+            AttributeValue::N(n) => Some((k, json!({"N": n}))),
+            _ => None,
+        })
+        .collect();
+    let mut record = json!({"eventName": "INSERT", "dynamodb": {"NewImage": image}});
+    if let Some(seq) = seq {
+        record["dynamodb"]["SequenceNumber"] = json!(format!("{seq:021}"));
+    }
+    record
+}

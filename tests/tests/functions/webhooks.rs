@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{accrue_now, points_program, settings, setup_shop};
+use crate::support::{accrue_now, points_program, settings, setup_shop, stream_insert};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -190,18 +190,7 @@ async fn messages_stream(env: &TestEnv) -> Value {
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .map(|(i, it)| {
-            let image: serde_json::Map<String, Value> = it
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    AttributeValue::S(s) => Some((k, json!({"S": s}))),
-                    AttributeValue::N(n) => Some((k, json!({"N": n}))),
-                    _ => None,
-                })
-                .collect();
-            json!({"eventName": "INSERT",
-                   "dynamodb": {"NewImage": image, "SequenceNumber": format!("{i:021}")}})
-        })
+        .map(|(i, it)| stream_insert(it, Some(i)))
         .collect();
     json!({"Records": records})
 }
