@@ -46,7 +46,9 @@ export interface paths {
         /**
          * Balances, expiring lots, cards and level of a member (the member, or staff)
          * @description An unknown member reads as empty balances. While the credit program is off (or not
-         *     set up) a customer sees `"credit": null`; staff always see it.
+         *     set up) a customer sees `"credit": null`; staff always see it. An erased member (API
+         *     1.2, DELETE /admin/members/{member_id}) answers `erased_at` with zero balances, no
+         *     cards and no level.
          */
         get: operations["getMember"];
         put?: never;
@@ -677,6 +679,42 @@ export interface paths {
          */
         put: operations["putMemberProfile"];
         post?: never;
+        /**
+         * Erase a member's personal data, keeping the books (API 1.2; admin, owner)
+         * @description Points and credit still open are forfeited by `forfeit` ledger entries (the reports
+         *     show them); a stored-value balance above zero refuses the erasure (409
+         *     `value_balance_open`: it is the member's money; refund or adjust it first). Cards
+         *     held end; name, phone, email, birthday and member number are removed wherever they
+         *     were stored (profile, unique number and phone items, pending notices) and the number
+         *     and phone are freed; ledger entries and orders stay, without personal data. Then
+         *     lookups by the old number or phone are 404, the listing and export leave the member
+         *     out, any write for them is 409 `member_erased`, and `GET /members/{member_id}`
+         *     answers `erased_at` with zero balances. A second DELETE answers the first result and
+         *     changes nothing. No member stored: 404.
+         */
+        delete: operations["eraseMember"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/members/{member_id}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything stored about a member, for a data access request (API 1.2; admin, owner)
+         * @description The member's own partition (profile, accounts with their lots, ledger, cards held,
+         *     level, pending notices, anything else under `other`) and the orders, purchases and
+         *     recharges its ledger and cards refer to, as stored. Nothing stored for the member:
+         *     404.
+         */
+        get: operations["getMemberData"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1069,6 +1107,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reports/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The roll-forward of points, credit and stored value over a period (API 1.2; admin, owner)
+         * @description Shop-local days `from` through `to`, inclusive, at most 366. For each account the
+         *     opening balance, the movements keyed by ledger entry kind (signed, in the account's
+         *     unit; only kinds with a non-zero sum appear) and the closing balance: opening + the
+         *     movements = closing, a day's closing is the next day's opening, and the closing
+         *     through today is the sum of every member's balance now. `points_value` values the
+         *     closing points at the settings' `point_value` (null when not set). `format=csv`
+         *     answers the same as CSV, columns `account,line,kind,amount,from,to,currency`
+         *     (`line` is `opening`, `movement` or `closing`). Missing or bad dates, `from` after
+         *     `to`, a longer period or another format: 422 `invalid_request`; a shop never set
+         *     up: 409 `shop_not_configured`. Reads the day counters the operations wrote, never
+         *     the members.
+         */
+        get: operations["getBalancesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/reports/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every ledger entry of the shop in a period, oldest first, paged (API 1.2; admin, owner)
+         * @description The same period rules as the balances report. `account` keeps one account's
+         *     entries. Follow `next` as `cursor`. `format=csv` gives the whole period (`limit` and
+         *     `cursor` are ignored) as CSV, columns
+         *     `entry_id,member_id,account,kind,amount,balance_after,reason,at,links` (`links` as
+         *     JSON); a period of more than 100,000 entries is 422 `invalid_request` (export a
+         *     shorter one or page the JSON).
+         */
+        get: operations["getLedgerReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console": {
         parameters: {
             query?: never;
@@ -1145,7 +1238,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_key_reused" | "shop_not_configured" | "currency_locked" | "contention" | "card_disabled" | "card_sold_out" | "card_already_held" | "card_in_use" | "card_limit_reached" | "card_expired" | "phone_required" | "amount_mismatch" | "bad_signature" | "card_refunded" | "refund_exceeds_paid" | "program_disabled" | "redemption_cap_exceeded" | "redemption_closed" | "order_already_accrued" | "order_of_another_member" | "already_registered" | "no_credit_card" | "level_not_higher" | "card_not_usable" | "rule_not_applicable" | "rule_already_used" | "gift_out_of_stock" | "member_no_taken" | "phone_taken" | "url_not_allowed" | "endpoint_limit_reached" | "too_many_rows" | "unavailable" | "method_not_allowed" | "internal_error";
+            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_key_reused" | "shop_not_configured" | "currency_locked" | "contention" | "card_disabled" | "card_sold_out" | "card_already_held" | "card_in_use" | "card_limit_reached" | "card_expired" | "phone_required" | "amount_mismatch" | "bad_signature" | "card_refunded" | "refund_exceeds_paid" | "program_disabled" | "redemption_cap_exceeded" | "redemption_closed" | "order_already_accrued" | "order_of_another_member" | "already_registered" | "no_credit_card" | "level_not_higher" | "card_not_usable" | "rule_not_applicable" | "rule_already_used" | "gift_out_of_stock" | "member_no_taken" | "phone_taken" | "url_not_allowed" | "endpoint_limit_reached" | "not_claimable" | "claim_url_not_set" | "value_balance_open" | "member_erased" | "too_many_rows" | "unavailable" | "method_not_allowed" | "internal_error";
         };
         /**
          * @description Fields not sent keep their values; a shop's first PUT gives `currency` and
@@ -1169,6 +1262,12 @@ export interface components {
              * @example https://shop.example/cards/{card_id}
              */
             claim_url?: string | null;
+            /**
+             * @description API 1.2 "Reports": money per point, a decimal string (>= 0, at most 6 decimals),
+             *     to value the points liability in the balances report; null: not valued.
+             * @example 0.01
+             */
+            point_value?: string | null;
         };
         Settings: {
             currency: string;
@@ -1178,6 +1277,8 @@ export interface components {
             guide_card_id?: string | null;
             guide_on?: string[];
             claim_url?: string | null;
+            /** @example 0.01 */
+            point_value?: string | null;
         };
         Expiring: {
             /** Format: date */
@@ -1186,6 +1287,11 @@ export interface components {
         }[];
         Member: {
             member_id: string;
+            /**
+             * Format: date-time
+             * @description When the member's data was erased (API 1.2); present only then, with zero balances.
+             */
+            erased_at?: string;
             points: {
                 balance: number;
                 expiring: components["schemas"]["Expiring"];
@@ -1244,7 +1350,7 @@ export interface components {
             amount: number | components["schemas"]["Money"];
             balance_after: number | components["schemas"]["Money"];
             /** @enum {string} */
-            kind: "adjustment" | "expiry" | "gift_pack" | "accrual" | "redemption" | "refund";
+            kind: "adjustment" | "expiry" | "gift_pack" | "accrual" | "redemption" | "refund" | "level_reward" | "recharge" | "import" | "forfeit";
             reason: string;
             /** @example admin:u1 */
             actor: string;
@@ -1257,6 +1363,120 @@ export interface components {
         LedgerPage: {
             items: components["schemas"]["LedgerEntry"][];
             next: string | null;
+        };
+        PointsRollForward: {
+            opening: number;
+            closing: number;
+            /**
+             * @description Signed sums keyed by ledger entry kind (`LedgerEntry.kind`); only non-zero ones.
+             * @example {
+             *       "accrual": 1500,
+             *       "redemption": -266
+             *     }
+             */
+            movements: {
+                [key: string]: number;
+            };
+        };
+        MoneyRollForward: {
+            opening: components["schemas"]["Money"];
+            closing: components["schemas"]["Money"];
+            /**
+             * @description Signed sums keyed by ledger entry kind (`LedgerEntry.kind`); only non-zero ones.
+             * @example {
+             *       "refund": "5.00",
+             *       "forfeit": "-5.00"
+             *     }
+             */
+            movements: {
+                [key: string]: components["schemas"]["Money"];
+            };
+        };
+        BalancesReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** @example MYR */
+            currency: string;
+            accounts: {
+                points: components["schemas"]["PointsRollForward"];
+                credit: components["schemas"]["MoneyRollForward"];
+                value: components["schemas"]["MoneyRollForward"];
+            };
+            /** @description The closing points valued at the settings' `point_value`; null when it is not set. */
+            points_value: {
+                per_point: components["schemas"]["Money"];
+                closing: components["schemas"]["Money"];
+            } | null;
+        };
+        /** @description A ledger entry and the member it belongs to. */
+        LedgerReportEntry: components["schemas"]["LedgerEntry"] & {
+            member_id: string;
+        };
+        LedgerReportPage: {
+            items: components["schemas"]["LedgerReportEntry"][];
+            next: string | null;
+        };
+        ErasureRequest: {
+            reason: components["schemas"]["Reason"];
+        };
+        Erasure: {
+            member_id: string;
+            /** Format: date-time */
+            erased_at: string;
+            /** @description What was still open and is now forfeited (`forfeit` ledger entries). */
+            forfeited: {
+                /** @example 120 */
+                points: number;
+                credit: components["schemas"]["Money"];
+            };
+        };
+        /**
+         * @description Everything stored about a member, as stored (items as plain JSON; numbers exact).
+         *     `level` is there when the member has a profile.
+         */
+        MemberData: {
+            member_id: string;
+            profile: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The accounts stored, with their lots. */
+            accounts: {
+                points?: {
+                    [key: string]: unknown;
+                };
+                credit?: {
+                    [key: string]: unknown;
+                };
+                value?: {
+                    [key: string]: unknown;
+                };
+            };
+            ledger: components["schemas"]["LedgerEntry"][];
+            cards: components["schemas"]["MemberCard"][];
+            level?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description Pending notices (outbox items). */
+            notices: {
+                [key: string]: unknown;
+            }[];
+            other: {
+                sk: string;
+                item: {
+                    [key: string]: unknown;
+                };
+            }[];
+            orders: {
+                [key: string]: unknown;
+            }[];
+            purchases: {
+                [key: string]: unknown;
+            }[];
+            recharges: {
+                [key: string]: unknown;
+            }[];
         };
         /**
          * @description Exactly one of `delta` and `set`: points as integers (a delta is non-zero), credit and
@@ -2177,7 +2397,7 @@ export interface components {
          *     amount than the purchase's; nothing is issued), `refund_exceeds_paid` (a refund above
          *     what was paid, or above an order's unrefunded total) or `redemption_cap_exceeded`
          *     (points above the program's per-order cap), `url_not_allowed` (a webhook endpoint
-         *     URL the sender may not call).
+         *     URL the sender may not call), or a report period that is not 1-366 days.
          */
         Invalid: {
             headers: {
@@ -2212,7 +2432,8 @@ export interface components {
          *     `program_disabled`, `redemption_closed`, `order_already_accrued`,
          *     `order_of_another_member`, `already_registered`, `no_credit_card`,
          *     `level_not_higher`, `card_not_usable`, `rule_not_applicable`, `rule_already_used`, `gift_out_of_stock`, `member_no_taken`,
-         *     `phone_taken`, `endpoint_limit_reached`).
+         *     `phone_taken`, `endpoint_limit_reached`, `not_claimable`, `claim_url_not_set`,
+         *     `value_balance_open`, `member_erased`).
          */
         Conflict: {
             headers: {
@@ -2236,7 +2457,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such card, purchase, order or webhook endpoint (`not_found`) */
+        /** @description No such card, purchase, order, member or webhook endpoint (`not_found`) */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -2268,6 +2489,12 @@ export interface components {
         OrderId: string;
         /** @description An endpoint id as returned by POST /admin/webhooks; any other id is 404. */
         EndpointId: string;
+        /** @description The period's first shop-local day (inclusive). */
+        ReportFrom: string;
+        /** @description The period's last shop-local day (inclusive), on or after `from`, at most 366 days in all. */
+        ReportTo: string;
+        /** @description `csv` answers `text/csv`. */
+        ReportFormat: "json" | "csv";
     };
     requestBodies: never;
     headers: never;
@@ -3403,6 +3630,66 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    eraseMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description The erasure, and what it forfeited */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMemberData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member's data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberData"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     lookupMember: {
         parameters: {
             query?: {
@@ -4070,6 +4357,77 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getBalancesReport: {
+        parameters: {
+            query: {
+                /** @description The period's first shop-local day (inclusive). */
+                from: components["parameters"]["ReportFrom"];
+                /** @description The period's last shop-local day (inclusive), on or after `from`, at most 366 days in all. */
+                to: components["parameters"]["ReportTo"];
+                /** @description `csv` answers `text/csv`. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The roll-forward */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalancesReport"];
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getLedgerReport: {
+        parameters: {
+            query: {
+                /** @description The period's first shop-local day (inclusive). */
+                from: components["parameters"]["ReportFrom"];
+                /** @description The period's last shop-local day (inclusive), on or after `from`, at most 366 days in all. */
+                to: components["parameters"]["ReportTo"];
+                /** @description Only this account's entries; every account when absent. */
+                account?: "points" | "credit" | "value";
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next` of the previous page. */
+                cursor?: string;
+                /** @description `csv` answers `text/csv`. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page, or the whole period as CSV */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerReportPage"];
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };

@@ -46,6 +46,8 @@ struct Command {
     guide_on: Option<Vec<String>>,
     /// Absent: keep; `Some(None)`: no claim links; `Some(Some(url))`: this template.
     claim_url: Option<Option<String>>,
+    /// Absent: keep; `Some(None)`: not valued.
+    point_value: Option<Option<domain::Decimal>>,
 }
 
 fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
@@ -96,6 +98,27 @@ fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
         }
         Some(_) => return Err(ApiError::Invalid("claim_url is a URL or null".into())),
     };
+    // API 1.2 "Reports": what a point is worth, a decimal string of money (at most 6
+    // decimals, like "0.01"), to value the points liability; null: not valued.
+    let point_value = match body.get("point_value") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(v)) => match v.parse::<domain::Decimal>() {
+            Ok(d) if d >= domain::Decimal::ZERO && d.scale() <= 6 && v.len() <= 20 => {
+                Some(Some(d.normalize()))
+            }
+            _ => {
+                return Err(ApiError::Invalid(
+                    "point_value is money per point as a decimal string, like \"0.01\"".into(),
+                ))
+            }
+        },
+        Some(_) => {
+            return Err(ApiError::Invalid(
+                "point_value is a decimal string or null".into(),
+            ))
+        }
+    };
     if let Some(places) = &raw.guide_on {
         if places.iter().any(|p| !GUIDE_PLACES.contains(&p.as_str())) {
             return Err(ApiError::Invalid(
@@ -115,6 +138,7 @@ fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
             p
         }),
         claim_url,
+        point_value,
     })
 }
 
@@ -194,6 +218,10 @@ fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<D
             Some(set) => set.clone(),
             None => current.as_ref().and_then(|c| c.claim_url.clone()),
         },
+        point_value: match cmd.point_value {
+            Some(set) => set,
+            None => current.as_ref().and_then(|c| c.point_value),
+        },
         // Kept by the webhook endpoints' own writes (admin-webhooks).
         webhook_types: current
             .as_ref()
@@ -217,5 +245,6 @@ fn render(s: &Settings) -> Value {
         "guide_card_id": s.guide_card_id,
         "guide_on": s.guide_on,
         "claim_url": s.claim_url,
+        "point_value": s.point_value.map(|v| v.to_string()),
     })
 }

@@ -109,9 +109,10 @@ async fn settle<Q: StoredQuantity>(
         &mut ids,
         &mut writes,
     );
-    // points.expired for the shop's webhook endpoints, in the same transaction.
-    let told = api::webhooks::messages(settings.as_ref(), &due.shop, &writes, &[], now);
-    writes.extend(told);
+    // The report counters and points.expired for the shop's webhook endpoints, in the
+    // same transaction.
+    let effects = api::effects::of(settings.as_ref(), &due.shop, &writes, &[], now);
+    writes.extend(effects);
     Ok(writes)
 }
 

@@ -51,6 +51,34 @@ fn view(
     let settings = settings::read(snapshot, shop)?;
     let tz = settings.as_ref().map(|s| s.timezone).unwrap_or_default();
     let currency = settings.as_ref().map(|s| s.currency);
+    // API 1.2 "Erasure": an erased member answers when, with nothing left on any account.
+    if let Some(at) = store::profile::read_any(snapshot, shop, member)?.erased_at {
+        let zero = |kind| {
+            balance_view(
+                kind,
+                &domain::Account::<Decimal>::default(),
+                tz,
+                currency.as_ref(),
+                now,
+            )
+        };
+        let money = currency.map_or_else(
+            || "0".to_owned(),
+            |c| domain::Money::from_stored(Decimal::ZERO).to_string_in(&c),
+        );
+        return Ok(json!({
+            "member_id": member.as_str(),
+            "erased_at": api::render::instant(at),
+            "points": balance_view(AccountKind::Points, &domain::Account::<i64>::default(), tz, None, now),
+            "credit": zero(AccountKind::Credit),
+            "cards": [],
+            "totals": {"spend": money, "orders": 0, "recharge": money},
+            "level": null,
+            "growth": 0,
+            "value": {"balance": money},
+            "birthday": null,
+        }));
+    }
     let points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
     let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
     let mut points_view = balance_view(AccountKind::Points, &points, tz, None, now);

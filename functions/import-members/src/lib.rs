@@ -26,6 +26,9 @@ pub const ACTOR_PREFIX: &str = "import";
 const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// DynamoDB's limit on one transaction.
 const MAX_ITEMS: usize = 100;
+/// Room each transaction keeps for what its ledger entries bring (`api::effects`): a
+/// counter item per report shard and one webhook messages item.
+const EFFECTS_ROOM: usize = store::keys::REPORT_SHARDS as usize + 1;
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -154,19 +157,26 @@ async fn import(
     let mut batch: Vec<Ready> = Vec::new();
     let mut batches = Vec::new();
     for r in ready {
-        if batch.iter().map(|b| b.writes.len()).sum::<usize>() + r.writes.len() > MAX_ITEMS {
+        if batch.iter().map(|b| b.writes.len()).sum::<usize>() + r.writes.len()
+            > MAX_ITEMS - EFFECTS_ROOM
+        {
             batches.push(std::mem::take(&mut batch));
         }
         batch.push(r);
     }
     batches.push(batch);
     for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+        let with_effects = |mut writes: Vec<Write>| {
+            let effects = api::effects::of(Some(settings), shop, &writes, &[], now);
+            writes.extend(effects);
+            writes
+        };
         let all: Vec<Write> = batch.iter().flat_map(|b| b.writes.clone()).collect();
-        match ctx.store.commit(all).await {
+        match ctx.store.commit(with_effects(all)).await {
             Ok(()) => imported += batch.len() as u64,
             Err(StoreError::Cancelled(_)) => {
                 for one in batch {
-                    match ctx.store.commit(one.writes).await {
+                    match ctx.store.commit(with_effects(one.writes)).await {
                         Ok(()) => imported += 1,
                         Err(StoreError::Cancelled(_)) => errors.push(json!({"row": one.row,
                             "code": "conflict", "detail": "the member, its number or phone was taken meanwhile"})),

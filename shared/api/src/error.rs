@@ -122,6 +122,7 @@ impl From<store::StoreError> for ApiError {
     fn from(err: store::StoreError) -> Self {
         match err {
             store::StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
+            store::StoreError::MemberErased => ApiError::Refused(domain::Refusal::MemberErased),
             other => ApiError::Internal(other.to_string()),
         }
     }

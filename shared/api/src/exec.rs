@@ -125,7 +125,7 @@ where
             ));
         }
         let settings = store::settings::read(&snapshot, shop)?;
-        let told = crate::webhooks::messages(
+        let effects = crate::effects::of(
             settings.as_ref(),
             shop,
             &decision.writes,
@@ -137,7 +137,7 @@ where
             // Nothing to change (a settled webhook event seen again): answer as decided.
             return Ok(Reply::new(decision.status, body));
         }
-        writes.extend(told);
+        writes.extend(effects);
         let written: Vec<Option<Key>> = writes.iter().map(Write::key).collect();
         let err = match ctx.store.commit(writes).await {
             Ok(()) => return Ok(Reply::new(decision.status, body)),

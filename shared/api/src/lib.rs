@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod ctx;
+pub mod effects;
 pub mod error;
 pub mod exec;
 pub mod input;

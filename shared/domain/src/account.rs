@@ -303,6 +303,31 @@ impl<Q: Quantity> Account<Q> {
         (take, moves)
     }
 
+    /// Erasure (API 1.2): everything still open leaves the account as one `forfeit`
+    /// movement after what had expired or was due to release; holds not yet released never
+    /// reached the ledger and are dropped with it.
+    pub fn forfeit_all(
+        &mut self,
+        kind: AccountKind,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Vec<Movement> {
+        let mut moves = self.write_off_expired(kind, links, now);
+        let open = self.balance();
+        self.holds.clear();
+        if open.is_positive() && self.debit(open).is_ok() {
+            moves.push(Movement {
+                account: kind,
+                kind: EntryKind::Forfeit,
+                amount: (-open).to_decimal(),
+                balance_after: self.balance().to_decimal(),
+                reason: EntryKind::Forfeit.as_str().to_owned(),
+                links: links.clone(),
+            });
+        }
+        moves
+    }
+
     /// Adds a lot; lots with the same expiry merge.
     pub fn credit(&mut self, amount: Q, expires_at: Option<DateTime<Utc>>) {
         if !amount.is_positive() {

@@ -56,6 +56,8 @@ pub enum EntryKind {
     Recharge,
     /// 003: an opening balance brought from another system by a member import.
     Import,
+    /// What was still open when the member's data was erased (API 1.2 "Erasure").
+    Forfeit,
 }
 
 impl EntryKind {
@@ -70,6 +72,7 @@ impl EntryKind {
             EntryKind::LevelReward => "level_reward",
             EntryKind::Recharge => "recharge",
             EntryKind::Import => "import",
+            EntryKind::Forfeit => "forfeit",
         }
     }
 
@@ -84,6 +87,7 @@ impl EntryKind {
             EntryKind::LevelReward,
             EntryKind::Recharge,
             EntryKind::Import,
+            EntryKind::Forfeit,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

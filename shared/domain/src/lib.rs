@@ -20,6 +20,7 @@ pub mod points;
 pub mod points_document;
 pub mod purchase;
 pub mod refusal;
+pub mod report;
 pub mod settings;
 pub mod stock;
 pub mod store_credit;

@@ -41,6 +41,9 @@ pub struct Profile {
     pub name: Option<String>,
     /// E.164, unique in the shop.
     pub phone: Option<String>,
+    /// When the member's personal data was erased (API 1.2): nothing more is written for
+    /// them.
+    pub erased_at: Option<DateTime<Utc>>,
     pub version: u64,
 }
 

@@ -105,6 +105,13 @@ pub enum Refusal {
     UrlNotAllowed(String),
     #[error("a shop has at most {max} webhook endpoints")]
     EndpointLimitReached { max: u64 },
+    // Erasure (API 1.2)
+    #[error("this member's personal data was erased")]
+    MemberErased,
+    #[error(
+        "the member still has {0} of stored value: it is their money; refund or adjust it first"
+    )]
+    ValueBalanceOpen(String),
 }
 
 impl Refusal {
@@ -145,6 +152,8 @@ impl Refusal {
             Refusal::ClaimUrlNotSet => "claim_url_not_set",
             Refusal::UrlNotAllowed(_) => "url_not_allowed",
             Refusal::EndpointLimitReached { .. } => "endpoint_limit_reached",
+            Refusal::MemberErased => "member_erased",
+            Refusal::ValueBalanceOpen(_) => "value_balance_open",
         }
     }
 

@@ -22,6 +22,9 @@ pub struct Settings {
     /// `domain::webhook::Endpoints::subscribed_types`), kept here by the endpoints' writes
     /// because every operation reads the settings: one with nothing to tell writes nothing.
     pub webhook_types: Vec<String>,
+    /// What one point is worth in the shop's currency, for the points liability in the
+    /// balances report (API 1.2 "Reports"); `None`: not valued.
+    pub point_value: Option<crate::Decimal>,
     pub version: u64,
 }
 

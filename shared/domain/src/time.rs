@@ -92,6 +92,11 @@ impl Default for ShopTz {
 }
 
 impl ShopTz {
+    /// UTC, for a shop that has not set its zone.
+    pub fn utc() -> Self {
+        ShopTz(Tz::UTC)
+    }
+
     pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
         name.parse::<Tz>()
             .map(ShopTz)

@@ -121,9 +121,14 @@ pub fn read<Q: StoredQuantity>(
 ) -> Result<Account<Q>, StoreError> {
     match snapshot.get(&keys::account(shop, member, kind)) {
         None => Ok(Account::default()),
+        // Erasure marks the accounts it closes: no operation moves them again.
+        Some(found) if found.contains_key(ERASED) => Err(StoreError::MemberErased),
         Some(found) => decode(found),
     }
 }
+
+/// The attribute erasure sets on the accounts it closes (API 1.2).
+pub const ERASED: &str = "erased_at";
 
 pub fn decode<Q: StoredQuantity>(found: &Item) -> Result<Account<Q>, StoreError> {
     let never = Q::from_stored(item::get_decimal(found, "never")?)?;

@@ -184,6 +184,12 @@ pub fn levels(shop: &ShopId) -> Key {
     Key::new(shop_pk(shop), "LEVELS")
 }
 
+/// The record that a member's personal data was erased, with the answer the erasure gave
+/// (API 1.2): a second erasure answers the same.
+pub fn erasure(shop: &ShopId, member: &MemberId) -> Key {
+    Key::new(member_pk(shop, member), "ERASED")
+}
+
 pub fn profile(shop: &ShopId, member: &MemberId) -> Key {
     Key::new(member_pk(shop, member), "PROFILE")
 }
@@ -236,6 +242,37 @@ pub fn ledger_entry(shop: &ShopId, member: &MemberId, id: &EntryId) -> Key {
 /// page newest first without a filter.
 pub fn ledger_by_account_sk(kind: AccountKind, id: &EntryId) -> String {
     format!("{}#{id}", account_tag(kind))
+}
+
+/// A shop's members are spread over this many shards for what the reports keep per shop
+/// (movement counters, the ledger's index): no partition is written by every operation of
+/// a shop, and a report reads this many partitions whatever the shop's size.
+pub const REPORT_SHARDS: u32 = 8;
+
+/// A member's shard in the report partitions: stable (FNV-1a of the member id).
+pub fn report_shard(member: &MemberId) -> u32 {
+    member.as_str().bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    }) % REPORT_SHARDS
+}
+
+/// One shard of a shop's movement counters: one item per shop-local day (`counters_sk`).
+pub fn counters_pk(shop: &ShopId, shard: u32) -> String {
+    format!("SHOP#{shop}#CNT#{shard}")
+}
+
+pub fn counters_sk(day: chrono::NaiveDate) -> String {
+    format!("D#{day}")
+}
+
+pub fn counters(shop: &ShopId, shard: u32, day: chrono::NaiveDate) -> Key {
+    Key::new(counters_pk(shop, shard), &counters_sk(day))
+}
+
+/// One shard of a shop's ledger in time order (GSI1), for the ledger export: the sort key is
+/// the entry id, which starts with its instant in milliseconds.
+pub fn ledger_index_pk(shop: &ShopId, shard: u32) -> String {
+    format!("SHOP#{shop}#LDG#{shard}")
 }
 
 pub fn ledger_by_account_prefix(kind: AccountKind) -> String {

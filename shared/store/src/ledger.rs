@@ -24,6 +24,12 @@ pub fn put(
         item::s(keys::ledger_by_account_sk(m.account, &entry.entry_id)),
     );
     it.insert("entry_id".into(), item::s(entry.entry_id.as_str()));
+    // The shop's ledger in time order, for the export (API 1.2 "Reports").
+    it.insert(
+        keys::GSI1PK.into(),
+        item::s(keys::ledger_index_pk(shop, keys::report_shard(member))),
+    );
+    it.insert(keys::GSI1SK.into(), item::s(entry.entry_id.as_str()));
     it.insert("account".into(), item::s(m.account.as_str()));
     it.insert("kind".into(), item::s(m.kind.as_str()));
     it.insert("amount".into(), item::n(m.amount));

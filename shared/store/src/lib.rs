@@ -14,9 +14,11 @@ pub mod ledger;
 pub mod levels;
 pub mod orders;
 pub mod outbox;
+pub mod privacy;
 pub mod profile;
 pub mod programs;
 pub mod purchases;
+pub mod reports;
 pub mod settings;
 pub mod value;
 pub mod webhooks;
@@ -51,6 +53,9 @@ pub enum StoreError {
     Failed(String),
     #[error("stored item is corrupt: {0}")]
     Corrupt(String),
+    /// The member's personal data was erased (API 1.2): no operation writes for them.
+    #[error("the member was erased")]
+    MemberErased,
 }
 
 /// Why one write of a cancelled transaction failed.

@@ -14,7 +14,22 @@ use crate::{Cond, Key, Snapshot, StoreError, Write};
 /// The profile is a domain type; this module maps it to and from its item.
 pub use domain::member::Profile;
 
+/// The member's profile for an operation on them: an erased member refuses every one
+/// (`StoreError::MemberErased`, 409 `member_erased`).
 pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Profile, StoreError> {
+    let profile = read_any(snapshot, shop, member)?;
+    if profile.erased_at.is_some() {
+        return Err(StoreError::MemberErased);
+    }
+    Ok(profile)
+}
+
+/// The profile as stored, erased or not (reads that show it, and the erasure itself).
+pub fn read_any(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+) -> Result<Profile, StoreError> {
     let Some(found) = snapshot.get(&keys::profile(shop, member)) else {
         return Ok(Profile::default());
     };
@@ -57,6 +72,9 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Pro
     profile.member_no = item::opt_s(found, "member_no").map(str::to_owned);
     profile.name = item::opt_s(found, "name").map(str::to_owned);
     profile.phone = item::opt_s(found, "phone").map(str::to_owned);
+    if found.contains_key("erased_at") {
+        profile.erased_at = Some(item::get_time(found, "erased_at")?);
+    }
     if let Some(AttributeValue::Ss(ids)) = found.get("claimed") {
         profile.claimed = ids.iter().cloned().collect();
     }
@@ -201,8 +219,8 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
         );
     }
     // The directory lists registered members by registration time (GSI1), and filters them
-    // by the level held when the profile was last written.
-    if let Some(at) = profile.registered_at {
+    // by the level held when the profile was last written; an erased member is not listed.
+    if let (Some(at), None) = (profile.registered_at, profile.erased_at) {
         it.insert(keys::GSI1PK.into(), item::s(keys::registered_pk(shop)));
         it.insert(
             keys::GSI1SK.into(),
@@ -227,6 +245,9 @@ pub fn put(shop: &ShopId, member: &MemberId, profile: &Profile) -> Write {
     }
     if let Some(b) = profile.birthday {
         it.insert("birthday".into(), item::s(b.to_string()));
+    }
+    if let Some(at) = profile.erased_at {
+        it.insert("erased_at".into(), item::time(at));
     }
     if let Some(at) = profile.registered_at {
         it.insert("registered_at".into(), item::time(at));

@@ -25,6 +25,12 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId) -> Result<Option<Settings>, Stor
             _ => Vec::new(),
         },
         claim_url: item::opt_s(found, "claim_url").map(str::to_owned),
+        point_value: item::opt_s(found, "point_value")
+            .map(|v| {
+                v.parse::<domain::Decimal>()
+                    .map_err(|e| StoreError::Corrupt(format!("point_value: {e}")))
+            })
+            .transpose()?,
         webhook_types: match found.get("webhook_types") {
             Some(aws_sdk_dynamodb::types::AttributeValue::Ss(types)) => types.clone(),
             _ => Vec::new(),
@@ -61,6 +67,9 @@ pub fn put(shop: &ShopId, settings: &Settings) -> Write {
             "webhook_types".into(),
             aws_sdk_dynamodb::types::AttributeValue::Ss(settings.webhook_types.clone()),
         );
+    }
+    if let Some(v) = settings.point_value {
+        it.insert("point_value".into(), item::s(v.to_string()));
     }
     it.insert("version".into(), item::n(settings.version));
     Write::Put {

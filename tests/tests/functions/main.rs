@@ -20,6 +20,7 @@ mod members;
 mod points;
 mod purchases;
 mod refunds;
+mod reports;
 mod settings;
 mod stored_value;
 mod storefront;

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(admin_reports::OPERATION, admin_reports::handler).await
+}

@@ -1,0 +1,307 @@
+//! GET /admin/members/{member_id}/data and DELETE /admin/members/{member_id} (API 1.2
+//! "Erasure and access", admin and owner): everything stored about a member, and the
+//! erasure of their personal data that keeps the books. Erasure forfeits the points and
+//! credit still open through the ledger (the reports show it), refuses while stored value
+//! is open (the member's money), ends the cards held, removes name, phone, e-mail, birthday
+//! and member number wherever they were stored (the profile, the unique number and phone
+//! items, pending notices), marks the profile and accounts so no operation writes for the
+//! member again, and keeps its answer for a second request.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use api::input;
+use api::postings::Posting;
+use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
+use domain::chrono::{DateTime, Utc};
+use domain::{AccountKind, Decimal, MemberId, Refusal, ShopId};
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::{json, Value};
+use store::privacy::plain;
+use store::{accounts, cards, item, keys, ledger, profile, settings, Cond, Snapshot, Write};
+
+pub const OPERATION: &str = "member-privacy";
+
+/// Pending notices removed with the erasure, at most (they expire within a week anyway).
+const MAX_NOTICES: usize = 40;
+const MAX_REASON_CHARS: usize = 500;
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, MANAGERS)?;
+    let member = MemberId::parse(&input::path_param(&req, "member_id")?)?;
+    match *req.method() {
+        Method::GET => data(ctx, &principal.shop, &member).await,
+        Method::DELETE => {
+            let body = input::json_object(&req)?;
+            let reason = body
+                .get("reason")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|r| !r.is_empty() && r.chars().count() <= MAX_REASON_CHARS)
+                .ok_or_else(|| {
+                    ApiError::Invalid(format!(
+                        "reason is required, at most {MAX_REASON_CHARS} characters"
+                    ))
+                })?
+                .to_owned();
+            let actor = principal.actor();
+            erase(ctx, &principal.shop, &member, &reason, &actor).await
+        }
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}
+
+fn not_found(member: &MemberId) -> ApiError {
+    ApiError::NotFound(format!("no member {:?}", member.as_str()))
+}
+
+/// The data access export: the member's own partition (profile, accounts with their lots,
+/// ledger, cards held, notices), and the orders, purchases and recharges it refers to.
+async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<Reply, ApiError> {
+    let items = ctx.store.member_items(shop, member).await?;
+    if items.is_empty() {
+        return Err(not_found(member));
+    }
+    let sk = |it: &store::Item| item::opt_s(it, keys::SK).unwrap_or_default().to_owned();
+    let mut out = json!({"member_id": member.as_str(), "profile": null, "accounts": {},
+                         "ledger": [], "cards": [], "notices": [], "other": []});
+    let mut refs: BTreeSet<keys::Key> = BTreeSet::new();
+    let snapshot = Snapshot::of(
+        items
+            .iter()
+            .filter_map(|it| Some((item::key_of(it)?, it.clone()))),
+    );
+    for it in &items {
+        match item::opt_s(it, "entity_type").unwrap_or_default() {
+            "profile" => {
+                out["profile"] = plain(it);
+                let p = profile::read_any(&snapshot, shop, member)?;
+                out["cards"] = p
+                    .cards
+                    .values()
+                    .map(|c| {
+                        if let Some(pid) = &c.purchase_id {
+                            refs.insert(keys::purchase(shop, pid));
+                        }
+                        api::render::member_card(c, member, ctx.now())
+                    })
+                    .collect();
+                out["level"] = serde_json::to_value(&p.standing).unwrap_or(Value::Null);
+            }
+            "ledger" => {
+                let listed = ledger::decode(it)?;
+                for (k, v) in &listed.entry.movement.links {
+                    match k.as_str() {
+                        "order_id" => refs.insert(keys::order(shop, v)),
+                        "purchase_id" => refs.insert(keys::purchase(shop, v)),
+                        "recharge_id" => refs.insert(keys::recharge(shop, v)),
+                        _ => false,
+                    };
+                }
+                push(&mut out["ledger"], api::render::ledger_entry(&listed));
+            }
+            "account" => {
+                let name = sk(it).trim_start_matches("ACCT#").to_ascii_lowercase();
+                out["accounts"][name] = plain(it);
+            }
+            "outbox" => push(&mut out["notices"], plain(it)),
+            _ => push(&mut out["other"], json!({"sk": sk(it), "item": plain(it)})),
+        }
+    }
+    let refs: Vec<keys::Key> = refs.into_iter().collect();
+    let found = if refs.is_empty() {
+        Snapshot::of([])
+    } else {
+        ctx.store.load(&refs).await?
+    };
+    for (name, sk) in [
+        ("orders", "ORDER"),
+        ("purchases", "PURCHASE"),
+        ("recharges", "RECHARGE"),
+    ] {
+        out[name] = refs
+            .iter()
+            .filter(|k| k.sk == sk)
+            .filter_map(|k| found.get(k).map(plain))
+            .collect();
+    }
+    Ok(Reply::ok(&out))
+}
+
+fn push(list: &mut Value, v: Value) {
+    if let Value::Array(items) = list {
+        items.push(v);
+    }
+}
+
+async fn erase(
+    ctx: &Ctx,
+    shop: &ShopId,
+    member: &MemberId,
+    reason: &str,
+    actor: &str,
+) -> Result<Reply, ApiError> {
+    // Pending notices sit in the member's partition; their keys are found first.
+    let notices: Vec<keys::Key> = ctx
+        .store
+        .member_items(shop, member)
+        .await?
+        .iter()
+        .filter(|it| item::opt_s(it, "entity_type") == Some("outbox"))
+        .filter_map(item::key_of)
+        .take(MAX_NOTICES)
+        .collect();
+    let read = vec![
+        keys::settings(shop),
+        keys::profile(shop, member),
+        keys::account(shop, member, AccountKind::Points),
+        keys::account(shop, member, AccountKind::Credit),
+        keys::account(shop, member, AccountKind::Value),
+        keys::erasure(shop, member),
+    ];
+    api::execute(ctx, shop, None, read, |snapshot, now| {
+        decide(snapshot, shop, member, reason, actor, &notices, now)
+    })
+    .await
+}
+
+fn decide(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+    reason: &str,
+    actor: &str,
+    notices: &[keys::Key],
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    // Erased before: the same answer, nothing written.
+    if let Some(done) = snapshot.get(&keys::erasure(shop, member)) {
+        return Ok(Decision::ok(
+            Vec::new(),
+            serde_json::from_str(item::get_s(done, "answer")?)
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        ));
+    }
+    let exists = |k: AccountKind| snapshot.get(&keys::account(shop, member, k)).is_some();
+    if snapshot.get(&keys::profile(shop, member)).is_none()
+        && ![AccountKind::Points, AccountKind::Credit, AccountKind::Value]
+            .into_iter()
+            .any(exists)
+    {
+        return Err(not_found(member));
+    }
+    let settings = settings::read(snapshot, shop)?;
+    let currency = settings.as_ref().map(|s| s.currency);
+    let money = |d: Decimal| {
+        currency.map_or_else(
+            || d.to_string(),
+            |c| domain::Money::from_stored(d).to_string_in(&c),
+        )
+    };
+    let value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
+    let open_value = value.balance_at(now);
+    if open_value > Decimal::ZERO {
+        return Err(Refusal::ValueBalanceOpen(money(open_value)).into());
+    }
+    let mut profile = profile::read(snapshot, shop, member)?;
+    let links = BTreeMap::from([("erasure".to_owned(), reason.to_owned())]);
+    let posting = Posting {
+        shop,
+        member,
+        actor,
+        currency: currency.as_ref(),
+        now,
+    };
+    let mut writes = Vec::new();
+    let mut ids = api::entry_ids(now, 8).into_iter();
+    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+    let points_version = points.version();
+    let before = points.balance_at(now);
+    let moves = points.forfeit_all(AccountKind::Points, &links, now);
+    posting.post(
+        AccountKind::Points,
+        &points,
+        points_version,
+        moves,
+        &mut ids,
+        &mut writes,
+    );
+    let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
+    let credit_version = credit.version();
+    let credit_before = credit.balance_at(now);
+    let moves = credit.forfeit_all(AccountKind::Credit, &links, now);
+    posting.post(
+        AccountKind::Credit,
+        &credit,
+        credit_version,
+        moves,
+        &mut ids,
+        &mut writes,
+    );
+    // The value account is empty; it is written so it is marked like the others.
+    let value_version = value.version();
+    posting.post(
+        AccountKind::Value,
+        &value,
+        value_version,
+        Vec::new(),
+        &mut ids,
+        &mut writes,
+    );
+    for w in &mut writes {
+        if let Write::Put { item, .. } = w {
+            if item::opt_s(item, "entity_type") == Some("account") {
+                item.insert(accounts::ERASED.into(), item::time(now));
+            }
+        }
+    }
+
+    // The cards held end now, and no longer count as held.
+    for card in profile.cards.values_mut() {
+        if card.status == domain::cards::HeldStatus::Active {
+            if card.term.is_live(now) {
+                card.term.valid_until = Some(now);
+            }
+            writes.push(cards::holders(shop, &card.card_id, -1, false));
+        }
+    }
+    // The unique number and phone are freed for another member.
+    if let Some(no) = profile.member_no.take() {
+        writes.push(profile::free_unique(keys::member_no(shop, &no), member));
+    }
+    if let Some(phone) = profile.phone.take() {
+        writes.push(profile::free_unique(keys::phone(shop, &phone), member));
+    }
+    profile.name = None;
+    profile.email = None;
+    profile.birthday = None;
+    profile.standing.due = None;
+    profile.erased_at = Some(now);
+    writes.push(profile::put(shop, member, &profile));
+    for key in notices {
+        writes.push(Write::Delete {
+            key: key.clone(),
+            condition: None,
+            values: Default::default(),
+        });
+    }
+    let answer = json!({
+        "member_id": member.as_str(),
+        "erased_at": api::render::instant(now),
+        "forfeited": {"points": before, "credit": money(credit_before)},
+    });
+    let mut record = item::with_key(&keys::erasure(shop, member), "erasure");
+    record.insert("answer".into(), item::s(answer.to_string()));
+    record.insert("reason".into(), item::s(reason));
+    record.insert("actor".into(), item::s(actor));
+    record.insert("erased_at".into(), item::time(now));
+    writes.push(Write::Put {
+        item: record,
+        cond: Cond::NotExists,
+    });
+    Ok(Decision::new(writes, StatusCode::OK, answer.clone()).tell([("member.erased", answer)]))
+}

@@ -1,0 +1,4 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    api::run(member_privacy::OPERATION, member_privacy::handler).await
+}

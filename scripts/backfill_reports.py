@@ -1,0 +1,98 @@
+"""Builds what the reports read (API 1.2 "Reports") for ledger entries written before the
+reports existed: each entry's place in the shop's ledger index (GSI1) and the movement
+counters per shop, shard and shop-local day. Counters are computed from the whole ledger and
+written as absolute figures, so a second run gives the same table (idempotent); run it once
+before deploying the version with reports, while nothing writes (like copy_config.py).
+
+usage: backfill_reports.py --table NAME [--endpoint URL] [--region R] [--dry-run]
+"""
+import argparse
+import collections
+import decimal
+import sys
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import boto3
+
+SHARDS = 8  # shared/store keys::REPORT_SHARDS
+
+
+def shard(member):
+    """keys::report_shard: FNV-1a of the member id, modulo the shards."""
+    h = 0x811C9DC5
+    for b in member.encode():
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h % SHARDS
+
+
+def parse_member_pk(pk):
+    rest = pk[len("SHOP#"):] if pk.startswith("SHOP#") else None
+    if not rest or "#M#" not in rest:
+        return None
+    shop, member = rest.split("#M#", 1)
+    return shop, member
+
+
+def scan(ddb, table, **kw):
+    start = None
+    while True:
+        args = dict(TableName=table, **kw)
+        if start:
+            args["ExclusiveStartKey"] = start
+        page = ddb.scan(**args)
+        yield from page.get("Items", [])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--table", required=True)
+    ap.add_argument("--endpoint")
+    ap.add_argument("--region", default="us-east-1")
+    ap.add_argument("--dry-run", action="store_true")
+    args = ap.parse_args()
+    ddb = boto3.client("dynamodb", endpoint_url=args.endpoint, region_name=args.region)
+    zones = {}
+
+    def zone(shop):
+        if shop not in zones:
+            got = ddb.get_item(TableName=args.table, Key={"PK": {"S": f"SHOP#{shop}"}, "SK": {"S": "SETTINGS"}},
+                               ConsistentRead=True).get("Item")
+            zones[shop] = ZoneInfo(got["timezone"]["S"]) if got else timezone.utc
+        return zones[shop]
+
+    counters = collections.defaultdict(lambda: collections.defaultdict(decimal.Decimal))
+    indexed = entries = 0
+    for it in scan(ddb, args.table, FilterExpression="entity_type = :l",
+                   ExpressionAttributeValues={":l": {"S": "ledger"}}):
+        parsed = parse_member_pk(it["PK"]["S"])
+        if not parsed:
+            continue
+        shop, member = parsed
+        entries += 1
+        at = datetime.fromisoformat(it["at"]["S"].replace("Z", "+00:00"))
+        day = at.astimezone(zone(shop)).date().isoformat()
+        name = f"m_{it['account']['S']}_{it['kind']['S']}"
+        counters[(shop, shard(member), day)][name] += decimal.Decimal(it["amount"]["N"])
+        index_pk = f"SHOP#{shop}#LDG#{shard(member)}"
+        if it.get("GSI1PK", {}).get("S") != index_pk and not args.dry_run:
+            ddb.update_item(TableName=args.table, Key={"PK": it["PK"], "SK": it["SK"]},
+                            UpdateExpression="SET GSI1PK = :pk, GSI1SK = :sk",
+                            ExpressionAttributeValues={":pk": {"S": index_pk}, ":sk": it["entry_id"]})
+            indexed += 1
+    for (shop, k, day), sums in sorted(counters.items()):
+        item = {"PK": {"S": f"SHOP#{shop}#CNT#{k}"}, "SK": {"S": f"D#{day}"},
+                "entity_type": {"S": "counters"}, "shop": {"S": shop}}
+        for name, total in sums.items():
+            item[name] = {"N": str(total)}
+        if not args.dry_run:
+            ddb.put_item(TableName=args.table, Item=item)
+    print(f"{entries} ledger entries: {indexed} indexed now, {len(counters)} counter items written"
+          + (" (dry run)" if args.dry_run else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

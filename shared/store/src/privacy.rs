@@ -1,0 +1,84 @@
+//! What erasure and the data access request read (API 1.2 "Erasure and access"): every
+//! item of a member's own partition, and items as plain JSON.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::{MemberId, ShopId};
+use serde_json::{Map, Value};
+
+use crate::item::{self, Item};
+use crate::keys;
+use crate::{sdk, Store, StoreError};
+
+/// Attributes that are the table's plumbing, not data about anyone.
+const PLUMBING: [&str; 8] = [
+    keys::PK,
+    keys::SK,
+    keys::GSI1PK,
+    keys::GSI1SK,
+    keys::GSI2PK,
+    keys::GSI2SK,
+    keys::LSI1SK,
+    "ttl",
+];
+
+/// An item as plain JSON: strings, numbers (exact, as their text), sets and maps.
+pub fn plain(found: &Item) -> Value {
+    let mut out = Map::new();
+    let mut names: Vec<&String> = found
+        .keys()
+        .filter(|k| !PLUMBING.contains(&k.as_str()))
+        .collect();
+    names.sort();
+    for name in names {
+        out.insert(name.clone(), value(&found[name]));
+    }
+    Value::Object(out)
+}
+
+fn value(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(n) => n
+            .parse::<serde_json::Number>()
+            .map_or_else(|_| Value::String(n.clone()), Value::Number),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Ss(list) => list.iter().cloned().map(Value::String).collect(),
+        AttributeValue::Ns(list) => list.iter().cloned().map(Value::String).collect(),
+        AttributeValue::L(list) => list.iter().map(value).collect(),
+        AttributeValue::M(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+        }
+        _ => Value::Null,
+    }
+}
+
+impl Store {
+    /// Every item of the member's partition (profile, accounts, ledger, markers, pending
+    /// notices, the erasure record), strongly consistent, all pages.
+    pub async fn member_items(
+        &self,
+        shop: &ShopId,
+        member: &MemberId,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", item::s(keys::member_pk(shop, member)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+}
