@@ -18,6 +18,7 @@ import { Settings } from "./screens/settings.js";
 import { Import } from "./screens/import.js";
 import { Till } from "./screens/till.js";
 import { Webhooks, Webhook } from "./screens/webhooks.js";
+import { Reports } from "./screens/reports.js";
 
 // `/console/#token=<JWT>` signs in and the token leaves the address bar at once.
 function takeTokenFromAddress() {
@@ -62,6 +63,7 @@ const ROUTES = [
   { nav: "nav.settings", path: "/settings", who: "manage", match: (r) => r[0] === "settings", view: Settings },
   { nav: "webhooks.title", path: "/webhooks", who: "manage", match: (r) => r[0] === "webhooks" && r.length === 1, view: Webhooks },
   { path: "/webhooks/:id", who: "manage", match: (r) => r[0] === "webhooks" && r.length === 2, view: Webhook },
+  { nav: "reports.title", path: "/reports", who: "manage", match: (r) => r[0] === "reports", view: Reports },
   { nav: "nav.till", path: "/till", who: "staff", match: (r) => r[0] === "till", view: Till },
 ];
 

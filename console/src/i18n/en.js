@@ -6,5 +6,6 @@ import cards from "./en/cards.js";
 import setup from "./en/setup.js";
 import shop from "./en/shop.js";
 import webhooks from "./en/webhooks.js";
+import reports from "./en/reports.js";
 
-export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks };
+export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks, ...reports };

@@ -6,5 +6,6 @@ import cards from "./zh-CN/cards.js";
 import setup from "./zh-CN/setup.js";
 import shop from "./zh-CN/shop.js";
 import webhooks from "./zh-CN/webhooks.js";
+import reports from "./zh-CN/reports.js";
 
-export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks };
+export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks, ...reports };

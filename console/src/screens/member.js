@@ -19,6 +19,7 @@ import {
   usePages,
 } from "../ui.js";
 import { knownProfile, rememberProfile } from "./members.js";
+import { EraseMember, ErasedNotice } from "./erase.js";
 
 const ACCOUNTS = ["points", "credit", "value"];
 const CARD_STATUS = ["active", "expired", "refunded"];
@@ -375,8 +376,10 @@ export function Member({ session, params }) {
   const [version, setVersion] = useState(0);
   const [adjusting, setAdjusting] = useState(false);
   const [adjusted, setAdjusted] = useState(null);
-  const manage = session.can("manage");
-  const staff = session.can("staff");
+  // An erased member (API 1.2) is only read: nothing more is written for them.
+  const erased = member.data?.erased_at || profileLoad.data?.erased_at;
+  const manage = session.can("manage") && !erased;
+  const staff = session.can("staff") && !erased;
   const adjustedNow = (done) => {
     setAdjusting(false);
     setAdjusted(done);
@@ -394,7 +397,7 @@ export function Member({ session, params }) {
   return html`<section class="member">
     <p class="no-print"><a href="#/members">← ${t("member.back")}</a></p>
     <div class="row member-title">
-      <h1>${profile?.name || id}</h1>
+      <h1>${(!erased && profile?.name) || id}</h1>
       ${member.data?.level ? html`<${Badge} kind="ok">${member.data.level.name || member.data.level.level_id}<//>` : null}
       ${manage
         ? html`<button type="button" class="member-adjust" onClick=${() => setAdjusting(true)}>${t("member.adjust")}</button>`
@@ -410,7 +413,7 @@ export function Member({ session, params }) {
         })}</p>`
       : null}
     <${Loaded} load=${member}>
-      ${(m) => html`<${Figures} m=${m} />
+      ${(m) => html`<${ErasedNotice} member=${m} /><${Figures} m=${m} />
         <div class="grid member-pair">
           <${Level} m=${m} />
           <${Profile} id=${id} profile=${profile} birthday=${m.birthday} mayEdit=${staff}
@@ -422,6 +425,7 @@ export function Member({ session, params }) {
     ${staff && profileLoad.data && (!profileLoad.data.registered || justRegistered)
       ? html`<${Register} id=${id} onDone=${registeredNow} />`
       : null}
+    <${EraseMember} session=${session} memberId=${id} erased=${member.data?.erased_at} onErased=${() => { member.reload(); profileLoad.reload(); setVersion((v) => v + 1); }} />
     ${manage ? html`<${Adjust} id=${id} open=${adjusting} onClose=${() => setAdjusting(false)} onDone=${adjustedNow} />` : null}
   </section>`;
 }

@@ -119,6 +119,7 @@ fn view(member: &MemberId, p: &Profile) -> Value {
         // give the registration credit and the channel's default level.
         "registered": p.registered_at.is_some() && !p.directory_only,
         "level_id": p.standing.level_id(),
+        "erased_at": p.erased_at.map(api::render::instant),
     })
 }
 
@@ -127,9 +128,10 @@ fn view(member: &MemberId, p: &Profile) -> Value {
 async fn get(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError> {
     let member = MemberId::parse(&input::path_param(req, "member_id")?)?;
     let snapshot = ctx.store.load(&[keys::profile(shop, &member)]).await?;
+    // An erased member reads as what is left: the id and when (API 1.2).
     Ok(Reply::ok(&view(
         &member,
-        &profile::read(&snapshot, shop, &member)?,
+        &profile::read_any(&snapshot, shop, &member)?,
     )))
 }
 

@@ -131,33 +131,45 @@ impl Store {
         shop: &ShopId,
         to: NaiveDate,
     ) -> Result<Vec<Counted>, StoreError> {
+        // The shards side by side: one round trip's time, not eight.
+        let shards = (0..keys::REPORT_SHARDS).map(|shard| self.counted_shard(shop, shard, to));
+        Ok(futures::future::try_join_all(shards)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    async fn counted_shard(
+        &self,
+        shop: &ShopId,
+        shard: u32,
+        to: NaiveDate,
+    ) -> Result<Vec<Counted>, StoreError> {
         let mut out = Vec::new();
-        for shard in 0..keys::REPORT_SHARDS {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .consistent_read(true)
-                    .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
-                    .expression_attribute_values(":pk", item::s(keys::counters_pk(shop, shard)))
-                    .expression_attribute_values(":first", item::s("D#"))
-                    .expression_attribute_values(":last", item::s(keys::counters_sk(to)))
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(sdk)?;
-                for it in page.items.unwrap_or_default() {
-                    out.extend(decode_counters(&it)?);
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
+                .expression_attribute_values(":pk", item::s(keys::counters_pk(shop, shard)))
+                .expression_attribute_values(":first", item::s("D#"))
+                .expression_attribute_values(":last", item::s(keys::counters_sk(to)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            for it in page.items.unwrap_or_default() {
+                out.extend(decode_counters(&it)?);
+            }
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
             }
         }
-        Ok(out)
     }
 
     /// The shop's ledger entries with ids from `from` through `until` (inclusive bounds, see
