@@ -56,3 +56,7 @@ LOYALTY_E2E_DYNAMODB_PID=$(cat ".local/dynamodb.$DDB_PORT.pid") "$stall"
 # The fuzzer against the same stack: every operation of openapi.yaml, fixed seed and a
 # bounded number of examples, so CI stays inside its limit (scripts/fuzz.sh).
 LOYALTY_E2E_URL="http://127.0.0.1:$PORT" scripts/fuzz.sh
+
+# No personal data in the functions' logs: every e-mail address and phone number the tests
+# sent stayed out of them (issue 25).
+.venv/bin/python scripts/check_logs_private.py "$log"

@@ -85,6 +85,11 @@ def test_settings_save_zone_and_claim_url_and_refuse_a_template_without_card_id(
     page.get_by_label("Guide-to-buy card").select_option(label="VIP card")
     page.get_by_label("Checkout").check()
     page.get_by_label("Payment webhook secret", exact=True).fill("a-very-long-secret-123")
+    # The reports value the points members hold (API 1.2): a refusal first, at its field.
+    page.get_by_label("Value of one point").fill("0,01")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Value of one point")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Value of one point").fill("0.01")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
     expect(claim).not_to_have_attribute("aria-invalid", "true")
@@ -95,6 +100,7 @@ def test_settings_save_zone_and_claim_url_and_refuse_a_template_without_card_id(
     assert saved["claim_url"] == "http://127.0.0.1:9000/claim/{card_id}"
     assert saved["guide_card_id"] == paid["card_id"] and saved["guide_on"] == ["checkout"]
     assert saved["webhook_secret_set"] is True and saved["currency"] == "MYR"
+    assert saved["point_value"] == "0.01"
 
     # The currency is locked once set: the refusal shows at the currency.
     page.get_by_label("Currency").fill("USD")

@@ -33,7 +33,7 @@ const ZONES = [
   "UTC",
 ];
 
-const FIELDS = ["currency", "timezone", "claim_url", "guide_card_id", "guide_on", "stripe_webhook_secret", "webhook_secret"];
+const FIELDS = ["currency", "timezone", "point_value", "claim_url", "guide_card_id", "guide_on", "stripe_webhook_secret", "webhook_secret"];
 
 /** The field a refusal is about: the code or the detail's words, else none (shown by Save). */
 function fieldFor(error) {
@@ -55,6 +55,7 @@ function formOf(s) {
     currency: s?.currency || "",
     timezone: s?.timezone || "",
     claim_url: s?.claim_url || "",
+    point_value: s?.point_value || "",
     guide_card_id: s?.guide_card_id || "",
     guide_on: s?.guide_on || [],
     webhook_secret: "",
@@ -93,6 +94,8 @@ function SettingsForm({ current, cards, session, onSaved }) {
     const body = {
       timezone: form.timezone.trim(),
       claim_url: form.claim_url.trim() || null,
+      // Money per point as typed ("0.01"): never a float.
+      point_value: form.point_value.trim() || null,
       guide_card_id: form.guide_card_id || null,
       guide_on: form.guide_on,
     };
@@ -134,6 +137,10 @@ function SettingsForm({ current, cards, session, onSaved }) {
       <datalist id="settings-zones">
         ${ZONES.map((z) => html`<option value=${z}></option>`)}
       </datalist>
+      <${Field} label=${t("settings.point_value")} error=${errorOf("point_value")} hint=${t("settings.point_value_hint")}>
+        <input name="point_value" inputmode="decimal" value=${form.point_value} onInput=${set("point_value")}
+          autocomplete="off" spellcheck="false" placeholder="0.01" />
+      <//>
     </article>
 
     <article>

@@ -10,6 +10,7 @@ pub mod input;
 pub mod issuing;
 pub mod levels;
 pub mod logging;
+pub mod metrics;
 pub mod payments;
 pub mod postings;
 pub mod recharge;
@@ -119,27 +120,58 @@ where
     let handler = &handler;
     lambda_http::run(service_fn(move |req: Request| async move {
         let started = Instant::now();
+        let calls_before = ctx.store.calls();
         let request_id = req
             .lambda_context_ref()
             .map(|c| c.request_id.clone())
             .unwrap_or_default();
+        // API Gateway's own id, the one a client's error report and the access log carry.
+        let api_request_id = match req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => {
+                c.request_id.clone().unwrap_or_default()
+            }
+            _ => String::new(),
+        };
         let span = tracing::info_span!(
             "request",
             operation,
             request_id = %request_id,
+            api_request_id = %api_request_id,
             shop = tracing::field::Empty
         );
         let response = handler(ctx, req).instrument(span.clone()).await;
         let _entered = span.enter();
+        let status = response.status().as_u16();
+        let code = (status >= 400)
+            .then(|| metrics::problem_code(response.body().as_ref()))
+            .flatten();
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let calls = ctx.store.calls().since(&calls_before);
         tracing::info!(
-            status = response.status().as_u16(),
+            status,
             outcome = if response.status().is_success() {
                 "ok"
             } else {
                 "refused"
             },
-            latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            code = code.as_deref().unwrap_or(""),
+            latency_ms,
+            ddb_reads = calls.reads(),
+            ddb_writes = calls.writes(),
             "handled"
+        );
+        // The metrics as one EMF line of its own (CloudWatch reads it from the log).
+        println!(
+            "{}",
+            metrics::emf(&metrics::Outcome {
+                operation,
+                status,
+                code: code.as_deref(),
+                latency_ms,
+                ddb_reads: calls.reads(),
+                ddb_writes: calls.writes(),
+                timestamp_ms: ctx.now().timestamp_millis(),
+            })
         );
         Ok::<_, std::convert::Infallible>(response)
     }))

@@ -11,6 +11,8 @@ export default {
   "settings.claim_title": "Claim links and QR codes",
   "settings.claim_intro": "Cards are handed out by link or QR code, face to face at the till or shared online.",
   "settings.claim_url": "Claim URL template",
+  "settings.point_value": "Value of one point",
+  "settings.point_value_hint": "In the shop's currency, e.g. 0.01: the reports value the points members hold with it. Empty: points are not valued.",
   "settings.claim_url_hint": "The page a member opens to claim a card; must contain {card_id}, e.g. https://shop.example/cards/{card_id}. Empty: no claim links.",
   "settings.guide_title": "Guide to buy",
   "settings.guide_intro": "Recommend one paid card to members who do not hold it yet.",

@@ -11,6 +11,8 @@ export default {
   "settings.claim_title": "领卡链接与二维码",
   "settings.claim_intro": "权益卡可通过链接或二维码发放：收银台面对面扫码，或线上分享。",
   "settings.claim_url": "领卡链接模板",
+  "settings.point_value": "每积分价值",
+  "settings.point_value_hint": "以店铺币种计，如 0.01：报表据此计算会员所持积分的价值。留空则不计价。",
   "settings.claim_url_hint": "会员打开领卡的页面，必须包含 {card_id}，如 https://shop.example/cards/{card_id}。留空则不提供领卡链接。",
   "settings.guide_title": "引导购买",
   "settings.guide_intro": "向尚未持有的会员推荐一张付费权益卡。",
