@@ -444,6 +444,38 @@ impl Store {
         Ok(Snapshot { items })
     }
 
+    /// Every item of partition `pk` with a sort key between `first` and `last` (inclusive),
+    /// strongly consistent, all pages.
+    pub async fn partition(
+        &self,
+        pk: &str,
+        first: &str,
+        last: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
+                .expression_attribute_values(":pk", item::s(pk))
+                .expression_attribute_values(":first", item::s(first))
+                .expression_attribute_values(":last", item::s(last))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) => start = Some(k),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// Writes everything an operation decided in one TransactWriteItems: all or nothing
     /// (invariant 3).
     pub async fn commit(&self, mut writes: Vec<Write>) -> Result<(), StoreError> {

@@ -5,9 +5,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use domain::{MemberId, ShopId};
 use serde_json::{Map, Value};
 
-use crate::item::{self, Item};
+use crate::item::Item;
 use crate::keys;
-use crate::{sdk, Store, StoreError};
+use crate::{Store, StoreError};
 
 /// Attributes that are the table's plumbing, not data about anyone.
 const PLUMBING: [&str; 8] = [
@@ -60,25 +60,9 @@ impl Store {
         shop: &ShopId,
         member: &MemberId,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", item::s(keys::member_pk(shop, member)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            out.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+        // Sort keys are upper-case words, `#` and digits: between a space and `~` lies
+        // every one of them (a key condition cannot hold an empty string).
+        self.partition(&keys::member_pk(shop, member), " ", "~")
+            .await
     }
 }

@@ -146,30 +146,18 @@ impl Store {
         shard: u32,
         to: NaiveDate,
     ) -> Result<Vec<Counted>, StoreError> {
+        let items = self
+            .partition(
+                &keys::counters_pk(shop, shard),
+                "D#",
+                &keys::counters_sk(to),
+            )
+            .await?;
         let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
-                .expression_attribute_values(":pk", item::s(keys::counters_pk(shop, shard)))
-                .expression_attribute_values(":first", item::s("D#"))
-                .expression_attribute_values(":last", item::s(keys::counters_sk(to)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for it in page.items.unwrap_or_default() {
-                out.extend(decode_counters(&it)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
+        for it in &items {
+            out.extend(decode_counters(it)?);
         }
+        Ok(out)
     }
 
     /// The shop's ledger entries with ids from `from` through `until` (inclusive bounds, see

@@ -75,12 +75,7 @@ fn figure(v: &Value) -> Decimal {
 async fn the_roll_forward_is_exact_over_shop_local_days() {
     let day1 = at("2026-06-10T09:00:00+08:00");
     let mut env = TestEnv::with_clock(Clock::Fixed(day1)).await;
-    setup_shop(&env).await;
-    points_program(
-        &env,
-        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
-    )
-    .await;
+    earning_shop(&env).await;
     let members: Vec<String> = (0..50).map(|i| format!("r{i}")).collect();
     for (d, start) in [
         "2026-06-10T09:00:00+08:00",
@@ -395,12 +390,7 @@ async fn table_text(env: &TestEnv) -> String {
 async fn erasure_forgets_the_person_and_keeps_the_books() {
     let t0 = at("2026-06-10T10:00:00+08:00");
     let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
-    setup_shop(&env).await;
-    points_program(
-        &env,
-        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
-    )
-    .await;
+    earning_shop(&env).await;
     let person = json!({"member_no": "ZX-4401", "name": "Nurul Huda", "phone": "+60129876543",
                         "email": "nurul.huda@example.com", "birthday": "1991-07-19"});
     assert_eq!(put_profile(&env, "e1", person.clone()).await.status, 200);
@@ -535,12 +525,7 @@ async fn erasure_forgets_the_person_and_keeps_the_books() {
 async fn the_backfill_rebuilds_the_same_figures_twice() {
     use aws_sdk_dynamodb::types::AttributeValue;
     let mut env = TestEnv::with_clock(Clock::Fixed(at("2026-06-10T23:30:00+08:00"))).await;
-    setup_shop(&env).await;
-    points_program(
-        &env,
-        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
-    )
-    .await;
+    earning_shop(&env).await;
     for (i, t) in [
         "2026-06-10T23:30:00+08:00",
         "2026-06-11T00:30:00+08:00",

@@ -353,3 +353,14 @@ pub fn stream_insert(
     }
     record
 }
+
+/// A shop set up (`setup_shop`) whose members earn a point per unit and redeem 100 a unit
+/// (004).
+pub async fn earning_shop(env: &TestEnv) {
+    setup_shop(env).await;
+    points_program(
+        env,
+        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
+    )
+    .await;
+}

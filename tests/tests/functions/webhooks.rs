@@ -19,7 +19,9 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{accrue_now, points_program, settings, setup_shop, stream_insert};
+use crate::support::{
+    accrue_now, earning_shop, points_program, settings, setup_shop, stream_insert,
+};
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
@@ -233,15 +235,6 @@ async fn deliveries(env: &TestEnv, endpoint: &str) -> Vec<Value> {
     .await;
     assert_eq!(res.status, 200, "{}", res.raw);
     res.body["items"].as_array().unwrap().clone()
-}
-
-async fn earning_shop(env: &TestEnv) {
-    setup_shop(env).await;
-    points_program(
-        env,
-        json!({"enabled": true, "earn": {"points_per_unit": 1}, "redeem": {"points_per_unit": 100}}),
-    )
-    .await;
 }
 
 #[tokio::test]
