@@ -78,7 +78,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         (Method::PATCH, Some(id)) => {
             let patch = parse_patch(&input::json_object(&req)?).await?;
-            change(ctx, &shop, &id, move |e, _now| {
+            change_once(ctx, &shop, &id, None, move |e, _now| {
                 patch.apply(e);
                 Ok((StatusCode::OK, None))
             })
@@ -297,13 +297,6 @@ async fn create(
 
 /// Changes one endpoint; `decide` says the answer's status and body (`None`: the endpoint
 /// as changed).
-async fn change<F>(ctx: &Ctx, shop: &ShopId, id: &str, mut decide: F) -> Result<Reply, ApiError>
-where
-    F: FnMut(&mut Endpoint, DateTime<Utc>) -> Result<(StatusCode, Option<Value>), ApiError>,
-{
-    change_once(ctx, shop, id, None, |e, now| decide(e, now)).await
-}
-
 async fn change_once<F>(
     ctx: &Ctx,
     shop: &ShopId,
