@@ -1,11 +1,13 @@
 //! Shop-local calendar arithmetic. Every "day" in the rules is a day in the shop's IANA zone;
 //! instants are stored in UTC.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use chrono::{
-    DateTime, Datelike, Days, FixedOffset, LocalResult, Months, NaiveDate, NaiveTime, TimeDelta,
-    TimeZone, Utc,
+    DateTime, Datelike, Days, FixedOffset, Months, NaiveDate, NaiveTime, TimeDelta, TimeZone,
+    Timelike, Utc,
 };
-use chrono_tz::Tz;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -81,34 +83,113 @@ pub mod serde_date {
     }
 }
 
+/// One zone of the bundled time zone database (jiff's, compact TZif): resolved once per
+/// process and kept, so a `ShopTz` is a small `Copy` handle.
+struct Zone {
+    name: &'static str,
+    tz: jiff::tz::TimeZone,
+}
+
+fn registry() -> &'static Mutex<HashMap<String, &'static Zone>> {
+    static ZONES: OnceLock<Mutex<HashMap<String, &'static Zone>>> = OnceLock::new();
+    ZONES.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn zone(name: &str) -> Option<&'static Zone> {
+    let mut zones = registry().lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(z) = zones.get(name) {
+        return Some(z);
+    }
+    let tz = if name == "UTC" {
+        jiff::tz::TimeZone::UTC
+    } else {
+        let tz = jiff::tz::db().get(name).ok()?;
+        // The database finds names in any case; a shop's zone is spelled as IANA does.
+        if tz.iana_name() != Some(name) {
+            return None;
+        }
+        tz
+    };
+    // At most one entry per IANA name, for the process's life.
+    let z: &'static Zone = Box::leak(Box::new(Zone {
+        name: Box::leak(name.to_owned().into_boxed_str()),
+        tz,
+    }));
+    zones.insert(name.to_owned(), z);
+    Some(z)
+}
+
 /// The shop's time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ShopTz(Tz);
+#[derive(Clone, Copy)]
+pub struct ShopTz(&'static Zone);
+
+impl std::fmt::Debug for ShopTz {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ShopTz").field(&self.0.name).finish()
+    }
+}
+
+impl PartialEq for ShopTz {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for ShopTz {}
 
 impl Default for ShopTz {
     fn default() -> Self {
-        ShopTz(Tz::UTC)
+        ShopTz::utc()
     }
 }
 
 impl ShopTz {
     /// UTC, for a shop that has not set its zone.
     pub fn utc() -> Self {
-        ShopTz(Tz::UTC)
+        ShopTz(zone("UTC").expect("UTC is always known"))
     }
 
     pub fn parse(name: &str) -> Result<Self, UnknownTimeZone> {
-        name.parse::<Tz>()
+        zone(name)
             .map(ShopTz)
-            .map_err(|_| UnknownTimeZone(name.to_owned()))
+            .ok_or_else(|| UnknownTimeZone(name.to_owned()))
     }
 
     pub fn name(&self) -> &'static str {
-        self.0.name()
+        self.0.name
+    }
+
+    /// The zone's offset from UTC at an instant.
+    fn offset_at(&self, at: DateTime<Utc>) -> FixedOffset {
+        let seconds = jiff::Timestamp::new(at.timestamp(), 0)
+            .map(|ts| self.0.tz.to_offset(ts).seconds())
+            .unwrap_or(0);
+        FixedOffset::east_opt(seconds).unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero"))
     }
 
     pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.0).date_naive()
+        at.with_timezone(&self.offset_at(at)).date_naive()
+    }
+
+    /// The instant a local time is, the earlier one where clocks fall back, `None` where
+    /// they jump over it.
+    fn instant_of(&self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        let civil = jiff::civil::DateTime::new(
+            i16::try_from(local.year()).ok()?,
+            i8::try_from(local.month()).ok()?,
+            i8::try_from(local.day()).ok()?,
+            i8::try_from(local.hour()).ok()?,
+            i8::try_from(local.minute()).ok()?,
+            i8::try_from(local.second()).ok()?,
+            0,
+        )
+        .ok()?;
+        let offset = match self.0.tz.to_ambiguous_timestamp(civil).offset() {
+            jiff::tz::AmbiguousOffset::Unambiguous { offset } => offset,
+            jiff::tz::AmbiguousOffset::Fold { before, .. } => before,
+            jiff::tz::AmbiguousOffset::Gap { .. } => return None,
+        };
+        Some(Utc.from_utc_datetime(&(local - TimeDelta::seconds(i64::from(offset.seconds())))))
     }
 
     /// The first instant of a local day. Where a DST jump skips local midnight
@@ -118,11 +199,9 @@ impl ShopTz {
         // Gaps are at most a few hours (Apia skipped a whole day, handled by the caller
         // asking for the next day), so this loop is short and bounded.
         for _ in 0..(26 * 4) {
-            match self.0.from_local_datetime(&local) {
-                LocalResult::Single(t) => return t.with_timezone(&Utc),
-                // A fold at midnight: the day starts at the earlier of the two.
-                LocalResult::Ambiguous(early, _) => return early.with_timezone(&Utc),
-                LocalResult::None => local += TimeDelta::minutes(15),
+            match self.instant_of(local) {
+                Some(t) => return t,
+                None => local += TimeDelta::minutes(15),
             }
         }
         // Unreachable for real zones; falling back to UTC midnight keeps the function total.
@@ -171,7 +250,7 @@ impl ShopTz {
 
     /// Renders an instant as RFC 3339 in the shop's zone, with its offset.
     pub fn format(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.0)
+        at.with_timezone(&self.offset_at(at))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     }
 }
@@ -179,6 +258,113 @@ impl ShopTz {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The old implementation's start of a local day, on chrono-tz's tables.
+    fn old_start_of_day(tz: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
+        let mut local = date.and_time(NaiveTime::MIN);
+        for _ in 0..(26 * 4) {
+            match tz.from_local_datetime(&local) {
+                chrono::LocalResult::Single(t) => return t.with_timezone(&Utc),
+                chrono::LocalResult::Ambiguous(early, _) => return early.with_timezone(&Utc),
+                chrono::LocalResult::None => local += TimeDelta::minutes(15),
+            }
+        }
+        Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+    }
+
+    /// Every zone the shop settings accepted (chrono-tz's, the database used before) is
+    /// accepted under the same name and converts the same with the bundled database, from
+    /// 1970 to 2100: the offset every two days, each transition to the second (found on the
+    /// old tables by bisection) and the start of the local days around it.
+    #[test]
+    fn every_zone_converts_as_before_from_1970_to_2100() {
+        use chrono::Offset;
+        let from = Utc
+            .with_ymd_and_hms(1970, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp();
+        // chrono-tz's generated tables stop at the start of 2100 (after it they keep the last
+        // offset: Cairo's DST from the last Friday of April 2100 is missing there).
+        let to = Utc
+            .with_ymd_and_hms(2100, 1, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp();
+        let step = 2 * 86_400;
+        let (mut missing, mut transitions) = (Vec::new(), 0u64);
+        let at = |t: i64| Utc.timestamp_opt(t, 0).unwrap();
+        for old in chrono_tz::TZ_VARIANTS {
+            let Ok(new) = ShopTz::parse(old.name()) else {
+                missing.push(old.name());
+                continue;
+            };
+            assert_eq!(new.name(), old.name());
+            let before = |t: i64| at(t).with_timezone(&old).offset().fix().local_minus_utc();
+            let now = |t: i64| new.offset_at(at(t)).local_minus_utc();
+            let (mut t, mut prev) = (from, before(from));
+            assert_eq!(now(from), prev, "{} at {from}", old.name());
+            while t < to {
+                let next = t + step;
+                let cur = before(next);
+                assert_eq!(
+                    now(next),
+                    cur,
+                    "{} at {} (old {cur}, new {})",
+                    old.name(),
+                    at(next),
+                    now(next)
+                );
+                if cur != prev {
+                    let (mut lo, mut hi) = (t, next);
+                    while hi - lo > 1 {
+                        let mid = lo + (hi - lo) / 2;
+                        if before(mid) == prev {
+                            lo = mid;
+                        } else {
+                            hi = mid;
+                        }
+                    }
+                    assert_eq!(
+                        (now(lo), now(hi)),
+                        (before(lo), before(hi)),
+                        "{} at {}",
+                        old.name(),
+                        at(hi)
+                    );
+                    let day = at(hi).with_timezone(&old).date_naive();
+                    for d in [day.pred_opt().unwrap(), day, day.succ_opt().unwrap()] {
+                        assert_eq!(
+                            new.start_of_day(d),
+                            old_start_of_day(old, d),
+                            "{} on {d}",
+                            old.name()
+                        );
+                        assert_eq!(
+                            new.format(at(hi)),
+                            at(hi)
+                                .with_timezone(&old)
+                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+                        );
+                    }
+                    transitions += 1;
+                }
+                (t, prev) = (next, cur);
+            }
+        }
+        assert!(missing.is_empty(), "zones no longer accepted: {missing:?}");
+        assert!(transitions > 10_000, "{transitions} transitions compared");
+    }
+
+    /// A shop's zone is spelled as IANA does: the database finds names in any case, the
+    /// settings do not accept them.
+    #[test]
+    fn zone_names_are_exact() {
+        assert!(ShopTz::parse("asia/kuala_lumpur").is_err());
+        assert_eq!(ShopTz::parse("UTC").unwrap(), ShopTz::utc());
+        assert_eq!(
+            ShopTz::parse("Asia/Calcutta").unwrap().name(),
+            "Asia/Calcutta"
+        );
+    }
 
     fn tz(name: &str) -> ShopTz {
         ShopTz::parse(name).unwrap()
