@@ -13,7 +13,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::webhooks::{self as stored, Message};
-use store::{keys, settings, Snapshot, Write};
+use store::{keys, Snapshot};
 
 pub const OPERATION: &str = "admin-webhooks";
 
@@ -241,21 +241,6 @@ fn new_endpoint_id() -> String {
     format!("ep_{tail}")
 }
 
-/// The endpoints' write and, when the types they take changed, the settings' (read at
-/// `version`): operations learn from the settings whether to write messages at all.
-fn writes_for(shop: &ShopId, mut endpoints: Endpoints, current: &Settings) -> Vec<Write> {
-    endpoints.version += 1;
-    let types = endpoints.subscribed_types();
-    let mut writes = vec![stored::put(shop, &endpoints)];
-    if types != current.webhook_types {
-        let mut next = current.clone();
-        next.webhook_types = types;
-        next.version += 1;
-        writes.push(settings::put(shop, &next));
-    }
-    writes
-}
-
 fn loaded(snapshot: &Snapshot, shop: &ShopId) -> Result<(Endpoints, Settings), ApiError> {
     let current = api::require_settings(snapshot, shop)?;
     Ok((stored::read(snapshot, shop)?, current))
@@ -287,7 +272,7 @@ async fn create(
         body["secret"] = json!(secret.encode());
         endpoints.add(endpoint)?;
         Ok(Decision::new(
-            writes_for(shop, endpoints, &current),
+            stored::put_with_types(shop, endpoints, Some(&current)),
             StatusCode::CREATED,
             body,
         ))
@@ -315,7 +300,7 @@ where
         let (status, body) = decide(endpoint, now)?;
         let body = body.unwrap_or_else(|| view(endpoint));
         Ok(Decision::new(
-            writes_for(shop, endpoints, &current),
+            stored::put_with_types(shop, endpoints, Some(&current)),
             status,
             body,
         ))
@@ -350,7 +335,7 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
         }
         // Its deliveries stay until their TTL; the sender drops any still due.
         Ok(Decision::new(
-            writes_for(shop, endpoints, &current),
+            stored::put_with_types(shop, endpoints, Some(&current)),
             StatusCode::NO_CONTENT,
             Value::Null,
         ))

@@ -427,16 +427,8 @@ async fn record_endpoint(
                 "endpoint disabled"
             );
         }
-        endpoints.version += 1;
-        let mut writes = vec![stored::put(shop, &endpoints)];
-        if let Some(mut current) = settings::read(&snapshot, shop)? {
-            let types = endpoints.subscribed_types();
-            if types != current.webhook_types {
-                current.webhook_types = types;
-                current.version += 1;
-                writes.push(settings::put(shop, &current));
-            }
-        }
+        let current = settings::read(&snapshot, shop)?;
+        let writes = stored::put_with_types(shop, endpoints, current.as_ref());
         match ctx.store.commit(writes).await {
             Ok(()) => return Ok(()),
             Err(e) if e.is_race() => continue,

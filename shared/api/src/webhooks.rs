@@ -86,19 +86,14 @@ pub fn level_changes(
     changes: &[domain::level::LevelChange],
     tz: domain::ShopTz,
 ) -> Vec<(&'static str, Value)> {
-    changes
-        .iter()
-        .map(|c| {
-            (
-                "level.changed",
-                json!({
-                    "member_id": member.as_str(),
-                    "from": c.from,
-                    "to": c.to,
-                    "effective_at": tz.format(c.at),
-                    "cause": c.cause.as_str(),
-                }),
-            )
+    let Value::Array(shown) = render::level_changes(changes, tz) else {
+        return Vec::new();
+    };
+    shown
+        .into_iter()
+        .map(|mut change| {
+            change["member_id"] = json!(member.as_str());
+            ("level.changed", change)
         })
         .collect()
 }

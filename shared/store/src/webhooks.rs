@@ -108,6 +108,28 @@ pub fn put(shop: &ShopId, endpoints: &Endpoints) -> Write {
     }
 }
 
+/// The writes that store `endpoints` as changed from the version read, with the settings
+/// (read as `current`) when the set of types enabled endpoints take changed: operations
+/// learn from the settings whether to write messages at all.
+pub fn put_with_types(
+    shop: &ShopId,
+    mut endpoints: Endpoints,
+    current: Option<&domain::Settings>,
+) -> Vec<Write> {
+    endpoints.version += 1;
+    let mut writes = vec![put(shop, &endpoints)];
+    if let Some(current) = current {
+        let types = endpoints.subscribed_types();
+        if types != current.webhook_types {
+            let mut next = current.clone();
+            next.webhook_types = types;
+            next.version += 1;
+            writes.push(crate::settings::put(shop, &next));
+        }
+    }
+    writes
+}
+
 /// One message of an operation: its type and what it says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
