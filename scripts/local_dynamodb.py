@@ -5,7 +5,7 @@ transactions are not atomic under concurrent requests (../shared/TOOLING.md). Se
 request at a time makes every request atomic; the races our tests provoke are then real
 races between function instances, decided by DynamoDB semantics.
 
-usage: local_dynamodb.py HOST PORT [--parent-pid PID]
+usage: local_dynamodb.py HOST PORT [--parent-pid PID] [--unpatched-query] [--unpatched-streams]
 With --parent-pid the server exits when that process is gone (test harnesses).
 """
 import os
@@ -218,6 +218,41 @@ def query_by_partition() -> None:
     models.DynamoDBBackend.update_item = update_item
 
 
+def stream_records_as_text() -> None:
+    """moto 5 answers GetRecords through its model-driven serializer, which walks every
+    attribute of every image in Python: ~30 ms a record for our items, so a page of 100
+    records held the server for seconds while every other caller waited (measured in the
+    e2e run, where the stream pollers made 74 % of the server's busy time). A record never
+    changes once written, so its JSON is made once, on its first read, and a page is those
+    texts joined: the same document (scripts/test_local_dynamodb.py compares them)."""
+    from moto.dynamodb.models.table import StreamRecord
+    from moto.dynamodb.models.utilities import dynamo_json_dump
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    def text(self):
+        cached = self.__dict__.get("_text")
+        if cached is None:
+            cached = self._text = dynamo_json_dump(self.record)
+        return cached
+
+    StreamRecord.text = text
+
+    def get_records(self):
+        arn = self._get_param("ShardIterator")
+        limit = self._get_param("Limit") or 1000
+        iterator = self.backend.shard_iterators[arn]
+        start = iterator.sequence_number - iterator.stream_shard.starting_sequence_number
+        records = iterator.stream_shard.items[start:start + limit]
+        # moto's own bookkeeping of the next iterator, from the plain records.
+        result = iterator.get(limit)
+        assert len(result["Records"]) == len(records)
+        body = ",".join(r.text() for r in records)
+        return '{"NextShardIterator":%s,"Records":[%s]}' % (
+            dynamo_json_dump(result["NextShardIterator"]), body)
+
+    DynamoDBStreamsHandler.get_records = get_records
+
+
 def free_port() -> int:
     """A local port nothing listens on now (for the harnesses that start a server)."""
     import socket
@@ -250,11 +285,56 @@ def exit_with_parent(pid: int) -> None:
         time.sleep(0.5)
 
 
-def patch(query: bool = True) -> None:
-    """The local server's patches; `query=False` leaves moto's Query as shipped."""
+def patch(query: bool = True, streams: bool = True) -> None:
+    """The local server's patches; `query=False` leaves moto's Query as shipped, and
+    `streams=False` its GetRecords."""
     roll_back_touched_items_only()
     if query:
         query_by_partition()
+    if streams:
+        stream_records_as_text()
+
+
+class LoadLog:
+    """Since one request runs at a time, every request waits for the ones before it: a
+    minute's busy share says how close the server is to making callers wait, and a slow
+    request names what made them wait. Written to the server's log (.local/dynamodb*.log)."""
+
+    SLOW_SECONDS = 0.5
+
+    def __init__(self, app):
+        self.app = app
+        self.started = time.monotonic()
+        self.busy = 0.0
+        self.count = 0
+        self.by_target = {}
+
+    def __call__(self, environ, start_response):
+        began = time.monotonic()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            spent = time.monotonic() - began
+            target = environ.get("HTTP_X_AMZ_TARGET", "?").rsplit(".", 1)[-1]
+            self.count += 1
+            self.busy += spent
+            n, t = self.by_target.get(target, (0, 0.0))
+            self.by_target[target] = (n + 1, t + spent)
+            if spent > self.SLOW_SECONDS:
+                print(f"local_dynamodb: slow {target} {spent * 1000:.0f} ms", flush=True)
+            if began - self.started >= 60:
+                self.report(began)
+
+    def report(self, now):
+        window = now - self.started
+        top = sorted(self.by_target.items(), key=lambda kv: -kv[1][1])[:4]
+        parts = ", ".join(f"{k} {n} in {t:.1f} s" for k, (n, t) in top)
+        print(
+            f"local_dynamodb: {self.count} requests, busy {100 * self.busy / window:.0f} % "
+            f"of {window:.0f} s ({parts})",
+            flush=True,
+        )
+        self.started, self.busy, self.count, self.by_target = now, 0.0, 0, {}
 
 
 def serve(host: str, port: int) -> None:
@@ -262,16 +342,35 @@ def serve(host: str, port: int) -> None:
     run_simple(
         host,
         port,
-        DomainDispatcherApplication(create_backend_app),
+        LoadLog(DomainDispatcherApplication(create_backend_app)),
         threaded=False,
         processes=1,
         request_handler=MotoRequestHandler,
     )
 
 
+def log_long_collections() -> None:
+    """The collector's full passes walk every object the tables hold; name the long ones."""
+    import gc
+
+    began = {}
+
+    def callback(phase, info):
+        if phase == "start":
+            began["t"] = time.monotonic()
+        elif "t" in began:
+            spent = time.monotonic() - began.pop("t")
+            if spent > 0.2:
+                print(f"local_dynamodb: gc generation {info['generation']} {spent * 1000:.0f} ms", flush=True)
+
+    gc.callbacks.append(callback)
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
-    patch(query="--unpatched-query" not in sys.argv)
+    log_long_collections()
+    patch(query="--unpatched-query" not in sys.argv,
+          streams="--unpatched-streams" not in sys.argv)
     if "--parent-pid" in sys.argv:
         pid = int(sys.argv[sys.argv.index("--parent-pid") + 1])
         threading.Thread(target=exit_with_parent, args=(pid,), daemon=True).start()
