@@ -99,6 +99,109 @@ pub fn authorize(ctx: &Ctx, req: &Request, roles: &[Role]) -> Result<Principal, 
     Ok(principal)
 }
 
+/// The end of every invocation, a request's or a job's: one structured log line (no personal
+/// data: the shop is the only thing about whom) and one EMF line of its own, which
+/// CloudWatch turns into metrics without an API call.
+fn finish(
+    ctx: &Ctx,
+    operation: &'static str,
+    status: u16,
+    code: Option<&str>,
+    item_failures: u64,
+    started: Instant,
+    calls_before: &store::Calls,
+) {
+    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let calls = ctx.store.calls().since(calls_before);
+    tracing::info!(
+        status,
+        outcome = match status {
+            0..=399 => "ok",
+            400..=499 => "refused",
+            _ => "failed",
+        },
+        code = code.unwrap_or(""),
+        item_failures,
+        latency_ms,
+        ddb_reads = calls.reads(),
+        ddb_writes = calls.writes(),
+        "handled"
+    );
+    println!(
+        "{}",
+        metrics::emf(&metrics::Outcome {
+            operation,
+            status,
+            code,
+            item_failures,
+            latency_ms,
+            ddb_reads: calls.reads(),
+            ddb_writes: calls.writes(),
+            timestamp_ms: ctx.now().timestamp_millis(),
+        })
+    );
+}
+
+/// The Lambda entry point of a function an event source invokes (the table's stream, a
+/// schedule): the context built once per cold start, and the same log and EMF lines per
+/// invocation as a request's. A failed invocation counts as a 500 with code `job_failed`
+/// (Lambda retries it or sends it to the on-failure destination); the records a stream
+/// consumer hands back in `batchItemFailures` count as `ItemFailures`.
+pub async fn run_job<H, F>(operation: &'static str, handler: H) -> Result<(), lambda_http::Error>
+where
+    H: Fn(&'static Ctx, serde_json::Value) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<serde_json::Value, lambda_http::Error>> + Send,
+{
+    use lambda_http::lambda_runtime::{run, LambdaEvent};
+    logging::init();
+    let ctx: &'static Ctx = Box::leak(Box::new(Ctx::from_env()?));
+    let handler = &handler;
+    run(service_fn(
+        move |event: LambdaEvent<serde_json::Value>| async move {
+            let started = Instant::now();
+            let calls_before = ctx.store.calls();
+            let span = tracing::info_span!(
+                "invocation",
+                operation,
+                request_id = %event.context.request_id
+            );
+            let result = handler(ctx, event.payload).instrument(span.clone()).await;
+            let _entered = span.enter();
+            match &result {
+                Ok(answer) => {
+                    let item_failures = answer
+                        .get("batchItemFailures")
+                        .and_then(serde_json::Value::as_array)
+                        .map_or(0, |f| f.len() as u64);
+                    finish(
+                        ctx,
+                        operation,
+                        200,
+                        None,
+                        item_failures,
+                        started,
+                        &calls_before,
+                    );
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "invocation failed");
+                    finish(
+                        ctx,
+                        operation,
+                        500,
+                        Some("job_failed"),
+                        0,
+                        started,
+                        &calls_before,
+                    );
+                }
+            }
+            result
+        },
+    ))
+    .await
+}
+
 /// Records the verified shop on the request's log line.
 pub fn record_shop(principal: &Principal) {
     record_shop_id(&principal.shop);
@@ -145,33 +248,14 @@ where
         let code = (status >= 400)
             .then(|| metrics::problem_code(response.body().as_ref()))
             .flatten();
-        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let calls = ctx.store.calls().since(&calls_before);
-        tracing::info!(
+        finish(
+            ctx,
+            operation,
             status,
-            outcome = if response.status().is_success() {
-                "ok"
-            } else {
-                "refused"
-            },
-            code = code.as_deref().unwrap_or(""),
-            latency_ms,
-            ddb_reads = calls.reads(),
-            ddb_writes = calls.writes(),
-            "handled"
-        );
-        // The metrics as one EMF line of its own (CloudWatch reads it from the log).
-        println!(
-            "{}",
-            metrics::emf(&metrics::Outcome {
-                operation,
-                status,
-                code: code.as_deref(),
-                latency_ms,
-                ddb_reads: calls.reads(),
-                ddb_writes: calls.writes(),
-                timestamp_ms: ctx.now().timestamp_millis(),
-            })
+            code.as_deref(),
+            0,
+            started,
+            &calls_before,
         );
         Ok::<_, std::convert::Infallible>(response)
     }))

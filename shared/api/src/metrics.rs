@@ -17,6 +17,8 @@ pub struct Outcome<'a> {
     pub status: u16,
     /// The problem's `code` of a 4xx or 5xx answer.
     pub code: Option<&'a str>,
+    /// The records a stream consumer handed back to be tried again (0 for a request).
+    pub item_failures: u64,
     pub latency_ms: u64,
     pub ddb_reads: u64,
     pub ddb_writes: u64,
@@ -38,6 +40,7 @@ pub fn emf(o: &Outcome<'_>) -> Value {
         ("Contention", "Count"),
         ("DynamoDBReads", "Count"),
         ("DynamoDBWrites", "Count"),
+        ("ItemFailures", "Count"),
     ];
     json!({
         "_aws": {
@@ -60,6 +63,7 @@ pub fn emf(o: &Outcome<'_>) -> Value {
         "Contention": u8::from(code == "contention"),
         "DynamoDBReads": o.ddb_reads,
         "DynamoDBWrites": o.ddb_writes,
+        "ItemFailures": o.item_failures,
     })
 }
 
@@ -81,6 +85,7 @@ mod tests {
             operation: "redeem",
             status: 409,
             code: Some("insufficient_balance"),
+            item_failures: 0,
             latency_ms: 12,
             ddb_reads: 1,
             ddb_writes: 0,
@@ -112,6 +117,7 @@ mod tests {
                 operation: "redeem",
                 status: 0,
                 code: None,
+                item_failures: 0,
                 latency_ms: 0,
                 ddb_reads: 0,
                 ddb_writes: 0,
@@ -130,5 +136,35 @@ mod tests {
             Some("card_sold_out")
         );
         assert_eq!(problem_code(b"not json"), None);
+    }
+
+    /// A stream consumer's invocation that handed records back, and a failed job, as their
+    /// lines count them (api::run_job).
+    #[test]
+    fn a_job_line_counts_item_failures_and_a_failed_invocation() {
+        let job = |status, code, item_failures| {
+            emf(&Outcome {
+                operation: "webhook-fanout",
+                status,
+                code,
+                item_failures,
+                latency_ms: 40,
+                ddb_reads: 2,
+                ddb_writes: 3,
+                timestamp_ms: 1_780_000_000_000,
+            })
+        };
+        let partial = job(200, None, 2);
+        assert_eq!(partial["ItemFailures"], 2);
+        assert_eq!(
+            (partial["ServerErrors"].as_u64(), partial["code"].as_str()),
+            (Some(0), Some("none"))
+        );
+        let failed = job(500, Some("job_failed"), 0);
+        assert_eq!(
+            (failed["ServerErrors"].as_u64(), failed["code"].as_str()),
+            (Some(1), Some("job_failed"))
+        );
+        assert_eq!(failed["Unavailable"], 0);
     }
 }
