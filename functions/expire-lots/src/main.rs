@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     api::run_job("expire-lots", |ctx, _| async move {
         expire_lots::sweep(ctx, ctx.now())

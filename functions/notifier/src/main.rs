@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let sender: &'static notifier::Configured =
         Box::leak(Box::new(notifier::Configured::from_env()?));

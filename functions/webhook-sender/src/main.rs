@@ -9,7 +9,7 @@ fn budget() -> Duration {
         .map_or(Duration::from_secs(55), Duration::from_secs)
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     let http: &'static webhook_sender::Sender =
         Box::leak(Box::new(webhook_sender::Sender::new(api::local_stack())?));

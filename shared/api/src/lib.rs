@@ -257,7 +257,7 @@ where
             started,
             &calls_before,
         );
-        Ok::<_, std::convert::Infallible>(response)
+        Ok::<_, std::convert::Infallible>(reply::AsIs(response))
     }))
     .await
 }

@@ -83,3 +83,18 @@ pub fn respond(result: Result<Reply, ApiError>) -> Response<Body> {
         }
     }
 }
+
+/// A response handed to the Lambda runtime as it is. lambda_http converts any other
+/// response's body by its content type, decoding text through encoding_rs, which puts every
+/// legacy charset's tables in each bootstrap; ours are already what API Gateway takes (JSON,
+/// CSV and problem+json as UTF-8 `Body::Text`, the console's gzip and images as
+/// `Body::Binary`), so nothing is converted (BENCHMARKS.md "Bootstrap size").
+pub struct AsIs(pub Response<Body>);
+
+impl lambda_http::IntoResponse for AsIs {
+    fn into_response(
+        self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Response<Body>> + Send>> {
+        Box::pin(std::future::ready(self.0))
+    }
+}
