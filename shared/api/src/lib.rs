@@ -125,6 +125,7 @@ fn finish(
         latency_ms,
         ddb_reads = calls.reads(),
         ddb_writes = calls.writes(),
+        ddb_capacity_units = calls.capacity_units(),
         "handled"
     );
     println!(

@@ -70,3 +70,39 @@ async fn bad_ledger_queries_are_refused() {
             .assert_problem(422, "invalid_request");
     }
 }
+
+/// Issue 25: every invocation's log line carries the capacity DynamoDB reported for its
+/// calls. The store asks for it on each call: a Query reports nothing unless asked, and a
+/// ledger page is one.
+#[tokio::test]
+async fn a_ledger_page_counts_the_capacity_dynamodb_reports() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    adjust(
+        &env,
+        "m1",
+        "p1",
+        json!({"account": "points", "delta": 5, "reason": "r1"}),
+    )
+    .await;
+    let before = env.store().calls();
+    let res = ledger_page(&env, &env.admin(), "m1", &[("account", "points")]).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    let calls = env.store().calls().since(&before);
+    assert_eq!(calls.of("Query"), 1, "{calls:?}");
+    let queried = env.store().calls();
+    env.store()
+        .partition("SHOP#none#M#none", "A", "Z")
+        .await
+        .unwrap();
+    let query_only = env.store().calls().since(&queried);
+    assert_eq!((query_only.of("Query"), query_only.reads()), (1, 1));
+    assert!(
+        query_only.capacity_units() > 0.0,
+        "a Query's capacity is reported: {query_only:?}"
+    );
+    assert!(
+        calls.capacity_units() >= query_only.capacity_units(),
+        "{calls:?}"
+    );
+}
