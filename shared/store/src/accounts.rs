@@ -56,11 +56,8 @@ impl crate::Store {
         pk: &str,
         until: &str,
     ) -> Result<Vec<crate::Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
+        self.query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .index_name(keys::GSI2)
@@ -68,17 +65,9 @@ impl crate::Store {
                 .expression_attribute_names("#pk", GSI2PK)
                 .expression_attribute_names("#sk", GSI2SK)
                 .expression_attribute_values(":pk", item::s(pk))
-                .expression_attribute_values(":until", item::s(keys::due_until(until)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(crate::sdk)?;
-            out.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+                .expression_attribute_values(":until", item::s(keys::due_until(until))),
+        )
+        .await
     }
 }
 

@@ -536,29 +536,18 @@ pub struct RecordPage {
 impl Store {
     /// The shop's card definitions, in card-id order (at most 300).
     pub async fn list_cards(&self, shop: &ShopId) -> Result<Vec<CardDef>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", item::s(keys::shop_partition(shop)))
-                .expression_attribute_values(":prefix", item::s(keys::CARD_PREFIX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            for it in page.items.unwrap_or_default() {
-                out.push(decode(&it)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
-            }
-        }
+        let items = self
+            .query_all(
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .consistent_read(true)
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":pk", item::s(keys::shop_partition(shop)))
+                    .expression_attribute_values(":prefix", item::s(keys::CARD_PREFIX)),
+            )
+            .await?;
+        items.iter().map(decode).collect()
     }
 
     /// One page of a card's claim or return records, newest first.

@@ -452,18 +452,29 @@ impl Store {
         first: &str,
         last: &str,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
+        self.query_all(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
                 .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
                 .expression_attribute_values(":pk", item::s(pk))
                 .expression_attribute_values(":first", item::s(first))
-                .expression_attribute_values(":last", item::s(last))
+                .expression_attribute_values(":last", item::s(last)),
+        )
+        .await
+    }
+
+    /// Every item `query` matches, page after page (one round trip each).
+    pub(crate) async fn query_all(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
                 .set_exclusive_start_key(start)
                 .send()
                 .await

@@ -7,7 +7,7 @@ use domain::chrono::NaiveDate;
 
 use crate::item::{self, Item};
 use crate::keys::{self, GSI1, GSI1PK, GSI1SK};
-use crate::{sdk, Cond, Snapshot, Store, StoreError, Write};
+use crate::{Cond, Snapshot, Store, StoreError, Write};
 
 /// Pending purchases spread over this many index partitions per day, so a flash sale does
 /// not write them all to one.
@@ -30,37 +30,29 @@ impl Store {
     ) -> Result<Vec<(ShopId, Purchase)>, StoreError> {
         let mut out = Vec::new();
         for shard in 0..PENDING_SHARDS {
-            let mut start = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(GSI1)
-                    .key_condition_expression("#pk = :pk AND #sk < :now")
-                    .expression_attribute_names("#pk", GSI1PK)
-                    .expression_attribute_names("#sk", GSI1SK)
-                    .expression_attribute_values(
-                        ":pk",
-                        item::s(keys::pending_purchases_pk(day, shard)),
-                    )
-                    .expression_attribute_values(
-                        ":now",
-                        item::s(keys::pending_purchases_before(now.timestamp_millis())),
-                    )
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(sdk)?;
-                for it in page.items.unwrap_or_default() {
-                    let shop = ShopId::parse(item::get_s(&it, "shop")?)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    out.push((shop, decode(&it)?));
-                }
-                match page.last_evaluated_key {
-                    Some(k) => start = Some(k),
-                    None => break,
-                }
+            let items = self
+                .query_all(
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(GSI1)
+                        .key_condition_expression("#pk = :pk AND #sk < :now")
+                        .expression_attribute_names("#pk", GSI1PK)
+                        .expression_attribute_names("#sk", GSI1SK)
+                        .expression_attribute_values(
+                            ":pk",
+                            item::s(keys::pending_purchases_pk(day, shard)),
+                        )
+                        .expression_attribute_values(
+                            ":now",
+                            item::s(keys::pending_purchases_before(now.timestamp_millis())),
+                        ),
+                )
+                .await?;
+            for it in &items {
+                let shop = ShopId::parse(item::get_s(it, "shop")?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                out.push((shop, decode(it)?));
             }
         }
         Ok(out)
