@@ -465,26 +465,31 @@ impl Store {
         .await
     }
 
-    /// Every item `query` matches, page after page (one round trip each).
-    pub(crate) async fn query_all(
+    /// Every item `query` matches, page after page (one round trip each). Boxed: the SDK's
+    /// send future nested in each caller's made a clean build of expire-lots overflow
+    /// rustc's query depth computing its future's layout.
+    pub(crate) fn query_all(
         &self,
         query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    ) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk)?;
-            out.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok(out),
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<Item>, StoreError>> + Send>>
+    {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            let mut start = None;
+            loop {
+                let page = query
+                    .clone()
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                out.extend(page.items.unwrap_or_default());
+                match page.last_evaluated_key {
+                    Some(k) => start = Some(k),
+                    None => return Ok(out),
+                }
             }
-        }
+        })
     }
 
     /// Writes everything an operation decided in one TransactWriteItems: all or nothing
