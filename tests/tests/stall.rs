@@ -37,6 +37,7 @@ async fn a_stalled_database_answers_503_within_seconds_and_retries_land_exactly_
         let stack = stack.clone();
         async move {
             // A hang would fail here: no answer within `within` seconds is an error.
+            let started = std::time::Instant::now();
             let res = stack
                 .http
                 .post(format!("{}/members/m1/adjustments", stack.url))
@@ -46,7 +47,12 @@ async fn a_stalled_database_answers_503_within_seconds_and_retries_land_exactly_
                 .json(&json!({"account": "credit", "delta": "1.00", "reason": "stall"}))
                 .send()
                 .await
-                .expect("an answer in time");
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "no answer in time ({within} s): {e} after {:?}",
+                        started.elapsed()
+                    )
+                });
             let status = res.status();
             let retry_after = res.headers().get("retry-after").cloned();
             (
@@ -59,20 +65,46 @@ async fn a_stalled_database_answers_503_within_seconds_and_retries_land_exactly_
     let write = |i: usize| send(format!("stall-{i}"), 10);
     signal(&pid, "-STOP");
     let resume = Resume(pid);
-    // Ten instances of the function first, as Lambda would scale out for ten concurrent
-    // requests (the local stack starts them on demand, one `cargo run` at a time): writes
-    // under other keys that also meet the stalled database, without a time bound.
-    let mut warm = JoinSet::new();
-    for i in 0..10 {
-        warm.spawn(send(format!("warm-{i}"), 120));
+    // Instances of the function first, as Lambda would scale out for ten concurrent
+    // requests: writes under other keys that also meet the stalled database, without a time
+    // bound. Each answer takes the store's whole budget (6 s), so the answers of a round that
+    // come within two budgets of its start came from as many distinct instances, each free
+    // again when the round ends. The local stack does not always give ten: it starts them on
+    // demand, one `cargo run` at a time (the instances already up take the waiting requests
+    // after their own), and cargo-lambda 1.9's watch now and then loses an instance it starts
+    // and counts it against its limit forever (seen here: ten started, nine running; on CI
+    // the tenth measured write then waited behind another for 12 s). So the measured writes
+    // go out as many at once as a round proved instances, up to ten.
+    let budget = std::time::Duration::from_secs(6);
+    let mut instances = 0;
+    for round in 0..3 {
+        let started = std::time::Instant::now();
+        let mut warm = JoinSet::new();
+        for i in 0..10 {
+            warm.spawn(send(format!("warm-{round}-{i}"), 120));
+        }
+        let mut first_served = 0;
+        while let Some(r) = warm.join_next().await {
+            let (s, _, v) = r.unwrap();
+            assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+            if started.elapsed() < 2 * budget {
+                first_served += 1;
+            }
+        }
+        // Ten, or as many as the round before: no instance is still on its way.
+        let settled = first_served == 10 || first_served <= instances;
+        instances = instances.max(first_served);
+        if settled {
+            break;
+        }
     }
-    while let Some(r) = warm.join_next().await {
-        let (s, _, v) = r.unwrap();
-        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
-    }
-    // The measured writes: every answer a 503 within 10 s.
+    assert!(
+        instances >= 5,
+        "only {instances} instances answered at once"
+    );
+    // The measured writes: every answer a 503 `unavailable` with Retry-After within 10 s.
     let mut set = JoinSet::new();
-    for i in 0..10 {
+    for i in 0..instances {
         set.spawn(write(i));
     }
     while let Some(r) = set.join_next().await {
