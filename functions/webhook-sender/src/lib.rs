@@ -86,6 +86,8 @@ pub struct Tally {
     pub parked: u64,
     /// Another sweeper had it.
     pub skipped: u64,
+    /// Endpoints this sweep disabled (a 410, or five days of failures).
+    pub disabled: u64,
 }
 
 impl Tally {
@@ -95,11 +97,12 @@ impl Tally {
         self.exhausted += other.exhausted;
         self.parked += other.parked;
         self.skipped += other.skipped;
+        self.disabled += other.disabled;
     }
 
     pub fn json(&self) -> Value {
         json!({"delivered": self.delivered, "failed": self.failed, "exhausted": self.exhausted,
-               "parked": self.parked, "skipped": self.skipped})
+               "parked": self.parked, "skipped": self.skipped, "disabled": self.disabled})
     }
 }
 
@@ -228,7 +231,10 @@ pub async fn run_for(
 
 /// A worker: attempts its endpoint's queued deliveries one after another until none is
 /// left or the invocation's sweeping time is over (what is left stays due in the index for
-/// the next invocation), each at the instant it starts.
+/// the next invocation), each at the instant it starts. When an attempt disables the
+/// endpoint, what its queue still holds is parked, not sent: a receiver that answered 410
+/// with a backlog behind it gets the attempts already under way (at most `PER_ENDPOINT`),
+/// not one more request per queued message.
 async fn drain(
     ctx: &api::Ctx,
     http: &Sender,
@@ -247,7 +253,15 @@ async fn drain(
         };
         done.push(delivery_key(&d));
         match attempt(ctx, http, d, endpoint, ctx.now()).await {
-            Ok(t) => tally.add(t),
+            Ok(t) => {
+                if t.disabled > 0 {
+                    if let Ok(mut q) = queue.lock() {
+                        // `None`: the endpoint as `attempt` treats a disabled one.
+                        q.iter_mut().for_each(|(_, e)| *e = None);
+                    }
+                }
+                tally.add(t);
+            }
             Err(e) => tracing::warn!(operation = OPERATION, error = %e, "not recorded"),
         }
     }
@@ -321,6 +335,7 @@ async fn attempt(
     if told.after_attempt(outcome, now) {
         record_endpoint(ctx, &claimed.shop, &endpoint.endpoint_id, outcome, now).await?;
     }
+    let disabled = u64::from(told.disabled.is_some());
     tracing::info!(
         operation = OPERATION,
         message_id = %claimed.message_id,
@@ -333,14 +348,17 @@ async fn attempt(
     Ok(match next.status {
         webhook::DeliveryStatus::Delivered => Tally {
             delivered: 1,
+            disabled,
             ..Tally::default()
         },
         webhook::DeliveryStatus::Exhausted => Tally {
             exhausted: 1,
+            disabled,
             ..Tally::default()
         },
         _ => Tally {
             failed: 1,
+            disabled,
             ..Tally::default()
         },
     })

@@ -526,6 +526,57 @@ async fn a_failing_receiver_gets_the_same_id_on_schedule_and_410_disables_the_en
     assert_eq!(gone.got().len(), 1);
 }
 
+/// A receiver that says 410 Gone with a backlog queued behind it: the sweeper's workers send
+/// what they had under way (at most `PER_ENDPOINT`) and park the rest, which waits for the
+/// merchant's recovery like any delivery of a disabled endpoint. Before, every queued message
+/// was sent once more and answered 410 again.
+#[tokio::test]
+async fn a_410_parks_the_backlog_queued_behind_it() {
+    let t0 = test_epoch();
+    let env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    earning_shop(&env).await;
+    let backlog = webhook_sender::PER_ENDPOINT + 4;
+    let gone = receiver(vec![(410, None); backlog]).await;
+    let (id, _) = loopback_endpoint(&env, &gone.url, &["points.earned"]).await;
+    for i in 0..backlog {
+        let res = accrue_now(&env, "m1", &format!("o{i}"), "10.00", json!([])).await;
+        assert_eq!(res.status, 200, "{}", res.raw);
+    }
+    fanout(&env).await;
+    assert_eq!(deliveries(&env, &id).await.len(), backlog);
+
+    // The sweeper as it runs in AWS, for 5 s instead of 55 (the clock stands still, so the
+    // failed ones come due again only 5 s later by it, never in this run). `run_for` takes
+    // its context for the invocation's life, as Lambda's is.
+    let env: &'static TestEnv = Box::leak(Box::new(env));
+    let sender: &'static webhook_sender::Sender =
+        Box::leak(Box::new(webhook_sender::Sender::new(true).unwrap()));
+    let tally = webhook_sender::run_for(&env.ctx, sender, std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let sent = gone.got().len();
+    assert!(
+        sent <= webhook_sender::PER_ENDPOINT,
+        "{sent} of {backlog} sent after a 410"
+    );
+    assert_eq!(
+        (tally.failed + tally.exhausted, tally.parked),
+        (sent as u64, (backlog - sent) as u64),
+        "{tally:?}"
+    );
+    assert!(tally.disabled >= 1, "{tally:?}");
+    let endpoint = call(env, admin_req("GET", &format!("/admin/webhooks/{id}"), env)).await;
+    assert_eq!(endpoint.body["disabled_reason"], "gone", "{}", endpoint.raw);
+    let after = deliveries(env, &id).await;
+    assert_eq!(after.len(), backlog);
+    assert_eq!(
+        after.iter().filter(|d| d["attempts"] == 0).count(),
+        backlog - sent,
+        "{after:?}"
+    );
+    assert!(after.iter().all(|d| d["status"] != "pending"), "{after:?}");
+}
+
 #[tokio::test]
 async fn rotation_signs_with_both_secrets_for_a_day_and_recovery_sends_again() {
     let t0 = test_epoch();
