@@ -113,10 +113,11 @@ fn rows_of(req: &Request, raw: &[u8]) -> Result<Vec<Value>, ApiError> {
         .collect()
 }
 
-/// One row's writes, ready to commit.
+/// One row's writes, ready to commit, and the `member.registered` message it tells.
 struct Ready {
     row: usize,
     writes: Vec<Write>,
+    registered: Value,
 }
 
 async fn import(
@@ -147,7 +148,11 @@ async fn import(
     for (row, r) in &parsed {
         match decide(&snapshot, shop, settings, actor, r, &mut claimed, now) {
             Ok(None) => unchanged += 1,
-            Ok(Some(writes)) => ready.push(Ready { row: *row, writes }),
+            Ok(Some(writes)) => ready.push(Ready {
+                row: *row,
+                writes,
+                registered: row::registered(settings, r, now),
+            }),
             Err((code, detail)) => errors.push(json!({"row": row, "code": code, "detail": detail})),
         }
     }
@@ -166,17 +171,25 @@ async fn import(
     }
     batches.push(batch);
     for batch in batches.into_iter().filter(|b| !b.is_empty()) {
-        let with_effects = |mut writes: Vec<Write>| {
-            let effects = api::effects::of(Some(settings), shop, &writes, &[], now);
+        // The rows' writes with their effects: the report counters, and one messages item
+        // telling each row's `member.registered` (a CRM hears of imported members as of
+        // registered ones; the opening balances' `import` entries tell no type of their own).
+        let with_effects = |rows: &[&Ready]| {
+            let mut writes: Vec<Write> = rows.iter().flat_map(|b| b.writes.clone()).collect();
+            let told: Vec<(&'static str, Value)> = rows
+                .iter()
+                .map(|b| ("member.registered", b.registered.clone()))
+                .collect();
+            let effects = api::effects::of(Some(settings), shop, &writes, &told, now);
             writes.extend(effects);
             writes
         };
-        let all: Vec<Write> = batch.iter().flat_map(|b| b.writes.clone()).collect();
-        match ctx.store.commit(with_effects(all)).await {
+        let all: Vec<&Ready> = batch.iter().collect();
+        match ctx.store.commit(with_effects(&all)).await {
             Ok(()) => imported += batch.len() as u64,
             Err(StoreError::Cancelled(_)) => {
-                for one in batch {
-                    match ctx.store.commit(with_effects(one.writes)).await {
+                for one in &batch {
+                    match ctx.store.commit(with_effects(&[one])).await {
                         Ok(()) => imported += 1,
                         Err(StoreError::Cancelled(_)) => errors.push(json!({"row": one.row,
                             "code": "conflict", "detail": "the member, its number or phone was taken meanwhile"})),

@@ -8,6 +8,7 @@ use domain::cards::grant;
 use domain::chrono::{DateTime, Utc};
 use domain::directory::ImportRow;
 use domain::{Account, AccountKind, Decimal, EntryKind, Settings, ShopId};
+use serde_json::{json, Value};
 use store::accounts::StoredQuantity;
 use store::{keys, profile, Key, Snapshot, StoreError, Write};
 
@@ -127,6 +128,20 @@ pub(crate) fn decide(
         &mut writes,
     );
     Ok(Some(writes))
+}
+
+/// What an imported row tells as `member.registered`: the fields `register` tells, the
+/// channel `import`, and the opening balances.
+pub(crate) fn registered(settings: &Settings, r: &ImportRow, now: DateTime<Utc>) -> Value {
+    json!({
+        "member_id": r.member_id.as_str(),
+        "registered_at": settings.timezone.format(r.registered_at.unwrap_or(now)),
+        "channel": "import",
+        "level_id": r.level_id,
+        "points_balance": r.points,
+        "credit_balance": r.credit.to_string_in(&settings.currency),
+        "value_balance": r.value.to_string_in(&settings.currency),
+    })
 }
 
 /// An opening balance: a new account and its `import` ledger entry.

@@ -577,6 +577,68 @@ async fn a_410_parks_the_backlog_queued_behind_it() {
     assert!(after.iter().all(|d| d["status"] != "pending"), "{after:?}");
 }
 
+async fn import(env: &TestEnv, key: &str, rows: &Value) -> Res {
+    let req = Req::post("/admin/members/import")
+        .bearer(&env.admin())
+        .header("Idempotency-Key", key)
+        .json(rows)
+        .build();
+    Res::from_response(import_members::handler(&env.ctx, req).await)
+}
+
+/// Directory (003, members brought in from another system): each imported row is told as
+/// `member.registered` (channel `import`, its opening balances), as a registration is; a
+/// refused row tells nothing, and the same rows imported again (unchanged) tell nothing more.
+#[tokio::test]
+async fn an_import_tells_member_registered_once_for_each_imported_row() {
+    let t0 = test_epoch();
+    let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    earning_shop(&env).await;
+    let rx = receiver(vec![]).await;
+    let (id, secret) = loopback_endpoint(&env, &rx.url, &["member.registered"]).await;
+    let rows = json!({"members": [
+        {"member_id": "i1", "member_no": "N1", "points": "120", "credit": "5.00"},
+        {"member_id": "i2", "name": "Wen"},
+        {"member_id": "i3", "member_no": "N1"},
+    ]});
+    let res = import(&env, "import-1", &rows).await;
+    assert_eq!(
+        (&res.body["imported"], &res.body["errors"][0]["code"]),
+        (&json!(2), &json!("member_no_taken")),
+        "{}",
+        res.raw
+    );
+    fanout(&env).await;
+    assert_eq!(sweep(&mut env, t0).await.delivered, 2);
+    let got = rx.got();
+    assert!(got.iter().all(|g| verified_by(g, &secret) == 1));
+    let mut told: Vec<Value> = got
+        .iter()
+        .map(|g| serde_json::from_str(&g.body).unwrap())
+        .collect();
+    told.sort_by_key(|m| m["data"]["member_id"].as_str().map(str::to_owned));
+    assert!(told.iter().all(|m| m["type"] == "member.registered"
+        && m["data"]["channel"] == "import"
+        && m["data"]["shop"] == env.shop.as_str()));
+    assert_eq!(
+        [&told[0]["data"]["member_id"], &told[1]["data"]["member_id"]],
+        [&json!("i1"), &json!("i2")]
+    );
+    assert_eq!(
+        (
+            &told[0]["data"]["points_balance"],
+            &told[0]["data"]["credit_balance"]
+        ),
+        (&json!(120), &json!("5.00"))
+    );
+
+    let again = import(&env, "import-2", &rows).await;
+    assert_eq!(again.body["unchanged"], 2, "{}", again.raw);
+    fanout(&env).await;
+    assert_eq!(deliveries(&env, &id).await.len(), 2);
+    assert_eq!(sweep(&mut env, t0).await, webhook_sender::Tally::default());
+}
+
 #[tokio::test]
 async fn rotation_signs_with_both_secrets_for_a_day_and_recovery_sends_again() {
     let t0 = test_epoch();
