@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+from decimal import Decimal, InvalidOperation
 
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import (
@@ -253,6 +254,38 @@ def stream_records_as_text() -> None:
     DynamoDBStreamsHandler.get_records = get_records
 
 
+def trimmed_number(text):
+    """A number as DynamoDB keeps it: leading and trailing zeros trimmed ("50.00" -> "50",
+    "0.10" -> "0.1", "-0" -> "0"); what is not a finite number is left for moto to refuse."""
+    try:
+        d = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        return text
+    if not d.is_finite():
+        return text
+    return "0" if d == 0 else format(d.normalize(), "f")
+
+
+def numbers_as_dynamodb_keeps_them() -> None:
+    """DynamoDB stores numbers variable-length and trims their leading and trailing zeros:
+    an amount written as "50.00" is read back as "50". moto keeps the text as sent, so code
+    that counts on the scale it wrote (money rendered from a stored amount without its
+    currency) passed here and showed "50" in AWS. Every number moto takes, in items, in
+    updates' results and in stream images, is trimmed as DynamoDB trims it."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    original = DynamoType.__init__
+
+    def init(self, type_as_dict):
+        original(self, type_as_dict)
+        if self.type == "N":
+            self.value = trimmed_number(self.value)
+        elif self.type == "NS":
+            self.value = [trimmed_number(v) for v in self.value]
+
+    DynamoType.__init__ = init
+
+
 def free_port() -> int:
     """A local port nothing listens on now (for the harnesses that start a server)."""
     import socket
@@ -289,6 +322,7 @@ def patch(query: bool = True, streams: bool = True) -> None:
     """The local server's patches; `query=False` leaves moto's Query as shipped, and
     `streams=False` its GetRecords."""
     roll_back_touched_items_only()
+    numbers_as_dynamodb_keeps_them()
     if query:
         query_by_partition()
     if streams:

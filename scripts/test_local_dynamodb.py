@@ -7,6 +7,8 @@ that commit and transactions cancelled by a condition (rolled back), batch write
 answer must be the same, and so must every query on the base table, the LSI and both GSIs:
 items, order, pages (`LastEvaluatedKey`), counts and condition failures.
 
+And the numbers patch: numbers come back with their zeros trimmed, as DynamoDB keeps them.
+
 usage: .venv/bin/python -m unittest scripts/test_local_dynamodb.py   (make test runs it)
 """
 import os
@@ -318,3 +320,27 @@ class QueryParity(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NumbersAsDynamoDB(unittest.TestCase):
+    """DynamoDB trims a number's leading and trailing zeros; the local server does too, so a
+    reader that counts on the scale it wrote fails here as it would in AWS."""
+
+    def test_numbers_come_back_trimmed_in_items_updates_and_maps(self):
+        proc, client = start()
+        try:
+            key = {"PK": s("SHOP#s1#M#m1"), "SK": s("ACCT#VALUE")}
+            client.put_item(TableName=TABLE, Item={
+                **key, "balance": {"N": "50.00"}, "rate": {"N": "007.50"},
+                "zero": {"N": "-0.000"}, "sizes": {"NS": ["1.10", "2"]},
+                "nested": {"M": {"amount": {"N": "0.10"}}}})
+            client.update_item(TableName=TABLE, Key=key, UpdateExpression="ADD balance :d",
+                               ExpressionAttributeValues={":d": {"N": "1.50"}})
+            item = client.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]
+            self.assertEqual(
+                (item["balance"], item["rate"], item["zero"], sorted(item["sizes"]["NS"]),
+                 item["nested"]["M"]["amount"]),
+                ({"N": "51.5"}, {"N": "7.5"}, {"N": "0"}, ["1.1", "2"], {"N": "0.1"}))
+        finally:
+            proc.terminate()
+            proc.wait()

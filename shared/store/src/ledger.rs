@@ -37,7 +37,9 @@ pub fn put(
     it.insert("reason".into(), item::s(&m.reason));
     it.insert("actor".into(), item::s(&entry.actor));
     it.insert("at".into(), item::time(entry.at));
-    if let (AccountKind::Credit, Some(c)) = (m.account, currency) {
+    // Money entries, credit and stored value alike: DynamoDB trims a number's trailing
+    // zeros, so the currency is what renders "50" as "50.00".
+    if let (AccountKind::Credit | AccountKind::Value, Some(c)) = (m.account, currency) {
         it.insert("currency".into(), item::s(c.code()));
     }
     if !m.links.is_empty() {

@@ -98,6 +98,19 @@ async fn seed_003_stored_value_is_adjusted_spent_and_given_back_by_refunds_with_
     );
     let entries = ledger_all(&env, "v1", "value").await;
     assert_eq!(entries.len(), 4);
+    // Money as the API writes it everywhere, in the currency's minor units (MYR: 2), on
+    // every entry of the stored-value ledger as on the credit ledger.
+    for e in &entries {
+        for field in ["amount", "balance_after"] {
+            let shown = e[field].as_str().unwrap_or_default();
+            assert!(
+                shown
+                    .split_once('.')
+                    .is_some_and(|(_, minor)| minor.len() == 2),
+                "{field} {e}"
+            );
+        }
+    }
     assert_eq!(
         ledger_sum(&env, "v1", "value").await,
         Decimal::new(10000, 2)
