@@ -300,22 +300,6 @@ async fn seed_003_members_created_by_staff_are_listed_newest_first_and_exported(
         .assert_problem(409, "already_registered");
 }
 
-async fn import(env: &TestEnv, key: &str, body: ImportBody) -> Res {
-    let mut req = Req::post("/admin/members/import")
-        .bearer(&env.admin())
-        .header("Idempotency-Key", key);
-    req = match body {
-        ImportBody::Json(v) => req.json(&v),
-        ImportBody::Csv(text) => req.header("content-type", "text/csv").raw(&text),
-    };
-    Res::from_response(import_members::handler(&env.ctx, req.build()).await)
-}
-
-enum ImportBody {
-    Json(Value),
-    Csv(String),
-}
-
 fn rows(n: usize, prefix: &str) -> Vec<Value> {
     (0..n)
         .map(|i| {

@@ -364,3 +364,20 @@ pub async fn earning_shop(env: &TestEnv) {
     )
     .await;
 }
+
+/// `POST /admin/members/import` as an admin, under `key`.
+pub async fn import(env: &TestEnv, key: &str, body: ImportBody) -> Res {
+    let mut req = Req::post("/admin/members/import")
+        .bearer(&env.admin())
+        .header("Idempotency-Key", key);
+    req = match body {
+        ImportBody::Json(v) => req.json(&v),
+        ImportBody::Csv(text) => req.header("content-type", "text/csv").raw(&text),
+    };
+    Res::from_response(import_members::handler(&env.ctx, req.build()).await)
+}
+
+pub enum ImportBody {
+    Json(Value),
+    Csv(String),
+}

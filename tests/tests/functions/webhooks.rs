@@ -20,7 +20,8 @@ use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{
-    accrue_now, earning_shop, points_program, settings, setup_shop, stream_insert,
+    accrue_now, earning_shop, import, points_program, settings, setup_shop, stream_insert,
+    ImportBody,
 };
 
 /// One request the receiver got.
@@ -577,15 +578,6 @@ async fn a_410_parks_the_backlog_queued_behind_it() {
     assert!(after.iter().all(|d| d["status"] != "pending"), "{after:?}");
 }
 
-async fn import(env: &TestEnv, key: &str, rows: &Value) -> Res {
-    let req = Req::post("/admin/members/import")
-        .bearer(&env.admin())
-        .header("Idempotency-Key", key)
-        .json(rows)
-        .build();
-    Res::from_response(import_members::handler(&env.ctx, req).await)
-}
-
 /// Directory (003, members brought in from another system): each imported row is told as
 /// `member.registered` (channel `import`, its opening balances), as a registration is; a
 /// refused row tells nothing, and the same rows imported again (unchanged) tell nothing more.
@@ -601,7 +593,7 @@ async fn an_import_tells_member_registered_once_for_each_imported_row() {
         {"member_id": "i2", "name": "Wen"},
         {"member_id": "i3", "member_no": "N1"},
     ]});
-    let res = import(&env, "import-1", &rows).await;
+    let res = import(&env, "import-1", ImportBody::Json(rows.clone())).await;
     assert_eq!(
         (&res.body["imported"], &res.body["errors"][0]["code"]),
         (&json!(2), &json!("member_no_taken")),
@@ -632,7 +624,7 @@ async fn an_import_tells_member_registered_once_for_each_imported_row() {
         (&json!(120), &json!("5.00"))
     );
 
-    let again = import(&env, "import-2", &rows).await;
+    let again = import(&env, "import-2", ImportBody::Json(rows)).await;
     assert_eq!(again.body["unchanged"], 2, "{}", again.raw);
     fanout(&env).await;
     assert_eq!(deliveries(&env, &id).await.len(), 2);
