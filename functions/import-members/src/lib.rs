@@ -148,10 +148,10 @@ async fn import(
     for (row, r) in &parsed {
         match decide(&snapshot, shop, settings, actor, r, &mut claimed, now) {
             Ok(None) => unchanged += 1,
-            Ok(Some(writes)) => ready.push(Ready {
+            Ok(Some(row::Lands { writes, registered })) => ready.push(Ready {
                 row: *row,
                 writes,
-                registered: row::registered(settings, r, now),
+                registered,
             }),
             Err((code, detail)) => errors.push(json!({"row": row, "code": code, "detail": detail})),
         }

@@ -25,7 +25,13 @@ pub(crate) fn row_keys(shop: &ShopId, r: &ImportRow) -> Vec<Key> {
     out
 }
 
-/// A row against what is stored: unchanged (`None`), its writes, or why it cannot land.
+/// What a row that lands writes, and the `member.registered` message it tells.
+pub(crate) struct Lands {
+    pub(crate) writes: Vec<Write>,
+    pub(crate) registered: Value,
+}
+
+/// A row against what is stored: unchanged (`None`), what it lands, or why it cannot.
 pub(crate) fn decide(
     snapshot: &Snapshot,
     shop: &ShopId,
@@ -34,7 +40,7 @@ pub(crate) fn decide(
     r: &ImportRow,
     claimed: &mut BTreeSet<String>,
     now: DateTime<Utc>,
-) -> Result<Option<Vec<Write>>, (&'static str, String)> {
+) -> Result<Option<Lands>, (&'static str, String)> {
     let member = &r.member_id;
     let stored = |e: StoreError| ("internal_error", e.to_string());
     let existing = snapshot.get(&keys::profile(shop, member)).is_some()
@@ -127,21 +133,17 @@ pub(crate) fn decide(
         &mut ids,
         &mut writes,
     );
-    Ok(Some(writes))
-}
-
-/// What an imported row tells as `member.registered`: the fields `register` tells, the
-/// channel `import`, and the opening balances.
-pub(crate) fn registered(settings: &Settings, r: &ImportRow, now: DateTime<Utc>) -> Value {
-    json!({
-        "member_id": r.member_id.as_str(),
-        "registered_at": settings.timezone.format(r.registered_at.unwrap_or(now)),
+    // The fields `register` tells, the channel `import`, and the opening balances.
+    let registered = json!({
+        "member_id": member.as_str(),
+        "registered_at": p.registered_at.map(|at| settings.timezone.format(at)),
         "channel": "import",
         "level_id": r.level_id,
         "points_balance": r.points,
         "credit_balance": r.credit.to_string_in(&settings.currency),
         "value_balance": r.value.to_string_in(&settings.currency),
-    })
+    });
+    Ok(Some(Lands { writes, registered }))
 }
 
 /// An opening balance: a new account and its `import` ledger entry.
