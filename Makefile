@@ -4,12 +4,12 @@ ROLE ?= admin
 SHOP ?= s1
 SUB ?= u1
 
-.PHONY: run test tools fmt-check clippy unit local-dynamodb template routes client e2e token bench build-release test-clock
+.PHONY: run test tools fmt-check clippy unit local-dynamodb gateway template routes client e2e token bench build-release test-clock
 
 run: tools
 	scripts/stack.sh
 
-test: tools fmt-check clippy local-dynamodb unit template routes client e2e
+test: tools fmt-check clippy local-dynamodb gateway unit template routes client e2e
 
 tools:
 	scripts/bootstrap.sh
@@ -28,6 +28,11 @@ unit:
 local-dynamodb:
 	.venv/bin/python -m unittest scripts/test_local_dynamodb.py
 
+# The local gateway forwards only the API's routes, never watch's invoke or runtime API
+# (scripts/test_local_gateway.py).
+gateway:
+	.venv/bin/python -m unittest scripts/test_local_gateway.py
+
 # Every test binary of `cargo test --workspace` under libfaketime at instants where UTC and
 # shop-local dates, years and DST differ (not part of `make test`: it runs the suite 3 times).
 test-clock: tools
@@ -35,6 +40,7 @@ test-clock: tools
 
 template:
 	.venv/bin/cfn-lint template.yaml
+	.venv/bin/python -m unittest scripts/test_template.py
 
 routes:
 	.venv/bin/python scripts/check_routes.py

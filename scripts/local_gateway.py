@@ -1,5 +1,5 @@
-"""The local stack's front door: forwards every request to `cargo lambda watch`, with at most
-MAX_IN_FLIGHT requests inside it at once.
+"""The local stack's front door: forwards the API's requests (its routes only, see below) to
+`cargo lambda watch`, with at most MAX_IN_FLIGHT requests inside it at once.
 
 Why: cargo-lambda 1.9's watch queues invocations per function in a channel of 100 and pushes
 into it while holding the lock that function instances need to take work from it; the 101st
@@ -26,13 +26,30 @@ requests from a listed origin get Access-Control-Allow-Origin on their answer. w
 CORS headers (it echoes any origin, with credentials) never pass through: a page that works
 here is one API Gateway lets through.
 
+And, as API Gateway does, it forwards only the API's routes: the workspace router of
+Cargo.toml (`[workspace.metadata.lambda.watch.router]`, the routes template.yaml gives API
+Gateway; scripts/check_routes.py keeps them the same). watch serves more than the API on its
+port: Lambda's invoke API (`POST /2015-03-31/functions/<name>/invocations`) and its runtime
+API (`/2018-06-01/runtime/...`). Forwarded, they would let anyone who can reach this port
+invoke any function with an event of their own making, e.g. the stream consumers with forged
+stream records, which no caller of the deployed API can do. So a path (query string aside)
+that no route matches is 404 problem+json `not_found`, as are paths with `.` or `..`
+segments (which watch might resolve to another path) and absolute-form request targets; a
+routed path asked with a method it is not routed for is 405 `method_not_allowed`; HEAD goes
+where GET does. Preflights are still answered here, for any path. What calls watch's invoke
+API on purpose (scripts/local_events.py, the webhook e2e test) calls watch directly, on its
+inner port (scripts/stack.sh).
+
 usage: local_gateway.py LISTEN_PORT UPSTREAM_PORT [MAX_IN_FLIGHT]
 """
 import http.client
 import json
 import os
+import re
 import sys
 import threading
+import tomllib
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
@@ -53,6 +70,57 @@ def allowed_origins() -> set:
     return {o.strip().rstrip("/") for o in raw.split(",") if o.strip()}
 
 
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+
+
+def load_router(cargo_toml=os.path.join(ROOT, "Cargo.toml")) -> dict:
+    """The workspace router: {matchit path: [{"method": ..., "function": ...}, ...]}."""
+    with open(cargo_toml, "rb") as f:
+        return tomllib.load(f)["workspace"]["metadata"]["lambda"]["watch"]["router"]
+
+
+def compile_route(path: str):
+    """A matchit path as a regex: `{name}` is one non-empty segment, `{*name}` the non-empty
+    rest (so `/x/{*rest}` never matches `/x/`, which the router lists on its own)."""
+    out, pos = [], 0
+    for m in re.finditer(r"\{(\*?)(\w+)\}", path):
+        out.append(re.escape(path[pos:m.start()]))
+        out.append(".+" if m.group(1) else "[^/]+")
+        pos = m.end()
+    out.append(re.escape(path[pos:]))
+    return re.compile("".join(out))
+
+
+def specificity(path: str) -> tuple:
+    """matchit's precedence: a static segment before a `{param}`, a param before `{*rest}`."""
+    return tuple(2 if seg.startswith("{*") else 1 if "{" in seg else 0
+                 for seg in path.split("/"))
+
+
+def route_table(router: dict) -> list:
+    """[(compiled path, {methods})], most specific first, HEAD wherever GET is."""
+    table = []
+    for path in sorted(router, key=specificity):
+        methods = {r["method"].upper() for r in router[path]}
+        if "GET" in methods:
+            methods.add("HEAD")
+        table.append((compile_route(path), methods))
+    return table
+
+
+def routed_methods(table: list, target: str):
+    """The methods of the route a request target's path matches (as matchit picks it: the
+    most specific), or None when none does."""
+    path = target.split("?", 1)[0]
+    if not path.startswith("/") or any(
+            urllib.parse.unquote(seg) in (".", "..") for seg in path.split("/")):
+        return None
+    for pattern, methods in table:
+        if pattern.fullmatch(path):
+            return methods
+    return None
+
+
 WATCH_500 = b'{"type":"https://httpstatuses.com/500","status":500,"title":"Internal Server Error"}'
 WATCH_500_RETRIES = 3
 
@@ -65,7 +133,10 @@ def problem(status: int, code: str, detail: str) -> bytes:
     }).encode()
 
 
-def make_handler(upstream_port: int, slots: threading.BoundedSemaphore, origins: set):
+def make_handler(upstream_port: int, slots: threading.BoundedSemaphore, origins: set,
+                 router: dict = None):
+    table = route_table(load_router() if router is None else router)
+
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -120,6 +191,15 @@ def make_handler(upstream_port: int, slots: threading.BoundedSemaphore, origins:
             if self.command == "OPTIONS" and self.headers.get("origin") \
                     and self.headers.get("access-control-request-method"):
                 return self._preflight()
+            methods = routed_methods(table, self.path)
+            if methods is None:
+                self._drain()
+                return self._answer(404, "not_found", "no route matches this path")
+            if self.command not in methods:
+                self._drain()
+                return self._answer(405, "method_not_allowed",
+                                    f"{self.command} is not routed for this path",
+                                    [("allow", ", ".join(sorted(methods)))])
             try:
                 length = int(self.headers.get("content-length") or 0)
             except ValueError:

@@ -258,7 +258,9 @@ export interface paths {
          *     on renewal): 201 with `renewal: true`; when paid, the term moves on from the current
          *     end by the card's days (the same card number) and the gift pack is issued again. A
          *     held permanent or fixed-range card cannot be renewed: 409 `card_already_held`. Role and body rules are those of the
-         *     claim, without `phone`.
+         *     claim, without `phone`. A member holds at most one pending purchase of a card: buying
+         *     it again while one is pending answers that purchase (200, the same `purchase_id`, no
+         *     second unit reserved); once it is paid, failed or lapsed a new one opens.
          */
         post: operations["purchaseCard"];
         delete?: never;
@@ -377,7 +379,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The points program in force, with the yearly-reset warning (admin, owner) */
+        /** The points program in force, with the yearly-reset warning (every staff role - owner, admin, ops, service, guide, cashier, as the till reads it; writing is admin, owner) */
         get: operations["getPointsProgram"];
         /**
          * Set the points program (admin, owner)
@@ -445,6 +447,8 @@ export interface paths {
          *     `level_not_higher`; a level without `paid_upgrade`, or not on the ladder: 422
          *     `invalid_request` (both at once: the 422). No ladder: 404. If the member has gone
          *     above the level by the time the payment arrives, the purchase becomes `refund_due`.
+         *     Buying the level again while the member's purchase of it is pending answers that
+         *     purchase (200, the same `purchase_id`).
          */
         post: operations["purchaseLevel"];
         delete?: never;
@@ -759,7 +763,9 @@ export interface paths {
          *     idempotency key: a second call with the same body replays the first answer; the same
          *     order with another body is 422 `idempotency_key_reused`. `currency` must be the
          *     shop's (422 `invalid_request`); before the shop's currency is set the answer is 409
-         *     `shop_not_configured`. Customers may not call this (403 `forbidden`).
+         *     `shop_not_configured`. Customers may not call this (403 `forbidden`). An order belongs
+         *     to the member who first redeemed on it or had it accrued: accruing it for another
+         *     member is 409 `order_of_another_member` (so are redeeming and refunding it).
          */
         post: operations["accrueOrder"];
         delete?: never;
@@ -1508,6 +1514,10 @@ export interface components {
             reason: components["schemas"]["Reason"];
             expires_on?: components["schemas"]["Date"];
         };
+        /**
+         * @description Kept as typed in the ledger (and an erasure's record), which erasure does not
+         *     remove: never a member's name, phone, e-mail or address here.
+         */
         Reason: string;
         Adjustment: {
             member_id: string;
@@ -2481,6 +2491,11 @@ export interface components {
         IdempotencyKeyRequired: string;
         /** @description A card id as returned by POST /admin/cards; any other id is 404. */
         CardId: string;
+        /**
+         * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+         *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+         *     a refund, a payment event), so a key can never block or settle another operation.
+         */
         IdempotencyKey: string;
         Limit: number;
         /** @description The `next` of the previous page. */
@@ -2888,6 +2903,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -2924,6 +2944,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -2938,6 +2963,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The member's purchase of this card already pending, answered again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseStarted"];
+                };
+            };
             /** @description The pending purchase */
             201: {
                 headers: {
@@ -3228,6 +3262,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -3241,6 +3280,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The member's purchase of this level already pending, answered again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LevelPurchaseStarted"];
+                };
+            };
             /** @description The pending purchase */
             201: {
                 headers: {
@@ -4113,6 +4161,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path?: never;
@@ -4234,6 +4287,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
@@ -4265,6 +4323,11 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {

@@ -34,7 +34,11 @@ export function onSession(f) {
  * and stays the authority on every call. Null when the token is not a readable JWT.
  */
 export function claims() {
-  const t = token();
+  return claimsOf(token());
+}
+
+/** The claims of any token (e.g. one a link brings, before it is signed in), as claims(). */
+export function claimsOf(t) {
   if (!t) return null;
   try {
     const part = t.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");

@@ -2,7 +2,7 @@
 // sign out) and the shop's settings every screen formats with.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { claims, consoleConfig, getOrNull, onSession, signIn, signOut, token } from "./api.js";
+import { claims, claimsOf, consoleConfig, getOrNull, onSession, signIn, signOut, token } from "./api.js";
 import { finishSignIn, startSignIn } from "./oidc.js";
 import { setShop } from "./format.js";
 import { LANGS, lang, onLang, setLang, t } from "./i18n.js";
@@ -21,10 +21,22 @@ import { Webhooks, Webhook } from "./screens/webhooks.js";
 import { Reports } from "./screens/reports.js";
 
 // `/console/#token=<JWT>` signs in and the token leaves the address bar at once.
+// A link must not silently swap a signed-in session for someone else's (it could sign a
+// user in to another shop, or as another user, unnoticed): when a session is already here
+// and the link's token is for another shop or subject, the user is asked first, and keeps
+// the current session if they decline. The same shop and subject (a refreshed token)
+// replaces it silently; a link token that is not a readable JWT leaves a session alone.
 function takeTokenFromAddress() {
   const m = /^#token=([^&]+)/.exec(location.hash);
   if (!m) return;
-  signIn(decodeURIComponent(m[1]));
+  const next = decodeURIComponent(m[1]).trim();
+  const current = claims();
+  const incoming = claimsOf(next);
+  if (!current) signIn(next);
+  else if (incoming && incoming.shop === current.shop && incoming.sub === current.sub) signIn(next);
+  else if (incoming && window.confirm(t("signin.replace", { shop: incoming.shop, sub: incoming.sub ?? "?", current: current.shop }))) {
+    signIn(next);
+  }
   history.replaceState(null, "", `${location.pathname}${location.search}#/`);
 }
 takeTokenFromAddress();

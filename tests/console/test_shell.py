@@ -38,6 +38,55 @@ def test_a_token_in_the_address_signs_in_and_leaves_the_address_bar(page):
     assert_accessible(page)
 
 
+def test_a_link_for_another_shop_asks_before_it_replaces_the_session(page):
+    """A `#token=` link must not silently sign a signed-in user in to another shop (API.md
+    "Safety"): the console asks, and declining keeps the session it had."""
+    mine, theirs = new_shop(), new_shop()
+    open_console(page, mine, "/members")
+    expect(page.get_by_text(f"{mine.shop} · Administrator")).to_be_visible()
+    before = page.evaluate("sessionStorage.getItem('loyalty.console.token')")
+    asked = []
+
+    def dismiss(d):
+        asked.append((d.type, d.message))
+        d.dismiss()
+
+    # Opened in this tab (a new document: the query differs); declined.
+    page.once("dialog", dismiss)
+    page.goto(f"{URL}/console/?lang=en#token={token(theirs.shop, 'admin', 'intruder')}")
+    expect(page).not_to_have_url(re.compile("token="))
+    expect(page.get_by_text(f"{mine.shop} · Administrator")).to_be_visible()
+    assert len(asked) == 1 and asked[0][0] == "confirm", asked
+    assert theirs.shop in asked[0][1] and "intruder" in asked[0][1] and mine.shop in asked[0][1], asked
+    assert page.evaluate("sessionStorage.getItem('loyalty.console.token')") == before
+    expect(page.get_by_text(theirs.shop)).to_have_count(0)
+
+    # The same link followed within the page (only the hash changes); accepted: it switches.
+    def accept(d):
+        asked.append((d.type, d.message))
+        d.accept()
+
+    page.once("dialog", accept)
+    page.evaluate(f"location.hash = '#token={token(theirs.shop, 'admin', 'intruder')}'")
+    expect(page.get_by_text(f"{theirs.shop} · Administrator")).to_be_visible()
+    expect(page).not_to_have_url(re.compile("token="))
+    assert len(asked) == 2 and theirs.shop in asked[1][1], asked
+    assert page.evaluate("sessionStorage.getItem('loyalty.console.token')") != before
+
+
+def test_a_link_for_the_same_shop_and_user_replaces_the_session_silently(page):
+    api = new_shop()
+    open_console(page, api, "/members", sub="staff1")
+    expect(page.get_by_text(f"{api.shop} · Administrator")).to_be_visible()
+    asked = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    # A refreshed token for the same shop and subject (here with another role, to see it taken).
+    page.goto(f"{URL}/console/?lang=en#token={token(api.shop, 'ops', 'staff1')}")
+    expect(page).not_to_have_url(re.compile("token="))
+    expect(page.get_by_text(f"{api.shop} · Operations")).to_be_visible()
+    assert asked == []
+
+
 def test_the_sign_in_form_and_a_refused_token_signs_out(page):
     api = new_shop()
     page.goto(f"{URL}/console/")

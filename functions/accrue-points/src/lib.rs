@@ -61,6 +61,9 @@ fn decide(
     let settings = api::require_settings(snapshot, shop)?;
     let accrual = raw.priced(&settings.currency, now)?;
     let mut order = orders::read(snapshot, shop, order_id)?;
+    // The member who redeemed on it owns it: accruing it for another would hand them the
+    // redeemed points on a refund (security review, issue 31).
+    order.check_owner(member)?;
     order.check_not_accrued()?;
     let (versions, _) = programs::read_points(snapshot, shop)?;
     let summary = cards::read_summary(snapshot, shop)?;

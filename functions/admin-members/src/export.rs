@@ -4,13 +4,12 @@ use api::{ApiError, Ctx, Reply};
 use domain::{AccountKind, Decimal, ShopId};
 use store::{keys, Key};
 
-/// Every registered member as CSV, with balances: the import's columns (so an export
+/// Every registered member as CSV (`api::sheet`: formulas neutralised), with balances: the import's columns (so an export
 /// imports back as unchanged) and the balances, read a page at a time (100 members, then
 /// one batch read of their accounts), so memory holds one page plus the text.
 pub async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
     let settings = api::require_settings(&ctx.store.load(&[keys::settings(shop)]).await?, shop)?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
+    let mut out = api::sheet::Sheet::new(&[
         "member_id",
         "member_no",
         "name",
@@ -22,9 +21,7 @@ pub async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
         "credit",
         "value",
         "registered_at",
-    ];
-    let fail = |e: csv::Error| ApiError::Internal(e.to_string());
-    out.write_record(header).map_err(fail)?;
+    ])?;
     let mut cursor: Option<String> = None;
     loop {
         let page = ctx
@@ -46,7 +43,7 @@ pub async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
                 Ok(domain::Money::from_stored(b).to_string_in(&settings.currency))
             };
             let points = store::accounts::read::<i64>(&accounts, shop, m, AccountKind::Points)?;
-            out.write_record([
+            out.row([
                 m.as_str().to_owned(),
                 p.member_no.clone().unwrap_or_default(),
                 p.name.clone().unwrap_or_default(),
@@ -58,16 +55,12 @@ pub async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
                 money(AccountKind::Credit)?,
                 money(AccountKind::Value)?,
                 p.registered_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-            ])
-            .map_err(fail)?;
+            ])?;
         }
         match page.next {
             Some(next) => cursor = Some(next),
             None => break,
         }
     }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Reply::csv(String::from_utf8_lossy(&bytes).into_owned()))
+    out.reply()
 }

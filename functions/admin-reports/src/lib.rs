@@ -90,12 +90,9 @@ async fn balances(
                "closing": shown(AccountKind::Credit, value, settings)})
     });
     if csv {
-        let mut out = csv::Writer::from_writer(Vec::new());
-        let fail = |e: csv::Error| ApiError::Internal(e.to_string());
-        out.write_record([
+        let mut out = api::sheet::Sheet::new(&[
             "account", "line", "kind", "amount", "from", "to", "currency",
-        ])
-        .map_err(fail)?;
+        ])?;
         let (f, t, c) = (
             from.to_string(),
             to.to_string(),
@@ -103,7 +100,7 @@ async fn balances(
         );
         for (a, r) in &rolled {
             let mut row = |line: &str, kind: &str, v: domain::Decimal| {
-                out.write_record([
+                out.row([
                     a.as_str(),
                     line,
                     kind,
@@ -113,16 +110,13 @@ async fn balances(
                     &c,
                 ])
             };
-            row("opening", "", r.opening).map_err(fail)?;
+            row("opening", "", r.opening)?;
             for (kind, v) in &r.movements {
-                row("movement", kind, *v).map_err(fail)?;
+                row("movement", kind, *v)?;
             }
-            row("closing", "", r.closing).map_err(fail)?;
+            row("closing", "", r.closing)?;
         }
-        let bytes = out
-            .into_inner()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        return Ok(Reply::csv(String::from_utf8_lossy(&bytes).into_owned()));
+        return out.reply();
     }
     Ok(Reply::ok(&json!({
         "from": from.to_string(),
@@ -168,9 +162,7 @@ async fn ledger(
         listed
     };
     if csv {
-        let mut out = csv::Writer::from_writer(Vec::new());
-        let fail = |e: csv::Error| ApiError::Internal(e.to_string());
-        out.write_record([
+        let mut out = api::sheet::Sheet::new(&[
             "entry_id",
             "member_id",
             "account",
@@ -180,8 +172,7 @@ async fn ledger(
             "reason",
             "at",
             "links",
-        ])
-        .map_err(fail)?;
+        ])?;
         let mut cursor: Option<String> = None;
         let mut rows = 0usize;
         loop {
@@ -192,7 +183,7 @@ async fn ledger(
                 .await?;
             for (member, listed) in page.items {
                 let v = entry_json(&member, &with_currency(listed));
-                out.write_record([
+                out.row([
                     text(&v["entry_id"]),
                     text(&v["member_id"]),
                     text(&v["account"]),
@@ -202,8 +193,7 @@ async fn ledger(
                     text(&v["reason"]),
                     text(&v["at"]),
                     v["links"].to_string(),
-                ])
-                .map_err(fail)?;
+                ])?;
                 rows += 1;
             }
             if rows > MAX_CSV_ROWS {
@@ -217,10 +207,7 @@ async fn ledger(
                 None => break,
             }
         }
-        let bytes = out
-            .into_inner()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        return Ok(Reply::csv(String::from_utf8_lossy(&bytes).into_owned()));
+        return out.reply();
     }
     let limit = usize::try_from(input::limit(req)?).unwrap_or(50);
     let cursor = input::query_param(req, "cursor");

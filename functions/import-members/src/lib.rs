@@ -106,7 +106,13 @@ fn rows_of(req: &Request, raw: &[u8]) -> Result<Vec<Value>, ApiError> {
                     .iter()
                     .zip(r.iter())
                     .filter(|(_, v)| !v.is_empty())
-                    .map(|(h, v)| (h.to_owned(), Value::String(v.to_owned())))
+                    // The export's `'` before a formula's first character is not data.
+                    .map(|(h, v)| {
+                        (
+                            h.to_owned(),
+                            Value::String(api::sheet::unescape(v).to_owned()),
+                        )
+                    })
                     .collect(),
             ))
         })

@@ -74,7 +74,14 @@ pub(crate) fn decide(
             continue;
         };
         if profile::holder(snapshot, &key).is_some() || !claimed.insert(format!("{code}:{v}")) {
-            return Err((code, format!("{v} belongs to another member")));
+            // The phone is not repeated: the import's answer is kept for a day as its
+            // idempotency record, where an erasure does not reach (issue 31).
+            let what = if code == "phone_taken" {
+                "this phone number".to_owned()
+            } else {
+                format!("member number {v}")
+            };
+            return Err((code, format!("{what} belongs to another member")));
         }
     }
     let mut p = domain::member::Profile {

@@ -22,7 +22,8 @@ use store::{accounts, cards, item, keys, ledger, profile, settings, Cond, Snapsh
 
 pub const OPERATION: &str = "member-privacy";
 
-/// Pending notices removed with the erasure, at most (they expire within a week anyway).
+/// Pending notices removed in the erasure's own transaction, at most (it holds 100 writes);
+/// the rest are deleted right after it commits, and by any repeat of the erasure.
 const MAX_NOTICES: usize = 40;
 const MAX_REASON_CHARS: usize = 500;
 
@@ -153,8 +154,8 @@ async fn erase(
         .iter()
         .filter(|it| item::opt_s(it, "entity_type") == Some("outbox"))
         .filter_map(item::key_of)
-        .take(MAX_NOTICES)
         .collect();
+    let (first, rest) = notices.split_at(notices.len().min(MAX_NOTICES));
     let read = vec![
         keys::settings(shop),
         keys::profile(shop, member),
@@ -163,10 +164,19 @@ async fn erase(
         keys::account(shop, member, AccountKind::Value),
         keys::erasure(shop, member),
     ];
-    api::execute(ctx, shop, None, read, |snapshot, now| {
-        decide(snapshot, shop, member, reason, actor, &notices, now)
+    let mut repeated = false;
+    let answer = api::execute(ctx, shop, None, read, |snapshot, now| {
+        repeated = snapshot.get(&keys::erasure(shop, member)).is_some();
+        decide(snapshot, shop, member, reason, actor, first, now)
     })
-    .await
+    .await?;
+    // Every pending notice goes (security review, issue 31: only 40 did): the rest now. A
+    // repeated erasure (its transaction writes nothing) deletes whatever an interrupted one
+    // left, which it lists first.
+    ctx.store
+        .delete_all(if repeated { &notices } else { rest })
+        .await?;
+    Ok(answer)
 }
 
 fn decide(

@@ -29,6 +29,14 @@ impl Message {
         json!({"shop": self.shop, "member_id": self.member_id, "event": self.event.as_str(),
                "payload": self.payload, "at": self.at, "to": self.to})
     }
+
+    /// What the log sender writes: which member was told what and when, never the address
+    /// or the payload (card numbers, amounts). Logs outlive an erasure, which cannot reach
+    /// CloudWatch (security review, issue 31).
+    pub fn log_fields(&self) -> Value {
+        json!({"shop": self.shop, "member_id": self.member_id, "event": self.event.as_str(),
+               "at": self.at, "has_address": self.to.is_some()})
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +66,7 @@ pub struct LogSender;
 
 impl Sender for LogSender {
     async fn send(&self, message: &Message) -> Result<(), SendError> {
-        tracing::info!(operation = OPERATION, message = %message.to_json(), "notify");
+        tracing::info!(operation = OPERATION, message = %message.log_fields(), "notify");
         Ok(())
     }
 }
@@ -230,5 +238,30 @@ impl Sender for Configured {
             Configured::File(f) => f.send(message).await,
             Configured::Log(l) => l.send(message).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Security review (issue 31): with `NotifyFrom` unset the log sender wrote the member's
+    /// address and card number into CloudWatch, where no erasure reaches.
+    #[test]
+    fn the_log_sender_logs_nothing_personal() {
+        let message = Message {
+            shop: "s1".into(),
+            member_id: "m1".into(),
+            event: Event::Issued,
+            payload: json!({"card_no": "SC-8842-1931", "amount": "10.00", "name": "Ana Lim"}),
+            at: "2026-12-06T12:00:00Z".into(),
+            to: Some("ana@example.com".into()),
+            seq: None,
+        };
+        let logged = message.log_fields().to_string();
+        for personal in ["ana@example.com", "SC-8842-1931", "Ana Lim"] {
+            assert!(!logged.contains(personal), "{personal} in {logged}");
+        }
+        assert!(logged.contains("\"member_id\":\"m1\""), "{logged}");
     }
 }

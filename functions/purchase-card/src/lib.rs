@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use api::input;
+use api::purchasing::{self, Lookup, Open};
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::stock::{Pick, Search};
@@ -53,6 +54,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let hint_key = format!("{shop}/{card_id}");
     let purchase_id = new_purchase_id(&card_id, &member);
     let mut search = Search::new(hint(&hint_key, None), store::ids::seed());
+    let mut open = Lookup::new(card_id.clone());
     // API 1.1: each round reads a few of the card's stock shards with the rest and takes a
     // unit from one; a shard emptied meanwhile (the guard) sends the buyer to the others.
     loop {
@@ -67,9 +69,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 .iter()
                 .map(|k| keys::stock_shard(&shop, &card_id, *k)),
         );
-        let (mut chosen, mut read_more) = (None, false);
+        read.extend(open.keys(&shop, &member));
+        let (mut chosen, mut read_more, mut unread) = (None, false, None);
         let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-            (chosen, read_more) = (None, false);
+            (chosen, read_more, unread) = (None, false, None);
             let def = cards::read(snapshot, &shop, &card_id)?
                 .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
             let price = def.check_purchase().map_err(ApiError::from)?;
@@ -81,6 +84,18 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             if !renewal {
                 profile.check_not_holding(&card_id, now)?;
             }
+            // One open purchase a member: buying again answers the pending one.
+            let open_version = match open.find(snapshot, &shop, &member, now)? {
+                Open::Free(version) => version,
+                Open::Pending(pending) => {
+                    let view = view(&pending, &card_id, renewal, &settings.currency);
+                    return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
+                }
+                Open::Unread(id) => {
+                    unread = Some(id);
+                    return Err(purchasing::read_more());
+                }
+            };
             // A shard asked for and not found holds nothing.
             let seen: Vec<(u16, i64)> = shards
                 .iter()
@@ -108,20 +123,12 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                 now + RESERVATION,
             );
             purchase.stock_shard = shard;
-            let view = json!({
-                "purchase_id": purchase.purchase_id,
-                "card_id": card_id,
-                "member_id": member.as_str(),
-                "amount": price.to_string_in(&settings.currency),
-                "currency": settings.currency.code(),
-                "status": "pending",
-                "renewal": renewal,
-                "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            });
+            let view = view(&purchase, &card_id, renewal, &settings.currency);
             Ok(Decision::new(
                 vec![
                     cards::take_stock(&shop, &card_id, shard),
                     purchases::put(&shop, &purchase),
+                    purchases::put_open(&shop, &purchase, open_version)?,
                 ],
                 StatusCode::CREATED,
                 view,
@@ -133,6 +140,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         })
         .await;
         hint(&hint_key, Some(search.shards()));
+        if let Some(id) = unread {
+            open.retry_with(id);
+            continue;
+        }
         match (result, chosen) {
             // The shards read were empty: read others.
             (Err(ApiError::Refused(Refusal::CardSoldOut)), None) if read_more => {}
@@ -141,6 +152,25 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             (other, _) => return other,
         }
     }
+}
+
+/// A purchase as the buyer sees it (new, or the pending one answered again).
+fn view(
+    purchase: &Purchase,
+    card_id: &str,
+    renewal: bool,
+    currency: &domain::Currency,
+) -> serde_json::Value {
+    json!({
+        "purchase_id": purchase.purchase_id,
+        "card_id": card_id,
+        "member_id": purchase.member_id,
+        "amount": purchase.amount.to_string_in(currency),
+        "currency": currency.code(),
+        "status": "pending",
+        "renewal": renewal,
+        "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! that level from then and gets its reward.
 
 use api::input;
+use api::purchasing::{self, Lookup, Open};
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::LevelId;
@@ -26,50 +27,81 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let level_id = LevelId::parse(&input::path_param(&req, "level_id")?)?.to_string();
     let (member, once) = input::purchase_request(&principal, &req, OPERATION, &level_id)?;
     let shop = principal.shop.clone();
-    let read = vec![
-        keys::settings(&shop),
-        keys::levels(&shop),
-        keys::profile(&shop, &member),
-        keys::account(&shop, &member, domain::AccountKind::Value),
-    ];
-    let purchase_id = store::ids::purchase_id(&store::ids::level_target(&level_id), &member);
-    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-        let settings = api::require_settings(snapshot, &shop)?;
-        let (ladder, _) = levels::read(snapshot, &shop, &settings.currency)?;
-        let ladder =
-            ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
-        // The member's level as of now (a pending upgrade may have taken effect).
-        let mut profile = store::profile::read(snapshot, &shop, &member)?;
-        profile.standing.settle(
-            &ladder,
-            settings.timezone,
-            store::accounts::value_balance(snapshot, &shop, &member)?,
-            now,
-        );
-        let (_, paid) = profile.standing.check_purchase(&ladder, &level_id)?;
-        let purchase = Purchase::pending(
-            purchase_id.clone(),
-            store::ids::level_target(&level_id),
-            member.to_string(),
-            paid.price,
-            &settings.currency,
-            now,
-            now + RESERVATION,
-        );
-        let view = json!({
-            "purchase_id": purchase.purchase_id,
-            "level_id": level_id,
-            "member_id": member.as_str(),
-            "amount": paid.price.to_string_in(&settings.currency),
-            "currency": settings.currency.code(),
-            "status": "pending",
-            "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        });
-        Ok(Decision::new(
-            vec![purchases::put(&shop, &purchase)],
-            StatusCode::CREATED,
-            view,
-        ))
+    let target = store::ids::level_target(&level_id);
+    let purchase_id = store::ids::purchase_id(&target, &member);
+    let mut open = Lookup::new(target);
+    loop {
+        let mut read = vec![
+            keys::settings(&shop),
+            keys::levels(&shop),
+            keys::profile(&shop, &member),
+            keys::account(&shop, &member, domain::AccountKind::Value),
+        ];
+        read.extend(open.keys(&shop, &member));
+        let mut unread = None;
+        let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
+            unread = None;
+            let settings = api::require_settings(snapshot, &shop)?;
+            let (ladder, _) = levels::read(snapshot, &shop, &settings.currency)?;
+            let ladder =
+                ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
+            // The member's level as of now (a pending upgrade may have taken effect).
+            let mut profile = store::profile::read(snapshot, &shop, &member)?;
+            profile.standing.settle(
+                &ladder,
+                settings.timezone,
+                store::accounts::value_balance(snapshot, &shop, &member)?,
+                now,
+            );
+            let (_, paid) = profile.standing.check_purchase(&ladder, &level_id)?;
+            // One open purchase a member: buying again answers the pending one.
+            let open_version = match open.find(snapshot, &shop, &member, now)? {
+                Open::Free(version) => version,
+                Open::Pending(pending) => {
+                    let view = view(&pending, &level_id, &settings.currency);
+                    return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
+                }
+                Open::Unread(id) => {
+                    unread = Some(id);
+                    return Err(purchasing::read_more());
+                }
+            };
+            let purchase = Purchase::pending(
+                purchase_id.clone(),
+                open.target.clone(),
+                member.to_string(),
+                paid.price,
+                &settings.currency,
+                now,
+                now + RESERVATION,
+            );
+            let view = view(&purchase, &level_id, &settings.currency);
+            Ok(Decision::new(
+                vec![
+                    purchases::put(&shop, &purchase),
+                    purchases::put_open(&shop, &purchase, open_version)?,
+                ],
+                StatusCode::CREATED,
+                view,
+            ))
+        })
+        .await;
+        match unread {
+            Some(id) => open.retry_with(id),
+            None => return result,
+        }
+    }
+}
+
+/// A purchase as the buyer sees it (new, or the pending one answered again).
+fn view(purchase: &Purchase, level_id: &str, currency: &domain::Currency) -> serde_json::Value {
+    json!({
+        "purchase_id": purchase.purchase_id,
+        "level_id": level_id,
+        "member_id": purchase.member_id,
+        "amount": purchase.amount.to_string_in(currency),
+        "currency": currency.code(),
+        "status": "pending",
+        "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
     })
-    .await
 }

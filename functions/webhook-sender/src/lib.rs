@@ -400,9 +400,7 @@ async fn send(
             let retry_after = res
                 .headers()
                 .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+                .map(|v| webhook::retry_after(v.as_bytes(), now));
             (Some(res.status().as_u16()), retry_after)
         }
         Err(e) => {

@@ -202,6 +202,8 @@ impl Authenticator {
         let mut v = Validation::new(alg);
         v.set_required_spec_claims(&["exp", "sub"]);
         v.leeway = 30;
+        // A token not valid yet is refused as an expired one is (security review, issue 31).
+        v.validate_nbf = true;
         if let Ok(iss) = std::env::var("LOYALTY_JWT_ISSUER") {
             v.set_issuer(&[iss]);
         }
@@ -334,6 +336,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Security review (issue 31): `nbf` was not checked; a token not valid for an hour yet
+    /// was accepted.
+    #[test]
+    fn a_token_not_valid_yet_is_refused() {
+        let auth = Authenticator::hs256(LONG.as_bytes()).unwrap();
+        // jsonwebtoken compares with the machine's clock, so the token is made from it too.
+        let now = domain::chrono::Utc::now().timestamp();
+        let with_nbf = |nbf: i64| {
+            let claims = serde_json::json!(
+                {"shop": "any", "sub": "x", "role": "owner", "exp": now + 7200, "nbf": nbf});
+            encode(
+                &Header::default(),
+                &claims,
+                &EncodingKey::from_secret(LONG.as_bytes()),
+            )
+            .unwrap()
+        };
+        let refused = auth.verify(&with_nbf(now + 3600)).unwrap_err();
+        assert!(matches!(refused, ApiError::Unauthorized(_)), "{refused:?}");
+        assert!(auth.verify(&with_nbf(now - 60)).is_ok());
     }
 
     #[test]

@@ -13,9 +13,11 @@ pub mod logging;
 pub mod metrics;
 pub mod payments;
 pub mod postings;
+pub mod purchasing;
 pub mod recharge;
 pub mod render;
 pub mod reply;
+pub mod sheet;
 pub mod stripe;
 pub mod webhooks;
 

@@ -128,7 +128,8 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
         .signature
         .and_then(parse_signature)
         .ok_or_else(|| bad_signature("missing or malformed signature header"))?;
-    if (ctx.now().timestamp() - t).abs() > TOLERANCE_SECS {
+    // abs_diff: a `t` of i64::MIN must be refused, not overflow (security review, issue 31).
+    if ctx.now().timestamp().abs_diff(t) > TOLERANCE_SECS.unsigned_abs() {
         return Err(bad_signature("the signature is too old or from the future"));
     }
     let event = d.event.as_ref().ok().and_then(Option::as_ref);
@@ -157,10 +158,17 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
         Some(e) => Some(Once {
             key: keys::once::payment_event(d.provider, &e.id)
                 .map_err(|_| ApiError::Invalid("the event id is not a valid id".into()))?,
+            // What the event settles, not its raw body: a provider's redelivery may differ
+            // in fields that settle nothing (Stripe's `pending_webhooks`).
             fingerprint: crate::input::fingerprint(
                 d.operation,
-                "",
-                &serde_json::from_slice(d.raw).unwrap_or_default(),
+                &e.purchase_id,
+                &json!({
+                    "id": e.id,
+                    "outcome": format!("{:?}", e.outcome),
+                    "paid": format!("{:?}", e.paid),
+                    "currency": e.currency.to_ascii_uppercase(),
+                }),
             ),
         }),
         None => None,
@@ -188,8 +196,12 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
                 .as_ref()
                 .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
             let once = once.as_ref().expect("an event has an id");
-            // Replays of this event id answer "duplicate" without deciding again.
-            if store::idempotency::read(snapshot, shop, &once.key, now)?.is_some() {
+            // Replays of this event answer "duplicate" without deciding again; the same id
+            // carrying another payment is refused, never taken for the one recorded.
+            if let Some(done) = store::idempotency::read(snapshot, shop, &once.key, now)? {
+                if done.request_hash != once.fingerprint {
+                    return Err(ApiError::IdempotencyKeyReused);
+                }
                 return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})));
             }
             let target = Target {

@@ -87,6 +87,26 @@ id_type!(
     IdempotencyKey, "Idempotency-Key", 128
 );
 
+/// Separates the parts of a derived key. No id and no caller's key may contain it (`check`
+/// refuses it), so a derived key never spells a caller's key, and two derived keys are equal
+/// only when their operation and every part are.
+const DERIVED_SEPARATOR: char = '#';
+
+impl IdempotencyKey {
+    /// A key the API derives from the request itself (an order's accrual, a refund, a payment
+    /// provider's event): `operation#part#part`. Each part is checked as an id is. Caller keys
+    /// and derived keys are two namespaces: a customer sending `Idempotency-Key:
+    /// accrue.ORDER-1` (or any spelling) cannot take the record of an order's accrual.
+    pub fn derived(operation: &'static str, parts: &[&str]) -> Result<Self, InvalidId> {
+        let mut key = operation.to_owned();
+        for part in parts {
+            key.push(DERIVED_SEPARATOR);
+            key.push_str(&check("id", 128, part)?);
+        }
+        Ok(IdempotencyKey(key))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +120,21 @@ mod tests {
         assert!(ShopId::parse(&"s".repeat(64)).is_ok());
         assert!(ShopId::parse(&"s".repeat(65)).is_err());
         assert!(IdempotencyKey::parse("3f2b9c1e-7d1a-4c59-9d1e-1f0f8a6b2c3d").is_ok());
+    }
+
+    /// Security review (issue 31): keys are one namespace no more.
+    #[test]
+    fn derived_keys_never_spell_a_callers_key_nor_each_other() {
+        let accrual = IdempotencyKey::derived("accrue", &["ORDER-1001"]).unwrap();
+        assert_eq!(accrual.as_str(), "accrue#ORDER-1001");
+        // Whatever a caller sends parses to a key without the separator.
+        assert!(IdempotencyKey::parse(accrual.as_str()).is_err());
+        assert_ne!(IdempotencyKey::parse("accrue.ORDER-1001").unwrap(), accrual);
+        // Ids with dots no longer collide across the parts: o.1 + r vs o + 1.r.
+        assert_ne!(
+            IdempotencyKey::derived("refund", &["o.1", "r"]).unwrap(),
+            IdempotencyKey::derived("refund", &["o", "1.r"]).unwrap()
+        );
+        assert!(IdempotencyKey::derived("evt", &["a#b"]).is_err());
     }
 }

@@ -128,6 +128,37 @@ pub fn subscribed(events: &[String], kind: &str) -> bool {
     events.is_empty() || events.iter().any(|e| e == kind)
 }
 
+/// A receiver's `Retry-After` is honoured up to this long (API 1.3 "Safety"); larger or
+/// malformed values count as this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// A receiver's `Retry-After` header (RFC 9110: delay-seconds or an HTTP-date), as a delay
+/// from `now`, never more than `MAX_RETRY_AFTER`. The value is the receiver's, so nothing in
+/// it may fail the attempt's bookkeeping (security review, issue 31: `Retry-After:
+/// 10000000000000` once overflowed `now + delay` and aborted the sender for every shop).
+/// A date in the past asks for no wait; anything unreadable counts as the cap.
+pub fn retry_after(value: &[u8], now: DateTime<Utc>) -> Duration {
+    let Ok(text) = std::str::from_utf8(value) else {
+        return MAX_RETRY_AFTER;
+    };
+    let text = text.trim();
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        // Any run of digits: too many for a u64 is over the cap too.
+        return text
+            .parse::<u64>()
+            .map_or(MAX_RETRY_AFTER, Duration::from_secs)
+            .min(MAX_RETRY_AFTER);
+    }
+    // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") is RFC 2822's shape.
+    match DateTime::parse_from_rfc2822(text) {
+        Ok(at) => (at.with_timezone(&Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+        Err(_) => MAX_RETRY_AFTER,
+    }
+}
+
 /// Jitter is at most this many thousandths of a delay (10 %).
 pub const MAX_JITTER_PER_MILLE: u64 = 100;
 
@@ -143,7 +174,7 @@ pub fn retry_delay(
     let base = *RETRY_DELAYS_SECS.get(usize::try_from(failed).ok()?.checked_sub(1)?)?;
     let jitter = jitter_per_mille.min(MAX_JITTER_PER_MILLE);
     let jittered = Duration::from_millis(base * (1000 + jitter));
-    Some(retry_after.map_or(jittered, |r| r.max(jittered)))
+    Some(retry_after.map_or(jittered, |r| r.min(MAX_RETRY_AFTER).max(jittered)))
 }
 
 /// What an answer means for the message and the endpoint.
@@ -563,10 +594,15 @@ impl Delivery {
             Outcome::Delivered => (DeliveryStatus::Delivered, None),
             Outcome::Gone => (DeliveryStatus::Failed, None),
             Outcome::Failed => match retry_delay(attempts, jitter_per_mille, retry_after) {
-                Some(d) => (
-                    DeliveryStatus::Failed,
-                    Some(now + chrono::Duration::from_std(d).unwrap_or_default()),
-                ),
+                // Checked: the delay is bounded (24 h at most), but an instant that cannot
+                // be represented must end this message's schedule, never the sender.
+                Some(d) => match chrono::Duration::from_std(d)
+                    .ok()
+                    .and_then(|d| now.checked_add_signed(d))
+                {
+                    Some(at) => (DeliveryStatus::Failed, Some(at)),
+                    None => (DeliveryStatus::Exhausted, None),
+                },
                 None => (DeliveryStatus::Exhausted, None),
             },
         };
@@ -666,11 +702,49 @@ mod tests {
         // Retry-After delays at least that long, never shortens the schedule.
         assert_eq!(retry_delay(1, 0, Some(s(120))), Some(s(120)));
         assert_eq!(retry_delay(3, 0, Some(s(60))), Some(s(1_800)));
+        // A receiver asking for more than a day gets a day (issue 31).
+        assert_eq!(
+            retry_delay(1, 0, Some(s(10_000_000_000_000))),
+            Some(MAX_RETRY_AFTER)
+        );
         let total: u64 = RETRY_DELAYS_SECS.iter().sum();
         assert_eq!(
             total,
             5 + 300 + 1_800 + 7_200 + 18_000 + 36_000 + 50_400 + 72_000 + 86_400
         );
+    }
+
+    /// Security review (issue 31): a receiver's Retry-After, in every form, is bounded.
+    #[test]
+    fn retry_after_is_read_in_both_forms_and_capped_at_a_day() {
+        let now = DateTime::parse_from_rfc3339("2026-12-06T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let s = |n: u64| Duration::from_secs(n);
+        assert_eq!(retry_after(b"600", now), s(600));
+        assert_eq!(retry_after(b" 120 ", now), s(120));
+        assert_eq!(retry_after(b"10000000000000", now), MAX_RETRY_AFTER);
+        assert_eq!(
+            retry_after(b"99999999999999999999999999", now),
+            MAX_RETRY_AFTER
+        );
+        assert_eq!(retry_after(b"Sun, 06 Dec 2026 12:10:00 GMT", now), s(600));
+        assert_eq!(
+            retry_after(b"Fri, 31 Dec 9999 23:59:59 GMT", now),
+            MAX_RETRY_AFTER
+        );
+        assert_eq!(retry_after(b"Sat, 05 Dec 2026 12:00:00 GMT", now), s(0));
+        for junk in [&b"-5"[..], b"1.5", b"soon", b"", b"\xff\xfe"] {
+            assert_eq!(retry_after(junk, now), MAX_RETRY_AFTER, "{junk:?}");
+        }
+        // And the instant computed from it is representable even at the end of time.
+        let (next, _) = Delivery::new(now).after_attempt(
+            Some(503),
+            Some(s(u64::MAX)),
+            0,
+            DateTime::<Utc>::MAX_UTC,
+        );
+        assert_eq!(next.status, DeliveryStatus::Exhausted);
     }
 
     #[test]

@@ -394,6 +394,12 @@ pub fn order(shop: &ShopId, order_id: &str) -> Key {
     Key::new(format!("SHOP#{shop}#O#{order_id}"), "ORDER")
 }
 
+/// A member's open purchase of one card or level (its purchase target): at most one at a
+/// time, so one customer cannot hold a paid card's stock by buying it again and again.
+pub fn open_purchase(shop: &ShopId, member: &MemberId, target: &str) -> Key {
+    Key::new(member_pk(shop, member), &format!("OPEN#{target}"))
+}
+
 pub fn purchase(shop: &ShopId, purchase_id: &str) -> Key {
     Key::new(format!("SHOP#{shop}#P#{purchase_id}"), "PURCHASE")
 }
@@ -403,32 +409,33 @@ pub fn idempotency(shop: &ShopId, key: &IdempotencyKey) -> Key {
 }
 
 /// Natural idempotency keys: operations whose request carries its own key (an order id, a
-/// refund id, a provider's event id) record it under these prefixes, so two operations on
-/// the same order never share a record. (A caller's Idempotency-Key that happened to spell
-/// one of them would meet a different request fingerprint: refused, never replayed.)
+/// refund id, a provider's event id) record it under these derived keys, so two operations
+/// on the same order never share a record. Derived keys are `op#part#part`: a caller's
+/// Idempotency-Key can never contain `#`, so it never lands on one of these records
+/// (security review, issue 31: `accrue.{order}` was a key any customer could send).
 pub mod once {
     use domain::{IdempotencyKey, InvalidId};
 
     pub fn accrual(order: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::parse(&format!("accrue.{order}"))
+        IdempotencyKey::derived("accrue", &[order])
     }
 
     /// One redemption per account and order.
     pub fn redemption(account: &str, order: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::parse(&format!("redeem.{account}.{order}"))
+        IdempotencyKey::derived("redeem", &[account, order])
     }
 
     pub fn order_refund(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::parse(&format!("refund.{order}.{refund}"))
+        IdempotencyKey::derived("refund", &[order, refund])
     }
 
     pub fn refund_to_credit(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::parse(&format!("rtc.{order}.{refund}"))
+        IdempotencyKey::derived("rtc", &[order, refund])
     }
 
     /// A payment provider's event: `evt` (the generic webhook) or `stripe`.
-    pub fn payment_event(provider: &str, event: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::parse(&format!("{provider}.{event}"))
+    pub fn payment_event(provider: &'static str, event: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived(provider, &[event])
     }
 }
 
@@ -463,5 +470,9 @@ mod tests {
         );
         let key = IdempotencyKey::parse("k-1").unwrap();
         assert_eq!(idempotency(&shop, &key).pk, "SHOP#s1#IDEM#k-1");
+        assert_eq!(
+            idempotency(&shop, &once::order_refund("o.1", "r").unwrap()).pk,
+            "SHOP#s1#IDEM#refund#o.1#r"
+        );
     }
 }

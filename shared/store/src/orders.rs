@@ -71,11 +71,15 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order,
     })
 }
 
-/// Writes the order; `order.version` is the version it was read at.
+/// Writes the order; `order.version` is the version it was read at. An order keeps the
+/// member who first had it: `member` only names the owner of an order that had none (the
+/// handlers refuse another member first, `Order::check_owner`; this keeps a write that
+/// forgot from moving the order).
 pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> Write {
     let mut it: Item = item::with_key(&keys::order(shop, order_id), "order");
     it.insert("order_id".into(), item::s(order_id));
-    it.insert("member_id".into(), item::s(member.as_str()));
+    let owner = order.member_id.as_deref().unwrap_or(member.as_str());
+    it.insert("member_id".into(), item::s(owner));
     if let Some(c) = &order.currency {
         it.insert("currency".into(), item::s(c));
     }

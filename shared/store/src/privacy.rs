@@ -1,13 +1,13 @@
 //! What erasure and the data access request read (API 1.2 "Erasure and access"): every
 //! item of a member's own partition, and items as plain JSON.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use domain::{MemberId, ShopId};
 use serde_json::{Map, Value};
 
 use crate::item::Item;
 use crate::keys;
-use crate::{Store, StoreError};
+use crate::{backoff, Key, Store, StoreError};
 
 /// Attributes that are the table's plumbing, not data about anyone.
 const PLUMBING: [&str; 8] = [
@@ -64,5 +64,48 @@ impl Store {
         // every one of them (a key condition cannot hold an empty string).
         self.partition(&keys::member_pk(shop, member), " ", "~")
             .await
+    }
+
+    /// Deletes every item of `keys` (an erased member's pending notices beyond those its
+    /// erasure's transaction carried), 25 to a BatchWriteItem, unprocessed ones again.
+    /// Deleting an item already gone changes nothing, so a repeated erasure may call it again.
+    pub async fn delete_all(&self, keys: &[Key]) -> Result<(), StoreError> {
+        for chunk in keys.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|k| {
+                    let delete = DeleteRequest::builder()
+                        .set_key(Some(crate::item::key_attrs(k)))
+                        .build()
+                        .map_err(|e| StoreError::Failed(e.to_string()))?;
+                    Ok(WriteRequest::builder().delete_request(delete).build())
+                })
+                .collect::<Result<_, StoreError>>()?;
+            for attempt in 0..8 {
+                if requests.is_empty() {
+                    break;
+                }
+                if attempt > 0 {
+                    backoff(attempt).await;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut requests))
+                    .send()
+                    .await
+                    .map_err(crate::sdk)?;
+                requests = out
+                    .unprocessed_items
+                    .and_then(|mut u| u.remove(&self.table))
+                    .unwrap_or_default();
+            }
+            if !requests.is_empty() {
+                return Err(StoreError::Unavailable(
+                    "BatchWriteItem left items unprocessed after retries".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 }

@@ -141,6 +141,61 @@ pub fn put(shop: &ShopId, purchase: &Purchase) -> Write {
     }
 }
 
+/// A member's open purchase of one target (a card or a level): which purchase it is and
+/// until when it holds (security review, issue 31: each pending purchase reserved a unit of
+/// stock, so one customer buying again and again could hold a card's whole stock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Open {
+    pub purchase_id: String,
+    pub expires_at: DateTime<Utc>,
+    /// 0: none was read.
+    pub version: u64,
+}
+
+/// The member's open purchase of `target`, if one was written (it may have been settled or
+/// have lapsed since: the purchase says).
+pub fn read_open(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &domain::MemberId,
+    target: &str,
+) -> Result<Option<Open>, StoreError> {
+    snapshot
+        .get(&keys::open_purchase(shop, member, target))
+        .map(|it| {
+            Ok(Open {
+                purchase_id: item::get_s(it, "purchase_id")?.to_owned(),
+                expires_at: item::get_time(it, "expires_at")?,
+                version: item::get_u64_or_zero(it, "version")?,
+            })
+        })
+        .transpose()
+}
+
+/// Records `purchase` as the member's open purchase of its target, replacing the one read
+/// (`read_version`, 0 for none): two buyers racing for the same member, one wins and the
+/// other answers with its purchase. DynamoDB's TTL removes it after its reservation.
+pub fn put_open(
+    shop: &ShopId,
+    purchase: &Purchase,
+    read_version: u64,
+) -> Result<Write, StoreError> {
+    let member = domain::MemberId::parse(&purchase.member_id)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut it = item::with_key(
+        &keys::open_purchase(shop, &member, &purchase.card_id),
+        "open_purchase",
+    );
+    it.insert("purchase_id".into(), item::s(&purchase.purchase_id));
+    it.insert("expires_at".into(), item::time(purchase.expires_at));
+    it.insert("ttl".into(), item::n(purchase.expires_at.timestamp()));
+    it.insert("version".into(), item::n(read_version + 1));
+    Ok(Write::Put {
+        item: it,
+        cond: Cond::Version(read_version),
+    })
+}
+
 /// Marks a paid purchase refunded in place; the member card is the record of truth, so no
 /// read of the purchase is needed.
 pub fn mark_refunded(shop: &ShopId, purchase_id: &str) -> Write {

@@ -268,7 +268,9 @@ async fn seed_000_buying_a_held_paid_card_again_renews_it_from_its_end_with_the_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn seed_000_fifty_renewals_paid_at_once_move_the_validity_by_exactly_fifty_terms() {
-    let env = std::sync::Arc::new(TestEnv::isolated().await);
+    let mut env = TestEnv::isolated().await;
+    let t0 = loyalty_tests::test_epoch();
+    env.ctx.clock = api::Clock::Fixed(t0);
     setup_shop(&env).await;
     let card = new_card(
         &env,
@@ -278,8 +280,12 @@ async fn seed_000_fifty_renewals_paid_at_once_move_the_validity_by_exactly_fifty
     .await;
     buy_and_pay(&env, &card, "m1", "evt_first").await;
     let (first_until, _) = held_until(&env, "m1", &card).await;
+    // A member has one pending purchase of a card at a time (API 1.3 "Safety"): each of the
+    // fifty opens after the one before lapsed (16 minutes on), and all are paid late, at
+    // once.
     let mut started = Vec::new();
-    for _ in 0..50 {
+    for i in 0..50 {
+        env.ctx.clock = api::Clock::Fixed(t0 + domain::chrono::TimeDelta::minutes(16 * (i + 1)));
         let res = purchase(&env, &env.token("customer", "m1"), &card, json!({})).await;
         assert_eq!(
             (res.status, res.body["renewal"].clone()),
@@ -290,6 +296,7 @@ async fn seed_000_fifty_renewals_paid_at_once_move_the_validity_by_exactly_fifty
         started.push(res.body);
     }
     let started = std::sync::Arc::new(started);
+    let env = std::sync::Arc::new(env);
     let answers = race(50, |i| {
         let (env, started) = (env.clone(), started.clone());
         async move {

@@ -21,6 +21,7 @@ mod points;
 mod purchases;
 mod refunds;
 mod reports;
+mod safety;
 mod settings;
 mod stored_value;
 mod storefront;

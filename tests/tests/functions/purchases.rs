@@ -78,6 +78,8 @@ async fn forged_stale_and_mismatched_payments_are_refused_and_write_nothing() {
     setup_shop(&env).await;
     let card = paid_card(&env, 3).await;
     let p = purchase(&env, &env.token("customer", "m1"), &card, json!({})).await;
+    // The purchase wrote the member's open-purchase record; the refused events add nothing.
+    let before = member_items(&env, "m1").await;
     let event = payment("evt_1", "payment.succeeded", &p.body);
     webhook_signed(&env, &event, "whsec_not_the_secret_0", 0)
         .await
@@ -104,10 +106,11 @@ async fn forged_stale_and_mismatched_payments_are_refused_and_write_nothing() {
     webhook(&env, &usd)
         .await
         .assert_problem(422, "amount_mismatch");
-    assert_eq!(member_items(&env, "m1").await, 0);
-    assert!(!idempotency_record_exists(&env, "evt.evt_1").await);
-    // The genuine event still goes through afterwards.
+    assert_eq!(member_items(&env, "m1").await, before);
+    assert!(!idempotency_record_exists(&env, "evt#evt_1").await);
+    // The genuine event still goes through afterwards, recorded under its derived key.
     assert_eq!(webhook(&env, &event).await.body["status"], "processed");
+    assert!(idempotency_record_exists(&env, "evt#evt_1").await);
 }
 
 #[tokio::test]

@@ -527,6 +527,53 @@ async fn a_failing_receiver_gets_the_same_id_on_schedule_and_410_disables_the_en
     assert_eq!(gone.got().len(), 1);
 }
 
+/// Security review (issue 31, high): a receiver answering `503` with `Retry-After:
+/// 10000000000000` overflowed `now + delay` and aborted the sender, losing every other
+/// endpoint's sends in that run. The wait is capped at 24 hours, in both of the header's
+/// forms, and the other endpoint's message is delivered in the same sweep.
+#[tokio::test]
+async fn a_receivers_huge_retry_after_waits_a_day_and_stops_nobody_else() {
+    let t0 = test_epoch();
+    let mut env = TestEnv::with_clock(Clock::Fixed(t0)).await;
+    earning_shop(&env).await;
+    let hostile = receiver(vec![
+        (503, Some("10000000000000")),
+        (503, Some("Fri, 31 Dec 9999 23:59:59 GMT")),
+    ])
+    .await;
+    let (hostile_id, _) = loopback_endpoint(&env, &hostile.url, &["points.earned"]).await;
+    let fine = receiver(vec![]).await;
+    let (fine_id, _) = loopback_endpoint(&env, &fine.url, &["points.earned"]).await;
+    let res = accrue_now(&env, "m1", "o1", "120.00", json!([])).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    fanout(&env).await;
+
+    let tally = sweep(&mut env, t0).await;
+    assert_eq!((tally.delivered, tally.failed), (1, 1), "{tally:?}");
+    assert_eq!(fine.got().len(), 1);
+    assert_eq!(deliveries(&env, &fine_id).await[0]["status"], "delivered");
+    let held = deliveries(&env, &hostile_id).await.remove(0);
+    assert_eq!(held["status"], "failed");
+    assert_eq!(
+        held["next_attempt_at"],
+        api::render::instant(t0 + Duration::hours(24))
+    );
+    // Not a moment before the day is out; then the HTTP-date form far in the future is a
+    // day again.
+    assert_eq!(
+        sweep(&mut env, t0 + Duration::hours(24) - Duration::seconds(1)).await,
+        webhook_sender::Tally::default()
+    );
+    let t1 = t0 + Duration::hours(24);
+    assert_eq!(sweep(&mut env, t1).await.failed, 1);
+    assert_eq!(
+        deliveries(&env, &hostile_id).await[0]["next_attempt_at"],
+        api::render::instant(t1 + Duration::hours(24))
+    );
+    assert_eq!(sweep(&mut env, t1 + Duration::hours(24)).await.delivered, 1);
+    assert_eq!(hostile.got().len(), 3);
+}
+
 /// A receiver that says 410 Gone with a backlog queued behind it: the sweeper's workers send
 /// what they had under way (at most `PER_ENDPOINT`) and park the rest, which waits for the
 /// merchant's recovery like any delivery of a disabled endpoint. Before, every queued message

@@ -28,6 +28,7 @@ export default {
   "signin.oidc_failed": "Signing in with the provider did not complete. Try again.",
   "signin.submit": "Sign in",
   "signin.refused": "You were signed out: the token was refused or has expired. Sign in again.",
+  "signin.replace": "This link signs you in to shop {shop} as {sub}. Replace your current session (shop {current})?",
   "settings.missing": "This shop has no currency and time zone yet. Set them first:",
   "common.loading": "Loading…",
   "common.retry": "Retry",

@@ -28,6 +28,7 @@ export default {
   "signin.oidc_failed": "通过身份提供方登录未完成，请重试。",
   "signin.submit": "登录",
   "signin.refused": "你已退出登录：令牌被拒绝或已过期。请重新登录。",
+  "signin.replace": "此链接将以 {sub} 的身份登录店铺 {shop}。要替换你当前的登录（店铺 {current}）吗？",
   "settings.missing": "本店尚未设置币种和时区，请先设置：",
   "common.loading": "加载中…",
   "common.retry": "重试",
