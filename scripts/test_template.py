@@ -24,7 +24,8 @@ class TokenChecks(unittest.TestCase):
     def test_issuer_and_audience_are_wired_from_the_oidc_parameters(self):
         template = load()
         env = template["Globals"]["Function"]["Environment"]["Variables"]
-        auth = open(os.path.join(ROOT, "shared/api/src/auth.rs")).read()
+        with open(os.path.join(ROOT, "shared/api/src/auth.rs")) as f:
+            auth = f.read()
         for var, param in [("LOYALTY_JWT_ISSUER", "OidcIssuer"),
                            ("LOYALTY_JWT_AUDIENCE", "OidcClientId")]:
             # The name the functions read.

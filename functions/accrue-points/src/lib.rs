@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
 use api::issuing::{self, Issuance, MemberState, MemberWrites};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::level::earned_by_order;
 use domain::order::{AccrualRequest, Earning};
 use domain::store_credit::OrderFacts;
-use domain::{Decimal, MemberId, Money};
+use domain::{Decimal, MemberId};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use store::cards;
-use store::{credit_program, keys, levels, orders, outbox, programs, Snapshot};
+use store::{credit_program, keys, levels, outbox, programs, Snapshot};
 
 pub const OPERATION: &str = "accrue-points";
 
@@ -57,128 +58,149 @@ fn decide(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    let (shop, member, actor) = (&who.shop, &who.member, who.actor.as_str());
-    let settings = api::require_settings(snapshot, shop)?;
-    let accrual = raw.priced(&settings.currency, now)?;
-    let mut order = orders::read(snapshot, shop, order_id)?;
+    let mut work = Work::new(who, snapshot, now)?;
+    let tz = work.settings().timezone;
+    let accrual = raw.priced(work.currency(), now)?;
     // The member who redeemed on it owns it: accruing it for another would hand them the
     // redeemed points on a refund (security review, issue 31).
-    order.check_owner(member)?;
+    let mut order = work.order(order_id)?;
     order.check_not_accrued()?;
-    let (versions, _) = programs::read_points(snapshot, shop)?;
-    let summary = cards::read_summary(snapshot, shop)?;
-    let (ladder, _) = levels::read(snapshot, shop, &settings.currency)?;
+    let (versions, _) = programs::read_points(snapshot, &who.shop)?;
+    let summary = cards::read_summary(snapshot, &who.shop)?;
+    let (ladder, _) = levels::read(snapshot, &who.shop, work.currency())?;
     let ladder = ladder.as_ref();
-    let mut state = MemberState::read(snapshot, shop, member)?;
+    let mut state = work.member()?;
     // 003: the level is settled to now first; the order earns at the level held when it
     // was placed, and what it earns may then lift the member.
-    let mut level_changes = state.settle_level(ladder, settings.timezone, now);
+    let mut level_changes = state.settle_level(ladder, tz, now);
     let factors = summary.member_factors(&state.profile, ladder, accrual.placed_at);
     let Earning {
         earned,
         expires_at,
         held_until,
-    } = accrual.earn(&versions, &factors, settings.timezone, now);
+    } = accrual.earn(&versions, &factors, tz, now);
     let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
     state.accrue_points(earned.points, expires_at, held_until, order_id, &links, now);
-
     // The member's running totals move with the order, in the same transaction, and
     // rule cards they now qualify for are issued with it (000).
     let points_now = state.points.balance_at(now);
     let before = state.profile.totals.record_order(accrual.total, points_now);
     if let Some(ladder) = ladder {
         let counts = earned_by_order(ladder, accrual.total.amount(), earned.points);
-        level_changes.extend(
-            state
-                .profile
-                .standing
-                .earn(ladder, settings.timezone, &counts, now),
-        );
+        level_changes.extend(state.profile.standing.earn(ladder, tz, &counts, now));
     }
-    let due: Vec<_> = summary
-        .rule_cards_due(&state.profile, ladder, now)
-        .into_iter()
-        .cloned()
-        .collect();
     let mut middle = Vec::new();
-    let mut issued = Vec::new();
-    for def in &due {
-        let card = issuing::issue_onto(
-            &mut state,
-            def,
-            &Issuance {
-                shop,
-                member,
-                actor,
-                settings: Some(&settings),
-                now,
-                paid: None,
-                purchase_id: None,
-                stock_shard: None,
-                require_enabled: true,
-            },
-            &mut middle,
-        )?;
-        // Without a ladder, rule cards are levels; the summary lists them lowest first, so
-        // the last one issued is the member's new level.
-        state.profile.card_level = Some((def.card_id.to_owned(), def.name.clone()));
-        issued.push(api::render::member_card(&card, member, now));
-    }
-
-    // Store credit (001): each rule the order meets grants, into a lot with that rule's
-    // validity; the order remembers the lots for a proportional clawback.
-    let (credit_program, _) = credit_program::read(snapshot, shop, &settings.currency)?;
+    let issued = issue_rule_cards(&work, &mut state, &summary, ladder, &mut middle)?;
     let facts = OrderFacts {
         total: accrual.total,
         orders_before: before.orders,
         spend_before: before.spend,
     };
-    let grants = credit_program
-        .as_ref()
-        .map(|p| p.for_order(&facts, now, settings.timezone))
-        .unwrap_or_default();
-    for g in &grants {
-        state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
-    }
-    let credit_issued = order.record_credit_grants(&grants);
-    if credit_issued > Decimal::ZERO {
-        let card_no = state.credit_card_no(shop, member, &mut middle);
-        middle.extend(outbox::notify_if(snapshot, shop, member, outbox::Event::Issued, json!({
-                    "amount": Money::from_stored(credit_issued).to_string_in(&settings.currency),
-                    "balance": Money::from_stored(state.credit.balance_at(now)).to_string_in(&settings.currency),
-                    "card_no": card_no,
-                    "order_id": order_id,
-                    "reasons": grants.iter().map(|g| g.source.as_str()).collect::<Vec<_>>(),
-                }), now));
-    }
-
+    let credit_issued = grant_credit(&work, &mut state, &mut order, order_id, &facts, &mut middle)?;
     order.record_accrual(
-        member,
-        &settings.currency,
+        &who.member,
+        work.currency(),
         &accrual,
         earned,
         held_until.is_some(),
         expires_at,
     );
-    let mut writes = vec![orders::put(shop, order_id, member, &order)];
-    let points_balance = state.points.balance_at(now);
-    let state_card_no = state.profile.credit_card_no.to_owned();
-    let credit_balance = state.credit.balance_at(now);
-    let posting = who.posting(Some(&settings.currency), now);
-    state.flush(&posting, middle, &mut writes);
+    work.put_order(order_id, &order);
     let body: Value = json!({
         "order_id": order_id,
-        "member_id": member.as_str(),
+        "member_id": who.member.as_str(),
         "points_earned": earned.points,
-        "points_expire_at": expires_at.map(|e| settings.timezone.format(e)),
-        "points_pending_until": held_until.map(|u| settings.timezone.format(u)),
-        "credit_issued": Money::from_stored(credit_issued).to_string_in(&settings.currency),
-        "credit_card_no": state_card_no,
-        "points_balance": points_balance,
-        "credit_balance": Money::from_stored(credit_balance).to_string_in(&settings.currency),
+        "points_expire_at": expires_at.map(|e| tz.format(e)),
+        "points_pending_until": held_until.map(|u| tz.format(u)),
+        "credit_issued": work.money(credit_issued),
+        "credit_card_no": state.profile.credit_card_no.to_owned(),
+        "points_balance": state.points.balance_at(now),
+        "credit_balance": work.money(state.credit.balance_at(now)),
         "cards_issued": issued,
-        "level_changes": api::render::level_changes(&level_changes, settings.timezone),
+        "level_changes": api::render::level_changes(&level_changes, tz),
     });
-    let told = api::webhooks::level_changes(member, &level_changes, settings.timezone);
-    Ok(Decision::ok(writes, body).tell(told))
+    work.flush(state, middle);
+    let told = api::webhooks::level_changes(&who.member, &level_changes, tz);
+    Ok(work.done(body).tell(told))
+}
+
+/// 000: the rule cards the member's new totals qualify them for, issued onto `state` (their
+/// own writes into `middle`); returns them as the answer shows them.
+fn issue_rule_cards(
+    work: &Work<'_>,
+    state: &mut MemberState,
+    summary: &domain::cards::CardSummary,
+    ladder: Option<&domain::level::Ladder>,
+    middle: &mut Vec<store::Write>,
+) -> Result<Vec<Value>, ApiError> {
+    let (who, now) = (work.who, work.now);
+    let due: Vec<_> = summary
+        .rule_cards_due(&state.profile, ladder, now)
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut issued = Vec::new();
+    for def in &due {
+        let how = Issuance {
+            shop: &who.shop,
+            member: &who.member,
+            actor: &who.actor,
+            settings: Some(work.settings()),
+            now,
+            paid: None,
+            purchase_id: None,
+            stock_shard: None,
+            require_enabled: true,
+        };
+        let card = issuing::issue_onto(state, def, &how, middle)?;
+        // Without a ladder, rule cards are levels; the summary lists them lowest first, so
+        // the last one issued is the member's new level.
+        state.profile.card_level = Some((def.card_id.to_owned(), def.name.clone()));
+        issued.push(api::render::member_card(&card, &who.member, now));
+    }
+    Ok(issued)
+}
+
+/// Store credit (001): each rule the order meets grants, into a lot with that rule's
+/// validity; the order remembers the lots for a proportional clawback, and the member is
+/// told. Returns the credit issued.
+fn grant_credit(
+    work: &Work<'_>,
+    state: &mut MemberState,
+    order: &mut domain::order::Order,
+    order_id: &str,
+    facts: &OrderFacts,
+    middle: &mut Vec<store::Write>,
+) -> Result<Decimal, ApiError> {
+    let (who, now, snapshot) = (work.who, work.now, work.snapshot);
+    let (program, _) = credit_program::read(snapshot, &who.shop, work.currency())?;
+    let grants = program
+        .as_ref()
+        .map(|p| p.for_order(facts, now, work.settings().timezone))
+        .unwrap_or_default();
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    for g in &grants {
+        state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
+    }
+    let issued = order.record_credit_grants(&grants);
+    if issued > Decimal::ZERO {
+        let card_no = state.credit_card_no(&who.shop, &who.member, middle);
+        let told = json!({
+            "amount": work.money(issued),
+            "balance": work.money(state.credit.balance_at(now)),
+            "card_no": card_no,
+            "order_id": order_id,
+            "reasons": grants.iter().map(|g| g.source.as_str()).collect::<Vec<_>>(),
+        });
+        let event = outbox::Event::Issued;
+        middle.extend(outbox::notify_if(
+            snapshot,
+            &who.shop,
+            &who.member,
+            event,
+            told,
+            now,
+        ));
+    }
+    Ok(issued)
 }

@@ -80,7 +80,7 @@ fn decide(
     let mut guards = Vec::new();
     let changes: [(_, KeyOf, TakenBy); 2] = [
         (unique.member_no, keys::member_no, Refusal::MemberNoTaken),
-        (unique.phone, keys::phone, |_| Refusal::PhoneTaken),
+        (unique.phone, keys::phone, Refusal::PhoneTaken),
     ];
     for (change, key_of, taken) in changes {
         let Some((old, new)) = change else { continue };

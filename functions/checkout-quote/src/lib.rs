@@ -58,13 +58,73 @@ fn quote(
     let (shop, member) = (&who.shop, &who.member);
     let settings = api::require_settings(snapshot, shop)?;
     let (currency, tz) = (settings.currency, settings.timezone);
+    let (lines, shipping) = cart(raw, &currency)?;
+    // The member as of now: the level settled to this instant, their live cards.
+    let mut profile = store::profile::read(snapshot, shop, member)?;
+    let ladder = levels::read(snapshot, shop, &currency)?.0;
+    if let Some(l) = &ladder {
+        let value = accounts::value_balance(snapshot, shop, member)?;
+        profile.standing.settle(l, tz, value, now);
+    }
+    let summary = cards::read_summary(snapshot, shop)?;
+    let held = checkout::benefits(&profile, &summary, ladder.as_ref(), now);
+    let (applied, priced) =
+        checkout::choose(&held, raw.card_id.as_deref(), &lines, shipping, &currency)?;
+    let pays: Vec<Money> = lines
+        .iter()
+        .zip(&priced.lines)
+        .map(|(l, off)| Money::from_stored(l.amount.amount() - off.amount()))
+        .collect();
+    let total = Money::from_stored(pays.iter().map(Money::amount).sum());
+    let render = |m: &Money| m.to_string_in(&currency);
+    let factors = summary.member_factors(&profile, ladder.as_ref(), now);
+    let points = points_terms(
+        snapshot, who, &settings, &lines, &pays, total, &factors, now,
+    )?;
+    // 001: credit stays spendable while the credit program is off.
+    let spendable = |kind| -> Result<Value, ApiError> {
+        let account = accounts::read::<Decimal>(snapshot, shop, member, kind)?;
+        let balance = Money::from_stored(account.balance_at(now));
+        let usable = Money::from_stored(balance.amount().min(total.amount()));
+        Ok(json!({"balance": render(&balance), "usable": render(&usable)}))
+    };
+    let offers: Vec<Value> = match settings.guide_on.iter().any(|p| p == "checkout") {
+        true => checkout::guide_offer(&summary, settings.guide_card_id.as_deref(), &profile, now)
+            .map(|d| {
+                json!({"card_id": d.card_id, "name": d.name,
+                            "price": d.price.map(|p| render(&p))})
+            })
+            .into_iter()
+            .collect(),
+        false => Vec::new(),
+    };
+    Ok(json!({
+        "member_id": member.as_str(),
+        "currency": currency.code(),
+        "applied": applied.map(|b| json!({"source": b.source.as_str(), "id": b.id, "name": b.name})),
+        "lines": lines.iter().zip(&priced.lines).zip(&pays).map(|((l, off), pays)| json!({
+            "sku": l.sku, "amount": render(&l.amount), "discount": render(off), "pays": render(pays),
+        })).collect::<Vec<_>>(),
+        "discount": render(&priced.discount),
+        "free_shipping": applied.is_some_and(|b| b.free_shipping),
+        "shipping_discount": render(&priced.shipping_discount),
+        "total": render(&total),
+        "points": points,
+        "credit": spendable(AccountKind::Credit)?,
+        "value": spendable(AccountKind::Value)?,
+        "offers": offers,
+    }))
+}
+
+/// The cart's lines and shipping in the shop's currency (the cart must be in it).
+fn cart(raw: &RawQuote, currency: &domain::Currency) -> Result<(Vec<CartLine>, Money), ApiError> {
     if !raw.currency.eq_ignore_ascii_case(currency.code()) {
         return Err(ApiError::Invalid(format!(
             "the shop's currency is {currency}, the cart's {}",
             raw.currency
         )));
     }
-    let money = |t: &str| Money::parse_non_negative(t, &currency);
+    let money = |t: &str| Money::parse_non_negative(t, currency);
     let lines = raw
         .lines
         .iter()
@@ -80,43 +140,30 @@ fn quote(
             })
         })
         .collect::<Result<Vec<_>, domain::MoneyError>>()?;
-    let shipping = raw
-        .shipping
-        .as_deref()
-        .map(money)
-        .transpose()?
-        .unwrap_or(Money::ZERO);
+    let shipping = raw.shipping.as_deref().map(money).transpose()?;
+    Ok((lines, shipping.unwrap_or(Money::ZERO)))
+}
 
-    // The member as of now: the level settled to this instant, their live cards.
-    let mut profile = store::profile::read(snapshot, shop, member)?;
-    let ladder = levels::read(snapshot, shop, &currency)?.0;
-    if let Some(l) = &ladder {
-        profile
-            .standing
-            .settle(l, tz, accounts::value_balance(snapshot, shop, member)?, now);
-    }
-    let summary = cards::read_summary(snapshot, shop)?;
-    let held = checkout::benefits(&profile, &summary, ladder.as_ref(), now);
-    let (applied, priced) =
-        checkout::choose(&held, raw.card_id.as_deref(), &lines, shipping, &currency)?;
-
-    let pays: Vec<Money> = lines
-        .iter()
-        .zip(&priced.lines)
-        .map(|(l, off)| Money::from_stored(l.amount.amount() - off.amount()))
-        .collect();
-    let total = Money::from_stored(pays.iter().map(Money::amount).sum());
-    let render = |m: &Money| m.to_string_in(&currency);
-
-    // Points at today's terms for what the lines pay (004, 003: rules, exclusions,
-    // multipliers, the level's earns-points flag).
-    let points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-    let (versions, _) = programs::read_points(snapshot, shop)?;
+/// Points at today's terms for what the lines pay (004, 003: rules, exclusions,
+/// multipliers, the level's earns-points flag), the balance, and what of it may be redeemed.
+#[allow(clippy::too_many_arguments)]
+fn points_terms(
+    snapshot: &Snapshot,
+    who: &api::Acting,
+    settings: &domain::Settings,
+    lines: &[CartLine],
+    pays: &[Money],
+    total: Money,
+    factors: &domain::points::MemberFactors,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let (currency, tz) = (settings.currency, settings.timezone);
+    let points = accounts::read::<i64>(snapshot, &who.shop, &who.member, AccountKind::Points)?;
+    let (versions, _) = programs::read_points(snapshot, &who.shop)?;
     let program = versions.current().filter(|p| p.enabled);
-    let factors = summary.member_factors(&profile, ladder.as_ref(), now);
     let order_lines: Vec<OrderLine> = lines
         .iter()
-        .zip(&pays)
+        .zip(pays)
         .map(|(l, pays)| OrderLine {
             sku: l.sku.clone(),
             category: l.category.clone(),
@@ -126,45 +173,13 @@ fn quote(
             campaign: l.campaign,
         })
         .collect();
-    let earn = program.map_or(0, |p| p.earn(total, &order_lines, now, tz, &factors).points);
+    let earn = program.map_or(0, |p| p.earn(total, &order_lines, now, tz, factors).points);
     let balance = points.balance_at(now);
     let (redeemable, redeem_value) = program.map_or((0, Money::ZERO), |p| {
         p.redeemable(balance, total, now, tz, &currency)
     });
-    // 001: credit stays spendable while the credit program is off.
-    let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-    let credit_balance = Money::from_stored(credit.balance_at(now));
-    let credit_usable = Money::from_stored(credit_balance.amount().min(total.amount()));
-    let value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
-    let value_balance = Money::from_stored(value.balance_at(now));
-    let value_usable = Money::from_stored(value_balance.amount().min(total.amount()));
-
-    let offers: Vec<Value> = if settings.guide_on.iter().any(|p| p == "checkout") {
-        checkout::guide_offer(&summary, settings.guide_card_id.as_deref(), &profile, now)
-            .map(|d| {
-                json!({"card_id": d.card_id, "name": d.name,
-                            "price": d.price.map(|p| render(&p))})
-            })
-            .into_iter()
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(json!({
-        "member_id": member.as_str(),
-        "currency": currency.code(),
-        "applied": applied.map(|b| json!({"source": b.source.as_str(), "id": b.id, "name": b.name})),
-        "lines": lines.iter().zip(&priced.lines).zip(&pays).map(|((l, off), pays)| json!({
-            "sku": l.sku, "amount": render(&l.amount), "discount": render(off), "pays": render(pays),
-        })).collect::<Vec<_>>(),
-        "discount": render(&priced.discount),
-        "free_shipping": applied.is_some_and(|b| b.free_shipping),
-        "shipping_discount": render(&priced.shipping_discount),
-        "total": render(&total),
-        "points": {"earn": earn, "balance": balance, "redeemable": redeemable,
-                   "redeem_value": render(&redeem_value)},
-        "credit": {"balance": render(&credit_balance), "usable": render(&credit_usable)},
-        "value": {"balance": render(&value_balance), "usable": render(&value_usable)},
-        "offers": offers,
-    }))
+    Ok(
+        json!({"earn": earn, "balance": balance, "redeemable": redeemable,
+              "redeem_value": redeem_value.to_string_in(&currency)}),
+    )
 }

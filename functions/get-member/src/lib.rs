@@ -51,59 +51,36 @@ fn view(
     let settings = settings::read(snapshot, shop)?;
     let tz = settings.as_ref().map(|s| s.timezone).unwrap_or_default();
     let currency = settings.as_ref().map(|s| s.currency);
+    let money = |d: Decimal| {
+        currency.map_or_else(
+            || d.to_string(),
+            |c| domain::Money::from_stored(d).to_string_in(&c),
+        )
+    };
     // API 1.2 "Erasure": an erased member answers when, with nothing left on any account.
     if let Some(at) = store::profile::read_any(snapshot, shop, member)?.erased_at {
-        let zero = |kind| {
-            balance_view(
-                kind,
-                &domain::Account::<Decimal>::default(),
-                tz,
-                currency.as_ref(),
-                now,
-            )
-        };
-        let money = currency.map_or_else(
-            || "0".to_owned(),
-            |c| domain::Money::from_stored(Decimal::ZERO).to_string_in(&c),
-        );
+        let credit = domain::Account::<Decimal>::default();
         return Ok(json!({
             "member_id": member.as_str(),
             "erased_at": api::render::instant(at),
             "points": balance_view(AccountKind::Points, &domain::Account::<i64>::default(), tz, None, now),
-            "credit": zero(AccountKind::Credit),
+            "credit": balance_view(AccountKind::Credit, &credit, tz, currency.as_ref(), now),
             "cards": [],
-            "totals": {"spend": money, "orders": 0, "recharge": money},
+            "totals": {"spend": money(Decimal::ZERO), "orders": 0, "recharge": money(Decimal::ZERO)},
             "level": null,
             "growth": 0,
-            "value": {"balance": money},
+            "value": {"balance": money(Decimal::ZERO)},
             "birthday": null,
         }));
     }
-    let points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-    let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-    let mut points_view = balance_view(AccountKind::Points, &points, tz, None, now);
-    if let Some(name) = programs::name(snapshot, shop, Program::Points) {
-        points_view["name"] = Value::String(name);
-    }
-    points_view["pending"] = json!(points.pending_at(now));
-    points_view["pending_until"] = json!(points
-        .holds()
-        .iter()
-        .filter(|h| h.until > now)
-        .map(|h| json!({"until": tz.format(h.until), "amount": h.amount, "order_id": h.order_id}))
-        .collect::<Vec<_>>());
-    // 003: from 16 December members (and staff) are told points reset on 1 January.
-    let (versions, _) = programs::read_points(snapshot, shop)?;
-    points_view["resets_on"] = json!(versions
-        .current()
-        .and_then(|p| p.reset_warning(now, tz))
-        .map(|d| d.to_string()));
+    let points_view = points_view(snapshot, shop, member, tz, now)?;
     // 001: with the credit program off (or never set up) the balance leaves the customer's
     // view; staff still see it, and the credit itself stays spendable.
     let mut profile = store::profile::read(snapshot, shop, member)?;
     let credit_visible =
         principal.role.is_staff() || programs::enabled(snapshot, shop, Program::Credit);
     let credit_view = if credit_visible {
+        let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
         let mut v = balance_view(AccountKind::Credit, &credit, tz, currency.as_ref(), now);
         v["card_no"] = json!(profile.credit_card_no);
         v
@@ -115,46 +92,17 @@ fn view(
         .values()
         .map(|c| api::render::member_card(c, member, now))
         .collect();
-    let money = |d: Decimal| {
-        currency.map_or_else(
-            || d.to_string(),
-            |c| domain::Money::from_stored(d).to_string_in(&c),
-        )
-    };
-    // 003: the level is exact at this instant without a job: what time alone did since
-    // the last write (a pending upgrade, a lapse) is applied to the view, not stored.
     // Stored value never expires: its balance is the same at every instant.
     let value_balance = accounts::value_balance(snapshot, shop, member)?;
-    let ladder = match &currency {
-        Some(c) => store::levels::read(snapshot, shop, c)?.0,
-        None => None,
-    };
-    let level = match (&ladder, &currency) {
-        (Some(ladder), Some(c)) => {
-            profile.standing.settle(ladder, tz, value_balance, now);
-            domain::level_document::standing_view(&profile.standing, ladder, tz, c)
-        }
-        // Without a ladder, the rule card that is the member's level (version 1), while
-        // it is live and enabled.
-        _ => {
-            let summary = store::cards::read_summary(snapshot, shop)?;
-            profile
-                .card_level
-                .as_ref()
-                .filter(|(id, _)| {
-                    profile
-                        .cards
-                        .get(id)
-                        .is_some_and(|c| c.status_at(now) == "active")
-                        && summary
-                            .rule_cards
-                            .iter()
-                            .any(|d| &d.card_id == id && d.enabled)
-                })
-                .map(|(id, name)| json!({"level_id": id, "name": name}))
-                .unwrap_or(Value::Null)
-        }
-    };
+    let level = level_view(
+        snapshot,
+        shop,
+        &mut profile,
+        currency.as_ref(),
+        tz,
+        value_balance,
+        now,
+    )?;
     Ok(json!({
         "member_id": member.as_str(),
         "points": points_view,
@@ -171,6 +119,78 @@ fn view(
         "value": {"balance": money(value_balance)},
         "birthday": profile.birthday.map(|b| b.to_string()),
     }))
+}
+
+/// The points balance with the program's name, what is pending and until when, and (003:
+/// from 16 December) the coming reset on 1 January.
+fn points_view(
+    snapshot: &Snapshot,
+    shop: &domain::ShopId,
+    member: &MemberId,
+    tz: domain::ShopTz,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+    let mut view = balance_view(AccountKind::Points, &points, tz, None, now);
+    if let Some(name) = programs::name(snapshot, shop, Program::Points) {
+        view["name"] = Value::String(name);
+    }
+    view["pending"] = json!(points.pending_at(now));
+    view["pending_until"] = json!(points
+        .holds()
+        .iter()
+        .filter(|h| h.until > now)
+        .map(|h| json!({"until": tz.format(h.until), "amount": h.amount, "order_id": h.order_id}))
+        .collect::<Vec<_>>());
+    let (versions, _) = programs::read_points(snapshot, shop)?;
+    view["resets_on"] = json!(versions
+        .current()
+        .and_then(|p| p.reset_warning(now, tz))
+        .map(|d| d.to_string()));
+    Ok(view)
+}
+
+/// 003: the level, exact at this instant without a job: what time alone did since the last
+/// write (a pending upgrade, a lapse) is applied to the view, not stored. Without a ladder,
+/// the rule card that is the member's level (version 1), while it is live and enabled.
+fn level_view(
+    snapshot: &Snapshot,
+    shop: &domain::ShopId,
+    profile: &mut domain::member::Profile,
+    currency: Option<&domain::Currency>,
+    tz: domain::ShopTz,
+    value_balance: Decimal,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let ladder = match currency {
+        Some(c) => store::levels::read(snapshot, shop, c)?.0,
+        None => None,
+    };
+    if let (Some(ladder), Some(c)) = (&ladder, currency) {
+        profile.standing.settle(ladder, tz, value_balance, now);
+        return Ok(domain::level_document::standing_view(
+            &profile.standing,
+            ladder,
+            tz,
+            c,
+        ));
+    }
+    let summary = store::cards::read_summary(snapshot, shop)?;
+    Ok(profile
+        .card_level
+        .as_ref()
+        .filter(|(id, _)| {
+            profile
+                .cards
+                .get(id)
+                .is_some_and(|c| c.status_at(now) == "active")
+                && summary
+                    .rule_cards
+                    .iter()
+                    .any(|d| &d.card_id == id && d.enabled)
+        })
+        .map(|(id, name)| json!({"level_id": id, "name": name}))
+        .unwrap_or(Value::Null))
 }
 
 /// What can be spent now, and the live lots grouped by their shop-local expiry date.

@@ -58,48 +58,8 @@ pub(crate) fn decide(
             ))
         };
     }
-    for (value, key, code) in [
-        (
-            &r.member_no,
-            r.member_no.as_deref().map(|n| keys::member_no(shop, n)),
-            "member_no_taken",
-        ),
-        (
-            &r.phone,
-            r.phone.as_deref().map(|p| keys::phone(shop, p)),
-            "phone_taken",
-        ),
-    ] {
-        let (Some(v), Some(key)) = (value, key) else {
-            continue;
-        };
-        if profile::holder(snapshot, &key).is_some() || !claimed.insert(format!("{code}:{v}")) {
-            // The phone is not repeated: the import's answer is kept for a day as its
-            // idempotency record, where an erasure does not reach (issue 31).
-            let what = if code == "phone_taken" {
-                "this phone number".to_owned()
-            } else {
-                format!("member number {v}")
-            };
-            return Err((code, format!("{what} belongs to another member")));
-        }
-    }
-    let mut p = domain::member::Profile {
-        member_no: r.member_no.clone(),
-        name: r.name.clone(),
-        phone: r.phone.clone(),
-        email: r.email.clone(),
-        birthday: r.birthday,
-        registered_at: Some(r.registered_at.unwrap_or(now)),
-        ..Default::default()
-    };
-    if let Some(level) = &r.level_id {
-        p.standing.level = Some(domain::level::Held {
-            level_id: level.clone(),
-            since: p.registered_at.unwrap_or(now),
-            valid_until: None,
-        });
-    }
+    check_unique(snapshot, shop, r, claimed)?;
+    let p = r.profile(now);
     let mut writes = vec![profile::put(shop, member, &p)];
     writes.extend(
         r.member_no
@@ -119,27 +79,10 @@ pub(crate) fn decide(
         now,
     };
     let mut ids = api::entry_ids(now, 3).into_iter();
-    opening::<i64>(
-        &posting,
-        AccountKind::Points,
-        r.points,
-        &mut ids,
-        &mut writes,
-    );
-    opening::<Decimal>(
-        &posting,
-        AccountKind::Credit,
-        r.credit.amount(),
-        &mut ids,
-        &mut writes,
-    );
-    opening::<Decimal>(
-        &posting,
-        AccountKind::Value,
-        r.value.amount(),
-        &mut ids,
-        &mut writes,
-    );
+    let (points, credit, value) = (AccountKind::Points, AccountKind::Credit, AccountKind::Value);
+    opening::<i64>(&posting, points, r.points, &mut ids, &mut writes);
+    opening::<Decimal>(&posting, credit, r.credit.amount(), &mut ids, &mut writes);
+    opening::<Decimal>(&posting, value, r.value.amount(), &mut ids, &mut writes);
     // The fields `register` tells, the channel `import`, and the opening balances.
     let registered = json!({
         "member_id": member.as_str(),
@@ -151,6 +94,31 @@ pub(crate) fn decide(
         "value_balance": r.value.to_string_in(&settings.currency),
     });
     Ok(Some(Lands { writes, registered }))
+}
+
+/// 003: member numbers and phones are unique in the shop, among the rows of one import too
+/// (`claimed`). The phone is not repeated: the import's answer is kept for a day as its
+/// idempotency record, where an erasure does not reach (issue 31).
+fn check_unique(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    r: &ImportRow,
+    claimed: &mut BTreeSet<String>,
+) -> Result<(), (&'static str, String)> {
+    let number = r.member_no.as_deref().map(|n| {
+        let what = format!("member number {n}");
+        (keys::member_no(shop, n), "member_no_taken", n, what)
+    });
+    let phone = r.phone.as_deref().map(|p| {
+        let what = "this phone number".to_owned();
+        (keys::phone(shop, p), "phone_taken", p, what)
+    });
+    for (key, code, value, what) in [number, phone].into_iter().flatten() {
+        if profile::holder(snapshot, &key).is_some() || !claimed.insert(format!("{code}:{value}")) {
+            return Err((code, format!("{what} belongs to another member")));
+        }
+    }
+    Ok(())
 }
 
 /// An opening balance: a new account and its `import` ledger entry.

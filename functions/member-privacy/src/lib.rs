@@ -18,7 +18,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
 use store::privacy::plain;
-use store::{accounts, cards, item, keys, ledger, profile, settings, Cond, Snapshot, Write};
+use store::{accounts, cards, item, keys, ledger, profile, settings, Snapshot, Write};
 
 pub const OPERATION: &str = "member-privacy";
 
@@ -179,6 +179,10 @@ async fn erase(
     Ok(answer)
 }
 
+/// API 1.2 erasure: open points and credit forfeited through the ledger (the books stay),
+/// stored value must be zero, the personal data and the cards held end
+/// (`Profile::erase`), the unique number and phone freed, the pending notices deleted, and
+/// the answer recorded so a repeat answers the same.
 fn decide(
     snapshot: &Snapshot,
     shop: &ShopId,
@@ -188,13 +192,8 @@ fn decide(
     notices: &[keys::Key],
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    // Erased before: the same answer, nothing written.
-    if let Some(done) = snapshot.get(&keys::erasure(shop, member)) {
-        return Ok(Decision::ok(
-            Vec::new(),
-            serde_json::from_str(item::get_s(done, "answer")?)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        ));
+    if let Some(answer) = store::privacy::erased_answer(snapshot, shop, member)? {
+        return Ok(Decision::ok(Vec::new(), answer));
     }
     let exists = |k: AccountKind| snapshot.get(&keys::account(shop, member, k)).is_some();
     if snapshot.get(&keys::profile(shop, member)).is_none()
@@ -204,8 +203,7 @@ fn decide(
     {
         return Err(not_found(member));
     }
-    let settings = settings::read(snapshot, shop)?;
-    let currency = settings.as_ref().map(|s| s.currency);
+    let currency = settings::read(snapshot, shop)?.map(|s| s.currency);
     let money = |d: Decimal| {
         currency.map_or_else(
             || d.to_string(),
@@ -217,8 +215,6 @@ fn decide(
     if open_value > Decimal::ZERO {
         return Err(Refusal::ValueBalanceOpen(money(open_value)).into());
     }
-    let mut profile = profile::read(snapshot, shop, member)?;
-    let links = BTreeMap::from([("erasure".to_owned(), reason.to_owned())]);
     let posting = Posting {
         shop,
         member,
@@ -227,91 +223,73 @@ fn decide(
         now,
     };
     let mut writes = Vec::new();
+    let (points, credit) = forfeit(snapshot, &posting, reason, value, &mut writes)?;
+    store::privacy::mark_accounts_erased(&mut writes, now);
+    let mut profile = profile::read(snapshot, shop, member)?;
+    let erased = profile.erase(now);
+    for card_id in &erased.cards_ended {
+        writes.push(cards::holders(shop, card_id, -1, false));
+    }
+    if let Some(no) = &erased.member_no {
+        writes.push(profile::free_unique(keys::member_no(shop, no), member));
+    }
+    if let Some(phone) = &erased.phone {
+        writes.push(profile::free_unique(keys::phone(shop, phone), member));
+    }
+    writes.push(profile::put(shop, member, &profile));
+    writes.extend(notices.iter().map(store::privacy::delete));
+    let answer = json!({
+        "member_id": member.as_str(),
+        "erased_at": api::render::instant(now),
+        "forfeited": {"points": points, "credit": money(credit)},
+    });
+    writes.push(store::privacy::erasure_record(
+        shop, member, &answer, reason, actor, now,
+    ));
+    Ok(Decision::new(writes, StatusCode::OK, answer.clone()).tell([("member.erased", answer)]))
+}
+
+/// The open points and credit forfeited as ledger entries, and the (empty) value account
+/// written so it is marked like the others. Returns what was forfeited.
+fn forfeit(
+    snapshot: &Snapshot,
+    posting: &Posting<'_>,
+    reason: &str,
+    value: domain::Account<Decimal>,
+    writes: &mut Vec<Write>,
+) -> Result<(i64, Decimal), ApiError> {
+    let (shop, member, now) = (posting.shop, posting.member, posting.now);
+    let links = BTreeMap::from([("erasure".to_owned(), reason.to_owned())]);
     let mut ids = api::entry_ids(now, 8).into_iter();
     let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-    let points_version = points.version();
-    let before = points.balance_at(now);
+    let points_before = points.balance_at(now);
     let moves = points.forfeit_all(AccountKind::Points, &links, now);
     posting.post(
         AccountKind::Points,
         &points,
-        points_version,
+        points.version(),
         moves,
         &mut ids,
-        &mut writes,
+        writes,
     );
     let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-    let credit_version = credit.version();
     let credit_before = credit.balance_at(now);
     let moves = credit.forfeit_all(AccountKind::Credit, &links, now);
     posting.post(
         AccountKind::Credit,
         &credit,
-        credit_version,
+        credit.version(),
         moves,
         &mut ids,
-        &mut writes,
+        writes,
     );
-    // The value account is empty; it is written so it is marked like the others.
-    let value_version = value.version();
     posting.post(
         AccountKind::Value,
         &value,
-        value_version,
+        value.version(),
         Vec::new(),
         &mut ids,
-        &mut writes,
+        writes,
     );
-    for w in &mut writes {
-        if let Write::Put { item, .. } = w {
-            if item::opt_s(item, "entity_type") == Some("account") {
-                item.insert(accounts::ERASED.into(), item::time(now));
-            }
-        }
-    }
-
-    // The cards held end now, and no longer count as held.
-    for card in profile.cards.values_mut() {
-        if card.status == domain::cards::HeldStatus::Active {
-            if card.term.is_live(now) {
-                card.term.valid_until = Some(now);
-            }
-            writes.push(cards::holders(shop, &card.card_id, -1, false));
-        }
-    }
-    // The unique number and phone are freed for another member.
-    if let Some(no) = profile.member_no.take() {
-        writes.push(profile::free_unique(keys::member_no(shop, &no), member));
-    }
-    if let Some(phone) = profile.phone.take() {
-        writes.push(profile::free_unique(keys::phone(shop, &phone), member));
-    }
-    profile.name = None;
-    profile.email = None;
-    profile.birthday = None;
-    profile.standing.due = None;
-    profile.erased_at = Some(now);
-    writes.push(profile::put(shop, member, &profile));
-    for key in notices {
-        writes.push(Write::Delete {
-            key: key.clone(),
-            condition: None,
-            values: Default::default(),
-        });
-    }
-    let answer = json!({
-        "member_id": member.as_str(),
-        "erased_at": api::render::instant(now),
-        "forfeited": {"points": before, "credit": money(credit_before)},
-    });
-    let mut record = item::with_key(&keys::erasure(shop, member), "erasure");
-    record.insert("answer".into(), item::s(answer.to_string()));
-    record.insert("reason".into(), item::s(reason));
-    record.insert("actor".into(), item::s(actor));
-    record.insert("erased_at".into(), item::time(now));
-    writes.push(Write::Put {
-        item: record,
-        cond: Cond::NotExists,
-    });
-    Ok(Decision::new(writes, StatusCode::OK, answer.clone()).tell([("member.erased", answer)]))
+    Ok((points_before, credit_before))
 }

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::{AccountKind, Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use store::{accounts, keys, orders};
+use store::{keys, orders};
 
 pub const OPERATION: &str = "order-refund";
 
@@ -70,7 +71,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     .await
 }
 
-/// 004, 003, 001: the order's refund share taken back and given back (domain::order::Order::refund).
+/// 004, 003, 001: the order's refund share taken back and given back
+/// (domain::order::Order::refund).
 fn decide(
     who: &api::Acting,
     order_id: &str,
@@ -78,20 +80,17 @@ fn decide(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    let (shop, member) = (&who.shop, &who.member);
-    let settings = api::require_settings(snapshot, shop)?;
-    let currency = settings.currency;
-    let mut order = orders::read(snapshot, shop, order_id)?;
-    order.check_owner(member)?;
+    let mut work = Work::new(who, snapshot, now)?;
+    let currency = *work.currency();
+    let mut order = work.order(order_id)?;
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
     let order_total = raw
         .order_total
         .as_deref()
         .map(|t| Money::parse_non_negative(t, &currency))
         .transpose()?;
-    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-    let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-    let (points_read, credit_read) = (points.version(), credit.version());
+    let mut points = work.account::<i64>(AccountKind::Points)?;
+    let mut credit = work.account::<Decimal>(AccountKind::Credit)?;
     let links = BTreeMap::from([
         ("order_id".to_owned(), order_id.to_owned()),
         ("refund_id".to_owned(), raw.refund_id.clone()),
@@ -106,85 +105,72 @@ fn decide(
         &links,
         now,
     )?;
-    let posting = who.posting(Some(&currency), now);
-    let mut writes = Vec::new();
     if !r.points_moves.is_empty() || r.points_cancelled > 0 {
-        let mut ids = api::entry_ids(now, r.points_moves.len()).into_iter();
-        let account = points.clone();
-        posting.post(
-            AccountKind::Points,
-            &account,
-            points_read,
-            r.points_moves,
-            &mut ids,
-            &mut writes,
-        );
+        work.post(AccountKind::Points, &points, r.points_moves);
     }
     if r.credit_clawed_back > Decimal::ZERO {
-        let mut ids = api::entry_ids(now, r.credit_moves.len()).into_iter();
-        let account = credit.clone();
-        posting.post(
-            AccountKind::Credit,
-            &account,
-            credit_read,
-            r.credit_moves,
-            &mut ids,
-            &mut writes,
-        );
+        work.post(AccountKind::Credit, &credit, r.credit_moves);
     }
-    // 003: stored value spent on the order goes back with the refund.
-    let mut value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
-    if r.value_restored > Decimal::ZERO {
-        let read_version = value.version();
-        let (account, moves) = domain::cards::grant(
-            AccountKind::Value,
-            value,
-            r.value_restored,
-            None,
-            domain::EntryKind::Refund,
-            &links,
-            now,
-        );
-        value = account;
-        let mut ids = api::entry_ids(now, moves.len()).into_iter();
-        posting.post(
-            AccountKind::Value,
-            &value,
-            read_version,
-            moves,
-            &mut ids,
-            &mut writes,
-        );
+    restore_value(&mut work, r.value_restored, &links)?;
+    take_back_growth(
+        &mut work,
+        r.points_clawed_back.saturating_add(r.points_cancelled),
+    )?;
+    work.put_order(order_id, &order);
+    let body = json!({
+        "order_id": order_id,
+        "refund_id": raw.refund_id,
+        "points_clawed_back": r.points_clawed_back,
+        "credit_clawed_back": work.money(r.credit_clawed_back),
+        "points_restored": r.points_restored,
+        "points_pending_cancelled": r.points_cancelled,
+        "points_balance": points.balance(),
+        "credit_balance": work.money(credit.balance_at(now)),
+        "refunded_total": order.refunded.to_string_in(&currency),
+        "value_restored": work.money(r.value_restored),
+        "value_balance": work.money(work.balance(AccountKind::Value)?),
+    });
+    Ok(work.done(body))
+}
+
+/// 003: stored value spent on the order goes back with the refund.
+fn restore_value(
+    work: &mut Work<'_>,
+    restored: Decimal,
+    links: &BTreeMap<String, String>,
+) -> Result<(), ApiError> {
+    if restored <= Decimal::ZERO {
+        return Ok(());
     }
-    // 003: points taken back no longer count as earned toward levels (growth and spend
-    // never go down). Only with a ladder; the profile is otherwise untouched.
-    let taken_back = r.points_clawed_back.saturating_add(r.points_cancelled);
-    if let (Some(ladder), true) = (
-        store::levels::read(snapshot, shop, &currency)?.0,
-        taken_back > 0,
-    ) {
-        let tz = settings.timezone;
-        let mut profile = store::profile::read(snapshot, shop, member)?;
-        profile.standing.settle(&ladder, tz, value.balance(), now);
-        profile.standing.take_back_points(&ladder, tz, taken_back);
-        writes.push(store::profile::put(shop, member, &profile));
-    }
-    order.member_id = Some(member.to_string());
-    writes.push(orders::put(shop, order_id, member, &order));
-    Ok(Decision::ok(
-        writes,
-        json!({
-            "order_id": order_id,
-            "refund_id": raw.refund_id,
-            "points_clawed_back": r.points_clawed_back,
-            "credit_clawed_back": Money::from_stored(r.credit_clawed_back).to_string_in(&currency),
-            "points_restored": r.points_restored,
-            "points_pending_cancelled": r.points_cancelled,
-            "points_balance": points.balance(),
-            "credit_balance": Money::from_stored(credit.balance_at(now)).to_string_in(&currency),
-            "refunded_total": order.refunded.to_string_in(&currency),
-            "value_restored": Money::from_stored(r.value_restored).to_string_in(&currency),
-            "value_balance": Money::from_stored(value.balance()).to_string_in(&currency),
-        }),
-    ))
+    let value = work.account::<Decimal>(AccountKind::Value)?;
+    let (value, moves) = domain::cards::grant(
+        AccountKind::Value,
+        value,
+        restored,
+        None,
+        domain::EntryKind::Refund,
+        links,
+        work.now,
+    );
+    work.post(AccountKind::Value, &value, moves);
+    Ok(())
+}
+
+/// 003: points taken back no longer count as earned toward levels (growth and spend never
+/// go down). Only with a ladder; the profile is otherwise untouched.
+fn take_back_growth(work: &mut Work<'_>, taken_back: i64) -> Result<(), ApiError> {
+    let (shop, member) = (&work.who.shop, &work.who.member);
+    let ladder = store::levels::read(work.snapshot, shop, work.currency())?.0;
+    let (Some(ladder), true) = (ladder, taken_back > 0) else {
+        return Ok(());
+    };
+    let tz = work.settings().timezone;
+    let mut profile = store::profile::read(work.snapshot, shop, member)?;
+    profile
+        .standing
+        .settle(&ladder, tz, work.balance(AccountKind::Value)?, work.now);
+    profile.standing.take_back_points(&ladder, tz, taken_back);
+    let write = store::profile::put(shop, member, &profile);
+    work.write(write);
+    Ok(())
 }

@@ -7,14 +7,15 @@ use std::sync::Mutex;
 use api::input;
 use api::purchasing::{self, Lookup, Open};
 use api::{ApiError, Ctx, Decision, Reply};
+use domain::chrono::{DateTime, Utc};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::stock::{Pick, Search};
-use domain::Refusal;
+use domain::{MemberId, Refusal, ShopId};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::purchases::Purchase;
-use store::{cards, keys, purchases};
+use store::{cards, keys, purchases, Snapshot};
 
 pub const OPERATION: &str = "purchase-card";
 
@@ -46,112 +47,142 @@ fn hint(card: &str, learned: Option<u16>) -> u16 {
     }
 }
 
+/// One buyer's purchase across its rounds: who buys what, and what each round learned.
+struct Buying {
+    shop: ShopId,
+    member: MemberId,
+    card_id: String,
+    purchase_id: String,
+    search: Search,
+    open: Lookup,
+    /// This round: the shard chosen, shards all empty (read others), or the open purchase
+    /// to read.
+    chosen: Option<u16>,
+    read_more: bool,
+    unread: Option<String>,
+}
+
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let card_id = input::card_id(&req)?.to_string();
     let (member, once) = input::purchase_request(&principal, &req, OPERATION, &card_id)?;
-    let shop = principal.shop.clone();
-    let hint_key = format!("{shop}/{card_id}");
-    let purchase_id = new_purchase_id(&card_id, &member);
-    let mut search = Search::new(hint(&hint_key, None), store::ids::seed());
-    let mut open = Lookup::new(card_id.clone());
+    let hint_key = format!("{}/{card_id}", principal.shop);
+    let mut b = Buying {
+        shop: principal.shop.clone(),
+        purchase_id: new_purchase_id(&card_id, &member),
+        search: Search::new(hint(&hint_key, None), store::ids::seed()),
+        open: Lookup::new(card_id.clone()),
+        member,
+        card_id,
+        chosen: None,
+        read_more: false,
+        unread: None,
+    };
     // API 1.1: each round reads a few of the card's stock shards with the rest and takes a
     // unit from one; a shard emptied meanwhile (the guard) sends the buyer to the others.
     loop {
-        let shards = search.to_read();
+        let shards = b.search.to_read();
+        let (shop, card_id) = (&b.shop, &b.card_id);
         let mut read = vec![
-            keys::settings(&shop),
-            keys::card(&shop, &card_id),
-            keys::profile(&shop, &member),
+            keys::settings(shop),
+            keys::card(shop, card_id),
+            keys::profile(shop, &b.member),
         ];
-        read.extend(
-            shards
-                .iter()
-                .map(|k| keys::stock_shard(&shop, &card_id, *k)),
-        );
-        read.extend(open.keys(&shop, &member));
-        let (mut chosen, mut read_more, mut unread) = (None, false, None);
+        read.extend(shards.iter().map(|k| keys::stock_shard(shop, card_id, *k)));
+        read.extend(b.open.keys(shop, &b.member));
+        let shop = shop.clone();
         let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-            (chosen, read_more, unread) = (None, false, None);
-            let def = cards::read(snapshot, &shop, &card_id)?
-                .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
-            let price = def.check_purchase().map_err(ApiError::from)?;
-            let settings = api::require_settings(snapshot, &shop)?;
-            let profile = store::profile::read(snapshot, &shop, &member)?;
-            // 000: a paid card held and still valid is renewed by buying it again (its term
-            // moves on from its end); one that cannot be renewed is still refused.
-            let renewal = def.renews(profile.cards.get(&card_id), now).is_some();
-            if !renewal {
-                profile.check_not_holding(&card_id, now)?;
-            }
-            // One open purchase a member: buying again answers the pending one.
-            let open_version = match open.find(snapshot, &shop, &member, now)? {
-                Open::Free(version) => version,
-                Open::Pending(pending) => {
-                    let view = view(&pending, &card_id, renewal, &settings.currency);
-                    return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
-                }
-                Open::Unread(id) => {
-                    unread = Some(id);
-                    return Err(purchasing::read_more());
-                }
-            };
-            // A shard asked for and not found holds nothing.
-            let seen: Vec<(u16, i64)> = shards
-                .iter()
-                .map(|&k| {
-                    let stock = cards::shard_stock(snapshot, &shop, &card_id, k);
-                    (k, stock.unwrap_or(0))
-                })
-                .collect();
-            let shard = match search.choose(def.stock_shards, &seen) {
-                Pick::Take(k) => k,
-                Pick::SoldOut => return Err(Refusal::CardSoldOut.into()),
-                Pick::ReadMore => {
-                    read_more = true;
-                    return Err(Refusal::CardSoldOut.into());
-                }
-            };
-            chosen = Some(shard);
-            let mut purchase = Purchase::pending(
-                purchase_id.clone(),
-                card_id.clone(),
-                member.to_string(),
-                price,
-                &settings.currency,
-                now,
-                now + RESERVATION,
-            );
-            purchase.stock_shard = shard;
-            let view = view(&purchase, &card_id, renewal, &settings.currency);
-            Ok(Decision::new(
-                vec![
-                    cards::take_stock(&shop, &card_id, shard),
-                    purchases::put(&shop, &purchase),
-                    purchases::put_open(&shop, &purchase, open_version)?,
-                ],
-                StatusCode::CREATED,
-                view,
-            )
-            .guard(
-                keys::stock_shard(&shop, &card_id, shard),
-                Refusal::CardSoldOut.into(),
-            ))
+            decide(&mut b, &shards, snapshot, now)
         })
         .await;
-        hint(&hint_key, Some(search.shards()));
-        if let Some(id) = unread {
-            open.retry_with(id);
+        hint(&hint_key, Some(b.search.shards()));
+        if let Some(id) = b.unread.take() {
+            b.open.retry_with(id);
             continue;
         }
-        match (result, chosen) {
+        match (result, b.chosen) {
             // The shards read were empty: read others.
-            (Err(ApiError::Refused(Refusal::CardSoldOut)), None) if read_more => {}
+            (Err(ApiError::Refused(Refusal::CardSoldOut)), None) if b.read_more => {}
             // The shard chosen was emptied by another buyer first: look elsewhere.
-            (Err(ApiError::Refused(Refusal::CardSoldOut)), Some(lost)) => search.lost(lost),
+            (Err(ApiError::Refused(Refusal::CardSoldOut)), Some(lost)) => b.search.lost(lost),
             (other, _) => return other,
         }
     }
+}
+
+/// 000: a unit from a shard that has one, a pending purchase holding it for 15 minutes; a
+/// renewal when the member holds the card still valid; the pending purchase again when the
+/// member has one.
+fn decide(
+    b: &mut Buying,
+    shards: &[u16],
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    (b.chosen, b.read_more, b.unread) = (None, false, None);
+    let (shop, card_id, member) = (&b.shop, &b.card_id, &b.member);
+    let def = cards::read(snapshot, shop, card_id)?
+        .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
+    let price = def.check_purchase().map_err(ApiError::from)?;
+    let settings = api::require_settings(snapshot, shop)?;
+    let profile = store::profile::read(snapshot, shop, member)?;
+    // 000: a paid card held and still valid is renewed by buying it again (its term moves
+    // on from its end); one that cannot be renewed is still refused.
+    let renewal = def.renews(profile.cards.get(card_id), now).is_some();
+    if !renewal {
+        profile.check_not_holding(card_id, now)?;
+    }
+    // One open purchase a member: buying again answers the pending one.
+    let open_version = match b.open.find(snapshot, shop, member, now)? {
+        Open::Free(version) => version,
+        Open::Pending(pending) => {
+            let view = view(&pending, card_id, renewal, &settings.currency);
+            return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
+        }
+        Open::Unread(id) => {
+            b.unread = Some(id);
+            return Err(purchasing::read_more());
+        }
+    };
+    // A shard asked for and not found holds nothing.
+    let seen: Vec<(u16, i64)> = shards
+        .iter()
+        .map(|&k| {
+            (
+                k,
+                cards::shard_stock(snapshot, shop, card_id, k).unwrap_or(0),
+            )
+        })
+        .collect();
+    let shard = match b.search.choose(def.stock_shards, &seen) {
+        Pick::Take(k) => k,
+        Pick::SoldOut => return Err(Refusal::CardSoldOut.into()),
+        Pick::ReadMore => {
+            b.read_more = true;
+            return Err(Refusal::CardSoldOut.into());
+        }
+    };
+    b.chosen = Some(shard);
+    let mut purchase = Purchase::pending(
+        b.purchase_id.clone(),
+        card_id.clone(),
+        member.to_string(),
+        price,
+        &settings.currency,
+        now,
+        now + RESERVATION,
+    );
+    purchase.stock_shard = shard;
+    let writes = vec![
+        cards::take_stock(shop, card_id, shard),
+        purchases::put(shop, &purchase),
+        purchases::put_open(shop, &purchase, open_version)?,
+    ];
+    let view = view(&purchase, card_id, renewal, &settings.currency);
+    Ok(Decision::new(writes, StatusCode::CREATED, view).guard(
+        keys::stock_shard(shop, card_id, shard),
+        Refusal::CardSoldOut.into(),
+    ))
 }
 
 /// A purchase as the buyer sees it (new, or the pending one answered again).

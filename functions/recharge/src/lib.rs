@@ -7,7 +7,7 @@
 use api::input;
 use api::recharge::{self, Landing};
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use domain::level::Channel;
 use domain::stored_value::{Ask, Context};
 use domain::Money;
@@ -16,7 +16,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use store::purchases::Purchase;
-use store::{purchases, value};
+use store::{purchases, value, Snapshot};
 
 pub const OPERATION: &str = "recharge";
 
@@ -71,70 +71,90 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         raw.rule_id.as_deref(),
     ));
     read.push(store::keys::profile(&who.shop, &who.member));
-    let recharge_id = store::ids::recharge_id();
-    let purchase_id = store::ids::purchase_id(
-        &store::ids::recharge_target(raw.rule_id.as_deref()),
-        &who.member,
-    );
+    let asked = Asked {
+        recharge_id: store::ids::recharge_id(),
+        purchase_id: store::ids::purchase_id(
+            &store::ids::recharge_target(raw.rule_id.as_deref()),
+            &who.member,
+        ),
+        channel,
+        raw,
+    };
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        let (shop, member) = (&who.shop, &who.member);
-        let settings = api::require_settings(snapshot, shop)?;
-        let currency = settings.currency;
-        let program = value::read_program(snapshot, shop, &currency)?
-            .0
-            .ok_or_else(|| {
-                domain::Refusal::ProgramDisabled("the shop has no stored-value program".into())
-            })?;
-        let ask = match (&raw.rule_id, &raw.amount) {
-            (Some(rule), _) => Ask::Rule(rule.clone()),
-            (None, Some(a)) => Ask::Amount(Money::parse_non_negative(a, &currency)?),
-            (None, None) => unreachable!("checked above"),
-        };
-        let level = recharge::level_now(snapshot, shop, member, &settings, now)?;
-        let decided = program.decide(
-            &ask,
-            &Context {
-                channel,
-                store_id: raw.store_id.as_deref(),
-                level_id: level.as_deref(),
-                now,
-                tz: settings.timezone,
-            },
-            |rule| recharge::used(snapshot, shop, member, rule),
-        )?;
-        if channel == Channel::Till {
-            let at = Landing {
-                shop,
-                member,
-                settings: &settings,
-                actor: &who.actor,
-                recharge_id: &recharge_id,
-                channel: channel.as_str(),
-            };
-            return recharge::land(snapshot, &at, &decided, now);
-        }
-        let purchase = Purchase::pending(
-            purchase_id.clone(),
-            store::ids::recharge_target(decided.rule_id.as_deref()),
-            member.to_string(),
-            decided.paid,
-            &currency,
-            now,
-            now + RESERVATION,
-        );
-        Ok(Decision::new(
-            vec![purchases::put(shop, &purchase)],
-            StatusCode::CREATED,
-            json!({
-                "purchase_id": purchase.purchase_id,
-                "member_id": member.as_str(),
-                "rule_id": decided.rule_id,
-                "amount": decided.paid.to_string_in(&currency),
-                "currency": currency.code(),
-                "status": "pending",
-                "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            }),
-        ))
+        decide(&who, &asked, snapshot, now)
     })
     .await
+}
+
+/// A recharge as asked, with the ids it lands or opens under (kept across lost races).
+struct Asked {
+    raw: Raw,
+    channel: Channel,
+    recharge_id: String,
+    purchase_id: String,
+}
+
+/// 003: the program decides what the recharge pays and grants (its rule's windows, stores,
+/// levels and once-per-member); at the till it lands now, online it waits for the payment.
+fn decide(
+    who: &api::Acting,
+    asked: &Asked,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member, raw) = (&who.shop, &who.member, &asked.raw);
+    let settings = api::require_settings(snapshot, shop)?;
+    let currency = settings.currency;
+    let program = value::read_program(snapshot, shop, &currency)?
+        .0
+        .ok_or_else(|| {
+            domain::Refusal::ProgramDisabled("the shop has no stored-value program".into())
+        })?;
+    let ask = match (&raw.rule_id, &raw.amount) {
+        (Some(rule), _) => Ask::Rule(rule.clone()),
+        (None, Some(a)) => Ask::Amount(Money::parse_non_negative(a, &currency)?),
+        (None, None) => return Err(ApiError::Invalid("give one of rule_id and amount".into())),
+    };
+    let level = recharge::level_now(snapshot, shop, member, &settings, now)?;
+    let context = Context {
+        channel: asked.channel,
+        store_id: raw.store_id.as_deref(),
+        level_id: level.as_deref(),
+        now,
+        tz: settings.timezone,
+    };
+    let decided = program.decide(&ask, &context, |rule| {
+        recharge::used(snapshot, shop, member, rule)
+    })?;
+    if asked.channel == Channel::Till {
+        let at = Landing {
+            shop,
+            member,
+            settings: &settings,
+            actor: &who.actor,
+            recharge_id: &asked.recharge_id,
+            channel: asked.channel.as_str(),
+        };
+        return recharge::land(snapshot, &at, &decided, now);
+    }
+    let purchase = Purchase::pending(
+        asked.purchase_id.clone(),
+        store::ids::recharge_target(decided.rule_id.as_deref()),
+        member.to_string(),
+        decided.paid,
+        &currency,
+        now,
+        now + RESERVATION,
+    );
+    let body = json!({
+        "purchase_id": purchase.purchase_id,
+        "member_id": member.as_str(),
+        "rule_id": decided.rule_id,
+        "amount": decided.paid.to_string_in(&currency),
+        "currency": currency.code(),
+        "status": "pending",
+        "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+    });
+    let writes = vec![purchases::put(shop, &purchase)];
+    Ok(Decision::new(writes, StatusCode::CREATED, body))
 }

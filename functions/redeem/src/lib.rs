@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::Refusal;
 use domain::{AccountKind, Decimal, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::{accounts, keys, orders, programs};
+use store::{keys, programs};
 
 mod card_holder;
 use card_holder::card_holder;
@@ -79,7 +80,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     .await
 }
 
-/// 004, 001: points (by the program's ratio or tiers, inside its windows and caps) or credit become the order's discount, earliest-expiring lots first.
+/// 004, 001: points (by the program's ratio or tiers, inside its windows and caps) or credit
+/// become the order's discount, earliest-expiring lots first.
 fn decide(
     who: &api::Acting,
     order_id: &str,
@@ -88,84 +90,99 @@ fn decide(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    let (shop, member) = (&who.shop, &who.member);
-    let settings = api::require_settings(snapshot, shop)?;
-    let currency = settings.currency;
-    let mut order = orders::read(snapshot, shop, order_id)?;
-    order.check_owner(member)?;
+    let mut work = Work::new(who, snapshot, now)?;
+    let mut order = work.order(order_id)?;
     let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
-    let posting = who.posting(Some(&currency), now);
-    let mut ids = api::entry_ids(now, 3).into_iter();
-    let mut writes = Vec::new();
-    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-    let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-    let mut value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
     let discount = match kind {
-        AccountKind::Points => {
-            let (versions, _) = programs::read_points(snapshot, shop)?;
-            let wanted = raw.points.unwrap_or(0);
-            let order_total = raw
-                .order_total
-                .as_deref()
-                .map(|t| Money::parse_non_negative(t, &currency))
-                .transpose()?;
-            let discount = versions
-                .current()
-                .ok_or_else(|| Refusal::ProgramDisabled("there is no points program".into()))?
-                .redeem_on_order(wanted, order_total, now, settings.timezone, &currency)?;
-            let read_version = points.version();
-            let (taken, moves) = points.spend(AccountKind::Points, wanted, &links, now)?;
-            order.redeemed.extend(taken);
-            posting.post(
-                AccountKind::Points,
-                &points,
-                read_version,
-                moves,
-                &mut ids,
-                &mut writes,
-            );
-            discount
-        }
+        AccountKind::Points => redeem_points(&mut work, &mut order, raw, &links)?,
         // 001: credit stays spendable while the credit program is off; 003: stored value
         // pays like cash the member put in. Both spend money the same way.
-        AccountKind::Credit | AccountKind::Value => {
-            let (text, account) = match kind {
-                AccountKind::Credit => (&raw.credit, &mut credit),
-                _ => (&raw.value, &mut value),
-            };
-            let amount = Money::parse_non_negative(text.as_deref().unwrap_or(""), &currency)?;
-            if amount.is_zero() {
-                return Err(ApiError::Invalid(format!(
-                    "{} must be above zero",
-                    kind.as_str()
-                )));
-            }
-            let read_version = account.version();
-            let (_, moves) = account.spend(kind, amount.amount(), &links, now)?;
-            posting.post(kind, account, read_version, moves, &mut ids, &mut writes);
-            let spent = |before: Money| Money::from_stored(before.amount() + amount.amount());
-            if kind == AccountKind::Credit {
-                order.credit_redeemed = spent(order.credit_redeemed);
-                // 001: the member is told their credit was used (the notifier honours the
-                // shop's switch).
-                writes.push(store::outbox::notify(shop, member, store::outbox::Event::Used, json!({"amount": amount.to_string_in(&currency),
-                                        "balance": Money::from_stored(credit.balance()).to_string_in(&currency),
-                                        "order_id": order_id}), now));
-            } else {
-                order.value_redeemed = spent(order.value_redeemed);
-            }
-            amount
-        }
+        _ => spend_money(&mut work, &mut order, order_id, raw, kind, &links)?,
     };
-    writes.push(orders::put(shop, order_id, member, &order));
+    work.put_order(order_id, &order);
     let body: Value = json!({
         "order_id": order_id,
-        "member_id": member.as_str(),
-        "discount": discount.to_string_in(&currency),
+        "member_id": who.member.as_str(),
+        "discount": discount.to_string_in(work.currency()),
         "points_redeemed": raw.points.unwrap_or(0),
-        "points_balance": points.balance(),
-        "credit_balance": Money::from_stored(credit.balance()).to_string_in(&currency),
-        "value_balance": Money::from_stored(value.balance()).to_string_in(&currency),
+        "points_balance": work.balance::<i64>(AccountKind::Points)?,
+        "credit_balance": work.money(work.balance(AccountKind::Credit)?),
+        "value_balance": work.money(work.balance(AccountKind::Value)?),
     });
-    Ok(Decision::ok(writes, body))
+    Ok(work.done(body))
+}
+
+/// 004: the points' worth under the program in force, taken earliest-expiring lot first;
+/// the order remembers the lots for a refund.
+fn redeem_points(
+    work: &mut Work<'_>,
+    order: &mut domain::order::Order,
+    raw: &RawRedeem,
+    links: &BTreeMap<String, String>,
+) -> Result<Money, ApiError> {
+    let currency = *work.currency();
+    let (versions, _) = programs::read_points(work.snapshot, &work.who.shop)?;
+    let wanted = raw.points.unwrap_or(0);
+    let order_total = raw
+        .order_total
+        .as_deref()
+        .map(|t| Money::parse_non_negative(t, &currency))
+        .transpose()?;
+    let discount = versions
+        .current()
+        .ok_or_else(|| Refusal::ProgramDisabled("there is no points program".into()))?
+        .redeem_on_order(
+            wanted,
+            order_total,
+            work.now,
+            work.settings().timezone,
+            &currency,
+        )?;
+    let mut points = work.account::<i64>(AccountKind::Points)?;
+    let (taken, moves) = points.spend(AccountKind::Points, wanted, links, work.now)?;
+    order.redeemed.extend(taken);
+    work.post(AccountKind::Points, &points, moves);
+    Ok(discount)
+}
+
+/// 001, 003: credit or stored value spent as money; credit spent tells the member.
+fn spend_money(
+    work: &mut Work<'_>,
+    order: &mut domain::order::Order,
+    order_id: &str,
+    raw: &RawRedeem,
+    kind: AccountKind,
+    links: &BTreeMap<String, String>,
+) -> Result<Money, ApiError> {
+    let currency = *work.currency();
+    let text = if kind == AccountKind::Credit {
+        &raw.credit
+    } else {
+        &raw.value
+    };
+    let amount = Money::parse_non_negative(text.as_deref().unwrap_or(""), &currency)?;
+    if amount.is_zero() {
+        return Err(ApiError::Invalid(format!(
+            "{} must be above zero",
+            kind.as_str()
+        )));
+    }
+    let mut account = work.account::<Decimal>(kind)?;
+    let (_, moves) = account.spend(kind, amount.amount(), links, work.now)?;
+    work.post(kind, &account, moves);
+    let spent = |before: Money| Money::from_stored(before.amount() + amount.amount());
+    if kind == AccountKind::Credit {
+        order.credit_redeemed = spent(order.credit_redeemed);
+        // 001: the member is told their credit was used (the notifier honours the shop's
+        // switch).
+        let told = json!({"amount": amount.to_string_in(&currency),
+                          "balance": work.money(account.balance()), "order_id": order_id});
+        let (shop, member) = (&work.who.shop, &work.who.member);
+        let notice =
+            store::outbox::notify(shop, member, store::outbox::Event::Used, told, work.now);
+        work.write(notice);
+    } else {
+        order.value_redeemed = spent(order.value_redeemed);
+    }
+    Ok(amount)
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input;
+use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::card_document::CardRefundRequest;
 use domain::cards::CardKind;
@@ -65,8 +66,7 @@ fn decide(
 ) -> Result<Decision, ApiError> {
     let not_found = || ApiError::NotFound("no member card with that number".into());
     let (shop, member, actor) = (&who.shop, &who.member, who.actor.as_str());
-    let settings = settings::read(snapshot, shop)?;
-    let currency = settings.as_ref().map(|s| s.currency);
+    let currency = settings::read(snapshot, shop)?.map(|s| s.currency);
     let mut prof = profile::read(snapshot, shop, member)?;
     let held = prof
         .cards
@@ -83,44 +83,12 @@ fn decide(
     };
     held.check_refund(refund, currency.as_ref(), now)?;
     let (card, items) = held.returned(raw.reclaim_gifts);
-    let links = BTreeMap::from([
-        ("card_id".to_owned(), card_id.to_owned()),
-        ("card_no".to_owned(), card_no.to_owned()),
-    ]);
-    let mut writes = Vec::new();
-    let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
     let posting = who.posting(currency.as_ref(), now);
-    let mut ids = api::entry_ids(now, 4).into_iter();
-    if raw.reclaim_gifts && held.gift_pack_issued {
-        if held.gift_points > 0 {
-            let taken = posting.take_back(
-                snapshot,
-                AccountKind::Points,
-                held.gift_points,
-                &links,
-                &mut ids,
-                &mut writes,
-            )?;
-            reclaimed["points"] = json!(taken);
-        }
-        if held.gift_credit.amount() > Decimal::ZERO {
-            let amount = held.gift_credit.amount();
-            let taken = posting.take_back(
-                snapshot,
-                AccountKind::Credit,
-                amount,
-                &links,
-                &mut ids,
-                &mut writes,
-            )?;
-            reclaimed["credit"] =
-                api::render::amount(AccountKind::Credit, taken, currency.as_ref());
-        }
-        reclaimed["items"] = items
-            .iter()
-            .map(|(kind, name)| json!({"kind": kind, "name": name}))
-            .collect();
-    }
+    let mut writes = Vec::new();
+    let reclaimed = match raw.reclaim_gifts && held.gift_pack_issued {
+        true => reclaim(snapshot, &posting, &held, &items, &mut writes)?,
+        false => json!({"points": 0, "credit": "0", "items": []}),
+    };
     prof.cards.insert(card_id.to_owned(), card);
     writes.push(profile::put(shop, member, &prof));
     writes.push(cards::holders(shop, card_id, -1, false));
@@ -149,13 +117,48 @@ fn decide(
         "at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
     });
     let record_id = api::entry_ids(now, 1).remove(0);
+    let kind = RecordKind::Returns;
     writes.push(cards::record(
         shop,
         card_id,
-        RecordKind::Returns,
+        kind,
         now,
         record_id.as_str(),
         &record,
     ));
     Ok(Decision::ok(writes, record.clone()).tell([("card.refunded", record)]))
+}
+
+/// 000: the card's unused gift pack taken back, as far as the balances still hold it (its
+/// items are listed as reclaimed). Returns what was taken, as the answer shows it.
+fn reclaim(
+    snapshot: &Snapshot,
+    posting: &Posting<'_>,
+    held: &domain::cards::MemberCard,
+    items: &[(String, String)],
+    writes: &mut Vec<store::Write>,
+) -> Result<serde_json::Value, ApiError> {
+    let links = BTreeMap::from([
+        ("card_id".to_owned(), held.card_id.clone()),
+        ("card_no".to_owned(), held.card_no.clone()),
+    ]);
+    let mut ids = api::entry_ids(posting.now, 4).into_iter();
+    let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
+    if held.gift_points > 0 {
+        let kind = AccountKind::Points;
+        let taken =
+            posting.take_back(snapshot, kind, held.gift_points, &links, &mut ids, writes)?;
+        reclaimed["points"] = json!(taken);
+    }
+    let credit = held.gift_credit.amount();
+    if credit > Decimal::ZERO {
+        let kind = AccountKind::Credit;
+        let taken = posting.take_back(snapshot, kind, credit, &links, &mut ids, writes)?;
+        reclaimed["credit"] = api::render::amount(kind, taken, posting.currency);
+    }
+    reclaimed["items"] = items
+        .iter()
+        .map(|(kind, name)| json!({"kind": kind, "name": name}))
+        .collect();
+    Ok(reclaimed)
 }

@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
-use api::issuing::{MemberState, MemberWrites};
+use api::issuing::MemberWrites;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::{MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use store::keys::{self, Program};
-use store::{credit_program, orders, outbox};
+use store::{credit_program, outbox};
 
 pub const OPERATION: &str = "refund-to-credit";
 
@@ -62,7 +63,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     .await
 }
 
-/// 001: part of an order refunded as credit, never more in all than the order paid, with the program's validity.
+/// 001: part of an order refunded as credit, never more in all than the order paid, with
+/// the program's validity.
 fn decide(
     who: &api::Acting,
     order_id: &str,
@@ -70,77 +72,83 @@ fn decide(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    let (shop, member) = (&who.shop, &who.member);
-    let settings = api::require_settings(snapshot, shop)?;
-    let currency = settings.currency;
+    let mut work = Work::new(who, snapshot, now)?;
+    let currency = *work.currency();
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
     if amount.is_zero() {
         return Err(ApiError::Invalid("amount must be above zero".into()));
     }
-    let mut order = orders::read(snapshot, shop, order_id)?;
-    order.check_owner(member)?;
+    let mut order = work.order(order_id)?;
+    let total = refundable(&order, raw, amount, &currency)?;
+    // Refunded credit lasts as the program's issued credit does (never without one).
+    let (program, _) = credit_program::read(snapshot, &who.shop, &currency)?;
+    let expires_at = program.and_then(|p| p.expiry.expires_at(now, work.settings().timezone));
+    let mut links = BTreeMap::from([
+        ("order_id".to_owned(), order_id.to_owned()),
+        ("refund_id".to_owned(), raw.refund_id.clone()),
+    ]);
+    if !raw.note.is_empty() {
+        links.insert("note".to_owned(), raw.note.clone());
+    }
+    let mut state = work.member()?;
+    state.grant_credit(amount.amount(), expires_at, "refund_to_credit", &links, now);
+    let mut middle = Vec::new();
+    let card_no = state.credit_card_no(&who.shop, &who.member, &mut middle);
+    let balance = work.money(state.credit.balance_at(now));
+    if raw.notify {
+        let told = json!({"amount": amount.to_string_in(&currency), "balance": balance,
+                          "order_id": order_id, "note": raw.note, "card_no": card_no});
+        let event = outbox::Event::Refund;
+        middle.extend(outbox::notify_if(
+            snapshot,
+            &who.shop,
+            &who.member,
+            event,
+            told,
+            now,
+        ));
+    }
+    order.total = Some(total);
+    order.refunded_to_credit =
+        Money::from_stored(order.refunded_to_credit.amount() + amount.amount());
+    work.put_order(order_id, &order);
+    work.flush(state, middle);
+    let body = json!({
+        "refund_id": raw.refund_id,
+        "order_id": order_id,
+        "amount": amount.to_string_in(&currency),
+        "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),
+        "credit_balance": balance,
+        "card_no": card_no,
+        "note": raw.note,
+    });
+    Ok(work.done(body))
+}
+
+/// The order's total, when `amount` more refunded to credit stays within it (001: never
+/// more in all than the order paid).
+fn refundable(
+    order: &domain::order::Order,
+    raw: &Raw,
+    amount: Money,
+    currency: &domain::Currency,
+) -> Result<Money, ApiError> {
     let total = match (order.total, &raw.order_total) {
         (Some(t), _) => t,
-        (None, Some(t)) => Money::parse_non_negative(t, &currency)?,
+        (None, Some(t)) => Money::parse_non_negative(t, currency)?,
         (None, None) => {
             return Err(ApiError::Invalid(
                 "this order was never accrued here: give order_total".into(),
             ))
         }
     };
-    let after = order.refunded_to_credit.amount() + amount.amount();
-    if after > total.amount() {
+    if order.refunded_to_credit.amount() + amount.amount() > total.amount() {
         return Err(domain::Refusal::RefundExceedsPaid(format!(
             "{} of the order's {} is already refunded to credit",
-            order.refunded_to_credit.to_string_in(&currency),
-            total.to_string_in(&currency)
+            order.refunded_to_credit.to_string_in(currency),
+            total.to_string_in(currency)
         ))
         .into());
     }
-    // Refunded credit lasts as the program's issued credit does (never without one).
-    let (program, _) = credit_program::read(snapshot, shop, &currency)?;
-    let expires_at = program.and_then(|p| p.expiry.expires_at(now, settings.timezone));
-    let mut state = MemberState::read(snapshot, shop, member)?;
-    let links = BTreeMap::from([
-        ("order_id".to_owned(), order_id.to_owned()),
-        ("refund_id".to_owned(), raw.refund_id.clone()),
-    ]);
-    let mut links = links;
-    if !raw.note.is_empty() {
-        links.insert("note".to_owned(), raw.note.clone());
-    }
-    state.grant_credit(amount.amount(), expires_at, "refund_to_credit", &links, now);
-    let mut middle = Vec::new();
-    let card_no = state.credit_card_no(shop, member, &mut middle);
-    let balance = Money::from_stored(state.credit.balance_at(now));
-    if raw.notify {
-        middle.extend(outbox::notify_if(
-            snapshot,
-            shop,
-            member,
-            outbox::Event::Refund,
-            json!({"amount": amount.to_string_in(&currency),
-                                "balance": balance.to_string_in(&currency),
-                                "order_id": order_id, "note": raw.note, "card_no": card_no}),
-            now,
-        ));
-    }
-    order.member_id = Some(member.to_string());
-    order.total = Some(total);
-    order.refunded_to_credit = Money::from_stored(after);
-    let mut writes = vec![orders::put(shop, order_id, member, &order)];
-    let posting = who.posting(Some(&currency), now);
-    state.flush(&posting, middle, &mut writes);
-    Ok(Decision::ok(
-        writes,
-        json!({
-            "refund_id": raw.refund_id,
-            "order_id": order_id,
-            "amount": amount.to_string_in(&currency),
-            "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),
-            "credit_balance": balance.to_string_in(&currency),
-            "card_no": card_no,
-            "note": raw.note,
-        }),
-    ))
+    Ok(total)
 }

@@ -9,12 +9,12 @@ use store::Snapshot;
 
 use api::input;
 use api::issuing::{MemberState, MemberWrites};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::NaiveDate;
 use domain::level::Channel;
 use domain::Refusal;
-use domain::{MemberId, Money};
-use lambda_http::http::StatusCode;
+use domain::{Decimal, MemberId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -78,25 +78,18 @@ fn decide(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    let (shop, member) = (&who.shop, &who.member);
-    let settings = api::require_settings(snapshot, shop)?;
-    let currency = settings.currency;
-    if raw
-        .birthday
-        .is_some_and(|b| b > settings.timezone.local_date(now))
-    {
+    let mut work = Work::new(who, snapshot, now)?;
+    let tz = work.settings().timezone;
+    if raw.birthday.is_some_and(|b| b > tz.local_date(now)) {
         return Err(ApiError::Invalid("birthday is in the future".into()));
     }
-    let mut state = MemberState::read(snapshot, shop, member)?;
+    let mut state = work.member()?;
     let registered_at = state
         .profile
         .register(now)
-        .map_err(|at| Refusal::AlreadyRegistered {
-            at: settings.timezone.format(at),
-        })?;
+        .map_err(|at| Refusal::AlreadyRegistered { at: tz.format(at) })?;
     // 003: the member starts at the channel's default level, if the ladder names one.
-    let (ladder, _) = store::levels::read(snapshot, shop, &currency)?;
-    let tz = settings.timezone;
+    let (ladder, _) = store::levels::read(snapshot, &who.shop, work.currency())?;
     let mut level_changes = state.settle_level(ladder.as_ref(), tz, now);
     if let Some(ladder) = &ladder {
         level_changes.extend(state.profile.standing.register(ladder, channel, tz, now));
@@ -109,52 +102,59 @@ fn decide(
     if raw.email.is_some() {
         state.profile.email = raw.email.clone();
     }
-    let (program, _) = credit_program::read(snapshot, shop, &currency)?;
-    let grant = program.and_then(|p| p.for_registration(now, settings.timezone));
     let mut middle = Vec::new();
-    let mut card_no = state.profile.credit_card_no.to_owned();
-    if let Some(g) = grant {
-        let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);
-        state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
-        card_no = Some(state.credit_card_no(shop, member, &mut middle));
-        middle.extend(outbox::notify_if(
-            snapshot,
-            shop,
-            member,
-            outbox::Event::Issued,
-            json!({"amount": Money::from_stored(g.amount).to_string_in(&currency),
-                                "reasons": ["registration"], "card_no": card_no}),
-            now,
-        ));
-    }
-    let credit_issued = Money::from_stored(grant.map(|g| g.amount).unwrap_or_default());
-    let balance = Money::from_stored(state.credit.balance_at(now));
-    let state_level = state.profile.standing.level_id().map(str::to_owned);
-    let posting = who.posting(Some(&currency), now);
-    let mut writes = Vec::new();
-    state.flush(&posting, middle, &mut writes);
-    let registered = json!({
-        "member_id": member.as_str(),
-        "registered_at": settings.timezone.format(registered_at),
+    let credit_issued = registration_credit(&work, &mut state, &mut middle)?;
+    let level_id = state.profile.standing.level_id().map(str::to_owned);
+    let body = json!({
+        "member_id": who.member.as_str(),
+        "registered_at": tz.format(registered_at),
+        "birthday": raw.birthday.map(|b| b.to_string()),
+        "credit_issued": work.money(credit_issued),
+        "credit_balance": work.money(state.credit.balance_at(now)),
+        "card_no": state.profile.credit_card_no.to_owned(),
         "channel": channel.as_str(),
-        "level_id": state_level,
+        "level_id": level_id,
+        "level_changes": api::render::level_changes(&level_changes, tz),
     });
-    let told = api::webhooks::level_changes(member, &level_changes, tz);
-    Ok(Decision::new(
-        writes,
-        StatusCode::CREATED,
-        json!({
-            "member_id": member.as_str(),
-            "registered_at": settings.timezone.format(registered_at),
-            "birthday": raw.birthday.map(|b| b.to_string()),
-            "credit_issued": credit_issued.to_string_in(&currency),
-            "credit_balance": balance.to_string_in(&currency),
-            "card_no": card_no,
-            "channel": channel.as_str(),
-            "level_id": state_level,
-            "level_changes": api::render::level_changes(&level_changes, tz),
-        }),
-    )
-    .tell([("member.registered", registered)])
-    .tell(told))
+    let registered = json!({
+        "member_id": who.member.as_str(),
+        "registered_at": tz.format(registered_at),
+        "channel": channel.as_str(),
+        "level_id": level_id,
+    });
+    work.flush(state, middle);
+    let told = api::webhooks::level_changes(&who.member, &level_changes, tz);
+    Ok(work
+        .created(body)
+        .tell([("member.registered", registered)])
+        .tell(told))
+}
+
+/// 001: the credit program's registration grant, with the card number it comes on and the
+/// member told. Returns the credit issued.
+fn registration_credit(
+    work: &Work<'_>,
+    state: &mut MemberState,
+    middle: &mut Vec<store::Write>,
+) -> Result<Decimal, ApiError> {
+    let (shop, member, now) = (&work.who.shop, &work.who.member, work.now);
+    let (program, _) = credit_program::read(work.snapshot, shop, work.currency())?;
+    let Some(g) = program.and_then(|p| p.for_registration(now, work.settings().timezone)) else {
+        return Ok(Decimal::ZERO);
+    };
+    let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);
+    state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
+    let card_no = state.credit_card_no(shop, member, middle);
+    let told = json!({"amount": work.money(g.amount), "reasons": ["registration"],
+                      "card_no": card_no});
+    let event = outbox::Event::Issued;
+    middle.extend(outbox::notify_if(
+        work.snapshot,
+        shop,
+        member,
+        event,
+        told,
+        now,
+    ));
+    Ok(g.amount)
 }

@@ -36,7 +36,7 @@ pub fn settle_paid_upgrade(
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     let processed = json!({"status": "processed"});
-    if let Some(answer) = crate::payments::stockless(up.shop, &mut purchase, outcome) {
+    if let Some(answer) = crate::purchasing::stockless(up.shop, &mut purchase, outcome) {
         return Ok(answer);
     }
     purchase.paid_at = Some(now);

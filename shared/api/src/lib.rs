@@ -20,6 +20,7 @@ pub mod reply;
 pub mod sheet;
 pub mod stripe;
 pub mod webhooks;
+pub mod work;
 
 use std::future::Future;
 use std::time::Instant;

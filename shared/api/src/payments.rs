@@ -251,31 +251,6 @@ fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<U
     decision
 }
 
-/// A payment event for a purchase without stock (a level, a recharge): the answer when it
-/// settles nothing (a failure closes a pending purchase; a success for a settled one is a
-/// duplicate), or `None` when it pays and the caller lands its effects.
-pub fn stockless(
-    shop: &ShopId,
-    purchase: &mut domain::purchase::Purchase,
-    outcome: Outcome,
-) -> Option<Decision> {
-    let processed = json!({"status": "processed"});
-    match purchase.on_payment(outcome, false) {
-        Transition::Ignore => Some(Decision::ok(Vec::new(), processed)),
-        Transition::AlreadySettled => {
-            Some(Decision::ok(Vec::new(), json!({"status": "duplicate"})))
-        }
-        Transition::Release => {
-            purchase.status = PurchaseStatus::Failed;
-            Some(Decision::ok(
-                vec![purchases::put(shop, purchase)],
-                processed,
-            ))
-        }
-        Transition::Pay { .. } | Transition::RefundDue => None,
-    }
-}
-
 /// Who settles: the generic provider's events keep their historical actor name.
 fn actor_of(provider: &str, event: &PaymentEvent) -> String {
     match provider {

@@ -1,14 +1,19 @@
+//! Purchases at the edge: opening one (a paid card's or a level's), and settling one
+//! without stock.
+//!
 //! Opening a purchase (a paid card's or a level's): a member has at most one open purchase
 //! of a target at a time (API 1.3 "Safety"). Buying again while one is pending answers that
 //! purchase (200, the same `purchase_id`), so one customer cannot hold a paid card's stock
 //! by buying it again and again (security review, issue 31).
 
 use domain::chrono::{DateTime, Utc};
-use domain::purchase::{Purchase, PurchaseStatus};
+use domain::purchase::{PaymentOutcome, Purchase, PurchaseStatus, Unpaid};
 use domain::{MemberId, ShopId};
+use serde_json::json;
 use store::{keys, purchases, Key, Snapshot};
 
 use crate::error::ApiError;
+use crate::exec::Decision;
 
 /// What a purchase request finds for the member's target.
 #[derive(Debug)]
@@ -80,4 +85,22 @@ impl Lookup {
 /// The error `decide` returns with `Open::Unread`, caught by the handler's loop.
 pub fn read_more() -> ApiError {
     ApiError::Internal("the open purchase must be read".into())
+}
+
+/// A payment event for a purchase without stock (a level, a recharge): the answer when it
+/// settles nothing more (`Purchase::settle_stockless`), or `None` when it pays and the
+/// caller lands its effects.
+pub fn stockless(
+    shop: &ShopId,
+    purchase: &mut Purchase,
+    outcome: PaymentOutcome,
+) -> Option<Decision> {
+    let processed = json!({"status": "processed"});
+    purchase
+        .settle_stockless(outcome)
+        .map(|unpaid| match unpaid {
+            Unpaid::Ignored => Decision::ok(Vec::new(), processed),
+            Unpaid::Duplicate => Decision::ok(Vec::new(), json!({"status": "duplicate"})),
+            Unpaid::Released => Decision::ok(vec![purchases::put(shop, purchase)], processed),
+        })
 }

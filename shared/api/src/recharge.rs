@@ -219,7 +219,7 @@ pub fn settle_online(
 ) -> Result<Decision, ApiError> {
     use domain::purchase::PurchaseStatus;
     let processed = json!({"status": "processed"});
-    if let Some(answer) = crate::payments::stockless(shop, &mut purchase, outcome) {
+    if let Some(answer) = crate::purchasing::stockless(shop, &mut purchase, outcome) {
         return Ok(answer);
     }
     purchase.paid_at = Some(now);

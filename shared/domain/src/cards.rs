@@ -15,7 +15,8 @@ use crate::time::ShopTz;
 /// 000: at most 300 card definitions per shop.
 pub const MAX_CARDS_PER_SHOP: u64 = 300;
 pub const MAX_NAME_CHARS: usize = 60;
-pub const MAX_VALIDITY_DAYS: u32 = 36_500;
+/// The longest validity, in days (`time::MAX_VALIDITY_DAYS`: a level's is the same).
+pub use crate::time::MAX_VALIDITY_DAYS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CardKind {
@@ -192,98 +193,6 @@ pub struct CardSummary {
     pub multipliers: std::collections::BTreeMap<String, Decimal>,
     /// Every card the summary lists, by id (checkout reads benefits and prices here).
     pub cards: std::collections::BTreeMap<String, CardDef>,
-}
-
-impl CardSummary {
-    /// 000: the rule cards a member with `profile`'s totals newly qualifies for, lowest
-    /// first (rule cards are levels: the last one issued is the member's level).
-    pub fn rule_cards_due(
-        &self,
-        profile: &crate::member::Profile,
-        ladder: Option<&crate::level::Ladder>,
-        now: DateTime<Utc>,
-    ) -> Vec<&CardDef> {
-        let rules: Vec<RuleCard> = self
-            .rule_cards
-            .iter()
-            .filter_map(|d| {
-                Some(RuleCard {
-                    card_id: d.card_id.clone(),
-                    rule: d.rule.clone()?,
-                    enabled: d.enabled,
-                })
-            })
-            .collect();
-        let held = ladder.and_then(|l| l.level(profile.standing.level_id()?));
-        let reached = |id: &str| {
-            let wanted = ladder.and_then(|l| l.level(id));
-            held.zip(wanted).is_some_and(|(h, w)| h.rank >= w.rank)
-        };
-        let due = rule_cards_due(&rules, &profile.totals, &reached, |id| {
-            profile
-                .cards
-                .get(id)
-                .is_some_and(|c| blocks_new_claim(c.status, &c.term, now))
-        });
-        due.iter()
-            .filter_map(|r| self.rule_cards.iter().find(|d| d.card_id == r.card_id))
-            .collect()
-    }
-
-    /// What the member brings to an order's earning at `at`: their level (on the shop's
-    /// ladder, or without one the rule card that is their level, while it is live and
-    /// enabled), birthday, and the best points multiplier among the live, enabled cards
-    /// they hold. A disabled card counts for nothing (000).
-    pub fn member_factors(
-        &self,
-        profile: &crate::member::Profile,
-        ladder: Option<&crate::level::Ladder>,
-        at: DateTime<Utc>,
-    ) -> crate::points::MemberFactors {
-        let live = |id: &str| {
-            profile
-                .cards
-                .get(id)
-                .is_some_and(|c| c.status == HeldStatus::Active && c.term.is_live(at))
-        };
-        let (level, earns_nothing) = match ladder {
-            Some(ladder) => {
-                let level = profile
-                    .standing
-                    .level_at(at)
-                    .and_then(|id| ladder.level(id));
-                (
-                    level.map(|l| l.level_id.clone()),
-                    level.is_some_and(|l| !l.earns_points),
-                )
-            }
-            None => (
-                profile
-                    .card_level
-                    .as_ref()
-                    .map(|(id, _)| id)
-                    .filter(|id| live(id))
-                    .filter(|id| {
-                        self.rule_cards
-                            .iter()
-                            .any(|d| &d.card_id == *id && d.enabled)
-                    })
-                    .cloned(),
-                false,
-            ),
-        };
-        crate::points::MemberFactors {
-            level,
-            earns_nothing,
-            birthday: profile.birthday,
-            card_factor: self
-                .multipliers
-                .iter()
-                .filter(|(id, _)| live(id))
-                .map(|(_, f)| *f)
-                .max(),
-        }
-    }
 }
 
 /// Gift pack contents (000): points and credit go to the member's accounts; coupons and

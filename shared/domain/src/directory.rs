@@ -162,6 +162,29 @@ pub struct ImportRow {
 }
 
 impl ImportRow {
+    /// The profile a new member imported by this row starts with (003): registered when the
+    /// row says (else `now`), at the row's level from then.
+    pub fn profile(&self, now: chrono::DateTime<chrono::Utc>) -> crate::member::Profile {
+        let registered_at = self.registered_at.unwrap_or(now);
+        let mut p = crate::member::Profile {
+            member_no: self.member_no.clone(),
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            birthday: self.birthday,
+            registered_at: Some(registered_at),
+            ..Default::default()
+        };
+        if let Some(level) = &self.level_id {
+            p.standing.level = Some(crate::level::Held {
+                level_id: level.clone(),
+                since: registered_at,
+                valid_until: None,
+            });
+        }
+        p
+    }
+
     /// A row as a JSON object (CSV rows arrive as objects of strings, empty cells absent).
     pub fn parse(v: &Value, currency: &crate::Currency) -> Result<Self, DocumentError> {
         let obj = v
@@ -238,6 +261,55 @@ impl ImportRow {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// 003: an imported member starts registered when the row says, at its level from then.
+    #[test]
+    fn seed_003_an_import_row_becomes_a_registered_profile() {
+        let currency = crate::Currency::parse("MYR").unwrap();
+        let row = ImportRow::parse(
+            &json!({"member_id": "m1", "name": "Ana", "phone": "+60123456789",
+                    "level_id": "gold", "registered_at": "2025-01-02T03:04:05Z"}),
+            &currency,
+        )
+        .unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-06T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let p = row.profile(now);
+        let at = row.registered_at.unwrap();
+        assert_eq!(p.registered_at, Some(at));
+        assert_eq!(
+            (p.name.as_deref(), p.phone.as_deref()),
+            (Some("Ana"), Some("+60123456789"))
+        );
+        let held = p.standing.level.unwrap();
+        assert_eq!((held.level_id.as_str(), held.since), ("gold", at));
+        let without = ImportRow::parse(&json!({"member_id": "m2"}), &currency).unwrap();
+        assert_eq!(without.profile(now).registered_at, Some(now));
+    }
+
+    /// API 1.2 erasure: the personal data goes, the number and phone are handed back to be
+    /// freed, and the profile is marked.
+    #[test]
+    fn an_erased_profile_keeps_nothing_personal() {
+        let mut p = crate::member::Profile::default();
+        ProfilePatch::parse(&json!({"member_no": "A0001", "phone": "+60123456789",
+            "name": "Siti", "email": "siti@example.com", "birthday": "1990-05-01"}))
+        .unwrap()
+        .apply(&mut p);
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-06T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let erased = p.erase(now);
+        assert_eq!(erased.member_no.as_deref(), Some("A0001"));
+        assert_eq!(erased.phone.as_deref(), Some("+60123456789"));
+        assert!(erased.cards_ended.is_empty());
+        assert_eq!(
+            (p.name, p.email, p.phone, p.member_no, p.birthday),
+            (None, None, None, None, None)
+        );
+        assert_eq!(p.erased_at, Some(now));
+    }
 
     #[test]
     fn seed_003_profiles_take_unique_numbers_and_e164_phones_and_free_the_old_ones() {

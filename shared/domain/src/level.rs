@@ -16,7 +16,7 @@ use crate::time::ShopTz;
 use crate::Refusal;
 
 /// Longest validity a level may have, like a card's.
-pub const MAX_VALIDITY_DAYS: u32 = crate::cards::MAX_VALIDITY_DAYS;
+pub use crate::time::MAX_VALIDITY_DAYS;
 /// A ladder longer than this is a mistake, not a loyalty programme.
 pub const MAX_LEVELS: usize = 50;
 

@@ -15,6 +15,7 @@ pub mod level;
 pub mod level_document;
 pub mod member;
 pub mod money;
+pub mod notice;
 pub mod order;
 pub mod points;
 pub mod points_document;

@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::account::{Account, AccountKind};
-use crate::cards::{grant, HeldStatus, Issued, MemberCard, MemberTotals};
+use crate::cards::{
+    blocks_new_claim, grant, rule_cards_due, CardDef, CardSummary, HeldStatus, Issued, MemberCard,
+    MemberTotals, RuleCard,
+};
 use crate::ledger::{EntryKind, Movement};
 use crate::{Decimal, Refusal};
 
@@ -47,7 +50,42 @@ pub struct Profile {
     pub version: u64,
 }
 
+/// What an erasure leaves to be freed and ended outside the profile (API 1.2 "Erasure").
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Erased {
+    /// The unique member number and phone, freed for another member.
+    pub member_no: Option<String>,
+    pub phone: Option<String>,
+    /// Cards the member held: each no longer counts as held.
+    pub cards_ended: Vec<String>,
+}
+
 impl Profile {
+    /// Erasure (API 1.2): the personal data goes (name, e-mail, birthday, number, phone), the
+    /// cards held end now, a pending level change is dropped, and the profile is marked.
+    /// The books stay: what the member earned and spent is the ledger's.
+    pub fn erase(&mut self, now: DateTime<Utc>) -> Erased {
+        let mut cards_ended = Vec::new();
+        for card in self.cards.values_mut() {
+            if card.status == HeldStatus::Active {
+                if card.term.is_live(now) {
+                    card.term.valid_until = Some(now);
+                }
+                cards_ended.push(card.card_id.clone());
+            }
+        }
+        self.name = None;
+        self.email = None;
+        self.birthday = None;
+        self.standing.due = None;
+        self.erased_at = Some(now);
+        Erased {
+            member_no: self.member_no.take(),
+            phone: self.phone.take(),
+            cards_ended,
+        }
+    }
+
     /// API 1.1: the first `PUT /admin/members/{id}` creates the member in the directory.
     pub fn create_in_directory(&mut self, now: DateTime<Utc>) {
         if self.registered_at.is_none() {
@@ -269,6 +307,100 @@ impl Member {
             credit: self
                 .credit_dirty
                 .then_some((self.credit, self.credit_read, self.credit_moves)),
+        }
+    }
+}
+/// What the shop's card summary says about one member: the rule cards they now qualify for
+/// and what they bring to an order's earning. Here, beside the member, so the cards know
+/// nothing of members or levels (no import circle).
+impl CardSummary {
+    /// 000: the rule cards a member with `profile`'s totals newly qualifies for, lowest
+    /// first (rule cards are levels: the last one issued is the member's level).
+    pub fn rule_cards_due(
+        &self,
+        profile: &Profile,
+        ladder: Option<&crate::level::Ladder>,
+        now: DateTime<Utc>,
+    ) -> Vec<&CardDef> {
+        let rules: Vec<RuleCard> = self
+            .rule_cards
+            .iter()
+            .filter_map(|d| {
+                Some(RuleCard {
+                    card_id: d.card_id.clone(),
+                    rule: d.rule.clone()?,
+                    enabled: d.enabled,
+                })
+            })
+            .collect();
+        let held = ladder.and_then(|l| l.level(profile.standing.level_id()?));
+        let reached = |id: &str| {
+            let wanted = ladder.and_then(|l| l.level(id));
+            held.zip(wanted).is_some_and(|(h, w)| h.rank >= w.rank)
+        };
+        let due = rule_cards_due(&rules, &profile.totals, &reached, |id| {
+            profile
+                .cards
+                .get(id)
+                .is_some_and(|c| blocks_new_claim(c.status, &c.term, now))
+        });
+        due.iter()
+            .filter_map(|r| self.rule_cards.iter().find(|d| d.card_id == r.card_id))
+            .collect()
+    }
+
+    /// What the member brings to an order's earning at `at`: their level (on the shop's
+    /// ladder, or without one the rule card that is their level, while it is live and
+    /// enabled), birthday, and the best points multiplier among the live, enabled cards
+    /// they hold. A disabled card counts for nothing (000).
+    pub fn member_factors(
+        &self,
+        profile: &Profile,
+        ladder: Option<&crate::level::Ladder>,
+        at: DateTime<Utc>,
+    ) -> crate::points::MemberFactors {
+        let live = |id: &str| {
+            profile
+                .cards
+                .get(id)
+                .is_some_and(|c| c.status == HeldStatus::Active && c.term.is_live(at))
+        };
+        let (level, earns_nothing) = match ladder {
+            Some(ladder) => {
+                let level = profile
+                    .standing
+                    .level_at(at)
+                    .and_then(|id| ladder.level(id));
+                (
+                    level.map(|l| l.level_id.clone()),
+                    level.is_some_and(|l| !l.earns_points),
+                )
+            }
+            None => (
+                profile
+                    .card_level
+                    .as_ref()
+                    .map(|(id, _)| id)
+                    .filter(|id| live(id))
+                    .filter(|id| {
+                        self.rule_cards
+                            .iter()
+                            .any(|d| &d.card_id == *id && d.enabled)
+                    })
+                    .cloned(),
+                false,
+            ),
+        };
+        crate::points::MemberFactors {
+            level,
+            earns_nothing,
+            birthday: profile.birthday,
+            card_factor: self
+                .multipliers
+                .iter()
+                .filter(|(id, _)| live(id))
+                .map(|(_, f)| *f)
+                .max(),
         }
     }
 }

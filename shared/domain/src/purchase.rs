@@ -86,6 +86,17 @@ pub enum Transition {
     RefundDue,
 }
 
+/// What a payment event did to a purchase without stock when it paid nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpaid {
+    /// Nothing to do (a failure for a purchase no longer pending).
+    Ignored,
+    /// Settled before: the same answer again.
+    Duplicate,
+    /// The payment failed: the purchase is closed.
+    Released,
+}
+
 impl Purchase {
     /// A new purchase waiting for its payment until `expires_at`; `target` is what it buys
     /// (a card id, or a level's target).
@@ -129,6 +140,22 @@ impl Purchase {
         }
     }
 
+    /// A payment event for a purchase without stock (a level, a recharge), before its
+    /// effects: what it settles when that is all (`Some`), or `None` when it pays and the
+    /// caller lands what was bought. A failure closes a pending purchase (nothing to give
+    /// back); a success for a settled one is a duplicate.
+    pub fn settle_stockless(&mut self, outcome: PaymentOutcome) -> Option<Unpaid> {
+        match self.on_payment(outcome, false) {
+            Transition::Ignore => Some(Unpaid::Ignored),
+            Transition::AlreadySettled => Some(Unpaid::Duplicate),
+            Transition::Release => {
+                self.status = PurchaseStatus::Failed;
+                Some(Unpaid::Released)
+            }
+            Transition::Pay { .. } | Transition::RefundDue => None,
+        }
+    }
+
     /// The amount and currency paid must be the purchase's, exactly.
     pub fn check_paid(
         &self,
@@ -167,6 +194,29 @@ mod tests {
             version: 1,
             stock_shard: 0,
         }
+    }
+
+    /// 003: a level or a recharge has no stock: a failure only closes the purchase, a
+    /// success for a settled one is a duplicate, and a success for a pending one pays.
+    #[test]
+    fn seed_003_a_purchase_without_stock_settles_or_answers() {
+        let mut pending = purchase(PurchaseStatus::Pending);
+        assert_eq!(pending.settle_stockless(PaymentOutcome::Succeeded), None);
+        assert_eq!(
+            pending.settle_stockless(PaymentOutcome::Failed),
+            Some(Unpaid::Released)
+        );
+        assert_eq!(pending.status, PurchaseStatus::Failed);
+        assert_eq!(
+            pending.settle_stockless(PaymentOutcome::Failed),
+            Some(Unpaid::Ignored)
+        );
+        let mut paid = purchase(PurchaseStatus::Paid);
+        assert_eq!(
+            paid.settle_stockless(PaymentOutcome::Succeeded),
+            Some(Unpaid::Duplicate)
+        );
+        assert_eq!(paid.status, PurchaseStatus::Paid);
     }
 
     #[test]

@@ -75,10 +75,10 @@ pub enum Refusal {
     /// 003: member numbers and phones are unique within the shop.
     #[error("member number {0} belongs to another member")]
     MemberNoTaken(String),
-    /// The number is not repeated: refusals are kept (idempotency records, logs) where an
-    /// erasure does not reach (security review, issue 31).
-    #[error("this phone number belongs to another member")]
-    PhoneTaken,
+    /// Names the phone the caller just sent, in the answer only: a refusal is never stored
+    /// (the import, whose answer is kept a day, says "this phone number": issue 31).
+    #[error("phone {0} belongs to another member")]
+    PhoneTaken(String),
     /// 003: the gift's stock is gone.
     #[error("this gift is out of stock")]
     GiftOutOfStock,
@@ -149,7 +149,7 @@ impl Refusal {
             Refusal::RuleAlreadyUsed => "rule_already_used",
             Refusal::GiftOutOfStock => "gift_out_of_stock",
             Refusal::MemberNoTaken(_) => "member_no_taken",
-            Refusal::PhoneTaken => "phone_taken",
+            Refusal::PhoneTaken(_) => "phone_taken",
             Refusal::NoClaimLink => "not_claimable",
             Refusal::ClaimUrlNotSet => "claim_url_not_set",
             Refusal::UrlNotAllowed(_) => "url_not_allowed",

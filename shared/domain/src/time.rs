@@ -10,6 +10,9 @@ use chrono::{
 };
 use thiserror::Error;
 
+/// The longest validity a card or a level may have, in days (about a hundred years).
+pub const MAX_VALIDITY_DAYS: u32 = 36_500;
+
 #[derive(Debug, Error, PartialEq, Eq)]
 #[error("{0:?} is not an IANA time zone name")]
 pub struct UnknownTimeZone(pub String);

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use crate::item;
 use crate::keys::{self, Program};
-use crate::outbox::Event;
 use crate::{Cond, Snapshot, StoreError, Write};
+use domain::notice::Event;
 
 /// Reads a credit program from its JSON; the message says what is wrong.
 pub fn from_json(v: &Value, currency: &Currency) -> Result<CreditProgram, String> {

@@ -96,7 +96,13 @@ pub fn target_recharge(target: &str) -> Option<Option<&str>> {
 
 /// Ids for the ledger entries one operation writes, in order.
 pub fn entry_ids(at: DateTime<Utc>, count: usize) -> Vec<EntryId> {
-    (0..count)
+    entry_ids_from(at, 0, count)
+}
+
+/// `count` entry ids continuing an operation's sequence at `first` (its earlier postings
+/// drew `first` ids), so one operation's entries keep their order across accounts.
+pub fn entry_ids_from(at: DateTime<Utc>, first: usize, count: usize) -> Vec<EntryId> {
+    (first..first + count)
         .map(|seq| EntryId::new(at, u8::try_from(seq).unwrap_or(u8::MAX), &random(BASE32, 8)))
         .collect()
 }

@@ -12,44 +12,8 @@ use crate::{Cond, Write};
 /// Outbox items go away after a week; the stream has them long before.
 const KEEP_DAYS: i64 = 7;
 
-/// What a member is told about their store credit (001).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    Issued,
-    Used,
-    Expiring,
-    Refund,
-    /// 003: the member's level changed by a paid upgrade (with its reward).
-    LevelUpgraded,
-    /// 003: a stored-value recharge landed (the notifier may have no mail for it).
-    Recharge,
-}
-
-impl Event {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Event::Issued => "credit_issued",
-            Event::Used => "credit_used",
-            Event::Expiring => "credit_expiring",
-            Event::Refund => "refund_to_credit",
-            Event::LevelUpgraded => "level_upgraded",
-            Event::Recharge => "value_recharged",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Event::Issued,
-            Event::Used,
-            Event::Expiring,
-            Event::Refund,
-            Event::LevelUpgraded,
-            Event::Recharge,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == s)
-    }
-}
+/// The event type is the domain's (`domain::notice`); re-exported for the writers here.
+pub use domain::notice::Event;
 
 /// A notification to write: `id` makes it unique (an entry id, or a date for the daily
 /// expiring notice so the hourly job writes it once).

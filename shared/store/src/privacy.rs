@@ -52,6 +52,66 @@ fn value(v: &AttributeValue) -> Value {
     }
 }
 
+/// The erasure's record: its answer (a repeat answers the same), why, who and when. Written
+/// once (`attribute_not_exists`), with the erasure.
+pub fn erasure_record(
+    shop: &ShopId,
+    member: &MemberId,
+    answer: &Value,
+    reason: &str,
+    actor: &str,
+    at: domain::chrono::DateTime<domain::chrono::Utc>,
+) -> crate::Write {
+    let mut record = crate::item::with_key(&keys::erasure(shop, member), "erasure");
+    record.insert("answer".into(), crate::item::s(answer.to_string()));
+    record.insert("reason".into(), crate::item::s(reason));
+    record.insert("actor".into(), crate::item::s(actor));
+    record.insert("erased_at".into(), crate::item::time(at));
+    crate::Write::Put {
+        item: record,
+        cond: crate::Cond::NotExists,
+    }
+}
+
+/// The first erasure's answer, when the member was erased before.
+pub fn erased_answer(
+    snapshot: &crate::Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+) -> Result<Option<Value>, StoreError> {
+    let Some(done) = snapshot.get(&keys::erasure(shop, member)) else {
+        return Ok(None);
+    };
+    let text = crate::item::get_s(done, "answer")?;
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("erasure answer: {e}")))
+}
+
+/// Marks every account write in `writes` erased at `at`: later writes to them answer 409
+/// `member_erased` (`accounts::read`).
+pub fn mark_accounts_erased(
+    writes: &mut [crate::Write],
+    at: domain::chrono::DateTime<domain::chrono::Utc>,
+) {
+    for w in writes {
+        if let crate::Write::Put { item, .. } = w {
+            if crate::item::opt_s(item, "entity_type") == Some("account") {
+                item.insert(crate::accounts::ERASED.into(), crate::item::time(at));
+            }
+        }
+    }
+}
+
+/// Deletes an item (a pending notice) with the erasure, whatever it holds.
+pub fn delete(key: &Key) -> crate::Write {
+    crate::Write::Delete {
+        key: key.clone(),
+        condition: None,
+        values: Default::default(),
+    }
+}
+
 impl Store {
     /// Every item of the member's partition (profile, accounts, ledger, markers, pending
     /// notices, the erasure record), strongly consistent, all pages.

@@ -1,0 +1,148 @@
+//! The unit of work an operation's decision goes through (issue 32): what was read (one
+//! BatchGetItem, the snapshot), handed out typed and checked, and every write the decision
+//! makes, collected here and committed once by `execute` (one TransactWriteItems with the
+//! idempotency record; a lost race re-reads and decides again with a fresh `Work`).
+//!
+//! The seams each handler used to build by hand live here once: the shop's settings
+//! required, the order read with its owner checked, an account posted with the version it
+//! was read at and entry ids drawn in order, money rendered in the shop's currency.
+
+use domain::chrono::{DateTime, Utc};
+use domain::order::Order;
+use domain::{Account, AccountKind, Currency, Decimal, EntryId, Money, Movement, Settings};
+use serde_json::Value;
+use store::accounts::StoredQuantity;
+use store::{accounts, orders, Snapshot, Write};
+
+use crate::exec::Decision;
+use crate::issuing::{MemberState, MemberWrites};
+use crate::{Acting, ApiError};
+
+pub struct Work<'a> {
+    pub snapshot: &'a Snapshot,
+    pub who: &'a Acting,
+    pub now: DateTime<Utc>,
+    settings: Settings,
+    writes: Vec<Write>,
+    /// Entry ids drawn so far: the next one's place in this operation's sequence.
+    entries: usize,
+    /// Each account posted and its balance after (what the answer shows).
+    posted: Vec<(AccountKind, Decimal)>,
+}
+
+impl<'a> Work<'a> {
+    /// A unit of work for `who` over `snapshot`; the shop must be set up (409
+    /// `shop_not_configured` otherwise), as every write to a member needs its currency.
+    pub fn new(
+        who: &'a Acting,
+        snapshot: &'a Snapshot,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        Ok(Work {
+            snapshot,
+            who,
+            now,
+            settings: crate::require_settings(snapshot, &who.shop)?,
+            writes: Vec::new(),
+            entries: 0,
+            posted: Vec::new(),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn currency(&self) -> &Currency {
+        &self.settings.currency
+    }
+
+    /// An amount stored in major units, as the API renders money: in the shop's currency's
+    /// minor units ("5.00").
+    pub fn money(&self, stored: Decimal) -> String {
+        Money::from_stored(stored).to_string_in(&self.settings.currency)
+    }
+
+    /// The order as read, refused (409 `order_of_another_member`) when another member owns
+    /// it: an order belongs to the member who first redeemed on it or had it accrued.
+    pub fn order(&self, order_id: &str) -> Result<Order, ApiError> {
+        let order = orders::read(self.snapshot, &self.who.shop, order_id)?;
+        order.check_owner(&self.who.member)?;
+        Ok(order)
+    }
+
+    /// The order's write, conditioned on the version it was read at.
+    pub fn put_order(&mut self, order_id: &str, order: &Order) {
+        let write = orders::put(&self.who.shop, order_id, &self.who.member, order);
+        self.writes.push(write);
+    }
+
+    /// The member's account of `kind`, as read.
+    pub fn account<Q: StoredQuantity>(&self, kind: AccountKind) -> Result<Account<Q>, ApiError> {
+        Ok(accounts::read::<Q>(
+            self.snapshot,
+            &self.who.shop,
+            &self.who.member,
+            kind,
+        )?)
+    }
+
+    /// The account's new state (conditioned on the version it was read at, which the account
+    /// carries) and one ledger entry per movement, with ids in this operation's order.
+    /// Returns the ids given.
+    pub fn post<Q: StoredQuantity>(
+        &mut self,
+        kind: AccountKind,
+        account: &Account<Q>,
+        moves: Vec<Movement>,
+    ) -> Vec<EntryId> {
+        let mut ids = store::ids::entry_ids_from(self.now, self.entries, moves.len()).into_iter();
+        self.entries += moves.len();
+        self.posted.retain(|(k, _)| *k != kind);
+        self.posted.push((kind, account.balance().to_decimal()));
+        let posting = self.who.posting(Some(&self.settings.currency), self.now);
+        posting.post(
+            kind,
+            account,
+            account.version(),
+            moves,
+            &mut ids,
+            &mut self.writes,
+        )
+    }
+
+    /// The account's balance as this work leaves it: after its posting, else as read.
+    pub fn balance<Q: StoredQuantity>(&self, kind: AccountKind) -> Result<Q, ApiError> {
+        match self.posted.iter().find(|(k, _)| *k == kind) {
+            Some((_, after)) => Ok(Q::from_stored(*after)?),
+            None => Ok(self.account::<Q>(kind)?.balance()),
+        }
+    }
+
+    /// The member this work changes: profile and accounts (`domain::member::Member`).
+    pub fn member(&self) -> Result<MemberState, ApiError> {
+        MemberState::read(self.snapshot, &self.who.shop, &self.who.member)
+    }
+
+    /// What the member's changes write: the profile, then `middle` (writes that go with
+    /// it: card numbers, notices), then each changed account with its ledger entries.
+    pub fn flush(&mut self, member: MemberState, middle: Vec<Write>) {
+        let posting = self.who.posting(Some(&self.settings.currency), self.now);
+        member.flush(&posting, middle, &mut self.writes);
+    }
+
+    /// Any other write of the decision.
+    pub fn write(&mut self, write: Write) {
+        self.writes.push(write);
+    }
+
+    /// The decision: every write collected, answered with `body` (200).
+    pub fn done(self, body: Value) -> Decision {
+        Decision::ok(self.writes, body)
+    }
+
+    /// The decision of an operation that creates: 201.
+    pub fn created(self, body: Value) -> Decision {
+        Decision::new(self.writes, lambda_http::http::StatusCode::CREATED, body)
+    }
+}
