@@ -192,15 +192,7 @@ fn grant_credit(
             "order_id": order_id,
             "reasons": grants.iter().map(|g| g.source.as_str()).collect::<Vec<_>>(),
         });
-        let event = outbox::Event::Issued;
-        middle.extend(outbox::notify_if(
-            snapshot,
-            &who.shop,
-            &who.member,
-            event,
-            told,
-            now,
-        ));
+        middle.extend(work.notice(outbox::Event::Issued, told));
     }
     Ok(issued)
 }

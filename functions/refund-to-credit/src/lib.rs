@@ -98,15 +98,7 @@ fn decide(
     if raw.notify {
         let told = json!({"amount": amount.to_string_in(&currency), "balance": balance,
                           "order_id": order_id, "note": raw.note, "card_no": card_no});
-        let event = outbox::Event::Refund;
-        middle.extend(outbox::notify_if(
-            snapshot,
-            &who.shop,
-            &who.member,
-            event,
-            told,
-            now,
-        ));
+        middle.extend(work.notice(outbox::Event::Refund, told));
     }
     order.total = Some(total);
     order.refunded_to_credit =

@@ -147,14 +147,6 @@ fn registration_credit(
     let card_no = state.credit_card_no(shop, member, middle);
     let told = json!({"amount": work.money(g.amount), "reasons": ["registration"],
                       "card_no": card_no});
-    let event = outbox::Event::Issued;
-    middle.extend(outbox::notify_if(
-        work.snapshot,
-        shop,
-        member,
-        event,
-        told,
-        now,
-    ));
+    middle.extend(work.notice(outbox::Event::Issued, told));
     Ok(g.amount)
 }

@@ -87,6 +87,7 @@ where
 {
     if let Some(once) = once {
         keys.push(store::keys::idempotency(shop, &once.key));
+        keys.extend(legacy(shop, &once.key));
     }
     // The settings say which message types the shop's endpoints take; most operations read
     // them anyway (the load asks for each key once).
@@ -107,6 +108,16 @@ where
                     return Err(ApiError::IdempotencyKeyReused);
                 }
                 return Ok(Reply::replayed(done.status, done.body));
+            }
+            // A record of this very request under the spelling before issue 31 replays it;
+            // anything else there is a caller's key that spelled it, which decides nothing.
+            if let Some(old) = store::keys::once::legacy(&once.key) {
+                match idempotency::read(&snapshot, shop, &old, now)? {
+                    Some(done) if done.request_hash == once.fingerprint => {
+                        return Ok(Reply::replayed(done.status, done.body));
+                    }
+                    _ => {}
+                }
             }
         }
         let decision = decide(&snapshot, now)?;
@@ -155,6 +166,11 @@ where
         tracing::debug!(attempt, "lost a race; re-reading");
     }
     Err(ApiError::Contention)
+}
+
+/// The record key of a derived key's spelling before issue 31, read beside it for a day.
+pub fn legacy(shop: &ShopId, key: &IdempotencyKey) -> Option<Key> {
+    store::keys::once::legacy(key).map(|old| store::keys::idempotency(shop, &old))
 }
 
 /// The first guard whose item's condition failed, if any.

@@ -131,6 +131,13 @@ impl<'a> Work<'a> {
         member.flush(&posting, middle, &mut self.writes);
     }
 
+    /// A notice to the member (001, 003), written only when the shop sends this kind
+    /// (`outbox::notify_if`: the credit program read in this snapshot decides).
+    pub fn notice(&self, event: store::outbox::Event, payload: Value) -> Option<Write> {
+        let (shop, member) = (&self.who.shop, &self.who.member);
+        store::outbox::notify_if(self.snapshot, shop, member, event, payload, self.now)
+    }
+
     /// Any other write of the decision.
     pub fn write(&mut self, write: Write) {
         self.writes.push(write);

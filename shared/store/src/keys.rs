@@ -433,6 +433,18 @@ pub mod once {
         IdempotencyKey::derived("rtc", &[order, refund])
     }
 
+    /// The spelling a derived key had before issue 31 (`accrue.{order}`), read beside it
+    /// while records written then live (24 h after the deploy): a retry that straddles the
+    /// deploy still finds the work done. Only a record of the same request counts (a
+    /// caller's key may spell the same), and payments need none: a settled purchase is not
+    /// settled again. Remove once no such record can be alive.
+    pub fn legacy(key: &IdempotencyKey) -> Option<IdempotencyKey> {
+        let text = key.as_str();
+        text.contains('#')
+            .then(|| IdempotencyKey::parse(&text.replace('#', ".")).ok())
+            .flatten()
+    }
+
     /// A payment provider's event: `evt` (the generic webhook) or `stripe`.
     pub fn payment_event(provider: &'static str, event: &str) -> Result<IdempotencyKey, InvalidId> {
         IdempotencyKey::derived(provider, &[event])
@@ -470,9 +482,13 @@ mod tests {
         );
         let key = IdempotencyKey::parse("k-1").unwrap();
         assert_eq!(idempotency(&shop, &key).pk, "SHOP#s1#IDEM#k-1");
+        let refund = once::order_refund("o.1", "r").unwrap();
+        assert_eq!(idempotency(&shop, &refund).pk, "SHOP#s1#IDEM#refund#o.1#r");
+        assert_eq!(once::legacy(&refund).unwrap().as_str(), "refund.o.1.r");
         assert_eq!(
-            idempotency(&shop, &once::order_refund("o.1", "r").unwrap()).pk,
-            "SHOP#s1#IDEM#refund#o.1#r"
+            once::legacy(&key),
+            None,
+            "a caller's key has no other spelling"
         );
     }
 }

@@ -339,15 +339,6 @@ async fn concurrent_writes_change_the_figures_exactly() {
     assert_eq!(r["accounts"]["credit"]["closing"], "125.00");
 }
 
-async fn put_profile(env: &TestEnv, member: &str, body: Value) -> Res {
-    let req = Req::put(&format!("/admin/members/{member}"))
-        .param("member_id", member)
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    Res::from_response(admin_members::handler(&env.ctx, req).await)
-}
-
 async fn erase(env: &TestEnv, member: &str) -> Res {
     let req = Req::new(
         "DELETE".parse().unwrap(),
@@ -393,7 +384,10 @@ async fn erasure_forgets_the_person_and_keeps_the_books() {
     earning_shop(&env).await;
     let person = json!({"member_no": "ZX-4401", "name": "Nurul Huda", "phone": "+60129876543",
                         "email": "nurul.huda@example.com", "birthday": "1991-07-19"});
-    assert_eq!(put_profile(&env, "e1", person.clone()).await.status, 200);
+    assert_eq!(
+        admin_put_profile(&env, "e1", person.clone()).await.status,
+        200
+    );
     assert_eq!(
         accrue_now(&env, "e1", "o1", "120.00", json!([]))
             .await
@@ -497,10 +491,10 @@ async fn erasure_forgets_the_person_and_keeps_the_books() {
     )
     .await
     .assert_problem(409, "member_erased");
-    put_profile(&env, "e1", json!({"name": "Back again"}))
+    admin_put_profile(&env, "e1", json!({"name": "Back again"}))
         .await
         .assert_problem(409, "member_erased");
-    let other = put_profile(
+    let other = admin_put_profile(
         &env,
         "e2",
         json!({"member_no": "ZX-4401", "phone": "+60129876543"}),

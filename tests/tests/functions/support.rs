@@ -381,3 +381,13 @@ pub enum ImportBody {
     Json(Value),
     Csv(String),
 }
+
+/// `PUT /admin/members/{member}` as an admin (003: the directory's profile).
+pub async fn admin_put_profile(env: &TestEnv, member: &str, body: Value) -> Res {
+    let req = Req::put(&format!("/admin/members/{member}"))
+        .param("member_id", member)
+        .bearer(&env.admin())
+        .json(&body)
+        .build();
+    Res::from_response(admin_members::handler(&env.ctx, req).await)
+}
