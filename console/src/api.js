@@ -167,10 +167,9 @@ export async function providerJson(url, form) {
   return body;
 }
 
-/** A file download (CSV export) through the token, saved with the given name. */
-export async function download(path, filename) {
-  const text = await call("GET", path);
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
+/** Saves `data` (text or a Blob) as a file named `filename`, of the given media type. */
+export function saveFile(data, filename, type = "text/plain") {
+  const url = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
   const a = document.createElement("a");
   a.href = url;
   a.download = filename;
@@ -178,4 +177,9 @@ export async function download(path, filename) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** A file download (CSV export) through the token, saved with the given name. */
+export async function download(path, filename) {
+  saveFile(await call("GET", path), filename, "text/csv");
 }

@@ -17,7 +17,8 @@ import { Program } from "./screens/programs.js";
 import { Settings } from "./screens/settings.js";
 import { Import } from "./screens/import.js";
 import { Till } from "./screens/till.js";
-import { Webhooks, Webhook } from "./screens/webhooks.js";
+import { Webhooks } from "./screens/webhooks.js";
+import { Webhook } from "./screens/webhook.js";
 import { Reports } from "./screens/reports.js";
 
 // `/console/#token=<JWT>` signs in and the token leaves the address bar at once.

@@ -197,3 +197,15 @@ export function usePages(fetchPage, deps) {
 export function Badge({ kind, children }) {
   return html`<span class=${`badge badge-${kind || "neutral"}`}>${children}</span>`;
 }
+
+/**
+ * Where a page sits: a breadcrumb navigation named `label`, its `links` [[href, text]].
+ * `className` e.g. "no-print".
+ */
+export function Crumbs({ label, links, className }) {
+  return html`<nav aria-label=${label} class=${className}>
+    <ul>
+      ${links.map(([href, text]) => html`<li key=${href}><a href=${href}>${text}</a></li>`)}
+    </ul>
+  </nav>`;
+}

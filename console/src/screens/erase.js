@@ -5,22 +5,10 @@
 // forfeited (the reports show it); stored value is the member's money, so a balance above
 // zero refuses the erasure (409 value_balance_open) until it is refunded or adjusted.
 import { useState } from "preact/hooks";
-import { call, get, seg } from "../api.js";
+import { call, get, saveFile, seg } from "../api.js";
 import { dateTime, money, points } from "../format.js";
 import { t } from "../i18n.js";
 import { Field, Problem, fieldOf, html, useAction } from "../ui.js";
-
-/** Saves `text` as a file named `filename` (api.js `download` is for CSV text). */
-function saveFile(text, filename, type) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** A file name from a member ID: letters, digits, dot, dash and underscore only. */
 const fileSafe = (id) => String(id).replace(/[^\w.-]+/g, "_");

@@ -7,7 +7,7 @@ import { t } from "../i18n.js";
 import { Loaded, fieldOf, html, useAction, useLoad } from "../ui.js";
 import {
   Area, Check, Choice, Rows, SaveBar, Text, cur, dec, int, list, loadDoc, str, useFocusInvalid, useForm,
-} from "./programs.js";
+} from "../form.js";
 
 const METRICS = ["growth", "points", "cumulative_spend", "cumulative_recharge"];
 const isMoney = (m) => m === "cumulative_spend" || m === "cumulative_recharge";

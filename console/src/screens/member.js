@@ -3,21 +3,11 @@
 // ledger, balance adjustments (managers), the profile and registration at a channel.
 import { useState } from "preact/hooks";
 import { call, get, seg, withQuery } from "../api.js";
-import { amountOf, date, dateTime, money, points, when } from "../format.js";
+import { amountOf, date, dateTime, money, points, reasonText, when } from "../format.js";
 import { t } from "../i18n.js";
-import {
-  Badge,
-  Dialog,
-  Field,
-  Loaded,
-  Pager,
-  Problem,
-  fieldOf,
-  html,
-  useAction,
-  useLoad,
-  usePages,
-} from "../ui.js";
+import { Badge, Crumbs, Dialog, Field, Loaded, Problem, fieldOf, html, useAction, useLoad, usePages } from "../ui.js";
+import { Text, useForm } from "../form.js";
+import { PagedTable } from "../table.js";
 import { knownProfile, rememberProfile } from "./members.js";
 import { EraseMember, ErasedNotice } from "./erase.js";
 
@@ -99,7 +89,7 @@ function Level({ m }) {
           <${Progress} progress=${level.progress} nameOf=${nameOf} />`
       : html`<p class="empty">${t("member.no_level")}</p>`}
     ${m.totals
-      ? html`<p><small>${t("member.totals", { spend: money(m.totals.spend), orders: points(m.totals.orders ?? 0), recharge: money(m.totals.recharge) })}</small></p>`
+      ? html`<p><small>${t(m.totals.orders === 1 ? "member.totals_one" : "member.totals", { spend: money(m.totals.spend), orders: points(m.totals.orders ?? 0), recharge: money(m.totals.recharge) })}</small></p>`
       : null}
   </article>`;
 }
@@ -164,30 +154,22 @@ function Ledger({ id, account, setAccount, version }) {
           aria-pressed=${a === account ? "true" : "false"} onClick=${() => setAccount(a)}>${t(`member.account_${a}`)}</button>`,
       )}
     </div>
-    <${Loaded} load=${pages.load} empty=${t("member.ledger_empty")} isEmpty=${(d) => !d.items || d.items.length === 0}>
-      ${(data) => html`<div class="overflow-auto"><table class="striped" aria-busy=${pages.load.loading ? "true" : undefined}>
-          <caption class="visually-hidden">${t("member.ledger_caption", { account: t(`member.account_${account}`) })}</caption>
-          <thead><tr>
-            <th scope="col">${t("member.at")}</th>
-            <th scope="col" class="num">${t("member.amount_col")}</th>
-            <th scope="col" class="num">${t("member.balance_after")}</th>
-            <th scope="col">${t("member.reason_col")}</th>
-            <th scope="col">${t("member.actor")}</th>
-          </tr></thead>
-          <tbody>
-            ${data.items.map(
-              (e) => html`<tr>
-                <td>${dateTime(e.at)}</td>
-                <td class=${`num ${String(e.amount).startsWith("-") ? "amount-out" : "amount-in"}`}>${signed(e.account || account, e.amount)}</td>
-                <td class="num">${amountOf(e.account || account, e.balance_after)}</td>
-                <td>${e.reason || "—"}</td>
-                <td>${e.actor || "—"}</td>
-              </tr>`,
-            )}
-          </tbody>
-        </table></div>`}
-    <//>
-    <${Pager} ...${pages} />
+    <${PagedTable} pages=${pages} empty=${t("member.ledger_empty")}
+      caption=${t("member.ledger_caption", { account: t(`member.account_${account}`) })}
+      cols=${[
+        { label: t("member.at") },
+        { label: t("member.amount_col"), num: true },
+        { label: t("member.balance_after"), num: true },
+        { label: t("member.reason_col") },
+        { label: t("member.actor") },
+      ]}
+      row=${(e) => html`<tr>
+        <td>${dateTime(e.at)}</td>
+        <td class=${`num ${String(e.amount).startsWith("-") ? "amount-out" : "amount-in"}`}>${signed(e.account || account, e.amount)}</td>
+        <td class="num">${amountOf(e.account || account, e.balance_after)}</td>
+        <td>${reasonText(e.reason)}</td>
+        <td>${e.actor || "—"}</td>
+      </tr>`} />
   </section>`;
 }
 
@@ -256,15 +238,15 @@ const PROFILE_FIELDS = ["member_no", "name", "phone", "email", "birthday"];
 
 function Profile({ id, profile, birthday, onSaved, mayEdit }) {
   const [editing, setEditing] = useState(false);
-  const [form, setForm] = useState({});
+  const fm = useForm({});
+  const form = fm.doc;
   const a = useAction();
   const start = () => {
     const p = profile || {};
-    setForm(Object.fromEntries(PROFILE_FIELDS.map((f) => [f, (f === "birthday" ? p.birthday || birthday : p[f]) || ""])));
+    fm.reset(Object.fromEntries(PROFILE_FIELDS.map((f) => [f, (f === "birthday" ? p.birthday || birthday : p[f]) || ""])));
     a.clear();
     setEditing(true);
   };
-  const set = (f) => (e) => setForm({ ...form, [f]: e.currentTarget.value });
   const submit = async (e) => {
     e.preventDefault();
     // Only what changed: a field emptied clears it (null), one left alone keeps its value.
@@ -301,23 +283,15 @@ function Profile({ id, profile, birthday, onSaved, mayEdit }) {
     ${editing
       ? html`<form onSubmit=${submit}>
           <div class="grid">
-            <${Field} label=${t("member.name")} error=${err("name")}>
-              <input type="text" value=${form.name} maxlength="100" autocomplete="off" onInput=${set("name")} />
-            <//>
-            <${Field} label=${t("member.member_no")} error=${err("member_no")} hint=${t("member.member_no_hint")}>
-              <input type="text" value=${form.member_no} maxlength="32" autocomplete="off" onInput=${set("member_no")} />
-            <//>
+            <${Text} f=${fm} path="name" label=${t("member.name")} error=${err("name")} maxlength="100" autocomplete="off" />
+            <${Text} f=${fm} path="member_no" label=${t("member.member_no")} error=${err("member_no")}
+              hint=${t("member.member_no_hint")} maxlength="32" autocomplete="off" />
           </div>
           <div class="grid">
-            <${Field} label=${t("member.phone")} error=${err("phone")} hint=${t("member.phone_hint")}>
-              <input type="tel" value=${form.phone} autocomplete="off" onInput=${set("phone")} />
-            <//>
-            <${Field} label=${t("member.email")} error=${err("email")}>
-              <input type="email" value=${form.email} autocomplete="off" onInput=${set("email")} />
-            <//>
-            <${Field} label=${t("member.birthday")} error=${err("birthday")}>
-              <input type="date" value=${form.birthday} onInput=${set("birthday")} />
-            <//>
+            <${Text} f=${fm} path="phone" label=${t("member.phone")} error=${err("phone")} hint=${t("member.phone_hint")}
+              type="tel" autocomplete="off" />
+            <${Text} f=${fm} path="email" label=${t("member.email")} error=${err("email")} type="email" autocomplete="off" />
+            <${Text} f=${fm} path="birthday" label=${t("member.birthday")} error=${err("birthday")} type="date" />
           </div>
           ${a.error && !on ? html`<${Problem} error=${a.error} onRetry=${a.retry} />` : null}
           <div class="row">
@@ -395,7 +369,7 @@ export function Member({ session, params }) {
     setVersion((v) => v + 1);
   };
   return html`<section class="member">
-    <p class="no-print"><a href="#/members">← ${t("member.back")}</a></p>
+    <${Crumbs} label=${t("common.breadcrumb")} className="no-print" links=${[["#/members", `← ${t("member.back")}`]]} />
     <div class="row member-title">
       <h1>${(!erased && profile?.name) || id}</h1>
       ${member.data?.level ? html`<${Badge} kind="ok">${member.data.level.name || member.data.level.level_id}<//>` : null}

@@ -4,7 +4,8 @@ import { useState } from "preact/hooks";
 import { get, seg, withQuery } from "../api.js";
 import { dateTime } from "../format.js";
 import { t } from "../i18n.js";
-import { Field, Loaded, Pager, Problem, html, useAction, useLoad, usePages } from "../ui.js";
+import { Field, Problem, html, useAction, useLoad, usePages } from "../ui.js";
+import { PagedTable } from "../table.js";
 
 // Profiles seen in the list or a search, kept in memory for this tab: the member's page
 // shows them at once while it reads the profile (GET /admin/members/{id}).
@@ -117,36 +118,24 @@ export function Members({ navigate }) {
               </div>`
             : null}
       </div>
-      <${Loaded} load=${pages.load} empty=${level ? t("members.empty_level") : t("members.empty")}
-        isEmpty=${(d) => !d.items || d.items.length === 0}>
-        ${(data) => html`<div class="overflow-auto">
-            <table class="striped">
-              <thead>
-                <tr>
-                  <th scope="col">${t("members.col_member")}</th>
-                  <th scope="col">${t("members.col_member_no")}</th>
-                  <th scope="col">${t("members.col_phone")}</th>
-                  <th scope="col">${t("members.col_level")}</th>
-                  <th scope="col">${t("members.col_registered")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${data.items.map(
-                  (m) => html`<tr>
-                    <td><a href=${`#/members/${seg(m.member_id)}`}>${m.name || m.member_id}</a>
-                      ${m.name ? html`<br /><small class="muted">${m.member_id}</small>` : null}</td>
-                    <td>${m.member_no || "—"}</td>
-                    <td>${m.phone || "—"}</td>
-                    <td>${m.level_id ? levelName(m.level_id) : "—"}</td>
-                    <td>${dateTime(m.registered_at)}</td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>
-          ${pages.load.loading ? html`<p aria-busy="true">${t("common.loading")}</p>` : null}`}
+      <${PagedTable} pages=${pages} empty=${level ? t("members.empty_level") : t("members.empty")}
+        cols=${[
+          { label: t("members.col_member") },
+          { label: t("members.col_member_no") },
+          { label: t("members.col_phone") },
+          { label: t("members.col_level") },
+          { label: t("members.col_registered") },
+        ]}
+        row=${(m) => html`<tr>
+          <td><a href=${`#/members/${seg(m.member_id)}`}>${m.name || m.member_id}</a>
+            ${m.name ? html`<br /><small class="muted">${m.member_id}</small>` : null}</td>
+          <td>${m.member_no || "—"}</td>
+          <td>${m.phone || "—"}</td>
+          <td>${m.level_id ? levelName(m.level_id) : "—"}</td>
+          <td>${dateTime(m.registered_at)}</td>
+        </tr>`}>
+        ${pages.load.loading ? html`<p aria-busy="true">${t("common.loading")}</p>` : null}
       <//>
-      <${Pager} ...${pages} />
     </section>
   </section>`;
 }

@@ -5,9 +5,11 @@
 // refuses (more than 366 days, from after to) is shown at the form in the server's words.
 import { useState } from "preact/hooks";
 import { download, get, seg, withQuery } from "../api.js";
-import { amountOf, date, dateTime, money, points, shopCurrency, shopZone } from "../format.js";
+import { amountOf, date, dateTime, money, points, reasonText, shopCurrency, shopZone, todayIn, ymd } from "../format.js";
 import { lang, t } from "../i18n.js";
-import { Field, Loaded, Pager, Problem, html, useAction, useLoad, usePages } from "../ui.js";
+import { Field, Loaded, Problem, html, useAction, useLoad, usePages } from "../ui.js";
+import { Text, useForm } from "../form.js";
+import { PagedTable } from "../table.js";
 
 export const ACCOUNTS = ["points", "credit", "value"];
 
@@ -38,29 +40,11 @@ export function accountLabel(account) {
   return s === key ? account : s;
 }
 
-// --- Dates in the shop's zone ---
-
-/** Today in `zone` as YYYY-MM-DD. */
-function todayIn(zone) {
-  let parts;
-  try {
-    parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
-      .formatToParts(new Date());
-  } catch {
-    parts = new Intl.DateTimeFormat("en-US", { year: "numeric", month: "2-digit", day: "2-digit" }).formatToParts(new Date());
-  }
-  const o = Object.fromEntries(parts.filter((p) => p.type !== "literal").map((p) => [p.type, p.value]));
-  return `${o.year}-${o.month}-${o.day}`;
-}
-
-const two = (n) => String(n).padStart(2, "0");
-const ymd = (d) => `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
-
 /** The quick periods, each [from, to], from today in the shop's zone. */
 function presets(today) {
   const [y, m] = today.split("-").map(Number);
   return {
-    this_month: [`${y}-${two(m)}-01`, today],
+    this_month: [`${y}-${String(m).padStart(2, "0")}-01`, today],
     last_month: [ymd(new Date(Date.UTC(y, m - 2, 1))), ymd(new Date(Date.UTC(y, m - 1, 0)))],
     this_year: [`${y}-01-01`, today],
   };
@@ -91,7 +75,8 @@ export function Reports() {
   const zone = shopZone();
   const today = todayIn(zone);
   const quick = presets(today);
-  const [form, setForm] = useState({ from: quick.this_month[0], to: quick.this_month[1] });
+  const f = useForm({ from: quick.this_month[0], to: quick.this_month[1] });
+  const form = f.doc;
   const [period, setPeriod] = useState(form);
   const [rev, setRev] = useState(0);
   const balances = useLoad(
@@ -99,7 +84,7 @@ export function Reports() {
     [period.from, period.to, rev],
   );
   const show = (next) => {
-    setForm(next);
+    f.reset(next);
     setPeriod(next);
     setRev((r) => r + 1);
   };
@@ -107,7 +92,6 @@ export function Reports() {
     e.preventDefault();
     show(form);
   };
-  const set = (k) => (e) => setForm({ ...form, [k]: e.currentTarget.value });
   // A refusal of the period (422) names the dates: shown at the form, nothing below.
   const refused = balances.error;
   return html`<div class="reports">
@@ -127,12 +111,8 @@ export function Reports() {
           )}
         </div>
         <div class="reports-dates">
-          <${Field} label=${t("reports.from")}>
-            <input type="date" name="from" value=${form.from} max=${today} onInput=${set("from")} required />
-          <//>
-          <${Field} label=${t("reports.to")}>
-            <input type="date" name="to" value=${form.to} max=${today} onInput=${set("to")} required />
-          <//>
+          <${Text} f=${f} path="from" label=${t("reports.from")} type="date" name="from" max=${today} required />
+          <${Text} f=${f} path="to" label=${t("reports.to")} type="date" name="to" max=${today} required />
           <button type="submit" aria-busy=${balances.loading ? "true" : undefined}>${t("reports.show")}</button>
         </div>
         <small class="reports-hint">${t("reports.period_hint", { zone })}</small>
@@ -292,36 +272,25 @@ function Ledger({ period, rev }) {
       </div>
     </header>
     <${Problem} error=${csv.error} onRetry=${csv.retry} />
-    <${Loaded} load=${pages.load} empty=${t("reports.ledger_empty")} isEmpty=${(d) => !d.items || d.items.length === 0}>
-      ${(data) => html`<div class="overflow-auto">
-        <table class="striped reports-entries" aria-labelledby="reports-ledger" aria-busy=${pages.load.loading ? "true" : undefined}>
-          <thead>
-            <tr>
-              <th scope="col">${t("reports.col.at")}</th>
-              <th scope="col">${t("reports.col.member")}</th>
-              <th scope="col">${t("reports.col.account")}</th>
-              <th scope="col">${t("reports.col.kind")}</th>
-              <th scope="col" class="num">${t("reports.col.amount")}</th>
-              <th scope="col" class="num">${t("reports.col.balance_after")}</th>
-              <th scope="col">${t("reports.col.reason")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${data.items.map(
-              (e) => html`<tr key=${e.entry_id}>
-                <td class="reports-when">${dateTime(e.at)}</td>
-                <td><a href=${`#/members/${seg(e.member_id)}`}>${e.member_id}</a></td>
-                <td>${accountLabel(e.account)}</td>
-                <td>${kindLabel(e.kind)}</td>
-                <td class=${String(e.amount).startsWith("-") ? "num reports-out" : "num"}>${signed(e.account, e.amount)}</td>
-                <td class="num">${amountOf(e.account, e.balance_after)}</td>
-                <td>${e.reason || "—"}</td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>`}
-    <//>
-    <${Pager} ...${pages} />
+    <${PagedTable} pages=${pages} labelledby="reports-ledger" className="striped reports-entries"
+      empty=${t("reports.ledger_empty")}
+      cols=${[
+        { label: t("reports.col.at") },
+        { label: t("reports.col.member") },
+        { label: t("reports.col.account") },
+        { label: t("reports.col.kind") },
+        { label: t("reports.col.amount"), num: true },
+        { label: t("reports.col.balance_after"), num: true },
+        { label: t("reports.col.reason") },
+      ]}
+      row=${(e) => html`<tr key=${e.entry_id}>
+        <td class="reports-when">${dateTime(e.at)}</td>
+        <td><a href=${`#/members/${seg(e.member_id)}`}>${e.member_id}</a></td>
+        <td>${accountLabel(e.account)}</td>
+        <td>${kindLabel(e.kind)}</td>
+        <td class=${String(e.amount).startsWith("-") ? "num reports-out" : "num"}>${signed(e.account, e.amount)}</td>
+        <td class="num">${amountOf(e.account, e.balance_after)}</td>
+        <td>${reasonText(e.reason)}</td>
+      </tr>`} />
   </article>`;
 }

@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call, get, getOrNull } from "../api.js";
 import { t } from "../i18n.js";
 import { Badge, Field, Loaded, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
+import { Text, useForm } from "../form.js";
 
 /** Common zones to choose from; any other IANA name may be typed. */
 const ZONES = [
@@ -74,19 +75,14 @@ export function Settings({ session }) {
 }
 
 function SettingsForm({ current, cards, session, onSaved }) {
-  const [form, setForm] = useState(() => formOf(current));
-  const [saved, setSaved] = useState(current);
   const save = useAction();
-  useEffect(() => setForm(formOf(current)), [current]);
-  const set = (k) => (e) => {
-    setForm({ ...form, [k]: e.currentTarget.value });
-    save.clear();
-  };
+  const f = useForm(() => formOf(current), true, save.clear);
+  const form = f.doc;
+  const [saved, setSaved] = useState(current);
+  useEffect(() => f.reset(formOf(current)), [current]);
   const togglePlace = (place) => (e) => {
-    const on = e.currentTarget.checked;
     const places = form.guide_on.filter((p) => p !== place);
-    setForm({ ...form, guide_on: on ? [...places, place] : places });
-    save.clear();
+    f.set("guide_on", e.currentTarget.checked ? [...places, place] : places);
   };
 
   const submit = (e) => {
@@ -109,14 +105,14 @@ function SettingsForm({ current, cards, session, onSaved }) {
     save.run(async () => {
       const answer = await call("PUT", "/admin/settings", { body });
       setSaved(answer);
-      setForm(formOf(answer));
+      f.reset(formOf(answer));
       session.reloadSettings();
       return answer;
     });
   };
 
   const at = fieldFor(save.error);
-  const errorOf = (f) => (at === f ? save.error : null);
+  const errorOf = (name) => (at === name ? save.error : null);
   const paidCards = (cards.data?.items || []).filter((c) => c.kind === "paid" && c.listed);
   const locked = Boolean(saved);
 
@@ -124,32 +120,27 @@ function SettingsForm({ current, cards, session, onSaved }) {
     <article>
       <header><h2 class="shop-title">${t("settings.money_time")}</h2></header>
       <div class="grid">
-        <${Field} label=${t("settings.currency")} error=${errorOf("currency")}
-          hint=${locked ? t("settings.currency_locked_hint") : t("settings.currency_hint")}>
-          <input name="currency" value=${form.currency} onInput=${set("currency")} maxlength="3"
-            autocomplete="off" spellcheck="false" required placeholder="MYR" />
-        <//>
-        <${Field} label=${t("settings.timezone")} error=${errorOf("timezone")} hint=${t("settings.timezone_hint")}>
-          <input name="timezone" list="settings-zones" value=${form.timezone} onInput=${set("timezone")}
-            autocomplete="off" spellcheck="false" required placeholder="Asia/Kuala_Lumpur" />
-        <//>
+        <${Text} f=${f} path="currency" label=${t("settings.currency")} error=${errorOf("currency")}
+          hint=${locked ? t("settings.currency_locked_hint") : t("settings.currency_hint")}
+          name="currency" maxlength="3" autocomplete="off" spellcheck="false" required placeholder="MYR" />
+        <${Text} f=${f} path="timezone" label=${t("settings.timezone")} error=${errorOf("timezone")}
+          hint=${t("settings.timezone_hint")} name="timezone" list="settings-zones"
+          autocomplete="off" spellcheck="false" required placeholder="Asia/Kuala_Lumpur" />
       </div>
       <datalist id="settings-zones">
         ${ZONES.map((z) => html`<option value=${z}></option>`)}
       </datalist>
-      <${Field} label=${t("settings.point_value")} error=${errorOf("point_value")} hint=${t("settings.point_value_hint")}>
-        <input name="point_value" inputmode="decimal" value=${form.point_value} onInput=${set("point_value")}
-          autocomplete="off" spellcheck="false" placeholder="0.01" />
-      <//>
+      <${Text} f=${f} path="point_value" label=${t("settings.point_value")} error=${errorOf("point_value")}
+        hint=${t("settings.point_value_hint")} name="point_value" inputmode="decimal"
+        autocomplete="off" spellcheck="false" placeholder="0.01" />
     </article>
 
     <article>
       <header><h2 class="shop-title">${t("settings.claim_title")}</h2></header>
       <p>${t("settings.claim_intro")}</p>
-      <${Field} label=${t("settings.claim_url")} error=${errorOf("claim_url")} hint=${t("settings.claim_url_hint")}>
-        <input name="claim_url" type="url" value=${form.claim_url} onInput=${set("claim_url")}
-          autocomplete="off" spellcheck="false" placeholder="https://shop.example/cards/{card_id}" />
-      <//>
+      <${Text} f=${f} path="claim_url" label=${t("settings.claim_url")} error=${errorOf("claim_url")}
+        hint=${t("settings.claim_url_hint")} name="claim_url" type="url"
+        autocomplete="off" spellcheck="false" placeholder="https://shop.example/cards/{card_id}" />
     </article>
 
     <article>
@@ -158,7 +149,7 @@ function SettingsForm({ current, cards, session, onSaved }) {
       ${cards.error ? html`<${Problem} error=${cards.error} onRetry=${cards.reload} />` : null}
       <${Field} label=${t("settings.guide_card")} error=${errorOf("guide_card_id")}
         hint=${paidCards.length ? null : t("settings.guide_no_cards")}>
-        <select name="guide_card_id" value=${form.guide_card_id} onChange=${set("guide_card_id")}>
+        <select name="guide_card_id" value=${form.guide_card_id} onChange=${f.on("guide_card_id")}>
           <option value="">${t("common.none")}</option>
           ${paidCards.map((c) => html`<option value=${c.card_id}>${c.name}</option>`)}
           ${form.guide_card_id && !paidCards.some((c) => c.card_id === form.guide_card_id)
@@ -190,10 +181,8 @@ function SettingsForm({ current, cards, session, onSaved }) {
               ${saved?.webhook_secret_set ? t("settings.set") : t("settings.not_set")}
             <//>
           </p>
-          <${Field} label=${t("settings.webhook_secret")} error=${errorOf("webhook_secret")} hint=${t("settings.secret_hint")}>
-            <input name="webhook_secret" type="password" value=${form.webhook_secret}
-              onInput=${set("webhook_secret")} autocomplete="new-password" />
-          <//>
+          <${Text} f=${f} path="webhook_secret" label=${t("settings.webhook_secret")} error=${errorOf("webhook_secret")}
+            hint=${t("settings.secret_hint")} name="webhook_secret" type="password" autocomplete="new-password" />
         </div>
         <div>
           <p>
@@ -202,11 +191,9 @@ function SettingsForm({ current, cards, session, onSaved }) {
               ${saved?.stripe_webhook_secret_set ? t("settings.set") : t("settings.not_set")}
             <//>
           </p>
-          <${Field} label=${t("settings.stripe_webhook_secret")} error=${errorOf("stripe_webhook_secret")}
-            hint=${t("settings.stripe_secret_hint")}>
-            <input name="stripe_webhook_secret" type="password" value=${form.stripe_webhook_secret}
-              onInput=${set("stripe_webhook_secret")} autocomplete="new-password" placeholder="whsec_…" />
-          <//>
+          <${Text} f=${f} path="stripe_webhook_secret" label=${t("settings.stripe_webhook_secret")}
+            error=${errorOf("stripe_webhook_secret")} hint=${t("settings.stripe_secret_hint")}
+            name="stripe_webhook_secret" type="password" autocomplete="new-password" placeholder="whsec_…" />
         </div>
       </div>
     </article>

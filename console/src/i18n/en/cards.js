@@ -68,6 +68,7 @@ export default {
   "card.rule.level_value": "Level",
   "card.rule.spend_text": "Spent {amount} in total",
   "card.rule.orders_text": "{n} orders",
+  "card.rule.orders_text_one": "1 order",
   "card.rule.points_text": "{n} points",
   "card.rule.level_text": "Level {level}",
   "card.benefits": "Benefits",

@@ -44,6 +44,7 @@ export default {
   "member.metric_cumulative_spend": "Total spend",
   "member.metric_cumulative_recharge": "Total recharged",
   "member.totals": "Spent {spend} over {orders} orders · recharged {recharge}",
+  "member.totals_one": "Spent {spend} over 1 order · recharged {recharge}",
   "member.cards": "Cards held",
   "member.no_cards": "This member holds no cards.",
   "member.card_no": "Card number",

@@ -68,6 +68,7 @@ export default {
   "card.rule.level_value": "等级",
   "card.rule.spend_text": "累计消费满 {amount}",
   "card.rule.orders_text": "累计 {n} 笔订单",
+  "card.rule.orders_text_one": "累计 1 笔订单",
   "card.rule.points_text": "积分满 {n}",
   "card.rule.level_text": "等级 {level}",
   "card.benefits": "权益",

@@ -44,6 +44,7 @@ export default {
   "member.metric_cumulative_spend": "累计消费",
   "member.metric_cumulative_recharge": "累计充值",
   "member.totals": "累计消费 {spend}，共 {orders} 笔订单 · 累计充值 {recharge}",
+  "member.totals_one": "累计消费 {spend}，共 1 笔订单 · 累计充值 {recharge}",
   "member.cards": "持有的会员卡",
   "member.no_cards": "该会员没有会员卡。",
   "member.card_no": "卡号",
