@@ -138,6 +138,26 @@ fn entry_json(member: &domain::MemberId, listed: &store::ledger::Listed) -> Valu
     v
 }
 
+/// The shop's ledger entries of a period as its export index keeps them (time order).
+struct Period<'a> {
+    shop: &'a ShopId,
+    currency: domain::Currency,
+    account: Option<AccountKind>,
+    /// Epoch milliseconds: the period's first instant and the one after its last.
+    start: i64,
+    end: i64,
+}
+
+impl Period<'_> {
+    /// An entry as the report shows it: money accounts with the shop's currency.
+    fn entry(&self, member: &domain::MemberId, mut listed: store::ledger::Listed) -> Value {
+        if listed.entry.movement.account != AccountKind::Points {
+            listed.currency = Some(self.currency);
+        }
+        entry_json(member, &listed)
+    }
+}
+
 async fn ledger(
     ctx: &Ctx,
     req: &Request,
@@ -153,61 +173,15 @@ async fn ledger(
                 .ok_or_else(|| ApiError::Invalid("account is points, credit or value".into()))?,
         ),
     };
-    let start = day_start(settings, from).timestamp_millis();
-    let end = day_start(settings, to.succ_opt().unwrap_or(to)).timestamp_millis();
-    let with_currency = |mut listed: store::ledger::Listed| {
-        if listed.entry.movement.account != AccountKind::Points {
-            listed.currency = Some(settings.currency);
-        }
-        listed
+    let period = Period {
+        shop,
+        currency: settings.currency,
+        account,
+        start: day_start(settings, from).timestamp_millis(),
+        end: day_start(settings, to.succ_opt().unwrap_or(to)).timestamp_millis(),
     };
     if csv {
-        let mut out = api::sheet::Sheet::new(&[
-            "entry_id",
-            "member_id",
-            "account",
-            "kind",
-            "amount",
-            "balance_after",
-            "reason",
-            "at",
-            "links",
-        ])?;
-        let mut cursor: Option<String> = None;
-        let mut rows = 0usize;
-        loop {
-            let (lo, hi) = reports::export_bounds(start, end, cursor.as_deref());
-            let page = ctx
-                .store
-                .ledger_export_page(shop, &lo, &hi, account, 1000)
-                .await?;
-            for (member, listed) in page.items {
-                let v = entry_json(&member, &with_currency(listed));
-                out.row([
-                    text(&v["entry_id"]),
-                    text(&v["member_id"]),
-                    text(&v["account"]),
-                    text(&v["kind"]),
-                    text(&v["amount"]),
-                    text(&v["balance_after"]),
-                    text(&v["reason"]),
-                    text(&v["at"]),
-                    v["links"].to_string(),
-                ])?;
-                rows += 1;
-            }
-            if rows > MAX_CSV_ROWS {
-                return Err(Refusal::Invalid(format!(
-                    "the period holds more than {MAX_CSV_ROWS} entries; export a shorter one or page the JSON"
-                ))
-                .into());
-            }
-            match page.next {
-                Some(n) => cursor = Some(n),
-                None => break,
-            }
-        }
-        return out.reply();
+        return ledger_csv(ctx, &period).await;
     }
     let limit = usize::try_from(input::limit(req)?).unwrap_or(50);
     let cursor = input::query_param(req, "cursor");
@@ -219,7 +193,7 @@ async fn ledger(
             "cursor is one a previous page gave".into(),
         ));
     }
-    let (lo, hi) = reports::export_bounds(start, end, cursor.as_deref());
+    let (lo, hi) = reports::export_bounds(period.start, period.end, cursor.as_deref());
     let page = ctx
         .store
         .ledger_export_page(shop, &lo, &hi, account, limit)
@@ -227,7 +201,51 @@ async fn ledger(
     let items: Vec<Value> = page
         .items
         .into_iter()
-        .map(|(m, l)| entry_json(&m, &with_currency(l)))
+        .map(|(m, l)| period.entry(&m, l))
         .collect();
     Ok(Reply::ok(&json!({"items": items, "next": page.next})))
+}
+
+/// The whole period as CSV, a thousand entries a page; more than `MAX_CSV_ROWS` is refused.
+async fn ledger_csv(ctx: &Ctx, period: &Period<'_>) -> Result<Reply, ApiError> {
+    let mut out = api::sheet::Sheet::new(&[
+        "entry_id",
+        "member_id",
+        "account",
+        "kind",
+        "amount",
+        "balance_after",
+        "reason",
+        "at",
+        "links",
+    ])?;
+    let mut cursor: Option<String> = None;
+    let mut rows = 0usize;
+    loop {
+        let (lo, hi) = reports::export_bounds(period.start, period.end, cursor.as_deref());
+        let page = ctx
+            .store
+            .ledger_export_page(period.shop, &lo, &hi, period.account, 1000)
+            .await?;
+        for (member, listed) in page.items {
+            let v = period.entry(&member, listed);
+            let cells = ["entry_id", "member_id", "account", "kind", "amount"]
+                .into_iter()
+                .chain(["balance_after", "reason", "at"])
+                .map(|k| text(&v[k]));
+            out.row(cells.chain([v["links"].to_string()]))?;
+            rows += 1;
+        }
+        if rows > MAX_CSV_ROWS {
+            return Err(Refusal::Invalid(format!(
+                "the period holds more than {MAX_CSV_ROWS} entries; export a shorter one or page the JSON"
+            ))
+            .into());
+        }
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => break,
+        }
+    }
+    out.reply()
 }

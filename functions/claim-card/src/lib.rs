@@ -4,11 +4,12 @@
 use api::input::{self, fingerprint};
 use api::issuing::{self, Issuance};
 use api::{ApiError, Ctx, Decision, Once, Reply};
+use domain::chrono::{DateTime, Utc};
 use domain::AccountKind;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use store::{cards, keys, settings};
+use store::{cards, keys, settings, Snapshot};
 
 pub const OPERATION: &str = "claim-card";
 
@@ -43,48 +44,57 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         fingerprint: fingerprint(OPERATION, &format!("{card_id}/{member}"), &body),
         key,
     });
-    let shop = principal.shop.clone();
-    let actor = principal.actor();
+    let who = principal.acting(member);
+    let (shop, member) = (&who.shop, &who.member);
     let read = vec![
-        keys::settings(&shop),
-        keys::card(&shop, &card_id),
-        keys::profile(&shop, &member),
-        keys::account(&shop, &member, AccountKind::Points),
-        keys::account(&shop, &member, AccountKind::Credit),
+        keys::settings(shop),
+        keys::card(shop, &card_id),
+        keys::profile(shop, member),
+        keys::account(shop, member, AccountKind::Points),
+        keys::account(shop, member, AccountKind::Credit),
     ];
-    api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-        let def = cards::read(snapshot, &shop, &card_id)?
-            .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
-        def.check_claim(phone.as_deref()).map_err(ApiError::from)?;
-        let profile = store::profile::read(snapshot, &shop, &member)?;
-        profile.check_not_holding(&card_id, now)?;
-        let settings = settings::read(snapshot, &shop)?;
-        let mut writes = Vec::new();
-        let card = issuing::issue_card(
-            snapshot,
-            &def,
-            &Issuance {
-                shop: &shop,
-                member: &member,
-                actor: &actor,
-                settings: settings.as_ref(),
-                now,
-                paid: None,
-                purchase_id: None,
-                stock_shard: None,
-                require_enabled: true,
-            },
-            &mut writes,
-        )?;
-        // The holder count's condition on the card fails only if the card was disabled or
-        // deleted since the read.
-        let shown = api::render::member_card(&card, &member, now);
-        Ok(Decision::new(writes, StatusCode::CREATED, shown.clone())
-            .tell([("card.claimed", shown)])
-            .guard(
-                keys::card(&shop, &card_id),
-                domain::Refusal::CardDisabled.into(),
-            ))
+    api::execute(ctx, &who.shop, once.as_ref(), read, |snapshot, now| {
+        decide(&who, &card_id, phone.as_deref(), snapshot, now)
     })
     .await
+}
+
+/// 000: a free card claimed once (a phone when the card asks for one), with its gift pack,
+/// while the card is enabled at commit.
+fn decide(
+    who: &api::Acting,
+    card_id: &str,
+    phone: Option<&str>,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
+    let def = cards::read(snapshot, shop, card_id)?
+        .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
+    def.check_claim(phone).map_err(ApiError::from)?;
+    let profile = store::profile::read(snapshot, shop, member)?;
+    profile.check_not_holding(card_id, now)?;
+    let settings = settings::read(snapshot, shop)?;
+    let how = Issuance {
+        shop,
+        member,
+        actor: &who.actor,
+        settings: settings.as_ref(),
+        now,
+        paid: None,
+        purchase_id: None,
+        stock_shard: None,
+        require_enabled: true,
+    };
+    let mut writes = Vec::new();
+    let card = issuing::issue_card(snapshot, &def, &how, &mut writes)?;
+    // The holder count's condition on the card fails only if the card was disabled or
+    // deleted since the read.
+    let shown = api::render::member_card(&card, member, now);
+    Ok(Decision::new(writes, StatusCode::CREATED, shown.clone())
+        .tell([("card.claimed", shown)])
+        .guard(
+            keys::card(shop, card_id),
+            domain::Refusal::CardDisabled.into(),
+        ))
 }

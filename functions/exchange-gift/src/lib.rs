@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use api::input;
 use api::{ApiError, Ctx, Decision, Once, Reply};
+use domain::chrono::{DateTime, Utc};
 use domain::{AccountKind, EntryKind, Refusal};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use store::keys::{self, Program};
-use store::{accounts, exchange, programs};
+use store::{accounts, exchange, programs, Snapshot};
 
 pub const OPERATION: &str = "exchange-gift";
 
@@ -44,63 +45,68 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::gift_stock(&who.shop, &rule_id),
     ]);
     let exchange_id = store::ids::entry_ids(ctx.now(), 1).remove(0).to_string();
+    let asked = (rule_id.as_str(), exchange_id.as_str());
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        let (shop, member) = (&who.shop, &who.member);
-        let (rules, _) = exchange::read_rules(snapshot, shop)?;
-        let rule = rules
-            .iter()
-            .find(|r| r.rule_id == rule_id)
-            .ok_or_else(|| ApiError::Invalid(format!("no exchange rule {rule_id:?}")))?;
-        if !programs::enabled(snapshot, shop, Program::Points) {
-            return Err(
-                Refusal::ProgramDisabled("the points program is not enabled".into()).into(),
-            );
-        }
-        if rule.stock.is_some() && exchange::read_stock(snapshot, shop, &rule_id)?.unwrap_or(0) < 1
-        {
-            return Err(Refusal::GiftOutOfStock.into());
-        }
-        let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-        let read_version = points.version();
-        let links = BTreeMap::from([
-            ("exchange_id".to_owned(), exchange_id.clone()),
-            ("rule_id".to_owned(), rule_id.clone()),
-        ]);
-        let (_, mut moves) = points.spend(AccountKind::Points, rule.points, &links, now)?;
-        if let Some(last) = moves.last_mut() {
-            last.kind = EntryKind::Redemption;
-            last.reason = format!("exchange: {}", rule.gift);
-        }
-        let mut writes = Vec::new();
-        let mut ids = api::entry_ids(now, moves.len()).into_iter();
-        who.posting(None, now).post(
-            AccountKind::Points,
-            &points,
-            read_version,
-            moves,
-            &mut ids,
-            &mut writes,
-        );
-        let body = json!({
-            "exchange_id": exchange_id,
-            "member_id": member.as_str(),
-            "rule_id": rule_id,
-            "points_spent": rule.points,
-            "gift": rule.gift,
-            "points_balance": points.balance(),
-        });
-        let decision = Decision::new(writes, StatusCode::CREATED, body);
-        Ok(match rule.stock {
-            Some(_) => {
-                let mut d = decision;
-                d.writes.push(exchange::take_stock(shop, &rule_id));
-                d.guard(
-                    keys::gift_stock(shop, &rule_id),
-                    Refusal::GiftOutOfStock.into(),
-                )
-            }
-            None => decision,
-        })
+        decide(&who, asked, snapshot, now)
     })
     .await
+}
+
+/// 003 积分兑换: the rule's points spent (earliest-expiring first, the last entry telling
+/// the gift) and, for a gift with stock, one unit taken by a conditional decrement.
+fn decide(
+    who: &api::Acting,
+    (rule_id, exchange_id): (&str, &str),
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
+    let (rules, _) = exchange::read_rules(snapshot, shop)?;
+    let rule = rules
+        .iter()
+        .find(|r| r.rule_id == rule_id)
+        .ok_or_else(|| ApiError::Invalid(format!("no exchange rule {rule_id:?}")))?;
+    if !programs::enabled(snapshot, shop, Program::Points) {
+        return Err(Refusal::ProgramDisabled("the points program is not enabled".into()).into());
+    }
+    if rule.stock.is_some() && exchange::read_stock(snapshot, shop, rule_id)?.unwrap_or(0) < 1 {
+        return Err(Refusal::GiftOutOfStock.into());
+    }
+    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+    let links = BTreeMap::from([
+        ("exchange_id".to_owned(), exchange_id.to_owned()),
+        ("rule_id".to_owned(), rule_id.to_owned()),
+    ]);
+    let (_, mut moves) = points.spend(AccountKind::Points, rule.points, &links, now)?;
+    if let Some(last) = moves.last_mut() {
+        last.kind = EntryKind::Redemption;
+        last.reason = format!("exchange: {}", rule.gift);
+    }
+    let mut writes = Vec::new();
+    let mut ids = api::entry_ids(now, moves.len()).into_iter();
+    let posting = who.posting(None, now);
+    posting.post(
+        AccountKind::Points,
+        &points,
+        points.version(),
+        moves,
+        &mut ids,
+        &mut writes,
+    );
+    let body = json!({
+        "exchange_id": exchange_id,
+        "member_id": member.as_str(),
+        "rule_id": rule_id,
+        "points_spent": rule.points,
+        "gift": rule.gift,
+        "points_balance": points.balance(),
+    });
+    if rule.stock.is_none() {
+        return Ok(Decision::new(writes, StatusCode::CREATED, body));
+    }
+    writes.push(exchange::take_stock(shop, rule_id));
+    Ok(Decision::new(writes, StatusCode::CREATED, body).guard(
+        keys::gift_stock(shop, rule_id),
+        Refusal::GiftOutOfStock.into(),
+    ))
 }

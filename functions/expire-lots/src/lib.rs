@@ -122,6 +122,46 @@ async fn settle<Q: StoredQuantity>(
 /// expiring by then is in the partitions from today to the day 5 days ahead; each lot
 /// expiring on that day gets one notice and one message, written together and once (their
 /// keys come from the lot, so a rerun of the day sends nothing twice).
+/// One lot's notice: the member told of expiring credit once (the outbox item's id is the
+/// lot's expiry), and the shop's endpoints told when they take `kind`.
+fn expiring_writes(
+    due: &store::accounts::Due,
+    kind: &str,
+    told: bool,
+    at: DateTime<Utc>,
+    shown: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Vec<store::Write> {
+    let id = format!("expiring-{}", at.format("%Y%m%dT%H%M%S"));
+    let mut writes = Vec::new();
+    if due.kind == AccountKind::Credit {
+        let notice = outbox::Notice {
+            shop: &due.shop,
+            member: &due.member,
+            id: &id,
+            event: outbox::Event::Expiring,
+            payload: json!({"amount": shown, "expires_at": at.to_rfc3339()}),
+            at: now,
+        };
+        writes.push(outbox::put(&notice, true));
+    }
+    if told {
+        let message = store::webhooks::Message {
+            message_id: format!("msg_{id}-{}-{}.0", due.kind.as_str(), due.member.as_str()),
+            kind: kind.to_owned(),
+            at: now,
+            data: api::webhooks::with_shop(
+                &due.shop,
+                json!({"member_id": due.member.as_str(), "account": due.kind.as_str(),
+                       "amount": shown, "expires_at": api::render::instant(at)}),
+            ),
+            only_to: None,
+        };
+        writes.extend(store::webhooks::messages_item(&due.shop, &[message], now));
+    }
+    writes
+}
+
 pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, StoreError> {
     let target = (now + Duration::days(NOTICE_DAYS)).date_naive();
     let until = target.and_hms_opt(23, 59, 59).map_or(now, |t| t.and_utc());
@@ -164,40 +204,8 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
                 .into_iter()
                 .filter(|(at, _)| at.date_naive() == target)
             {
-                let id = format!("expiring-{}", at.format("%Y%m%dT%H%M%S"));
                 let shown = api::render::amount(due.kind, amount, currency.as_ref());
-                let mut writes = Vec::new();
-                if due.kind == AccountKind::Credit {
-                    writes.push(outbox::put(
-                        &outbox::Notice {
-                            shop: &due.shop,
-                            member: &due.member,
-                            id: &id,
-                            event: outbox::Event::Expiring,
-                            payload: json!({"amount": shown, "expires_at": at.to_rfc3339()}),
-                            at: now,
-                        },
-                        true,
-                    ));
-                }
-                if told {
-                    let message = store::webhooks::Message {
-                        message_id: format!(
-                            "msg_{id}-{}-{}.0",
-                            due.kind.as_str(),
-                            due.member.as_str()
-                        ),
-                        kind: kind.to_owned(),
-                        at: now,
-                        data: api::webhooks::with_shop(
-                            &due.shop,
-                            json!({"member_id": due.member.as_str(), "account": due.kind.as_str(),
-                                   "amount": shown, "expires_at": api::render::instant(at)}),
-                        ),
-                        only_to: None,
-                    };
-                    writes.extend(store::webhooks::messages_item(&due.shop, &[message], now));
-                }
+                let writes = expiring_writes(&due, kind, told, at, shown, now);
                 match ctx.store.commit(writes).await {
                     Ok(()) => notices += 1,
                     Err(e) if e.is_race() => {}

@@ -126,6 +126,61 @@ struct Ready {
     registered: Value,
 }
 
+/// Rows packed whole into transactions; a transaction that fails is retried row by row so
+/// one conflicting row never stops the others. Returns how many rows landed.
+async fn land(
+    ctx: &Ctx,
+    shop: &ShopId,
+    settings: &Settings,
+    ready: Vec<Ready>,
+    errors: &mut Vec<Value>,
+    now: DateTime<Utc>,
+) -> Result<u64, ApiError> {
+    let mut batch: Vec<Ready> = Vec::new();
+    let mut batches = Vec::new();
+    for r in ready {
+        if batch.iter().map(|b| b.writes.len()).sum::<usize>() + r.writes.len()
+            > MAX_ITEMS - EFFECTS_ROOM
+        {
+            batches.push(std::mem::take(&mut batch));
+        }
+        batch.push(r);
+    }
+    batches.push(batch);
+    // The rows' writes with their effects: the report counters, and one messages item
+    // telling each row's `member.registered` (a CRM hears of imported members as of
+    // registered ones; the opening balances' `import` entries tell no type of their own).
+    let with_effects = |rows: &[&Ready]| {
+        let mut writes: Vec<Write> = rows.iter().flat_map(|b| b.writes.clone()).collect();
+        let told: Vec<(&'static str, Value)> = rows
+            .iter()
+            .map(|b| ("member.registered", b.registered.clone()))
+            .collect();
+        let effects = api::effects::of(Some(settings), shop, &writes, &told, now);
+        writes.extend(effects);
+        writes
+    };
+    let mut imported = 0u64;
+    for batch in batches.into_iter().filter(|b| !b.is_empty()) {
+        let all: Vec<&Ready> = batch.iter().collect();
+        match ctx.store.commit(with_effects(&all)).await {
+            Ok(()) => imported += batch.len() as u64,
+            Err(StoreError::Cancelled(_)) => {
+                for one in &batch {
+                    match ctx.store.commit(with_effects(&[one])).await {
+                        Ok(()) => imported += 1,
+                        Err(StoreError::Cancelled(_)) => errors.push(json!({"row": one.row,
+                            "code": "conflict", "detail": "the member, its number or phone was taken meanwhile"})),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(imported)
+}
+
 async fn import(
     ctx: &Ctx,
     shop: &ShopId,
@@ -162,50 +217,7 @@ async fn import(
             Err((code, detail)) => errors.push(json!({"row": row, "code": code, "detail": detail})),
         }
     }
-    // Rows packed whole into transactions; a transaction that fails is retried row by row
-    // so one conflicting row never stops the others.
-    let mut imported = 0u64;
-    let mut batch: Vec<Ready> = Vec::new();
-    let mut batches = Vec::new();
-    for r in ready {
-        if batch.iter().map(|b| b.writes.len()).sum::<usize>() + r.writes.len()
-            > MAX_ITEMS - EFFECTS_ROOM
-        {
-            batches.push(std::mem::take(&mut batch));
-        }
-        batch.push(r);
-    }
-    batches.push(batch);
-    for batch in batches.into_iter().filter(|b| !b.is_empty()) {
-        // The rows' writes with their effects: the report counters, and one messages item
-        // telling each row's `member.registered` (a CRM hears of imported members as of
-        // registered ones; the opening balances' `import` entries tell no type of their own).
-        let with_effects = |rows: &[&Ready]| {
-            let mut writes: Vec<Write> = rows.iter().flat_map(|b| b.writes.clone()).collect();
-            let told: Vec<(&'static str, Value)> = rows
-                .iter()
-                .map(|b| ("member.registered", b.registered.clone()))
-                .collect();
-            let effects = api::effects::of(Some(settings), shop, &writes, &told, now);
-            writes.extend(effects);
-            writes
-        };
-        let all: Vec<&Ready> = batch.iter().collect();
-        match ctx.store.commit(with_effects(&all)).await {
-            Ok(()) => imported += batch.len() as u64,
-            Err(StoreError::Cancelled(_)) => {
-                for one in &batch {
-                    match ctx.store.commit(with_effects(&[one])).await {
-                        Ok(()) => imported += 1,
-                        Err(StoreError::Cancelled(_)) => errors.push(json!({"row": one.row,
-                            "code": "conflict", "detail": "the member, its number or phone was taken meanwhile"})),
-                        Err(e) => return Err(e.into()),
-                    }
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    let imported = land(ctx, shop, settings, ready, &mut errors, now).await?;
     errors.sort_by_key(|e| e["row"].as_u64());
     Ok(json!({"imported": imported, "unchanged": unchanged, "errors": errors}))
 }

@@ -113,6 +113,12 @@ async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<Reply, ApiE
             _ => push(&mut out["other"], json!({"sk": sk(it), "item": plain(it)})),
         }
     }
+    referred(ctx, refs, &mut out).await?;
+    Ok(Reply::ok(&out))
+}
+
+/// The orders, purchases and recharges the member's items refer to, in one read.
+async fn referred(ctx: &Ctx, refs: BTreeSet<keys::Key>, out: &mut Value) -> Result<(), ApiError> {
     let refs: Vec<keys::Key> = refs.into_iter().collect();
     let found = if refs.is_empty() {
         Snapshot::of([])
@@ -130,7 +136,7 @@ async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<Reply, ApiE
             .filter_map(|k| found.get(k).map(plain))
             .collect();
     }
-    Ok(Reply::ok(&out))
+    Ok(())
 }
 
 fn push(list: &mut Value, v: Value) {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use api::input;
-use api::purchasing::{self, Lookup, Open};
+use api::purchasing::Lookup;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::chrono::{SecondsFormat, TimeDelta};
@@ -55,11 +55,9 @@ struct Buying {
     purchase_id: String,
     search: Search,
     open: Lookup,
-    /// This round: the shard chosen, shards all empty (read others), or the open purchase
-    /// to read.
+    /// This round: the shard chosen, or shards all empty (read others).
     chosen: Option<u16>,
     read_more: bool,
-    unread: Option<String>,
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
@@ -76,7 +74,6 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         card_id,
         chosen: None,
         read_more: false,
-        unread: None,
     };
     // API 1.1: each round reads a few of the card's stock shards with the rest and takes a
     // unit from one; a shard emptied meanwhile (the guard) sends the buyer to the others.
@@ -96,8 +93,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         })
         .await;
         hint(&hint_key, Some(b.search.shards()));
-        if let Some(id) = b.unread.take() {
-            b.open.retry_with(id);
+        if b.open.again() {
             continue;
         }
         match (result, b.chosen) {
@@ -119,7 +115,7 @@ fn decide(
     snapshot: &Snapshot,
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    (b.chosen, b.read_more, b.unread) = (None, false, None);
+    (b.chosen, b.read_more) = (None, false);
     let (shop, card_id, member) = (&b.shop, &b.card_id, &b.member);
     let def = cards::read(snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
@@ -134,14 +130,10 @@ fn decide(
     }
     // One open purchase a member: buying again answers the pending one.
     let open_version = match b.open.find(snapshot, shop, member, now)? {
-        Open::Free(version) => version,
-        Open::Pending(pending) => {
+        Ok(version) => version,
+        Err(pending) => {
             let view = view(&pending, card_id, renewal, &settings.currency);
             return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
-        }
-        Open::Unread(id) => {
-            b.unread = Some(id);
-            return Err(purchasing::read_more());
         }
     };
     // A shard asked for and not found holds nothing.

@@ -3,15 +3,16 @@
 //! that level from then and gets its reward.
 
 use api::input;
-use api::purchasing::{self, Lookup, Open};
+use api::purchasing::Lookup;
 use api::{ApiError, Ctx, Decision, Reply};
+use domain::chrono::{DateTime, Utc};
 use domain::chrono::{SecondsFormat, TimeDelta};
-use domain::LevelId;
+use domain::{LevelId, MemberId, ShopId};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::purchases::Purchase;
-use store::{keys, levels, purchases};
+use store::{keys, levels, purchases, Snapshot};
 
 pub const OPERATION: &str = "purchase-level";
 
@@ -38,59 +39,58 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::account(&shop, &member, domain::AccountKind::Value),
         ];
         read.extend(open.keys(&shop, &member));
-        let mut unread = None;
+        let buying = (&shop, &member, level_id.as_str(), purchase_id.as_str());
         let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-            unread = None;
-            let settings = api::require_settings(snapshot, &shop)?;
-            let (ladder, _) = levels::read(snapshot, &shop, &settings.currency)?;
-            let ladder =
-                ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
-            // The member's level as of now (a pending upgrade may have taken effect).
-            let mut profile = store::profile::read(snapshot, &shop, &member)?;
-            profile.standing.settle(
-                &ladder,
-                settings.timezone,
-                store::accounts::value_balance(snapshot, &shop, &member)?,
-                now,
-            );
-            let (_, paid) = profile.standing.check_purchase(&ladder, &level_id)?;
-            // One open purchase a member: buying again answers the pending one.
-            let open_version = match open.find(snapshot, &shop, &member, now)? {
-                Open::Free(version) => version,
-                Open::Pending(pending) => {
-                    let view = view(&pending, &level_id, &settings.currency);
-                    return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
-                }
-                Open::Unread(id) => {
-                    unread = Some(id);
-                    return Err(purchasing::read_more());
-                }
-            };
-            let purchase = Purchase::pending(
-                purchase_id.clone(),
-                open.target.clone(),
-                member.to_string(),
-                paid.price,
-                &settings.currency,
-                now,
-                now + RESERVATION,
-            );
-            let view = view(&purchase, &level_id, &settings.currency);
-            Ok(Decision::new(
-                vec![
-                    purchases::put(&shop, &purchase),
-                    purchases::put_open(&shop, &purchase, open_version)?,
-                ],
-                StatusCode::CREATED,
-                view,
-            ))
+            decide(buying, &mut open, snapshot, now)
         })
         .await;
-        match unread {
-            Some(id) => open.retry_with(id),
-            None => return result,
+        if !open.again() {
+            return result;
         }
     }
+}
+
+/// 003 付费升级: a pending purchase of a level above the member's (as of now), or the
+/// member's purchase of it still pending.
+fn decide(
+    (shop, member, level_id, purchase_id): (&ShopId, &MemberId, &str, &str),
+    open: &mut Lookup,
+    snapshot: &Snapshot,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
+    let settings = api::require_settings(snapshot, shop)?;
+    let (ladder, _) = levels::read(snapshot, shop, &settings.currency)?;
+    let ladder = ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
+    // The member's level as of now (a pending upgrade may have taken effect).
+    let mut profile = store::profile::read(snapshot, shop, member)?;
+    let value = store::accounts::value_balance(snapshot, shop, member)?;
+    profile
+        .standing
+        .settle(&ladder, settings.timezone, value, now);
+    let (_, paid) = profile.standing.check_purchase(&ladder, level_id)?;
+    // One open purchase a member: buying again answers the pending one.
+    let open_version = match open.find(snapshot, shop, member, now)? {
+        Ok(version) => version,
+        Err(pending) => {
+            let view = view(&pending, level_id, &settings.currency);
+            return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
+        }
+    };
+    let purchase = Purchase::pending(
+        purchase_id.to_owned(),
+        open.target.clone(),
+        member.to_string(),
+        paid.price,
+        &settings.currency,
+        now,
+        now + RESERVATION,
+    );
+    let view = view(&purchase, level_id, &settings.currency);
+    let writes = vec![
+        purchases::put(shop, &purchase),
+        purchases::put_open(shop, &purchase, open_version)?,
+    ];
+    Ok(Decision::new(writes, StatusCode::CREATED, view))
 }
 
 /// A purchase as the buyer sees it (new, or the pending one answered again).

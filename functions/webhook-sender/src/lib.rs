@@ -100,6 +100,20 @@ impl Tally {
         self.disabled += other.disabled;
     }
 
+    /// One attempt that ended its delivery in `status`, disabling `disabled` endpoints.
+    fn attempted(status: webhook::DeliveryStatus, disabled: u64) -> Tally {
+        let mut t = Tally {
+            disabled,
+            ..Tally::default()
+        };
+        match status {
+            webhook::DeliveryStatus::Delivered => t.delivered = 1,
+            webhook::DeliveryStatus::Exhausted => t.exhausted = 1,
+            _ => t.failed = 1,
+        }
+        t
+    }
+
     pub fn json(&self) -> Value {
         json!({"delivered": self.delivered, "failed": self.failed, "exhausted": self.exhausted,
                "parked": self.parked, "skipped": self.skipped, "disabled": self.disabled})
@@ -345,23 +359,7 @@ async fn attempt(
         attempts = next.attempts,
         "attempted"
     );
-    Ok(match next.status {
-        webhook::DeliveryStatus::Delivered => Tally {
-            delivered: 1,
-            disabled,
-            ..Tally::default()
-        },
-        webhook::DeliveryStatus::Exhausted => Tally {
-            exhausted: 1,
-            disabled,
-            ..Tally::default()
-        },
-        _ => Tally {
-            failed: 1,
-            disabled,
-            ..Tally::default()
-        },
-    })
+    Ok(Tally::attempted(next.status, disabled))
 }
 
 /// The POST of one attempt: the answer's status (`None`: refused before sending, no answer,

@@ -15,23 +15,15 @@ use store::{keys, purchases, Key, Snapshot};
 use crate::error::ApiError;
 use crate::exec::Decision;
 
-/// What a purchase request finds for the member's target.
-#[derive(Debug)]
-pub enum Open {
-    /// Nothing pending: a new purchase may open, replacing the record read at this version.
-    Free(u64),
-    /// This purchase is pending still: the answer.
-    Pending(Purchase),
-    /// A purchase is recorded open that this read did not include: read it too
-    /// (`Lookup::retry_with`), a second round trip only for a repeated purchase.
-    Unread(String),
-}
-
-/// The keys a purchase request reads besides its own: the member's open-purchase record
-/// and, once known, the purchase it names.
+/// The keys a purchase request reads besides its own (the member's open-purchase record
+/// and, once known, the purchase it names), and what it found there.
 pub struct Lookup {
     pub target: String,
+    /// The purchase the record names, once a round has read it.
     known: Option<String>,
+    /// A purchase the record names that this round did not read: read it next round (a
+    /// second round trip only for a repeated purchase).
+    unread: Option<String>,
 }
 
 impl Lookup {
@@ -39,6 +31,7 @@ impl Lookup {
         Lookup {
             target,
             known: None,
+            unread: None,
         }
     }
 
@@ -50,40 +43,49 @@ impl Lookup {
         read
     }
 
-    /// What the snapshot says about the member's open purchase of the target.
+    /// `Ok(version)`: nothing pending, a new purchase may open, replacing the record read
+    /// at `version` (`purchases::put_open`). `Err(pending)`: the member's purchase still
+    /// pending, the answer. A record naming a purchase this round did not read is
+    /// `read_more()`'s error: the caller reads again (`again`).
     pub fn find(
-        &self,
+        &mut self,
         snapshot: &Snapshot,
         shop: &ShopId,
         member: &MemberId,
         now: DateTime<Utc>,
-    ) -> Result<Open, ApiError> {
+    ) -> Result<Result<u64, Purchase>, ApiError> {
+        self.unread = None;
         let Some(open) = purchases::read_open(snapshot, shop, member, &self.target)? else {
-            return Ok(Open::Free(0));
+            return Ok(Ok(0));
         };
         if open.expires_at <= now {
-            return Ok(Open::Free(open.version));
+            return Ok(Ok(open.version));
         }
         if self.known.as_deref() != Some(open.purchase_id.as_str()) {
-            return Ok(Open::Unread(open.purchase_id));
+            self.unread = Some(open.purchase_id);
+            return Err(read_more());
         }
         Ok(match purchases::read(snapshot, shop, &open.purchase_id)? {
-            Some(p) if p.status == PurchaseStatus::Pending && p.expires_at > now => {
-                Open::Pending(p)
-            }
+            Some(p) if p.status == PurchaseStatus::Pending && p.expires_at > now => Err(p),
             // Paid, failed or lapsed: a new purchase may open.
-            _ => Open::Free(open.version),
+            _ => Ok(open.version),
         })
     }
 
-    /// After `Open::Unread`: the next read includes that purchase.
-    pub fn retry_with(&mut self, purchase_id: String) {
-        self.known = Some(purchase_id);
+    /// Whether the last round must be read again with the purchase the record names.
+    pub fn again(&mut self) -> bool {
+        match self.unread.take() {
+            Some(id) => {
+                self.known = Some(id);
+                true
+            }
+            None => false,
+        }
     }
 }
 
-/// The error `decide` returns with `Open::Unread`, caught by the handler's loop.
-pub fn read_more() -> ApiError {
+/// The error `find` returns while the open purchase is unread, caught by `again`.
+fn read_more() -> ApiError {
     ApiError::Internal("the open purchase must be read".into())
 }
 
