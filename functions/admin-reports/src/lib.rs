@@ -90,33 +90,7 @@ async fn balances(
                "closing": shown(AccountKind::Credit, value, settings)})
     });
     if csv {
-        let mut out = api::sheet::Sheet::new(&[
-            "account", "line", "kind", "amount", "from", "to", "currency",
-        ])?;
-        let (f, t, c) = (
-            from.to_string(),
-            to.to_string(),
-            settings.currency.code().to_owned(),
-        );
-        for (a, r) in &rolled {
-            let mut row = |line: &str, kind: &str, v: domain::Decimal| {
-                out.row([
-                    a.as_str(),
-                    line,
-                    kind,
-                    &text(&shown(*a, v, settings)),
-                    &f,
-                    &t,
-                    &c,
-                ])
-            };
-            row("opening", "", r.opening)?;
-            for (kind, v) in &r.movements {
-                row("movement", kind, *v)?;
-            }
-            row("closing", "", r.closing)?;
-        }
-        return out.reply();
+        return balances_csv(&rolled, settings, (from, to));
     }
     Ok(Reply::ok(&json!({
         "from": from.to_string(),
@@ -125,6 +99,34 @@ async fn balances(
         "accounts": accounts,
         "points_value": points_value,
     })))
+}
+
+/// The roll-forward as CSV: per account its opening, each kind of movement, its closing.
+fn balances_csv(
+    rolled: &std::collections::BTreeMap<AccountKind, RollForward>,
+    settings: &Settings,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Reply, ApiError> {
+    let mut out = api::sheet::Sheet::new(&[
+        "account", "line", "kind", "amount", "from", "to", "currency",
+    ])?;
+    let (f, t, c) = (
+        from.to_string(),
+        to.to_string(),
+        settings.currency.code().to_owned(),
+    );
+    for (a, r) in rolled {
+        let mut row = |line: &str, kind: &str, v: domain::Decimal| {
+            let amount = text(&shown(*a, v, settings));
+            out.row([a.as_str(), line, kind, &amount, &f, &t, &c])
+        };
+        row("opening", "", r.opening)?;
+        for (kind, v) in &r.movements {
+            row("movement", kind, *v)?;
+        }
+        row("closing", "", r.closing)?;
+    }
+    out.reply()
 }
 
 /// The instant a shop-local day begins.

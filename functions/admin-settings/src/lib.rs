@@ -8,7 +8,6 @@ use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::cards::CardKind;
 use domain::settings::{check_claim_url, GUIDE_PLACES, MIN_WEBHOOK_SECRET_CHARS};
-use domain::Refusal;
 use domain::{CardId, Currency, Settings, ShopTz};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
@@ -50,16 +49,9 @@ struct Command {
     point_value: Option<Option<domain::Decimal>>,
 }
 
-fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
-    let raw: RawSettings = input::from_value(body)?;
-    let currency = raw
-        .currency
-        .map(|c| Currency::parse(&c).map_err(|e| ApiError::Invalid(e.to_string())))
-        .transpose()?;
-    let timezone = raw
-        .timezone
-        .map(|t| ShopTz::parse(&t).map_err(|e| ApiError::Invalid(e.to_string())))
-        .transpose()?;
+/// The payment webhooks' secrets: ours `MIN_WEBHOOK_SECRET_CHARS`-256 characters, Stripe's its endpoint
+/// secret's shape.
+fn check_secrets(raw: &RawSettings) -> Result<(), ApiError> {
     if let Some(secret) = &raw.webhook_secret {
         if secret.chars().count() < MIN_WEBHOOK_SECRET_CHARS || secret.len() > 256 {
             return Err(ApiError::Invalid(format!(
@@ -79,6 +71,45 @@ fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
             )));
         }
     }
+    Ok(())
+}
+
+/// API 1.2 "Reports": what a point is worth, a decimal string of money (at most 6
+/// decimals, like "0.01"), to value the points liability; null: not valued. `None`: not
+/// sent, kept.
+fn point_value(body: &Value) -> Result<Option<Option<domain::Decimal>>, ApiError> {
+    Ok(match body.get("point_value") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(v)) => match v.parse::<domain::Decimal>() {
+            Ok(d) if d >= domain::Decimal::ZERO && d.scale() <= 6 && v.len() <= 20 => {
+                Some(Some(d.normalize()))
+            }
+            _ => {
+                return Err(ApiError::Invalid(
+                    "point_value is money per point as a decimal string, like \"0.01\"".into(),
+                ))
+            }
+        },
+        Some(_) => {
+            return Err(ApiError::Invalid(
+                "point_value is a decimal string or null".into(),
+            ))
+        }
+    })
+}
+
+fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
+    let raw: RawSettings = input::from_value(body)?;
+    check_secrets(&raw)?;
+    let currency = raw
+        .currency
+        .map(|c| Currency::parse(&c).map_err(|e| ApiError::Invalid(e.to_string())))
+        .transpose()?;
+    let timezone = raw
+        .timezone
+        .map(|t| ShopTz::parse(&t).map_err(|e| ApiError::Invalid(e.to_string())))
+        .transpose()?;
     let guide_card_id = match body.get("guide_card_id") {
         None => None,
         Some(Value::Null) => Some(None),
@@ -98,27 +129,7 @@ fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
         }
         Some(_) => return Err(ApiError::Invalid("claim_url is a URL or null".into())),
     };
-    // API 1.2 "Reports": what a point is worth, a decimal string of money (at most 6
-    // decimals, like "0.01"), to value the points liability; null: not valued.
-    let point_value = match body.get("point_value") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(v)) => match v.parse::<domain::Decimal>() {
-            Ok(d) if d >= domain::Decimal::ZERO && d.scale() <= 6 && v.len() <= 20 => {
-                Some(Some(d.normalize()))
-            }
-            _ => {
-                return Err(ApiError::Invalid(
-                    "point_value is money per point as a decimal string, like \"0.01\"".into(),
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(ApiError::Invalid(
-                "point_value is a decimal string or null".into(),
-            ))
-        }
-    };
+    let point_value = point_value(body)?;
     if let Some(places) = &raw.guide_on {
         if places.iter().any(|p| !GUIDE_PLACES.contains(&p.as_str())) {
             return Err(ApiError::Invalid(
@@ -167,25 +178,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 
 fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<Decision, ApiError> {
     let current = settings::read(snapshot, shop)?;
-    let (currency, timezone) = match (&current, cmd.currency, cmd.timezone) {
-        (Some(c), currency, timezone) => {
-            // Balances are stored in the shop's currency; switching it would silently
-            // re-denominate every credit balance.
-            if currency.is_some_and(|new| new != c.currency) {
-                return Err(Refusal::CurrencyLocked {
-                    current: c.currency.to_string(),
-                }
-                .into());
-            }
-            (c.currency, timezone.unwrap_or(c.timezone))
-        }
-        (None, Some(currency), Some(timezone)) => (currency, timezone),
-        (None, _, _) => {
-            return Err(ApiError::Invalid(
-                "a new shop gives its currency and timezone".into(),
-            ))
-        }
-    };
+    let (currency, timezone) =
+        domain::settings::currency_and_zone(current.as_ref(), cmd.currency, cmd.timezone)?;
     // 000: the guide card is a paid card the shop lists.
     if let Some(Some(id)) = &cmd.guide_card_id {
         let def = cards::read(snapshot, shop, id)?;

@@ -44,27 +44,16 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             create(ctx, &shop, once("create", &body)?.as_ref(), new).await
         }
         (Method::GET, None) => {
-            let endpoints = read(ctx, &shop).await?;
-            let items: Vec<Value> = endpoints.items.iter().map(view).collect();
+            let items: Vec<Value> = read(ctx, &shop).await?.items.iter().map(view).collect();
             Ok(Reply::ok(&json!({"items": items})))
         }
         (Method::POST, Some(id)) if path.ends_with("/rotate") => {
-            rotate(
-                ctx,
-                &shop,
-                once(&format!("rotate {id}"), &Value::Null)?.as_ref(),
-                &id,
-            )
-            .await
+            let once = once(&format!("rotate {id}"), &Value::Null)?;
+            rotate(ctx, &shop, once.as_ref(), &id).await
         }
         (Method::POST, Some(id)) if path.ends_with("/test") => {
-            test(
-                ctx,
-                &shop,
-                once(&format!("test {id}"), &Value::Null)?.as_ref(),
-                &id,
-            )
-            .await
+            let once = once(&format!("test {id}"), &Value::Null)?;
+            test(ctx, &shop, once.as_ref(), &id).await
         }
         (Method::POST, Some(id)) if path.ends_with("/recover") => {
             recover(ctx, &shop, &id, &input::json_object(&req)?).await

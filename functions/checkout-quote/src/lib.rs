@@ -88,16 +88,7 @@ fn quote(
         let usable = Money::from_stored(balance.amount().min(total.amount()));
         Ok(json!({"balance": render(&balance), "usable": render(&usable)}))
     };
-    let offers: Vec<Value> = match settings.guide_on.iter().any(|p| p == "checkout") {
-        true => checkout::guide_offer(&summary, settings.guide_card_id.as_deref(), &profile, now)
-            .map(|d| {
-                json!({"card_id": d.card_id, "name": d.name,
-                            "price": d.price.map(|p| render(&p))})
-            })
-            .into_iter()
-            .collect(),
-        false => Vec::new(),
-    };
+    let offers = offers(&settings, &summary, &profile, now);
     Ok(json!({
         "member_id": member.as_str(),
         "currency": currency.code(),
@@ -114,6 +105,26 @@ fn quote(
         "value": spendable(AccountKind::Value)?,
         "offers": offers,
     }))
+}
+
+/// 000 引导购卡: the guide card offered at checkout, when the shop shows it there and the
+/// member does not hold it.
+fn offers(
+    settings: &domain::Settings,
+    summary: &domain::cards::CardSummary,
+    profile: &domain::member::Profile,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
+    if !settings.guide_on.iter().any(|p| p == "checkout") {
+        return Vec::new();
+    }
+    let render = |m: &Money| m.to_string_in(&settings.currency);
+    checkout::guide_offer(summary, settings.guide_card_id.as_deref(), profile, now)
+        .map(
+            |d| json!({"card_id": d.card_id, "name": d.name, "price": d.price.map(|p| render(&p))}),
+        )
+        .into_iter()
+        .collect()
 }
 
 /// The cart's lines and shipping in the shop's currency (the cart must be in it).

@@ -43,6 +43,12 @@ pub fn handler(req: &Request) -> Response<Body> {
     let Some(file) = Files::get(name).filter(|_| servable(name)) else {
         return not_found();
     };
+    serve(req, name, file)
+}
+
+/// One file of the console, with its validator: 304 when the browser's copy is current,
+/// gzip for text a browser accepts compressed.
+fn serve(req: &Request, name: &str, file: rust_embed::EmbeddedFile) -> Response<Body> {
     let hash = file.metadata.sha256_hash();
     // Text compresses to a fifth or less (pico.css 83 KB -> ~12 KB); every browser accepts
     // gzip. The compressed form is another representation, so it has its own validator.

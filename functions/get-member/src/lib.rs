@@ -59,19 +59,7 @@ fn view(
     };
     // API 1.2 "Erasure": an erased member answers when, with nothing left on any account.
     if let Some(at) = store::profile::read_any(snapshot, shop, member)?.erased_at {
-        let credit = domain::Account::<Decimal>::default();
-        return Ok(json!({
-            "member_id": member.as_str(),
-            "erased_at": api::render::instant(at),
-            "points": balance_view(AccountKind::Points, &domain::Account::<i64>::default(), tz, None, now),
-            "credit": balance_view(AccountKind::Credit, &credit, tz, currency.as_ref(), now),
-            "cards": [],
-            "totals": {"spend": money(Decimal::ZERO), "orders": 0, "recharge": money(Decimal::ZERO)},
-            "level": null,
-            "growth": 0,
-            "value": {"balance": money(Decimal::ZERO)},
-            "birthday": null,
-        }));
+        return Ok(erased_view(member, at, tz, currency.as_ref(), now));
     }
     let points_view = points_view(snapshot, shop, member, tz, now)?;
     // 001: with the credit program off (or never set up) the balance leaves the customer's
@@ -119,6 +107,33 @@ fn view(
         "value": {"balance": money(value_balance)},
         "birthday": profile.birthday.map(|b| b.to_string()),
     }))
+}
+
+/// An erased member: when, and nothing on any account.
+fn erased_view(
+    member: &MemberId,
+    at: DateTime<Utc>,
+    tz: ShopTz,
+    currency: Option<&Currency>,
+    now: DateTime<Utc>,
+) -> Value {
+    let zero = currency.map_or_else(
+        || Decimal::ZERO.to_string(),
+        |c| domain::Money::from_stored(Decimal::ZERO).to_string_in(c),
+    );
+    let (points, credit) = (Account::<i64>::default(), Account::<Decimal>::default());
+    json!({
+        "member_id": member.as_str(),
+        "erased_at": api::render::instant(at),
+        "points": balance_view(AccountKind::Points, &points, tz, None, now),
+        "credit": balance_view(AccountKind::Credit, &credit, tz, currency, now),
+        "cards": [],
+        "totals": {"spend": zero, "orders": 0, "recharge": zero},
+        "level": null,
+        "growth": 0,
+        "value": {"balance": zero},
+        "birthday": null,
+    })
 }
 
 /// The points balance with the program's name, what is pending and until when, and (003:

@@ -43,11 +43,7 @@ pub(crate) fn decide(
 ) -> Result<Option<Lands>, (&'static str, String)> {
     let member = &r.member_id;
     let stored = |e: StoreError| ("internal_error", e.to_string());
-    let existing = snapshot.get(&keys::profile(shop, member)).is_some()
-        || [AccountKind::Points, AccountKind::Credit, AccountKind::Value]
-            .iter()
-            .any(|k| snapshot.get(&keys::account(shop, member, *k)).is_some());
-    if existing {
+    if profile::known(snapshot, shop, member) {
         let p = profile::read(snapshot, shop, member).map_err(stored)?;
         return if r.same_as(&p) {
             Ok(None)

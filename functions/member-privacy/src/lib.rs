@@ -201,12 +201,7 @@ fn decide(
     if let Some(answer) = store::privacy::erased_answer(snapshot, shop, member)? {
         return Ok(Decision::ok(Vec::new(), answer));
     }
-    let exists = |k: AccountKind| snapshot.get(&keys::account(shop, member, k)).is_some();
-    if snapshot.get(&keys::profile(shop, member)).is_none()
-        && ![AccountKind::Points, AccountKind::Credit, AccountKind::Value]
-            .into_iter()
-            .any(exists)
-    {
+    if !store::profile::known(snapshot, shop, member) {
         return Err(not_found(member));
     }
     let currency = settings::read(snapshot, shop)?.map(|s| s.currency);

@@ -50,15 +50,15 @@ pub fn messages(event: &Value) -> Vec<Message> {
 
 /// Delivers a stream batch: one read of the shops' credit programs, then each message the
 /// shop has switched on. A failed delivery fails the batch so the stream retries it.
-pub async fn handle(
+/// One read for the batch: the shops' switches and the members' addresses, which go onto
+/// the messages. Returns the shops by name and what was read (`None`: nothing to read).
+async fn read_for(
     ctx: &api::Ctx,
-    event: &Value,
-    sender: &impl Sender,
-) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-    let mut messages = messages(event);
+    messages: &mut [Message],
+) -> Result<(BTreeMap<String, ShopId>, Option<store::Snapshot>), StoreError> {
     let mut shops = BTreeMap::new();
     let mut members = BTreeMap::new();
-    for m in &messages {
+    for m in messages.iter() {
         let shop = ShopId::parse(&m.shop).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let member =
             MemberId::parse(&m.member_id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -68,26 +68,32 @@ pub async fn handle(
         );
         shops.insert(m.shop.clone(), shop);
     }
-    // One read for the batch: the shops' switches and the members' addresses.
     let keys: Vec<_> = shops
         .values()
         .map(|s| keys::program(s, Program::Credit))
         .chain(members.values().cloned())
         .collect();
-    let snapshot = if keys.is_empty() {
-        None
-    } else {
-        Some(ctx.store.load(&keys).await?)
-    };
-    if let Some(snapshot) = &snapshot {
-        for m in &mut messages {
-            let key = &members[&(m.shop.clone(), m.member_id.clone())];
-            m.to = snapshot
-                .get(key)
-                .and_then(|it| store::item::opt_s(it, "email"))
-                .map(str::to_owned);
-        }
+    if keys.is_empty() {
+        return Ok((shops, None));
     }
+    let snapshot = ctx.store.load(&keys).await?;
+    for m in messages.iter_mut() {
+        let key = &members[&(m.shop.clone(), m.member_id.clone())];
+        m.to = snapshot
+            .get(key)
+            .and_then(|it| store::item::opt_s(it, "email"))
+            .map(str::to_owned);
+    }
+    Ok((shops, Some(snapshot)))
+}
+
+pub async fn handle(
+    ctx: &api::Ctx,
+    event: &Value,
+    sender: &impl Sender,
+) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+    let mut messages = messages(event);
+    let (shops, snapshot) = read_for(ctx, &mut messages).await?;
     let (mut sent, mut off) = (0u64, 0u64);
     let mut failures = Vec::new();
     for m in &messages {

@@ -60,6 +60,39 @@ struct Buying {
     read_more: bool,
 }
 
+impl Buying {
+    /// A shard among those read with a unit left (API 1.1); all empty: read others, or none
+    /// anywhere: sold out.
+    fn take_shard(
+        &mut self,
+        stock_shards: u16,
+        shards: &[u16],
+        snapshot: &Snapshot,
+    ) -> Result<u16, ApiError> {
+        let (shop, card_id) = (&self.shop, &self.card_id);
+        // A shard asked for and not found holds nothing.
+        let seen: Vec<(u16, i64)> = shards
+            .iter()
+            .map(|&k| {
+                (
+                    k,
+                    cards::shard_stock(snapshot, shop, card_id, k).unwrap_or(0),
+                )
+            })
+            .collect();
+        let shard = match self.search.choose(stock_shards, &seen) {
+            Pick::Take(k) => k,
+            Pick::SoldOut => return Err(Refusal::CardSoldOut.into()),
+            Pick::ReadMore => {
+                self.read_more = true;
+                return Err(Refusal::CardSoldOut.into());
+            }
+        };
+        self.chosen = Some(shard);
+        Ok(shard)
+    }
+}
+
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let card_id = input::card_id(&req)?.to_string();
@@ -116,7 +149,9 @@ fn decide(
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     (b.chosen, b.read_more) = (None, false);
-    let (shop, card_id, member) = (&b.shop, &b.card_id, &b.member);
+    // Owned: the round's choices below change `b`.
+    let (shop, card_id, member) = (b.shop.clone(), b.card_id.clone(), b.member.clone());
+    let (shop, card_id, member) = (&shop, &card_id, &member);
     let def = cards::read(snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
     let price = def.check_purchase().map_err(ApiError::from)?;
@@ -136,25 +171,7 @@ fn decide(
             return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
         }
     };
-    // A shard asked for and not found holds nothing.
-    let seen: Vec<(u16, i64)> = shards
-        .iter()
-        .map(|&k| {
-            (
-                k,
-                cards::shard_stock(snapshot, shop, card_id, k).unwrap_or(0),
-            )
-        })
-        .collect();
-    let shard = match b.search.choose(def.stock_shards, &seen) {
-        Pick::Take(k) => k,
-        Pick::SoldOut => return Err(Refusal::CardSoldOut.into()),
-        Pick::ReadMore => {
-            b.read_more = true;
-            return Err(Refusal::CardSoldOut.into());
-        }
-    };
-    b.chosen = Some(shard);
+    let shard = b.take_shard(def.stock_shards, shards, snapshot)?;
     let mut purchase = Purchase::pending(
         b.purchase_id.clone(),
         card_id.clone(),

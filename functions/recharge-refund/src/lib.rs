@@ -73,32 +73,17 @@ fn decide(
     let mut writes = Vec::new();
     let mut ids = api::entry_ids(now, 6).into_iter();
     let value_back = record.paid.amount() + record.gift_value.amount();
+    // Each account gives back all of what the recharge put there, or the refund is refused.
     let mut take = |kind: AccountKind, amount: Decimal| -> Result<(), ApiError> {
-        if amount > Decimal::ZERO {
-            match kind {
-                AccountKind::Points => take_back::<i64>(
-                    snapshot,
-                    &posting,
-                    kind,
-                    i64::try_from(amount).unwrap_or(i64::MAX),
-                    &links,
-                    reason,
-                    &mut ids,
-                    &mut writes,
-                ),
-                _ => take_back::<Decimal>(
-                    snapshot,
-                    &posting,
-                    kind,
-                    amount,
-                    &links,
-                    reason,
-                    &mut ids,
-                    &mut writes,
-                ),
-            }?;
+        let (links, ids, writes) = (&links, &mut ids, &mut writes);
+        match kind {
+            _ if amount <= Decimal::ZERO => Ok(()),
+            AccountKind::Points => {
+                let points = i64::try_from(amount).unwrap_or(i64::MAX);
+                take_back::<i64>(snapshot, &posting, kind, points, links, reason, ids, writes)
+            }
+            _ => take_back::<Decimal>(snapshot, &posting, kind, amount, links, reason, ids, writes),
         }
-        Ok(())
     };
     take(AccountKind::Value, value_back)?;
     take(AccountKind::Points, Decimal::from(record.gift_points))?;

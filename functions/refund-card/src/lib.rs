@@ -91,15 +91,7 @@ fn decide(
     };
     prof.cards.insert(card_id.to_owned(), card);
     writes.push(profile::put(shop, member, &prof));
-    writes.push(cards::holders(shop, card_id, -1, false));
-    if held.kind == CardKind::Paid {
-        let shards = cards::read(snapshot, shop, card_id)?.map_or(1, |d| d.stock_shards);
-        let shard = domain::stock::home(held.stock_shard.unwrap_or(0), shards);
-        writes.push(cards::return_stock(shop, card_id, shard));
-        if let Some(pid) = &held.purchase_id {
-            writes.push(purchases::mark_refunded(shop, pid));
-        }
-    }
+    writes.extend(give_back(snapshot, shop, &held)?);
     let money = |m: Money| match currency.as_ref() {
         Some(c) => m.to_string_in(c),
         None => m.to_string(),
@@ -127,6 +119,26 @@ fn decide(
         &record,
     ));
     Ok(Decision::ok(writes, record.clone()).tell([("card.refunded", record)]))
+}
+
+/// 000: the card no longer counts as held; a paid card's unit goes back to its stock shard
+/// (as the card is split now) and its purchase is marked refunded.
+fn give_back(
+    snapshot: &Snapshot,
+    shop: &domain::ShopId,
+    held: &domain::cards::MemberCard,
+) -> Result<Vec<store::Write>, ApiError> {
+    let card_id = &held.card_id;
+    let mut writes = vec![cards::holders(shop, card_id, -1, false)];
+    if held.kind == CardKind::Paid {
+        let shards = cards::read(snapshot, shop, card_id)?.map_or(1, |d| d.stock_shards);
+        let shard = domain::stock::home(held.stock_shard.unwrap_or(0), shards);
+        writes.push(cards::return_stock(shop, card_id, shard));
+        if let Some(pid) = &held.purchase_id {
+            writes.push(purchases::mark_refunded(shop, pid));
+        }
+    }
+    Ok(writes)
 }
 
 /// 000: the card's unused gift pack taken back, as far as the balances still hold it (its

@@ -28,6 +28,30 @@ pub struct Settings {
     pub version: u64,
 }
 
+/// The currency and time zone a change of the settings leaves: a new shop gives both; the
+/// zone may change; the currency never does once set (balances are stored in it:
+/// switching would silently re-denominate every credit balance).
+pub fn currency_and_zone(
+    current: Option<&Settings>,
+    currency: Option<Currency>,
+    timezone: Option<ShopTz>,
+) -> Result<(Currency, ShopTz), crate::Refusal> {
+    match (current, currency, timezone) {
+        (Some(c), currency, timezone) => {
+            if currency.is_some_and(|new| new != c.currency) {
+                return Err(crate::Refusal::CurrencyLocked {
+                    current: c.currency.to_string(),
+                });
+            }
+            Ok((c.currency, timezone.unwrap_or(c.timezone)))
+        }
+        (None, Some(currency), Some(timezone)) => Ok((currency, timezone)),
+        (None, _, _) => Err(crate::Refusal::Invalid(
+            "a new shop gives its currency and timezone".into(),
+        )),
+    }
+}
+
 /// Where a guide-to-buy card may show.
 pub const GUIDE_PLACES: [&str; 2] = ["product", "checkout"];
 
@@ -75,6 +99,43 @@ pub fn claim_url_for(template: &str, card_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 001: a shop's currency is locked once set; its zone may change.
+    #[test]
+    fn seed_001_the_currency_is_locked_and_a_new_shop_gives_both() {
+        let myr = Currency::parse("MYR").unwrap();
+        let kl = ShopTz::parse("Asia/Kuala_Lumpur").unwrap();
+        let sg = ShopTz::parse("Asia/Singapore").unwrap();
+        assert!(currency_and_zone(None, Some(myr), None).is_err());
+        assert_eq!(currency_and_zone(None, Some(myr), Some(kl)), Ok((myr, kl)));
+        let shop = Settings {
+            currency: myr,
+            timezone: kl,
+            webhook_secret: None,
+            stripe_webhook_secret: None,
+            guide_card_id: None,
+            guide_on: Vec::new(),
+            claim_url: None,
+            webhook_types: Vec::new(),
+            point_value: None,
+            version: 1,
+        };
+        assert_eq!(
+            currency_and_zone(Some(&shop), None, Some(sg)),
+            Ok((myr, sg))
+        );
+        assert_eq!(
+            currency_and_zone(Some(&shop), Some(myr), None),
+            Ok((myr, kl))
+        );
+        let usd = Currency::parse("USD").unwrap();
+        assert_eq!(
+            currency_and_zone(Some(&shop), Some(usd), None)
+                .unwrap_err()
+                .code(),
+            "currency_locked"
+        );
+    }
 
     #[test]
     fn claim_urls_are_https_links_with_the_card_id() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::cards::{CardKind, GiftItem, HeldStatus, MemberCard, MemberTotals, Term};
-use domain::{Decimal, MemberId, Money, ShopId};
+use domain::{AccountKind, Decimal, MemberId, Money, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys;
@@ -412,4 +412,13 @@ impl crate::Store {
         };
         Ok(MemberPage { items, next })
     }
+}
+
+/// Whether the snapshot knows the member at all: a profile or any account (a member may
+/// have balances before a profile, from an adjustment or an import).
+pub fn known(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> bool {
+    snapshot.get(&keys::profile(shop, member)).is_some()
+        || [AccountKind::Points, AccountKind::Credit, AccountKind::Value]
+            .into_iter()
+            .any(|k| snapshot.get(&keys::account(shop, member, k)).is_some())
 }
