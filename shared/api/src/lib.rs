@@ -87,14 +87,14 @@ impl Acting {
     }
 }
 
-/// The one door of every bearer-token operation: verifies the token, puts the shop on the
-/// request's log line, and refuses roles outside `roles` (403).
 /// The local stack (`LOYALTY_LOCAL=1`, set by `make run` and the tests), where plain-http
 /// links to localhost are fine because nothing there has a certificate.
 pub fn local_stack() -> bool {
     std::env::var("LOYALTY_LOCAL").as_deref() == Ok("1")
 }
 
+/// The one door of every bearer-token operation: verifies the token, puts the shop on the
+/// request's log line, and refuses roles outside `roles` (403).
 pub fn authorize(ctx: &Ctx, req: &Request, roles: &[Role]) -> Result<Principal, ApiError> {
     let principal = ctx.auth.authenticate(req)?;
     record_shop(&principal);

@@ -63,8 +63,6 @@ pub struct Portion<Q> {
     pub amount: Q,
 }
 
-/// A balance as lots. `version` is the version it was read at: the store writes the next
-/// one, conditioned on this one.
 /// Points accrued but not spendable yet (pending points): they join the balance at
 /// `until`, and a refund before then cancels them instead of clawing back spendable points.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +73,8 @@ pub struct Hold<Q> {
     pub order_id: String,
 }
 
+/// A balance as lots. `version` is the version it was read at: the store writes the next
+/// one, conditioned on this one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Account<Q: Quantity> {
     expiring: BTreeMap<DateTime<Utc>, Q>,
