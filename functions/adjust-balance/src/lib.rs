@@ -93,7 +93,6 @@ fn decide<Q: StoredQuantity>(
             | AdjustmentError::ExpiryInPast => ApiError::Invalid(e.to_string()),
         })?;
     let account = accounts::read::<Q>(snapshot, target.shop, target.member, cmd.account)?;
-    let read_version = account.version();
     let decided = adjust::adjust(cmd.account, account, &adjustment, target.links.clone(), now)?;
     let posting = Posting {
         shop: target.shop,
@@ -107,7 +106,6 @@ fn decide<Q: StoredQuantity>(
     let posted = posting.post(
         cmd.account,
         &decided.account,
-        read_version,
         decided.movements,
         &mut ids,
         &mut writes,

@@ -85,14 +85,7 @@ fn decide(
     let mut writes = Vec::new();
     let mut ids = api::entry_ids(now, moves.len()).into_iter();
     let posting = who.posting(None, now);
-    posting.post(
-        AccountKind::Points,
-        &points,
-        points.version(),
-        moves,
-        &mut ids,
-        &mut writes,
-    );
+    posting.post(AccountKind::Points, &points, moves, &mut ids, &mut writes);
     let body = json!({
         "exchange_id": exchange_id,
         "member_id": member.as_str(),

@@ -85,7 +85,6 @@ async fn settle<Q: StoredQuantity>(
         return Ok(Vec::new());
     };
     let mut account = accounts::decode::<Q>(found)?;
-    let read_version = account.version();
     let links = BTreeMap::from([("job".to_owned(), OPERATION.to_owned())]);
     let moves = account.write_off_expired(due.kind, &links, now);
     if moves.is_empty() {
@@ -101,14 +100,7 @@ async fn settle<Q: StoredQuantity>(
     };
     let mut writes = Vec::new();
     let mut ids = api::entry_ids(now, moves.len()).into_iter();
-    posting.post(
-        due.kind,
-        &account,
-        read_version,
-        moves,
-        &mut ids,
-        &mut writes,
-    );
+    posting.post(due.kind, &account, moves, &mut ids, &mut writes);
     // The report counters and points.expired for the shop's webhook endpoints, in the
     // same transaction.
     let effects = api::effects::of(settings.as_ref(), &due.shop, &writes, &[], now);

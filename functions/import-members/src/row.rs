@@ -138,5 +138,5 @@ fn opening<Q: StoredQuantity>(
         &links,
         posting.now,
     );
-    posting.post(kind, &account, 0, moves, ids, writes);
+    posting.post(kind, &account, moves, ids, writes);
 }

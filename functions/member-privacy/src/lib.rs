@@ -265,32 +265,11 @@ fn forfeit(
     let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
     let points_before = points.balance_at(now);
     let moves = points.forfeit_all(AccountKind::Points, &links, now);
-    posting.post(
-        AccountKind::Points,
-        &points,
-        points.version(),
-        moves,
-        &mut ids,
-        writes,
-    );
+    posting.post(AccountKind::Points, &points, moves, &mut ids, writes);
     let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
     let credit_before = credit.balance_at(now);
     let moves = credit.forfeit_all(AccountKind::Credit, &links, now);
-    posting.post(
-        AccountKind::Credit,
-        &credit,
-        credit.version(),
-        moves,
-        &mut ids,
-        writes,
-    );
-    posting.post(
-        AccountKind::Value,
-        &value,
-        value.version(),
-        Vec::new(),
-        &mut ids,
-        writes,
-    );
+    posting.post(AccountKind::Credit, &credit, moves, &mut ids, writes);
+    posting.post(AccountKind::Value, &value, Vec::new(), &mut ids, writes);
     Ok((points_before, credit_before))
 }

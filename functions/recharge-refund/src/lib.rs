@@ -118,12 +118,11 @@ fn take_back<Q: StoredQuantity>(
     writes: &mut Vec<Write>,
 ) -> Result<(), ApiError> {
     let mut account = accounts::read::<Q>(snapshot, posting.shop, posting.member, kind)?;
-    let read_version = account.version();
     let (_, mut moves) = account.spend(kind, amount, links, posting.now)?;
     if let Some(last) = moves.last_mut() {
         last.kind = EntryKind::Refund;
         last.reason = format!("recharge_refund: {reason}");
     }
-    posting.post(kind, &account, read_version, moves, ids, writes);
+    posting.post(kind, &account, moves, ids, writes);
     Ok(())
 }

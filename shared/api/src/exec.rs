@@ -169,7 +169,7 @@ where
 }
 
 /// The record key of a derived key's spelling before issue 31, read beside it for a day.
-pub fn legacy(shop: &ShopId, key: &IdempotencyKey) -> Option<Key> {
+fn legacy(shop: &ShopId, key: &IdempotencyKey) -> Option<Key> {
     store::keys::once::legacy(key).map(|old| store::keys::idempotency(shop, &old))
 }
 

@@ -83,11 +83,11 @@ impl MemberWrites for MemberState {
         let changes = self.into_changes();
         writes.push(profile::put(posting.shop, posting.member, &changes.profile));
         writes.extend(middle);
-        if let Some((account, read, moves)) = changes.points {
-            posting.post(AccountKind::Points, &account, read, moves, &mut ids, writes);
+        if let Some((account, moves)) = changes.points {
+            posting.post(AccountKind::Points, &account, moves, &mut ids, writes);
         }
-        if let Some((account, read, moves)) = changes.credit {
-            posting.post(AccountKind::Credit, &account, read, moves, &mut ids, writes);
+        if let Some((account, moves)) = changes.credit {
+            posting.post(AccountKind::Credit, &account, moves, &mut ids, writes);
         }
     }
 }

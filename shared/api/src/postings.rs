@@ -21,24 +21,18 @@ pub struct Posting<'a> {
 }
 
 impl Posting<'_> {
-    /// The writes for one account's new state and movements; returns the ids given to the
-    /// ledger entries, in order. `ids` is shared by every posting of one operation.
+    /// The writes for one account's new state (conditioned on the version it was read at,
+    /// which the account carries) and movements; returns the ids given to the ledger
+    /// entries, in order. `ids` is shared by every posting of one operation.
     pub fn post<Q: Quantity>(
         &self,
         kind: AccountKind,
         account: &Account<Q>,
-        read_version: u64,
         movements: Vec<Movement>,
         ids: &mut impl Iterator<Item = EntryId>,
         writes: &mut Vec<Write>,
     ) -> Vec<EntryId> {
-        writes.push(accounts::put(
-            self.shop,
-            self.member,
-            kind,
-            account,
-            read_version,
-        ));
+        writes.push(accounts::put(self.shop, self.member, kind, account));
         let mut posted = Vec::new();
         for (movement, id) in movements.into_iter().zip(ids) {
             let entry = LedgerEntry {
@@ -66,10 +60,9 @@ impl Posting<'_> {
         writes: &mut Vec<Write>,
     ) -> Result<Q, ApiError> {
         let mut account = accounts::read::<Q>(snapshot, self.shop, self.member, kind)?;
-        let read_version = account.version();
         let (taken, moves) = account.reclaim(kind, amount, links, self.now);
         if !moves.is_empty() {
-            self.post(kind, &account, read_version, moves, ids, writes);
+            self.post(kind, &account, moves, ids, writes);
         }
         Ok(taken)
     }

@@ -88,7 +88,6 @@ pub fn land(
 
     // The value paid and the gift value, each its own ledger entry.
     let mut account = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
-    let read_version = account.version();
     let mut moves = Vec::new();
     for (amount, reason) in [(rc.paid, "recharge"), (rc.gifts.value, "recharge_gift")] {
         if amount.is_zero() {
@@ -174,14 +173,7 @@ pub fn land(
     };
     let mut writes = Vec::new();
     let mut ids = crate::entry_ids(now, moves.len()).into_iter();
-    posting.post(
-        AccountKind::Value,
-        &account,
-        read_version,
-        moves,
-        &mut ids,
-        &mut writes,
-    );
+    posting.post(AccountKind::Value, &account, moves, &mut ids, &mut writes);
     state.flush(&posting, middle, &mut writes);
     let body: Value = json!({
         "recharge_id": at.recharge_id,

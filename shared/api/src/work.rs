@@ -87,8 +87,8 @@ impl<'a> Work<'a> {
         )?)
     }
 
-    /// The account's new state (conditioned on the version it was read at, which the account
-    /// carries) and one ledger entry per movement, with ids in this operation's order.
+    /// The account's new state and one ledger entry per movement (`Posting::post`), with ids
+    /// in this operation's order.
     /// Returns the ids given.
     pub fn post<Q: StoredQuantity>(
         &mut self,
@@ -101,14 +101,7 @@ impl<'a> Work<'a> {
         self.posted.retain(|(k, _)| *k != kind);
         self.posted.push((kind, account.balance().to_decimal()));
         let posting = self.who.posting(Some(&self.settings.currency), self.now);
-        posting.post(
-            kind,
-            account,
-            account.version(),
-            moves,
-            &mut ids,
-            &mut self.writes,
-        )
+        posting.post(kind, account, moves, &mut ids, &mut self.writes)
     }
 
     /// The account's balance as this work leaves it: after its posting, else as read.

@@ -127,19 +127,18 @@ impl Profile {
 pub struct Member {
     pub profile: Profile,
     pub points: Account<i64>,
-    points_read: u64,
     points_moves: Vec<Movement>,
     points_dirty: bool,
     pub credit: Account<Decimal>,
-    credit_read: u64,
     credit_moves: Vec<Movement>,
     credit_dirty: bool,
     /// The stored-value balance as read, for `by_balance` level downgrades (003).
     pub value_balance: Decimal,
 }
 
-/// What changed on one account: the new state, the version it was read at, the movements.
-pub type AccountChange<Q> = (Account<Q>, u64, Vec<Movement>);
+/// What changed on one account: the new state (it carries the version it was read at) and
+/// the movements.
+pub type AccountChange<Q> = (Account<Q>, Vec<Movement>);
 
 /// Everything an operation changed on a member, for the store to write.
 #[derive(Debug)]
@@ -153,11 +152,9 @@ impl Member {
     pub fn new(profile: Profile, points: Account<i64>, credit: Account<Decimal>) -> Self {
         Self {
             profile,
-            points_read: points.version(),
             points,
             points_moves: Vec::new(),
             points_dirty: false,
-            credit_read: credit.version(),
             credit,
             credit_moves: Vec::new(),
             credit_dirty: false,
@@ -303,10 +300,10 @@ impl Member {
             profile: self.profile,
             points: self
                 .points_dirty
-                .then_some((self.points, self.points_read, self.points_moves)),
+                .then_some((self.points, self.points_moves)),
             credit: self
                 .credit_dirty
-                .then_some((self.credit, self.credit_read, self.credit_moves)),
+                .then_some((self.credit, self.credit_moves)),
         }
     }
 }

@@ -214,15 +214,16 @@ fn base36(mut n: i64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The write of an account decided from `read_version`: the new state at the next version,
-/// conditioned on `read_version` still being the stored one.
+/// The write of an account decided from the version it was read at (which the account
+/// carries): the new state at the next version, conditioned on that one still being the
+/// stored one.
 pub fn put<Q: Quantity>(
     shop: &ShopId,
     member: &MemberId,
     kind: AccountKind,
     account: &Account<Q>,
-    read_version: u64,
 ) -> Write {
+    let read_version = account.version();
     let key = keys::account(shop, member, kind);
     let mut it = item::with_key(&key, "account");
     it.insert("account".into(), item::s(kind.as_str()));
@@ -313,13 +314,10 @@ mod tests {
     fn an_account_round_trips_through_its_item() {
         let shop = ShopId::parse("s1").unwrap();
         let member = MemberId::parse("m1").unwrap();
-        let account = Account::from_lots(
-            [(at("2026-10-01T15:59:59Z"), Decimal::new(1250, 2))],
-            Decimal::new(5, 1),
-            4,
-        );
-        let Write::Put { item, cond } = put(&shop, &member, AccountKind::Credit, &account, 3)
-        else {
+        // Read at version 3; stored next at 4.
+        let lots = [(at("2026-10-01T15:59:59Z"), Decimal::new(1250, 2))];
+        let account = Account::from_lots(lots, Decimal::new(5, 1), 3);
+        let Write::Put { item, cond } = put(&shop, &member, AccountKind::Credit, &account) else {
             panic!("an account is written with a put");
         };
         // Invariant 2: written one past the version it was decided from, only if unchanged.
@@ -335,7 +333,10 @@ mod tests {
                 keys::due_shard("SHOP#s1#M#m1")
             ))
         );
-        assert_eq!(decode::<Decimal>(&item).unwrap(), account);
+        assert_eq!(
+            decode::<Decimal>(&item).unwrap(),
+            Account::from_lots(lots, Decimal::new(5, 1), 4)
+        );
     }
 
     #[test]
