@@ -70,25 +70,15 @@ fn decide(
     let (ladder, _) = levels::read(snapshot, &who.shop, work.currency())?;
     let ladder = ladder.as_ref();
     let mut state = work.member()?;
-    // 003: the level is settled to now first; the order earns at the level held when it
-    // was placed, and what it earns may then lift the member.
-    let mut level_changes = state.settle_level(ladder, tz, now);
-    let factors = summary.member_factors(&state.profile, ladder, accrual.placed_at);
+    let on_member = earn(
+        &work, &mut state, &summary, ladder, &accrual, &versions, order_id,
+    );
+    let (earning, before, level_changes) = on_member;
     let Earning {
         earned,
         expires_at,
         held_until,
-    } = accrual.earn(&versions, &factors, tz, now);
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
-    state.accrue_points(earned.points, expires_at, held_until, order_id, &links, now);
-    // The member's running totals move with the order, in the same transaction, and
-    // rule cards they now qualify for are issued with it (000).
-    let points_now = state.points.balance_at(now);
-    let before = state.profile.totals.record_order(accrual.total, points_now);
-    if let Some(ladder) = ladder {
-        let counts = earned_by_order(ladder, accrual.total.amount(), earned.points);
-        level_changes.extend(state.profile.standing.earn(ladder, tz, &counts, now));
-    }
+    } = earning;
     let mut middle = Vec::new();
     let issued = issue_rule_cards(&work, &mut state, &summary, ladder, &mut middle)?;
     let facts = OrderFacts {
@@ -97,31 +87,96 @@ fn decide(
         spend_before: before.spend,
     };
     let credit_issued = grant_credit(&work, &mut state, &mut order, order_id, &facts, &mut middle)?;
+    let pending = held_until.is_some();
     order.record_accrual(
         &who.member,
         work.currency(),
         &accrual,
         earned,
-        held_until.is_some(),
+        pending,
         expires_at,
     );
     work.put_order(order_id, &order);
-    let body: Value = json!({
-        "order_id": order_id,
-        "member_id": who.member.as_str(),
-        "points_earned": earned.points,
-        "points_expire_at": expires_at.map(|e| tz.format(e)),
-        "points_pending_until": held_until.map(|u| tz.format(u)),
-        "credit_issued": work.money(credit_issued),
-        "credit_card_no": state.profile.credit_card_no.to_owned(),
-        "points_balance": state.points.balance_at(now),
-        "credit_balance": work.money(state.credit.balance_at(now)),
-        "cards_issued": issued,
-        "level_changes": api::render::level_changes(&level_changes, tz),
-    });
+    let accrued = Accrued {
+        earning,
+        credit_issued,
+        cards_issued: issued,
+    };
+    let body = answer(&work, order_id, &state, accrued, &level_changes);
     work.flush(state, middle);
     let told = api::webhooks::level_changes(&who.member, &level_changes, tz);
     Ok(work.done(body).tell(told))
+}
+
+/// The member's side: the points the order earns at the level held when it was placed
+/// (003: the level is settled to now first, and what the order earns may then lift the
+/// member), and their running totals (000), which move with the order in the same
+/// transaction. Returns the earning, the totals before the order and the level changes.
+fn earn(
+    work: &Work<'_>,
+    state: &mut MemberState,
+    summary: &domain::cards::CardSummary,
+    ladder: Option<&domain::level::Ladder>,
+    accrual: &domain::order::Accrual,
+    versions: &domain::points::ProgramVersions,
+    order_id: &str,
+) -> (
+    Earning,
+    domain::cards::MemberTotals,
+    Vec<domain::level::LevelChange>,
+) {
+    let (tz, now) = (work.settings().timezone, work.now);
+    let mut level_changes = state.settle_level(ladder, tz, now);
+    let factors = summary.member_factors(&state.profile, ladder, accrual.placed_at);
+    let earning = accrual.earn(versions, &factors, tz, now);
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    let points = earning.earned.points;
+    state.accrue_points(
+        points,
+        earning.expires_at,
+        earning.held_until,
+        order_id,
+        &links,
+        now,
+    );
+    let points_now = state.points.balance_at(now);
+    let before = state.profile.totals.record_order(accrual.total, points_now);
+    if let Some(ladder) = ladder {
+        let counts = earned_by_order(ladder, accrual.total.amount(), points);
+        level_changes.extend(state.profile.standing.earn(ladder, tz, &counts, now));
+    }
+    (earning, before, level_changes)
+}
+
+/// What an accrual did, as its answer shows it.
+struct Accrued {
+    earning: Earning,
+    credit_issued: Decimal,
+    cards_issued: Vec<Value>,
+}
+
+/// The accrual's answer: what the order earned and the balances it leaves.
+fn answer(
+    work: &Work<'_>,
+    order_id: &str,
+    state: &MemberState,
+    accrued: Accrued,
+    level_changes: &[domain::level::LevelChange],
+) -> Value {
+    let (tz, now) = (work.settings().timezone, work.now);
+    json!({
+        "order_id": order_id,
+        "member_id": work.who.member.as_str(),
+        "points_earned": accrued.earning.earned.points,
+        "points_expire_at": accrued.earning.expires_at.map(|e| tz.format(e)),
+        "points_pending_until": accrued.earning.held_until.map(|u| tz.format(u)),
+        "credit_issued": work.money(accrued.credit_issued),
+        "credit_card_no": state.profile.credit_card_no.to_owned(),
+        "points_balance": state.points.balance_at(now),
+        "credit_balance": work.money(state.credit.balance_at(now)),
+        "cards_issued": accrued.cards_issued,
+        "level_changes": api::render::level_changes(level_changes, tz),
+    })
 }
 
 /// 000: the rule cards the member's new totals qualify them for, issued onto `state` (their

@@ -62,19 +62,8 @@ fn view(
         return Ok(erased_view(member, at, tz, currency.as_ref(), now));
     }
     let points_view = points_view(snapshot, shop, member, tz, now)?;
-    // 001: with the credit program off (or never set up) the balance leaves the customer's
-    // view; staff still see it, and the credit itself stays spendable.
     let mut profile = store::profile::read(snapshot, shop, member)?;
-    let credit_visible =
-        principal.role.is_staff() || programs::enabled(snapshot, shop, Program::Credit);
-    let credit_view = if credit_visible {
-        let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-        let mut v = balance_view(AccountKind::Credit, &credit, tz, currency.as_ref(), now);
-        v["card_no"] = json!(profile.credit_card_no);
-        v
-    } else {
-        Value::Null
-    };
+    let credit_view = credit_view(snapshot, principal, member, &profile, tz, currency, now)?;
     let cards: Vec<Value> = profile
         .cards
         .values()
@@ -107,6 +96,27 @@ fn view(
         "value": {"balance": money(value_balance)},
         "birthday": profile.birthday.map(|b| b.to_string()),
     }))
+}
+
+/// 001: with the credit program off (or never set up) the balance leaves the customer's
+/// view; staff still see it, and the credit itself stays spendable.
+fn credit_view(
+    snapshot: &Snapshot,
+    principal: &Principal,
+    member: &MemberId,
+    profile: &domain::member::Profile,
+    tz: domain::ShopTz,
+    currency: Option<domain::Currency>,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let shop = &principal.shop;
+    if !principal.role.is_staff() && !programs::enabled(snapshot, shop, Program::Credit) {
+        return Ok(Value::Null);
+    }
+    let credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
+    let mut v = balance_view(AccountKind::Credit, &credit, tz, currency.as_ref(), now);
+    v["card_no"] = json!(profile.credit_card_no);
+    Ok(v)
 }
 
 /// An erased member: when, and nothing on any account.

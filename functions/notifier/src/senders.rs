@@ -114,68 +114,72 @@ impl SesSender {
 /// The words a member reads for each event.
 pub fn subject_and_text(m: &Message) -> (String, String) {
     let p = &m.payload;
+    let field = |k: &str| p[k].as_str().unwrap_or("-").to_owned();
     let amount = p["amount"].as_str().unwrap_or_default();
-    match m.event {
+    let (subject, text) = match m.event {
         Event::Issued => (
-            "You received store credit".to_owned(),
+            "You received store credit",
             format!(
                 "{amount} store credit was added. Balance: {}.",
-                p["balance"].as_str().unwrap_or("-")
+                field("balance")
             ),
         ),
         Event::Used => (
-            "Store credit used".to_owned(),
+            "Store credit used",
             format!(
                 "{amount} store credit paid for order {}. Balance: {}.",
-                p["order_id"].as_str().unwrap_or("-"),
-                p["balance"].as_str().unwrap_or("-")
+                field("order_id"),
+                field("balance")
             ),
         ),
         Event::Expiring => (
-            "Store credit expiring soon".to_owned(),
-            format!(
-                "{amount} store credit expires at {}.",
-                p["expires_at"].as_str().unwrap_or("-")
-            ),
+            "Store credit expiring soon",
+            format!("{amount} store credit expires at {}.", field("expires_at")),
         ),
         Event::Refund => (
-            "Refund to store credit".to_owned(),
+            "Refund to store credit",
             format!(
                 "{amount} for order {} was refunded to your store credit. {}",
-                p["order_id"].as_str().unwrap_or("-"),
+                field("order_id"),
                 p["note"].as_str().unwrap_or_default()
             ),
         ),
         Event::Recharge => (
-            "Stored value topped up".to_owned(),
+            "Stored value topped up",
             format!(
                 "{} was added to your stored value. Balance: {}.",
-                p["value_added"].as_str().unwrap_or("-"),
-                p["value_balance"].as_str().unwrap_or("-")
+                field("value_added"),
+                field("value_balance")
             ),
         ),
-        Event::LevelUpgraded => (
-            format!(
-                "Welcome to {}",
-                p["name"].as_str().unwrap_or("your new level")
-            ),
-            format!(
-                "Your member level is now {}. Reward: {} points, {} store credit, coupons: {}.",
-                p["name"].as_str().unwrap_or("-"),
-                p["reward"]["points"].as_i64().unwrap_or(0),
-                p["reward"]["credit"].as_str().unwrap_or("0"),
-                p["reward"]["coupons"]
-                    .as_array()
-                    .map(|c| c
-                        .iter()
-                        .filter_map(|v| v.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "))
-                    .filter(|c| !c.is_empty())
-                    .unwrap_or_else(|| "none".to_owned()),
-            ),
+        Event::LevelUpgraded => return level_upgraded(p),
+    };
+    (subject.to_owned(), text)
+}
+
+/// 003: a paid or earned level's welcome, with its reward.
+fn level_upgraded(p: &serde_json::Value) -> (String, String) {
+    let name = p["name"].as_str();
+    let coupons = p["reward"]["coupons"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "none".to_owned());
+    (
+        format!("Welcome to {}", name.unwrap_or("your new level")),
+        format!(
+            "Your member level is now {}. Reward: {} points, {} store credit, coupons: {}.",
+            name.unwrap_or("-"),
+            p["reward"]["points"].as_i64().unwrap_or(0),
+            p["reward"]["credit"].as_str().unwrap_or("0"),
+            coupons,
         ),
-    }
+    )
 }
 
 impl Sender for SesSender {

@@ -9,7 +9,7 @@ use api::recharge::{self, Landing};
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use domain::level::Channel;
-use domain::stored_value::{Ask, Context};
+use domain::stored_value::{Ask, Context, Recharge};
 use domain::Money;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -137,10 +137,21 @@ fn decide(
         };
         return recharge::land(snapshot, &at, &decided, now);
     }
+    Ok(pending(who, asked, &decided, currency, now))
+}
+
+/// Online: the recharge waits for its payment as a pending purchase (003).
+fn pending(
+    who: &api::Acting,
+    asked: &Asked,
+    decided: &Recharge,
+    currency: domain::Currency,
+    now: DateTime<Utc>,
+) -> Decision {
     let purchase = Purchase::pending(
         asked.purchase_id.clone(),
         store::ids::recharge_target(decided.rule_id.as_deref()),
-        member.to_string(),
+        who.member.to_string(),
         decided.paid,
         &currency,
         now,
@@ -148,13 +159,13 @@ fn decide(
     );
     let body = json!({
         "purchase_id": purchase.purchase_id,
-        "member_id": member.as_str(),
+        "member_id": who.member.as_str(),
         "rule_id": decided.rule_id,
         "amount": decided.paid.to_string_in(&currency),
         "currency": currency.code(),
         "status": "pending",
         "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
     });
-    let writes = vec![purchases::put(shop, &purchase)];
-    Ok(Decision::new(writes, StatusCode::CREATED, body))
+    let writes = vec![purchases::put(&who.shop, &purchase)];
+    Decision::new(writes, StatusCode::CREATED, body)
 }

@@ -74,13 +74,7 @@ fn decide(
         .filter(|c| c.card_no == *card_no)
         .cloned()
         .ok_or_else(not_found)?;
-    let refund = match &raw.refund_amount {
-        None => None,
-        Some(text) => {
-            let c = currency.as_ref().ok_or_else(ApiError::not_configured)?;
-            Some(Money::parse_non_negative(text, c)?)
-        }
-    };
+    let refund = refund_amount(raw, currency.as_ref())?;
     held.check_refund(refund, currency.as_ref(), now)?;
     let (card, items) = held.returned(raw.reclaim_gifts);
     let posting = who.posting(currency.as_ref(), now);
@@ -119,6 +113,18 @@ fn decide(
         &record,
     ));
     Ok(Decision::ok(writes, record.clone()).tell([("card.refunded", record)]))
+}
+
+/// The amount the merchant paid back, in the shop's currency (none for a free card).
+fn refund_amount(
+    raw: &CardRefundRequest,
+    currency: Option<&domain::Currency>,
+) -> Result<Option<Money>, ApiError> {
+    let Some(text) = &raw.refund_amount else {
+        return Ok(None);
+    };
+    let c = currency.ok_or_else(ApiError::not_configured)?;
+    Ok(Some(Money::parse_non_negative(text, c)?))
 }
 
 /// 000: the card no longer counts as held; a paid card's unit goes back to its stock shard

@@ -6,12 +6,13 @@
 //! `PER_ENDPOINT` at a time to one endpoint, so a slow endpoint holds its own slots for at
 //! most 15 s each and never another shop's.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use domain::chrono::{DateTime, Utc};
+use domain::lanes::{Lane, Lanes};
 use domain::webhook::{self, Delivery, Endpoint, Outcome};
 use domain::ShopId;
 use serde_json::{json, Value};
@@ -161,86 +162,76 @@ pub async fn sweep_once(
     Ok(tally)
 }
 
-/// One endpoint's due deliveries not yet taken by a worker.
-type Queue = Arc<std::sync::Mutex<VecDeque<(Stored, Option<Endpoint>)>>>;
+/// A delivery waiting on its endpoint's lane, with the endpoint as read when it was due.
+type Waiting = (Stored, Option<Endpoint>);
 
-/// What a worker hands back: its endpoint, the deliveries it attempted, how they went.
+/// What a worker hands back: its lane, the deliveries it attempted, how they went.
 type Worked = (String, Vec<String>, Tally);
 
 /// Sweeps about once a second until `budget` is spent. Due deliveries join their
-/// endpoint's queue; each endpoint has up to `PER_ENDPOINT` workers that take from it one
-/// after another, so a fast endpoint drains its backlog at its own pace (not one batch a
-/// sweep) and a slow one holds only its own workers. Then waits for the workers still busy
-/// (each attempt at most 15 s).
+/// endpoint's lane (`domain::lanes`); each endpoint has up to `PER_ENDPOINT` workers that
+/// take from it one after another, so a fast endpoint drains its backlog at its own pace
+/// (not one batch a sweep) and a slow one holds only its own workers. Then waits for the
+/// workers still busy (each attempt at most 15 s).
 pub async fn run_for(
     ctx: &'static api::Ctx,
     http: &'static Sender,
     budget: Duration,
 ) -> Result<Tally, StoreError> {
-    let started = Instant::now();
+    let stop = Instant::now() + budget;
     let mut tally = Tally::default();
     let mut workers: tokio::task::JoinSet<Worked> = tokio::task::JoinSet::new();
-    let mut busy: HashMap<String, usize> = HashMap::new();
-    let mut queues: HashMap<String, Queue> = HashMap::new();
-    let mut taken: HashSet<String> = HashSet::new();
+    let mut lanes: Lanes<Waiting> = Lanes::new(PER_ENDPOINT);
     loop {
-        let now = ctx.now();
-        match due(ctx, now).await {
-            Ok((due, snapshot)) => {
-                for d in due {
-                    let id = delivery_key(&d);
-                    if !taken.insert(id) {
-                        continue;
-                    }
-                    let endpoint = match endpoint_of(&snapshot, &d) {
-                        Ok(e) => e,
-                        Err(e) => {
-                            tracing::warn!(operation = OPERATION, error = %e, "endpoints unreadable");
-                            taken.remove(&delivery_key(&d));
-                            continue;
-                        }
-                    };
-                    let endpoint_key = format!("{}#{}", d.shop.as_str(), d.endpoint_id);
-                    let queue = queues.entry(endpoint_key).or_default();
-                    if let Ok(mut q) = queue.lock() {
-                        q.push_back((d, endpoint));
-                    }
-                }
-                for (endpoint_key, queue) in &queues {
-                    let waiting = queue.lock().map_or(0, |q| q.len());
-                    let running = busy.entry(endpoint_key.clone()).or_default();
-                    for _ in *running..PER_ENDPOINT.min(*running + waiting) {
-                        *running += 1;
-                        let (key, queue) = (endpoint_key.clone(), queue.clone());
-                        let stop = started + budget;
-                        workers.spawn(async move {
-                            let (done, t) = drain(ctx, http, &queue, stop).await;
-                            (key, done, t)
-                        });
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(operation = OPERATION, error = %e, "due index unreadable"),
+        // Boxed: the sweep's read nests deep enough to overflow the compiler's layout depth.
+        Box::pin(sweep(ctx, &mut lanes)).await;
+        for (key, lane) in lanes.start() {
+            workers.spawn(async move {
+                let (done, t) = drain(ctx, http, &lane, stop).await;
+                (key, done, t)
+            });
         }
         let pause = tokio::time::sleep(SWEEP_EVERY);
         tokio::pin!(pause);
         loop {
             tokio::select! {
                 _ = &mut pause => break,
-                Some(done) = workers.join_next() => finish(done, &mut busy, &mut taken, &mut tally),
+                Some(done) = workers.join_next() => finish(done, &mut lanes, &mut tally),
             }
         }
-        queues.retain(|k, q| {
-            busy.get(k).is_some_and(|n| *n > 0) || q.lock().is_ok_and(|q| !q.is_empty())
-        });
-        if started.elapsed() >= budget {
+        lanes.tidy();
+        if Instant::now() >= stop {
             break;
         }
     }
     while let Some(done) = workers.join_next().await {
-        finish(done, &mut busy, &mut taken, &mut tally);
+        finish(done, &mut lanes, &mut tally);
     }
     Ok(tally)
+}
+
+/// One read of the due index: each delivery not already taken joins its endpoint's lane.
+async fn sweep(ctx: &api::Ctx, lanes: &mut Lanes<Waiting>) {
+    let (due, snapshot) = match due(ctx, ctx.now()).await {
+        Ok(read) => read,
+        Err(e) => {
+            tracing::warn!(operation = OPERATION, error = %e, "due index unreadable");
+            return;
+        }
+    };
+    for d in due {
+        let id = delivery_key(&d);
+        if lanes.is_taken(&id) {
+            continue;
+        }
+        match endpoint_of(&snapshot, &d) {
+            Ok(endpoint) => {
+                let lane = format!("{}#{}", d.shop.as_str(), d.endpoint_id);
+                lanes.offer(id, lane, (d, endpoint));
+            }
+            Err(e) => tracing::warn!(operation = OPERATION, error = %e, "endpoints unreadable"),
+        }
+    }
 }
 
 /// A worker: attempts its endpoint's queued deliveries one after another until none is
@@ -252,7 +243,7 @@ pub async fn run_for(
 async fn drain(
     ctx: &api::Ctx,
     http: &Sender,
-    queue: &Queue,
+    lane: &Lane<Waiting>,
     stop: Instant,
 ) -> (Vec<String>, Tally) {
     let mut done = Vec::new();
@@ -261,7 +252,7 @@ async fn drain(
         if Instant::now() >= stop {
             return (done, tally);
         }
-        let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+        let next = lane.pop();
         let Some((d, endpoint)) = next else {
             return (done, tally);
         };
@@ -269,10 +260,8 @@ async fn drain(
         match attempt(ctx, http, d, endpoint, ctx.now()).await {
             Ok(t) => {
                 if t.disabled > 0 {
-                    if let Ok(mut q) = queue.lock() {
-                        // `None`: the endpoint as `attempt` treats a disabled one.
-                        q.iter_mut().for_each(|(_, e)| *e = None);
-                    }
+                    // `None`: the endpoint as `attempt` treats a disabled one.
+                    lane.update_all(|(_, e)| *e = None);
                 }
                 tally.add(t);
             }
@@ -283,18 +272,12 @@ async fn drain(
 
 fn finish(
     done: Result<Worked, tokio::task::JoinError>,
-    busy: &mut HashMap<String, usize>,
-    taken: &mut HashSet<String>,
+    lanes: &mut Lanes<Waiting>,
     tally: &mut Tally,
 ) {
     match done {
-        Ok((endpoint_key, ids, t)) => {
-            if let Some(n) = busy.get_mut(&endpoint_key) {
-                *n = n.saturating_sub(1);
-            }
-            for id in ids {
-                taken.remove(&id);
-            }
+        Ok((lane, ids, t)) => {
+            lanes.finished(&lane, ids);
             tally.add(t);
         }
         Err(e) => tracing::error!(operation = OPERATION, error = %e, "a worker failed"),

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod document;
 pub mod exchange;
 pub mod ids;
+pub mod lanes;
 pub mod ledger;
 pub mod level;
 pub mod level_document;
