@@ -4,18 +4,23 @@
 use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
-use api::issuing::{self, Issuance, MemberState, MemberWrites};
+use api::issuing::MemberState;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::level::earned_by_order;
 use domain::order::{AccrualRequest, Earning};
 use domain::store_credit::OrderFacts;
-use domain::{Decimal, MemberId};
+use domain::MemberId;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
 use store::cards;
-use store::{credit_program, keys, levels, outbox, programs, Snapshot};
+use store::{keys, levels, programs, Snapshot};
+
+mod answer;
+use answer::{answer, Accrued};
+
+mod grants;
+use grants::{grant_credit, issue_rule_cards};
 
 pub const OPERATION: &str = "accrue-points";
 
@@ -146,108 +151,4 @@ fn earn(
         level_changes.extend(state.profile.standing.earn(ladder, tz, &counts, now));
     }
     (earning, before, level_changes)
-}
-
-/// What an accrual did, as its answer shows it.
-struct Accrued {
-    earning: Earning,
-    credit_issued: Decimal,
-    cards_issued: Vec<Value>,
-}
-
-/// The accrual's answer: what the order earned and the balances it leaves.
-fn answer(
-    work: &Work<'_>,
-    order_id: &str,
-    state: &MemberState,
-    accrued: Accrued,
-    level_changes: &[domain::level::LevelChange],
-) -> Value {
-    let (tz, now) = (work.settings().timezone, work.now);
-    json!({
-        "order_id": order_id,
-        "member_id": work.who.member.as_str(),
-        "points_earned": accrued.earning.earned.points,
-        "points_expire_at": accrued.earning.expires_at.map(|e| tz.format(e)),
-        "points_pending_until": accrued.earning.held_until.map(|u| tz.format(u)),
-        "credit_issued": work.money(accrued.credit_issued),
-        "credit_card_no": state.profile.credit_card_no.to_owned(),
-        "points_balance": state.points.balance_at(now),
-        "credit_balance": work.money(state.credit.balance_at(now)),
-        "cards_issued": accrued.cards_issued,
-        "level_changes": api::render::level_changes(level_changes, tz),
-    })
-}
-
-/// 000: the rule cards the member's new totals qualify them for, issued onto `state` (their
-/// own writes into `middle`); returns them as the answer shows them.
-fn issue_rule_cards(
-    work: &Work<'_>,
-    state: &mut MemberState,
-    summary: &domain::cards::CardSummary,
-    ladder: Option<&domain::level::Ladder>,
-    middle: &mut Vec<store::Write>,
-) -> Result<Vec<Value>, ApiError> {
-    let (who, now) = (work.who, work.now);
-    let due: Vec<_> = summary
-        .rule_cards_due(&state.profile, ladder, now)
-        .into_iter()
-        .cloned()
-        .collect();
-    let mut issued = Vec::new();
-    for def in &due {
-        let how = Issuance {
-            shop: &who.shop,
-            member: &who.member,
-            actor: &who.actor,
-            settings: Some(work.settings()),
-            now,
-            paid: None,
-            purchase_id: None,
-            stock_shard: None,
-            require_enabled: true,
-        };
-        let card = issuing::issue_onto(state, def, &how, middle)?;
-        // Without a ladder, rule cards are levels; the summary lists them lowest first, so
-        // the last one issued is the member's new level.
-        state.profile.card_level = Some((def.card_id.to_owned(), def.name.clone()));
-        issued.push(api::render::member_card(&card, &who.member, now));
-    }
-    Ok(issued)
-}
-
-/// Store credit (001): each rule the order meets grants, into a lot with that rule's
-/// validity; the order remembers the lots for a proportional clawback, and the member is
-/// told. Returns the credit issued.
-fn grant_credit(
-    work: &Work<'_>,
-    state: &mut MemberState,
-    order: &mut domain::order::Order,
-    order_id: &str,
-    facts: &OrderFacts,
-    middle: &mut Vec<store::Write>,
-) -> Result<Decimal, ApiError> {
-    let (who, now, snapshot) = (work.who, work.now, work.snapshot);
-    let (program, _) = credit_program::read(snapshot, &who.shop, work.currency())?;
-    let grants = program
-        .as_ref()
-        .map(|p| p.for_order(facts, now, work.settings().timezone))
-        .unwrap_or_default();
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
-    for g in &grants {
-        state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
-    }
-    let issued = order.record_credit_grants(&grants);
-    if issued > Decimal::ZERO {
-        let card_no = state.credit_card_no(&who.shop, &who.member, middle);
-        let told = json!({
-            "amount": work.money(issued),
-            "balance": work.money(state.credit.balance_at(now)),
-            "card_no": card_no,
-            "order_id": order_id,
-            "reasons": grants.iter().map(|g| g.source.as_str()).collect::<Vec<_>>(),
-        });
-        middle.extend(work.notice(outbox::Event::Issued, told));
-    }
-    Ok(issued)
 }

@@ -5,14 +5,15 @@ use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::card_document::{self, view, CardPatch};
 use domain::cards::{CardDef, CardKind};
-use domain::{Refusal, Settings, ShopId};
+use domain::ShopId;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use qrcode::render::svg;
-use qrcode::{EcLevel, QrCode};
 use serde_json::{json, Value};
 use store::keys::{self, RecordKind};
 use store::{cards, settings, Snapshot};
+
+mod view;
+use view::{qr, read_view};
 
 mod records;
 
@@ -144,42 +145,6 @@ async fn get(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
     let settings = settings::read(&snapshot, shop)?;
     let stock = cards::read_stock(&snapshot, shop, id)?;
     Ok(Reply::ok(&read_view(&def, stock, settings.as_ref())))
-}
-
-/// A card as reads show it: the definition plus, for the kinds handed out by link or QR
-/// code (free and paid, 000), the shop's claim link filled in (null without a template).
-fn read_view(def: &CardDef, stock: Option<i64>, settings: Option<&Settings>) -> Value {
-    let mut v = view(def, stock, settings.map(|s| &s.currency));
-    if def.kind != CardKind::Rule {
-        v["claim_url"] = json!(claim_link(def, settings).ok());
-    }
-    v
-}
-
-fn claim_link(def: &CardDef, settings: Option<&Settings>) -> Result<String, Refusal> {
-    def.claim_link(settings.and_then(|s| s.claim_url.as_deref()))
-}
-
-/// GET /admin/cards/{card_id}/qr: the claim link as a QR code staff show at the till or
-/// print (000, 002 发权益卡 by QR code).
-async fn qr(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
-    let snapshot = ctx
-        .store
-        .load(&[keys::settings(shop), keys::card(shop, id)])
-        .await?;
-    let def = read_card(&snapshot, shop, id)?;
-    let url = claim_link(&def, settings::read(&snapshot, shop)?.as_ref())?;
-    let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
-        .map_err(|e| ApiError::Invalid(format!("the claim link does not fit a QR code: {e}")))?;
-    // Dark on white with the standard quiet zone: phone cameras read it off a screen or paper.
-    let svg = code
-        .render::<svg::Color>()
-        .min_dimensions(256, 256)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .quiet_zone(true)
-        .build();
-    Ok(Reply::svg(svg))
 }
 
 async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply, ApiError> {

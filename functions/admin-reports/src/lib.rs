@@ -6,12 +6,15 @@
 
 use api::input;
 use api::{ApiError, Ctx, Reply, MANAGERS};
-use domain::chrono::{DateTime, NaiveDate, Utc};
+use domain::chrono::NaiveDate;
 use domain::report::{self, RollForward};
-use domain::{AccountKind, Refusal, Settings, ShopId};
+use domain::{AccountKind, Settings, ShopId};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
-use store::{keys, reports, settings};
+use store::{keys, settings};
+
+mod ledger;
+use ledger::ledger;
 
 pub const OPERATION: &str = "admin-reports";
 
@@ -125,129 +128,6 @@ fn balances_csv(
             row("movement", kind, *v)?;
         }
         row("closing", "", r.closing)?;
-    }
-    out.reply()
-}
-
-/// The instant a shop-local day begins.
-fn day_start(settings: &Settings, day: NaiveDate) -> DateTime<Utc> {
-    settings.timezone.start_of_day(day)
-}
-
-fn entry_json(member: &domain::MemberId, listed: &store::ledger::Listed) -> Value {
-    let mut v = api::render::ledger_entry(listed);
-    v["member_id"] = json!(member.as_str());
-    v
-}
-
-/// The shop's ledger entries of a period as its export index keeps them (time order).
-struct Period<'a> {
-    shop: &'a ShopId,
-    currency: domain::Currency,
-    account: Option<AccountKind>,
-    /// Epoch milliseconds: the period's first instant and the one after its last.
-    start: i64,
-    end: i64,
-}
-
-impl Period<'_> {
-    /// An entry as the report shows it: money accounts with the shop's currency.
-    fn entry(&self, member: &domain::MemberId, mut listed: store::ledger::Listed) -> Value {
-        if listed.entry.movement.account != AccountKind::Points {
-            listed.currency = Some(self.currency);
-        }
-        entry_json(member, &listed)
-    }
-}
-
-async fn ledger(
-    ctx: &Ctx,
-    req: &Request,
-    shop: &ShopId,
-    settings: &Settings,
-    (from, to): (NaiveDate, NaiveDate),
-    csv: bool,
-) -> Result<Reply, ApiError> {
-    let account = match input::query_param(req, "account") {
-        None => None,
-        Some(a) => Some(
-            AccountKind::parse(&a)
-                .ok_or_else(|| ApiError::Invalid("account is points, credit or value".into()))?,
-        ),
-    };
-    let period = Period {
-        shop,
-        currency: settings.currency,
-        account,
-        start: day_start(settings, from).timestamp_millis(),
-        end: day_start(settings, to.succ_opt().unwrap_or(to)).timestamp_millis(),
-    };
-    if csv {
-        return ledger_csv(ctx, &period).await;
-    }
-    let limit = usize::try_from(input::limit(req)?).unwrap_or(50);
-    let cursor = input::query_param(req, "cursor");
-    if cursor
-        .as_deref()
-        .is_some_and(|c| c.len() > 40 || !c.chars().all(|ch| ch.is_ascii_alphanumeric()))
-    {
-        return Err(ApiError::Invalid(
-            "cursor is one a previous page gave".into(),
-        ));
-    }
-    let (lo, hi) = reports::export_bounds(period.start, period.end, cursor.as_deref());
-    let page = ctx
-        .store
-        .ledger_export_page(shop, &lo, &hi, account, limit)
-        .await?;
-    let items: Vec<Value> = page
-        .items
-        .into_iter()
-        .map(|(m, l)| period.entry(&m, l))
-        .collect();
-    Ok(Reply::ok(&json!({"items": items, "next": page.next})))
-}
-
-/// The whole period as CSV, a thousand entries a page; more than `MAX_CSV_ROWS` is refused.
-async fn ledger_csv(ctx: &Ctx, period: &Period<'_>) -> Result<Reply, ApiError> {
-    let mut out = api::sheet::Sheet::new(&[
-        "entry_id",
-        "member_id",
-        "account",
-        "kind",
-        "amount",
-        "balance_after",
-        "reason",
-        "at",
-        "links",
-    ])?;
-    let mut cursor: Option<String> = None;
-    let mut rows = 0usize;
-    loop {
-        let (lo, hi) = reports::export_bounds(period.start, period.end, cursor.as_deref());
-        let page = ctx
-            .store
-            .ledger_export_page(period.shop, &lo, &hi, period.account, 1000)
-            .await?;
-        for (member, listed) in page.items {
-            let v = period.entry(&member, listed);
-            let cells = ["entry_id", "member_id", "account", "kind", "amount"]
-                .into_iter()
-                .chain(["balance_after", "reason", "at"])
-                .map(|k| text(&v[k]));
-            out.row(cells.chain([v["links"].to_string()]))?;
-            rows += 1;
-        }
-        if rows > MAX_CSV_ROWS {
-            return Err(Refusal::Invalid(format!(
-                "the period holds more than {MAX_CSV_ROWS} entries; export a shorter one or page the JSON"
-            ))
-            .into());
-        }
-        match page.next {
-            Some(n) => cursor = Some(n),
-            None => break,
-        }
     }
     out.reply()
 }

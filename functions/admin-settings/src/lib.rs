@@ -7,150 +7,19 @@
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
 use domain::cards::CardKind;
-use domain::settings::{check_claim_url, GUIDE_PLACES, MIN_WEBHOOK_SECRET_CHARS};
-use domain::{CardId, Currency, Settings, ShopTz};
+use domain::Settings;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{cards, keys, settings, Snapshot};
+
+mod command;
+use command::{parse, Command};
 
 pub const OPERATION: &str = "admin-settings";
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
-}
-
-#[derive(Debug, Deserialize)]
-struct RawSettings {
-    #[serde(default)]
-    currency: Option<String>,
-    #[serde(default)]
-    timezone: Option<String>,
-    #[serde(default)]
-    webhook_secret: Option<String>,
-    #[serde(default)]
-    stripe_webhook_secret: Option<String>,
-    #[serde(default)]
-    guide_on: Option<Vec<String>>,
-}
-
-struct Command {
-    currency: Option<Currency>,
-    timezone: Option<ShopTz>,
-    webhook_secret: Option<String>,
-    stripe_webhook_secret: Option<String>,
-    /// Absent: keep; `Some(None)`: no guide card; `Some(Some(id))`: this one.
-    guide_card_id: Option<Option<String>>,
-    guide_on: Option<Vec<String>>,
-    /// Absent: keep; `Some(None)`: no claim links; `Some(Some(url))`: this template.
-    claim_url: Option<Option<String>>,
-    /// Absent: keep; `Some(None)`: not valued.
-    point_value: Option<Option<domain::Decimal>>,
-}
-
-/// The payment webhooks' secrets: ours `MIN_WEBHOOK_SECRET_CHARS`-256 characters, Stripe's its endpoint
-/// secret's shape.
-fn check_secrets(raw: &RawSettings) -> Result<(), ApiError> {
-    if let Some(secret) = &raw.webhook_secret {
-        if secret.chars().count() < MIN_WEBHOOK_SECRET_CHARS || secret.len() > 256 {
-            return Err(ApiError::Invalid(format!(
-                "webhook_secret must be {MIN_WEBHOOK_SECRET_CHARS}-256 characters"
-            )));
-        }
-    }
-    if let Some(secret) = &raw.stripe_webhook_secret {
-        // Stripe's endpoint secrets are "whsec_" and base64-ish characters.
-        let ok = secret.starts_with("whsec_")
-            && (MIN_WEBHOOK_SECRET_CHARS..=256).contains(&secret.len())
-            && secret.bytes().all(|b| b.is_ascii_graphic());
-        if !ok {
-            return Err(ApiError::Invalid(format!(
-                "stripe_webhook_secret is Stripe's endpoint secret: whsec_..., \
-                 {MIN_WEBHOOK_SECRET_CHARS}-256 characters"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// API 1.2 "Reports": what a point is worth, a decimal string of money (at most 6
-/// decimals, like "0.01"), to value the points liability; null: not valued. `None`: not
-/// sent, kept.
-fn point_value(body: &Value) -> Result<Option<Option<domain::Decimal>>, ApiError> {
-    Ok(match body.get("point_value") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(v)) => match v.parse::<domain::Decimal>() {
-            Ok(d) if d >= domain::Decimal::ZERO && d.scale() <= 6 && v.len() <= 20 => {
-                Some(Some(d.normalize()))
-            }
-            _ => {
-                return Err(ApiError::Invalid(
-                    "point_value is money per point as a decimal string, like \"0.01\"".into(),
-                ))
-            }
-        },
-        Some(_) => {
-            return Err(ApiError::Invalid(
-                "point_value is a decimal string or null".into(),
-            ))
-        }
-    })
-}
-
-fn parse(body: &Value, local: bool) -> Result<Command, ApiError> {
-    let raw: RawSettings = input::from_value(body)?;
-    check_secrets(&raw)?;
-    let currency = raw
-        .currency
-        .map(|c| Currency::parse(&c).map_err(|e| ApiError::Invalid(e.to_string())))
-        .transpose()?;
-    let timezone = raw
-        .timezone
-        .map(|t| ShopTz::parse(&t).map_err(|e| ApiError::Invalid(e.to_string())))
-        .transpose()?;
-    let guide_card_id = match body.get("guide_card_id") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(id)) => Some(Some(CardId::parse(id)?.to_string())),
-        Some(_) => {
-            return Err(ApiError::Invalid(
-                "guide_card_id is a card id or null".into(),
-            ))
-        }
-    };
-    let claim_url = match body.get("claim_url") {
-        None => None,
-        Some(Value::Null) => Some(None),
-        Some(Value::String(url)) => {
-            check_claim_url(url, local).map_err(ApiError::Invalid)?;
-            Some(Some(url.clone()))
-        }
-        Some(_) => return Err(ApiError::Invalid("claim_url is a URL or null".into())),
-    };
-    let point_value = point_value(body)?;
-    if let Some(places) = &raw.guide_on {
-        if places.iter().any(|p| !GUIDE_PLACES.contains(&p.as_str())) {
-            return Err(ApiError::Invalid(
-                "guide_on lists places among \"product\" and \"checkout\"".into(),
-            ));
-        }
-    }
-    Ok(Command {
-        currency,
-        timezone,
-        webhook_secret: raw.webhook_secret,
-        stripe_webhook_secret: raw.stripe_webhook_secret,
-        guide_card_id,
-        guide_on: raw.guide_on.map(|mut p| {
-            p.sort();
-            p.dedup();
-            p
-        }),
-        claim_url,
-        point_value,
-    })
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {

@@ -7,7 +7,7 @@
 //! items, pending notices), marks the profile and accounts so no operation writes for the
 //! member again, and keeps its answer for a second request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use api::input;
 use api::postings::Posting;
@@ -17,8 +17,10 @@ use domain::{AccountKind, Decimal, MemberId, Refusal, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::privacy::plain;
-use store::{accounts, cards, item, keys, ledger, profile, settings, Snapshot, Write};
+use store::{accounts, cards, item, keys, profile, settings, Snapshot, Write};
+
+mod export;
+use export::data;
 
 pub const OPERATION: &str = "member-privacy";
 
@@ -58,91 +60,6 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 
 fn not_found(member: &MemberId) -> ApiError {
     ApiError::NotFound(format!("no member {:?}", member.as_str()))
-}
-
-/// The data access export: the member's own partition (profile, accounts with their lots,
-/// ledger, cards held, notices), and the orders, purchases and recharges it refers to.
-async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<Reply, ApiError> {
-    let items = ctx.store.member_items(shop, member).await?;
-    if items.is_empty() {
-        return Err(not_found(member));
-    }
-    let sk = |it: &store::Item| item::opt_s(it, keys::SK).unwrap_or_default().to_owned();
-    let mut out = json!({"member_id": member.as_str(), "profile": null, "accounts": {},
-                         "ledger": [], "cards": [], "notices": [], "other": []});
-    let mut refs: BTreeSet<keys::Key> = BTreeSet::new();
-    let snapshot = Snapshot::of(
-        items
-            .iter()
-            .filter_map(|it| Some((item::key_of(it)?, it.clone()))),
-    );
-    for it in &items {
-        match item::opt_s(it, "entity_type").unwrap_or_default() {
-            "profile" => {
-                out["profile"] = plain(it);
-                let p = profile::read_any(&snapshot, shop, member)?;
-                out["cards"] = p
-                    .cards
-                    .values()
-                    .map(|c| {
-                        if let Some(pid) = &c.purchase_id {
-                            refs.insert(keys::purchase(shop, pid));
-                        }
-                        api::render::member_card(c, member, ctx.now())
-                    })
-                    .collect();
-                out["level"] = serde_json::to_value(&p.standing).unwrap_or(Value::Null);
-            }
-            "ledger" => {
-                let listed = ledger::decode(it)?;
-                for (k, v) in &listed.entry.movement.links {
-                    match k.as_str() {
-                        "order_id" => refs.insert(keys::order(shop, v)),
-                        "purchase_id" => refs.insert(keys::purchase(shop, v)),
-                        "recharge_id" => refs.insert(keys::recharge(shop, v)),
-                        _ => false,
-                    };
-                }
-                push(&mut out["ledger"], api::render::ledger_entry(&listed));
-            }
-            "account" => {
-                let name = sk(it).trim_start_matches("ACCT#").to_ascii_lowercase();
-                out["accounts"][name] = plain(it);
-            }
-            "outbox" => push(&mut out["notices"], plain(it)),
-            _ => push(&mut out["other"], json!({"sk": sk(it), "item": plain(it)})),
-        }
-    }
-    referred(ctx, refs, &mut out).await?;
-    Ok(Reply::ok(&out))
-}
-
-/// The orders, purchases and recharges the member's items refer to, in one read.
-async fn referred(ctx: &Ctx, refs: BTreeSet<keys::Key>, out: &mut Value) -> Result<(), ApiError> {
-    let refs: Vec<keys::Key> = refs.into_iter().collect();
-    let found = if refs.is_empty() {
-        Snapshot::of([])
-    } else {
-        ctx.store.load(&refs).await?
-    };
-    for (name, sk) in [
-        ("orders", "ORDER"),
-        ("purchases", "PURCHASE"),
-        ("recharges", "RECHARGE"),
-    ] {
-        out[name] = refs
-            .iter()
-            .filter(|k| k.sk == sk)
-            .filter_map(|k| found.get(k).map(plain))
-            .collect();
-    }
-    Ok(())
-}
-
-fn push(list: &mut Value, v: Value) {
-    if let Value::Array(items) = list {
-        items.push(v);
-    }
 }
 
 async fn erase(

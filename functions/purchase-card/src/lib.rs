@@ -1,16 +1,13 @@
 //! POST /cards/{card_id}/purchase: reserves one unit of a paid card's stock with an atomic
 //! conditional decrement and opens a pending purchase that the payment webhook settles.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
 use api::input;
 use api::purchasing::Lookup;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::chrono::{SecondsFormat, TimeDelta};
-use domain::stock::{Pick, Search};
-use domain::{MemberId, Refusal, ShopId};
+use domain::stock::Search;
+use domain::Refusal;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
@@ -31,67 +28,8 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 pub use store::ids::purchase_id as new_purchase_id;
 
-/// The shard count last seen per card in this instance: only where the next buyer's first
-/// read looks (`domain::stock::Search`); a stale or missing hint costs a round, never a unit.
-fn hint(card: &str, learned: Option<u16>) -> u16 {
-    static SEEN: Mutex<BTreeMap<String, u16>> = Mutex::new(BTreeMap::new());
-    let Ok(mut seen) = SEEN.lock() else {
-        return 1;
-    };
-    match learned {
-        Some(n) => {
-            seen.insert(card.to_owned(), n);
-            n
-        }
-        None => seen.get(card).copied().unwrap_or(1),
-    }
-}
-
-/// One buyer's purchase across its rounds: who buys what, and what each round learned.
-struct Buying {
-    shop: ShopId,
-    member: MemberId,
-    card_id: String,
-    purchase_id: String,
-    search: Search,
-    open: Lookup,
-    /// This round: the shard chosen, or shards all empty (read others).
-    chosen: Option<u16>,
-    read_more: bool,
-}
-
-impl Buying {
-    /// A shard among those read with a unit left (API 1.1); all empty: read others, or none
-    /// anywhere: sold out.
-    fn take_shard(
-        &mut self,
-        stock_shards: u16,
-        shards: &[u16],
-        snapshot: &Snapshot,
-    ) -> Result<u16, ApiError> {
-        let (shop, card_id) = (&self.shop, &self.card_id);
-        // A shard asked for and not found holds nothing.
-        let seen: Vec<(u16, i64)> = shards
-            .iter()
-            .map(|&k| {
-                (
-                    k,
-                    cards::shard_stock(snapshot, shop, card_id, k).unwrap_or(0),
-                )
-            })
-            .collect();
-        let shard = match self.search.choose(stock_shards, &seen) {
-            Pick::Take(k) => k,
-            Pick::SoldOut => return Err(Refusal::CardSoldOut.into()),
-            Pick::ReadMore => {
-                self.read_more = true;
-                return Err(Refusal::CardSoldOut.into());
-            }
-        };
-        self.chosen = Some(shard);
-        Ok(shard)
-    }
-}
+mod buying;
+use buying::{hint, Buying};
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
@@ -214,23 +152,4 @@ fn view(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use domain::MemberId;
-
-    #[test]
-    fn purchase_ids_carry_their_card_and_member_and_nothing_else_parses() {
-        let m = MemberId::parse("m.1").unwrap();
-        let id = new_purchase_id("card_x", &m);
-        assert_eq!(parse_purchase_id(&id), Some(("card_x".to_owned(), m)));
-        for bad in [
-            "",
-            "a~b",
-            "a~b~c",
-            "a~b~0123456789abcdef~d",
-            "a#~b~0123456789abcdef",
-        ] {
-            assert_eq!(parse_purchase_id(bad), None, "{bad}");
-        }
-    }
-}
+mod tests;
