@@ -2247,10 +2247,13 @@ export interface components {
         };
         /**
          * @description A message type an endpoint may subscribe to (API 1.2 "Outbound webhooks"); any
-         *     other is 422 `invalid_request`.
+         *     other is 422 `invalid_request`. Every ledger entry is told by exactly one message
+         *     carrying its `entry_id`, `account`, `kind`, signed `amount` and `balance_after`
+         *     (API 1.3 "every balance movement is told"); opening balances an import brings are
+         *     told as `points.earned`, `credit.issued` and `value.recharged` with kind `import`.
          * @enum {string}
          */
-        WebhookEventType: "member.registered" | "member.erased" | "points.earned" | "points.redeemed" | "points.reversed" | "points.expired" | "points.expiring" | "credit.issued" | "credit.expiring" | "value.recharged" | "balance.adjusted" | "level.changed" | "card.claimed" | "card.purchased" | "card.refunded" | "webhook.test";
+        WebhookEventType: "member.registered" | "member.erased" | "points.earned" | "points.redeemed" | "points.reversed" | "points.restored" | "points.expired" | "points.expiring" | "points.forfeited" | "credit.issued" | "credit.redeemed" | "credit.reversed" | "credit.restored" | "credit.expired" | "credit.expiring" | "credit.forfeited" | "value.recharged" | "value.spent" | "value.restored" | "value.reversed" | "value.forfeited" | "balance.adjusted" | "level.changed" | "card.claimed" | "card.purchased" | "card.refunded" | "webhook.test";
         WebhookEndpointRequest: {
             /**
              * @description https, without user info, to a host that neither is nor resolves to a

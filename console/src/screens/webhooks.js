@@ -17,8 +17,10 @@ const MAX_ENDPOINTS = 20;
 /** The types a merchant subscribes to, grouped as the merchant thinks of them. */
 const GROUPS = [
   ["members", ["member.registered", "level.changed"]],
-  ["points", ["points.earned", "points.redeemed", "points.reversed", "points.expired"]],
-  ["balances", ["credit.issued", "value.recharged", "balance.adjusted"]],
+  // API 1.3: every balance movement is told, so a subscriber can follow each balance.
+  ["points", ["points.earned", "points.redeemed", "points.reversed", "points.restored", "points.expired", "points.forfeited"]],
+  ["credit", ["credit.issued", "credit.redeemed", "credit.reversed", "credit.restored", "credit.expired", "credit.forfeited"]],
+  ["value", ["value.recharged", "value.spent", "value.restored", "value.reversed", "value.forfeited", "balance.adjusted"]],
   ["cards", ["card.claimed", "card.purchased", "card.refunded"]],
 ];
 const LISTED = GROUPS.flatMap(([, types]) => types);

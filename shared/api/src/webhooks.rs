@@ -12,8 +12,8 @@ use store::{keys, ledger, Write};
 
 use crate::render;
 
-/// The message a ledger entry's write tells, if its movement is one the contract names:
-/// the entry as the ledger shows it, with the member and the ids it links to at the top.
+/// The message a ledger entry's write tells (every entry tells one, API 1.3): the entry as
+/// the ledger shows it, with the member and the ids it links to at the top.
 fn ledger_message(write: &Write, settings: &Settings) -> Option<(&'static str, Value)> {
     let Write::Put { item, .. } = write else {
         return None;
@@ -23,7 +23,7 @@ fn ledger_message(write: &Write, settings: &Settings) -> Option<(&'static str, V
     }
     let mut listed = ledger::decode(item).ok()?;
     let m = &listed.entry.movement;
-    let kind = ledger_type(m.account, m.kind, m.amount)?;
+    let kind = ledger_type(m.account, m.kind, m.amount);
     if m.account != AccountKind::Points {
         listed.currency = Some(settings.currency);
     }

@@ -36,18 +36,29 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub const RETRY_DELAYS_SECS: [u64; 9] =
     [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
 
-/// The message types an endpoint may subscribe to (API 1.2).
-pub const TYPES: [&str; 16] = [
+/// The message types an endpoint may subscribe to (API 1.2, 1.3).
+pub const TYPES: [&str; 27] = [
     "member.registered",
     "member.erased",
     "points.earned",
     "points.redeemed",
     "points.reversed",
+    "points.restored",
     "points.expired",
     "points.expiring",
+    "points.forfeited",
     "credit.issued",
+    "credit.redeemed",
+    "credit.reversed",
+    "credit.restored",
+    "credit.expired",
     "credit.expiring",
+    "credit.forfeited",
     "value.recharged",
+    "value.spent",
+    "value.restored",
+    "value.reversed",
+    "value.forfeited",
     "balance.adjusted",
     "level.changed",
     "card.claimed",
@@ -505,22 +516,38 @@ pub fn shop_wants(types: &[String], kind: &str) -> bool {
     types.iter().any(|t| t == ANY_TYPE || t == kind)
 }
 
-/// The message type a ledger movement is told as, if any: what a merchant's systems follow
-/// (earning, spending, reversals, expiry, issuance, recharges, manual adjustments).
-pub fn ledger_type(account: AccountKind, kind: EntryKind, amount: Decimal) -> Option<&'static str> {
+/// The message type a ledger movement is told as (API 1.3 "every balance movement is
+/// told"): every entry has one, so a subscriber can follow each balance from the messages
+/// alone. Total by construction: a new entry kind cannot go untold.
+pub fn ledger_type(account: AccountKind, kind: EntryKind, amount: Decimal) -> &'static str {
     use AccountKind::{Credit, Points, Value};
     use EntryKind::*;
     let up = amount > Decimal::ZERO;
-    Some(match (account, kind) {
+    match (account, kind) {
         (_, Adjustment) => "balance.adjusted",
-        (Points, Accrual | GiftPack | LevelReward) if up => "points.earned",
+        // A redemption given back (a cancelled order) and, for points and stored value, a
+        // refund's give-back; a refund into credit is new credit (below).
+        (Points, Redemption | Refund) if up => "points.restored",
+        (Credit, Redemption) if up => "credit.restored",
+        (Value, Redemption | Refund) if up => "value.restored",
         (Points, Redemption) => "points.redeemed",
-        (Points, Refund) => "points.reversed",
+        (Credit, Redemption) => "credit.redeemed",
+        (Value, Redemption) => "value.spent",
         (Points, Expiry) => "points.expired",
-        (Credit, Accrual | GiftPack | LevelReward | Refund) if up => "credit.issued",
-        (Value, Recharge) if up => "value.recharged",
-        _ => return None,
-    })
+        (Credit, Expiry) => "credit.expired",
+        (Points, Forfeit) => "points.forfeited",
+        (Credit, Forfeit) => "credit.forfeited",
+        (Value, Forfeit) => "value.forfeited",
+        // What was granted (orders, gift packs, rewards, recharge gifts, opening balances
+        // brought by an import, refunds into credit) ...
+        (Points, _) if up => "points.earned",
+        (Credit, _) if up => "credit.issued",
+        (Value, _) if up => "value.recharged",
+        // ... and taken back (clawbacks, gift packs reclaimed, a recharge refunded).
+        (Points, _) => "points.reversed",
+        (Credit, _) => "credit.reversed",
+        (Value, _) => "value.reversed",
+    }
 }
 
 /// Where a message to one endpoint stands (API 1.2 deliveries).
@@ -995,27 +1022,64 @@ mod tests {
         );
     }
 
-    /// 004, 001, 003: the movements told, by account and kind.
+    /// 004, 001, 003 (API 1.3): every movement is told, by account, kind and sign, as a
+    /// type an endpoint may subscribe to.
     #[test]
-    fn ledger_movements_map_to_message_types() {
+    fn every_ledger_movement_is_told_as_a_type_of_its_own() {
         use AccountKind::*;
         use EntryKind::*;
         let one = Decimal::ONE;
-        assert_eq!(ledger_type(Points, Accrual, one), Some("points.earned"));
-        assert_eq!(
-            ledger_type(Points, Redemption, -one),
-            Some("points.redeemed")
-        );
-        assert_eq!(ledger_type(Points, Refund, -one), Some("points.reversed"));
-        assert_eq!(ledger_type(Points, Expiry, -one), Some("points.expired"));
-        assert_eq!(ledger_type(Credit, Refund, one), Some("credit.issued"));
-        assert_eq!(ledger_type(Value, Recharge, one), Some("value.recharged"));
-        assert_eq!(
-            ledger_type(Value, Adjustment, -one),
-            Some("balance.adjusted")
-        );
-        assert_eq!(ledger_type(Credit, Redemption, -one), None);
-        assert_eq!(ledger_type(Points, Import, one), None);
+        let cases = [
+            (Points, Accrual, one, "points.earned"),
+            (Points, Import, one, "points.earned"),
+            (Points, Redemption, -one, "points.redeemed"),
+            (Points, Refund, -one, "points.reversed"),
+            (Points, Refund, one, "points.restored"),
+            (Points, Redemption, one, "points.restored"),
+            (Points, Expiry, -one, "points.expired"),
+            (Points, Forfeit, -one, "points.forfeited"),
+            (Credit, Refund, one, "credit.issued"),
+            (Credit, Redemption, -one, "credit.redeemed"),
+            (Credit, Refund, -one, "credit.reversed"),
+            (Credit, Redemption, one, "credit.restored"),
+            (Credit, Expiry, -one, "credit.expired"),
+            (Credit, Forfeit, -one, "credit.forfeited"),
+            (Value, Recharge, one, "value.recharged"),
+            (Value, Redemption, -one, "value.spent"),
+            (Value, Refund, one, "value.restored"),
+            (Value, Refund, -one, "value.reversed"),
+            (Value, Adjustment, -one, "balance.adjusted"),
+        ];
+        for (account, kind, amount, told) in cases {
+            assert_eq!(
+                ledger_type(account, kind, amount),
+                told,
+                "{account:?} {kind:?}"
+            );
+        }
+        let kinds = [
+            Adjustment,
+            Expiry,
+            GiftPack,
+            Accrual,
+            Redemption,
+            Refund,
+            LevelReward,
+            Recharge,
+            Import,
+            Forfeit,
+        ];
+        for account in [Points, Credit, Value] {
+            for kind in kinds {
+                for amount in [one, -one] {
+                    let told = ledger_type(account, kind, amount);
+                    assert!(
+                        TYPES.contains(&told),
+                        "{told} is not a type one can subscribe to"
+                    );
+                }
+            }
+        }
     }
 
     /// Hosts are ASCII (the url crate runs without Unicode tables to keep ICU data out of

@@ -391,3 +391,26 @@ pub async fn admin_put_profile(env: &TestEnv, member: &str, body: Value) -> Res 
         .build();
     Res::from_response(admin_members::handler(&env.ctx, req).await)
 }
+
+/// `POST /orders/{order}/redeem` by a cashier for `member`: `spend` names one of `points`,
+/// `credit` or `value` (004, 001, 003).
+pub async fn redeem(env: &TestEnv, member: &str, order: &str, spend: Value) -> Res {
+    let mut body = spend;
+    body["member_id"] = json!(member);
+    let req = Req::post(&format!("/orders/{order}/redeem"))
+        .param("order_id", order)
+        .bearer(&env.token("cashier", "pos-1"))
+        .json(&body)
+        .build();
+    Res::from_response(redeem::handler(&env.ctx, req).await)
+}
+
+/// `POST /orders/{order}/refunds` by an admin for `member`.
+pub async fn refund_order(env: &TestEnv, member: &str, order: &str, id: &str, amount: &str) -> Res {
+    let req = Req::post(&format!("/orders/{order}/refunds"))
+        .param("order_id", order)
+        .bearer(&env.admin())
+        .json(&json!({"refund_id": id, "amount": amount, "member_id": member}))
+        .build();
+    Res::from_response(order_refund::handler(&env.ctx, req).await)
+}

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use domain::chrono::{DateTime, Duration, Utc};
 use domain::webhook::{Endpoint, Secret};
-use domain::ShopId;
+use domain::{Decimal, ShopId};
 use hmac::{Hmac, Mac};
 use loyalty_tests::{test_epoch, Req, Res, TestEnv};
 use serde_json::{json, Value};
@@ -20,8 +20,8 @@ use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{
-    accrue_now, earning_shop, import, points_program, settings, setup_shop, stream_insert,
-    ImportBody,
+    accrue_now, adjust, dec, earning_shop, import, ledger_all, member, points_program, redeem,
+    refund_order, settings, setup_shop, stream_insert, ImportBody,
 };
 
 /// One request the receiver got.
@@ -931,4 +931,141 @@ async fn the_expiry_job_tells_points_expiring_and_expired() {
         ]
     );
     assert_eq!(deliveries(&env, &id).await.len(), 2);
+}
+
+/// The messages the shop's transactions wrote, as the fan-out reads them.
+async fn told(env: &TestEnv) -> Vec<store::webhooks::Message> {
+    let stream = messages_stream(env).await;
+    let mut out = Vec::new();
+    for r in stream["Records"].as_array().unwrap() {
+        let image = &r["dynamodb"]["NewImage"];
+        let (_, messages) = store::webhooks::decode_messages(
+            image["shop"]["S"].as_str().unwrap(),
+            image["messages"]["S"].as_str().unwrap(),
+        )
+        .unwrap();
+        out.extend(messages);
+    }
+    out
+}
+
+/// API 1.3 "every balance movement is told", tried as an ERP would: one endpoint for every
+/// type follows a member through adjustments, an accrual with credit, redemptions of points,
+/// credit and stored value, a whole refund, a refund to credit and another member's erasure.
+/// Every ledger entry is told by exactly one message carrying its id, kind, signed amount
+/// and balance after, and the messages alone add up to each balance (004, 001, 003).
+#[tokio::test]
+async fn every_ledger_entry_is_told_by_exactly_one_message_and_they_add_up_to_the_balances() {
+    let env = TestEnv::with_clock(Clock::Fixed(test_epoch())).await;
+    earning_shop(&env).await;
+    let credit = Req::put("/admin/programs/credit")
+        .bearer(&env.admin())
+        .json(
+            &json!({"enabled": true, "expiry": {"kind": "never"}, "rules": [
+            {"type": "each_order", "grant": {"per": "100.00", "give": "2.00"}}]}),
+        )
+        .build();
+    let res = Res::from_response(admin_credit_program::handler(&env.ctx, credit).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+    loopback_endpoint(&env, "http://127.0.0.1:9/hook", &[]).await;
+
+    for (key, account, delta) in [
+        ("a1", "points", json!(500)),
+        ("a2", "credit", json!("20.00")),
+        ("a3", "value", json!("100.00")),
+    ] {
+        let body = json!({"account": account, "delta": delta, "reason": "opening"});
+        assert_eq!(adjust(&env, "m1", key, body).await.status, 200);
+    }
+    assert_eq!(
+        accrue_now(&env, "m1", "o1", "200.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    for spend in [
+        json!({"points": 100}),
+        json!({"credit": "5.00"}),
+        json!({"value": "30.00"}),
+    ] {
+        let res = redeem(&env, "m1", "o2", spend).await;
+        assert_eq!(res.status, 200, "{}", res.raw);
+    }
+    assert_eq!(
+        accrue_now(&env, "m1", "o2", "100.00", json!([]))
+            .await
+            .status,
+        200
+    );
+    let back = refund_order(&env, "m1", "o2", "r1", "100.00").await;
+    assert_eq!(back.status, 200, "{}", back.raw);
+    let to_credit = Req::post("/orders/o1/refund-to-credit")
+        .param("order_id", "o1")
+        .bearer(&env.admin())
+        .json(&json!({"refund_id": "rc1", "member_id": "m1", "amount": "10.00"}))
+        .build();
+    let res = Res::from_response(refund_to_credit::handler(&env.ctx, to_credit).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+    let body = json!({"account": "points", "delta": 50, "reason": "opening"});
+    assert_eq!(adjust(&env, "m2", "b1", body).await.status, 200);
+    let erase = Req::new("DELETE".parse().unwrap(), "/admin/members/m2")
+        .param("member_id", "m2")
+        .bearer(&env.admin())
+        .json(&json!({"reason": "the member asked"}))
+        .build();
+    let res = Res::from_response(member_privacy::handler(&env.ctx, erase).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+
+    let messages = told(&env).await;
+    let mut by_entry: HashMap<String, Vec<&store::webhooks::Message>> = HashMap::new();
+    for m in &messages {
+        if let Some(id) = m.data["entry_id"].as_str() {
+            by_entry.entry(id.to_owned()).or_default().push(m);
+        }
+    }
+    let now = member(&env, "m1").await;
+    for account in ["points", "credit", "value"] {
+        let entries = ledger_all(&env, "m1", account).await;
+        assert!(!entries.is_empty(), "{account}");
+        let mut sum = Decimal::ZERO;
+        for e in &entries {
+            let id = e["entry_id"].as_str().unwrap();
+            let heard = by_entry.get(id).map_or(0, Vec::len);
+            assert_eq!(heard, 1, "entry {e} told {heard} times");
+            let m = by_entry[id][0];
+            assert_eq!(
+                (&m.data["member_id"], &m.data["account"], &m.data["kind"]),
+                (&json!("m1"), &e["account"], &e["kind"]),
+                "{}",
+                m.kind
+            );
+            assert_eq!(
+                (&m.data["amount"], &m.data["balance_after"]),
+                (&e["amount"], &e["balance_after"])
+            );
+            sum += dec(&m.data["amount"]);
+        }
+        assert_eq!(
+            sum,
+            dec(&now[account]["balance"]),
+            "{account}: the messages add up"
+        );
+    }
+    let types: std::collections::BTreeSet<&str> =
+        messages.iter().map(|m| m.kind.as_str()).collect();
+    for t in [
+        "balance.adjusted",
+        "points.earned",
+        "points.redeemed",
+        "points.reversed",
+        "points.restored",
+        "points.forfeited",
+        "credit.issued",
+        "credit.redeemed",
+        "credit.reversed",
+        "value.spent",
+        "value.restored",
+    ] {
+        assert!(types.contains(t), "{t} was never told: {types:?}");
+    }
 }
