@@ -7,14 +7,13 @@ use api::input::{self, fingerprint};
 use api::issuing::MemberState;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{DateTime, Utc};
 use domain::level::earned_by_order;
 use domain::order::{AccrualRequest, Earning};
 use domain::store_credit::OrderFacts;
 use domain::MemberId;
 use lambda_http::{Body, Request, Response};
 use store::cards;
-use store::{keys, levels, programs, Snapshot};
+use store::{keys, levels, programs};
 
 mod answer;
 use answer::{answer, Accrued};
@@ -39,31 +38,22 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
     let who = principal.acting(member);
-    let read = who.reads([
+    let read = [
         keys::program(&who.shop, keys::Program::Points),
         keys::order(&who.shop, &order_id),
         keys::profile(&who.shop, &who.member),
         keys::card_summary(&who.shop),
         keys::program(&who.shop, keys::Program::Credit),
         keys::levels(&who.shop),
-    ]);
-    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        decide(&who, &order_id, &raw, snapshot, now)
-    })
-    .await
+    ];
+    api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
 }
 
 /// 004, 003, 001, 000: the points the order earns (held while the program holds them),
 /// the member's totals, the rule cards they now qualify for and the credit the order's
 /// rules grant, in one transaction.
-fn decide(
-    who: &api::Acting,
-    order_id: &str,
-    raw: &AccrualRequest,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
-    let mut work = Work::new(who, snapshot, now)?;
+fn decide(mut work: Work<'_>, order_id: &str, raw: &AccrualRequest) -> Result<Decision, ApiError> {
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let tz = work.settings().timezone;
     let accrual = raw.priced(work.currency(), now)?;
     // The member who redeemed on it owns it: accruing it for another would hand them the

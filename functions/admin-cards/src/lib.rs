@@ -2,7 +2,7 @@
 //! return records, and the claim link's QR code. 002: every staff role reads them; only the owner and admins change them.
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
+use api::{ApiError, Ctx, Decision, Reply};
 use domain::card_document::{self, view, CardPatch};
 use domain::cards::{CardDef, CardKind};
 use domain::ShopId;
@@ -24,8 +24,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let reading = req.method() == Method::GET;
-    let principal = api::authorize(ctx, &req, if reading { STAFF } else { MANAGERS })?;
+    let (principal, _reading) = api::authorize_setup(ctx, &req)?;
     let shop = principal.shop.clone();
     // An id this API could not have made is no card: 404.
     let card_id = match input::path_param(&req, "card_id") {

@@ -3,9 +3,8 @@
 //! the new ladder's rules (lapses and upgrades use the ladder in force when they happen).
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
+use api::{ApiError, Ctx, Decision, Reply};
 use domain::level_document;
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use store::{keys, levels};
 
@@ -17,8 +16,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     // 002: every staff role reads the set-up; only admin and owner change it.
-    let reading = req.method() == Method::GET;
-    let principal = api::authorize(ctx, &req, if reading { STAFF } else { MANAGERS })?;
+    let (principal, reading) = api::authorize_setup(ctx, &req)?;
     let shop = principal.shop.clone();
     let read = vec![keys::settings(&shop), keys::levels(&shop)];
     if reading {

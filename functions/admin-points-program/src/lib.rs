@@ -4,7 +4,7 @@
 //! change it.
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
+use api::{ApiError, Ctx, Decision, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::points_document::{self, view, with_warning};
 use domain::ShopId;
@@ -20,9 +20,8 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let reading = req.method() == lambda_http::http::Method::GET;
     // Every staff role reads the program (the till needs it); managers change it.
-    let principal = api::authorize(ctx, &req, if reading { STAFF } else { MANAGERS })?;
+    let (principal, reading) = api::authorize_setup(ctx, &req)?;
     let shop = principal.shop.clone();
     let read = vec![
         keys::settings(&shop),

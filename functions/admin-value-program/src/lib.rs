@@ -4,9 +4,8 @@
 //! admin and owner set it.
 
 use api::input;
-use api::{ApiError, Ctx, Decision, Reply, MANAGERS, STAFF};
+use api::{ApiError, Ctx, Decision, Reply};
 use domain::stored_value;
-use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use std::collections::BTreeSet;
 use store::keys::{self, Program};
@@ -19,8 +18,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 }
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
-    let reading = req.method() == Method::GET;
-    let principal = api::authorize(ctx, &req, if reading { STAFF } else { MANAGERS })?;
+    let (principal, reading) = api::authorize_setup(ctx, &req)?;
     let shop = principal.shop.clone();
     let read = vec![
         keys::settings(&shop),

@@ -2,9 +2,7 @@
 //! earned and gives back the points it redeemed, in proportion to the refunded share;
 //! redeemed points return to the lots they came from, with their original expiry (004).
 
-use domain::chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use store::Snapshot;
 
 use api::input::{self, fingerprint};
 use api::work::Work;
@@ -59,28 +57,19 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
     };
     let who = principal.acting(member);
-    let read = who.reads([
+    let read = [
         keys::order(&who.shop, &order_id),
         keys::profile(&who.shop, &who.member),
         keys::levels(&who.shop),
         keys::account(&who.shop, &who.member, AccountKind::Value),
-    ]);
-    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        decide(&who, &order_id, &raw, snapshot, now)
-    })
-    .await
+    ];
+    api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
 }
 
 /// 004, 003, 001: the order's refund share taken back and given back
 /// (domain::order::Order::refund).
-fn decide(
-    who: &api::Acting,
-    order_id: &str,
-    raw: &RawRefund,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
-    let mut work = Work::new(who, snapshot, now)?;
+fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decision, ApiError> {
+    let now = work.now;
     let currency = *work.currency();
     let mut order = work.order(order_id)?;
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;

@@ -3,13 +3,21 @@
 //! idempotency key; amount and currency must match the purchase (api::payments).
 
 use api::input;
-use api::payments::{self, Delivery, Outcome, Paid, PaymentEvent};
+use api::payments::{self, Outcome, Paid, PaymentEvent, Provider};
 use api::{ApiError, Ctx, Reply};
 use domain::ShopId;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 pub const OPERATION: &str = "payment-webhook";
+
+/// The generic format: the shop in `Webhook-Shop`, its signature in `Webhook-Signature`.
+const GENERIC: Provider = Provider {
+    name: "evt",
+    secret: |s| s.webhook_secret.as_deref(),
+    signature_header: "webhook-signature",
+    event,
+};
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -52,18 +60,5 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let shop = input::header(&req, "webhook-shop")
         .and_then(|s| ShopId::parse(s).ok())
         .ok_or_else(|| payments::bad_signature("missing or invalid Webhook-Shop"))?;
-    let raw = input::raw_body(&req);
-    payments::process(
-        ctx,
-        Delivery {
-            shop,
-            operation: OPERATION,
-            provider: "evt",
-            secret: |s| s.webhook_secret.as_deref(),
-            signature: input::header(&req, "webhook-signature"),
-            raw,
-            event: event(raw),
-        },
-    )
-    .await
+    payments::receive(ctx, OPERATION, &req, shop, &GENERIC).await
 }

@@ -2,9 +2,7 @@
 //! store credit, with a note and an optional notification (001). The total refunded to
 //! credit for an order never exceeds what it paid; refund_id is the idempotency key.
 
-use domain::chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use store::Snapshot;
 
 use api::input::{self, fingerprint};
 use api::issuing::MemberWrites;
@@ -52,27 +50,18 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         fingerprint: fingerprint(OPERATION, &order_id, &body),
     };
     let who = principal.acting(member);
-    let read = who.reads([
+    let read = [
         keys::program(&who.shop, Program::Credit),
         keys::order(&who.shop, &order_id),
         keys::profile(&who.shop, &who.member),
-    ]);
-    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        decide(&who, &order_id, &raw, snapshot, now)
-    })
-    .await
+    ];
+    api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
 }
 
 /// 001: part of an order refunded as credit, never more in all than the order paid, with
 /// the program's validity.
-fn decide(
-    who: &api::Acting,
-    order_id: &str,
-    raw: &Raw,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
-    let mut work = Work::new(who, snapshot, now)?;
+fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, ApiError> {
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let currency = *work.currency();
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
     if amount.is_zero() {

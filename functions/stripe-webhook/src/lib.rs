@@ -11,12 +11,20 @@
 //! other answer for days.
 
 use api::input;
-use api::payments::{self, Delivery};
+use api::payments::{self, Provider};
 use api::{ApiError, Ctx, Reply};
 use domain::ShopId;
 use lambda_http::{Body, Request, Response};
 
 pub const OPERATION: &str = "stripe-webhook";
+
+/// Stripe: the shop in the path, its signature in `Stripe-Signature`.
+const STRIPE: Provider = Provider {
+    name: "stripe",
+    secret: |s| s.stripe_webhook_secret.as_deref(),
+    signature_header: "stripe-signature",
+    event: api::stripe::event,
+};
 
 pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
     api::respond(handle(ctx, req).await)
@@ -28,18 +36,5 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         .ok()
         .and_then(|s| ShopId::parse(&s).ok())
         .ok_or_else(|| payments::bad_signature("no such shop"))?;
-    let raw = input::raw_body(&req);
-    payments::process(
-        ctx,
-        Delivery {
-            shop,
-            operation: OPERATION,
-            provider: "stripe",
-            secret: |s| s.stripe_webhook_secret.as_deref(),
-            signature: input::header(&req, "stripe-signature"),
-            raw,
-            event: api::stripe::event(raw),
-        },
-    )
-    .await
+    payments::receive(ctx, OPERATION, &req, shop, &STRIPE).await
 }

@@ -2,6 +2,7 @@
 //! problem+json errors and the Lambda wiring with one log line per request.
 
 pub mod auth;
+pub mod coupons;
 pub mod ctx;
 pub mod effects;
 pub mod error;
@@ -100,6 +101,15 @@ pub fn authorize(ctx: &Ctx, req: &Request, roles: &[Role]) -> Result<Principal, 
     record_shop(&principal);
     principal.require(roles)?;
     Ok(principal)
+}
+
+/// The door of the shop's set-up (cards, levels, programs; 002): every staff role reads it
+/// (the till shows it), only admin and owner change it. The principal, and whether this
+/// request only reads (a GET).
+pub fn authorize_setup(ctx: &Ctx, req: &Request) -> Result<(Principal, bool), ApiError> {
+    let reading = req.method() == lambda_http::http::Method::GET;
+    let principal = authorize(ctx, req, if reading { STAFF } else { MANAGERS })?;
+    Ok((principal, reading))
 }
 
 /// The end of every invocation, a request's or a job's: one structured log line (no personal

@@ -120,6 +120,41 @@ pub struct Delivery<'a> {
     pub event: Result<Option<PaymentEvent>, String>,
 }
 
+/// A payment provider's webhook, as far as its deliveries differ: the rest (the raw body,
+/// the signature's check, settling) is the same for every provider (`receive`).
+pub struct Provider {
+    /// Namespaces the event id among idempotency keys ("evt", "stripe").
+    pub name: &'static str,
+    /// Which of the shop's secrets verifies this provider's signatures.
+    pub secret: fn(&Settings) -> Option<&str>,
+    /// The request header that carries the signature.
+    pub signature_header: &'static str,
+    /// The provider's body read as a payment event (see `Delivery::event`).
+    pub event: fn(&[u8]) -> Result<Option<PaymentEvent>, String>,
+}
+
+/// One request to `shop`'s webhook of `provider`, verified and settled (`process`) by
+/// `operation`.
+pub async fn receive(
+    ctx: &Ctx,
+    operation: &'static str,
+    req: &lambda_http::Request,
+    shop: ShopId,
+    provider: &Provider,
+) -> Result<Reply, ApiError> {
+    let raw = crate::input::raw_body(req);
+    let delivery = Delivery {
+        shop,
+        operation,
+        provider: provider.name,
+        secret: provider.secret,
+        signature: crate::input::header(req, provider.signature_header),
+        raw,
+        event: (provider.event)(raw),
+    };
+    process(ctx, delivery).await
+}
+
 /// Verifies and settles one delivery: 401 before anything else if the signature is bad.
 pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
     let shop = &d.shop;

@@ -146,3 +146,24 @@ impl<'a> Work<'a> {
         Decision::new(self.writes, lambda_http::http::StatusCode::CREATED, body)
     }
 }
+
+/// The shape every order operation (accrue, refund, refund to credit) shares once its
+/// request is parsed: `who` reads `keys` (with the settings and accounts
+/// `Acting::reads` adds), at most once under `once`, and `decide` works on order `order_id`
+/// as `raw` asks, in a fresh `Work` each time `execute` decides (a lost race decides again
+/// over a fresh snapshot).
+pub async fn on_order<R>(
+    ctx: &crate::Ctx,
+    who: &Acting,
+    once: &crate::Once,
+    keys: impl IntoIterator<Item = store::Key>,
+    order_id: &str,
+    raw: &R,
+    decide: fn(Work<'_>, &str, &R) -> Result<Decision, ApiError>,
+) -> Result<crate::Reply, ApiError> {
+    let read = who.reads(keys);
+    crate::execute(ctx, &who.shop, Some(once), read, |snapshot, now| {
+        decide(Work::new(who, snapshot, now)?, order_id, raw)
+    })
+    .await
+}

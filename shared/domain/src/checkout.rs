@@ -205,14 +205,7 @@ pub fn guide_offer<'a>(
 mod tests {
     use super::*;
     use crate::cards::{MemberCard, Term};
-
-    fn myr() -> Currency {
-        Currency::parse("MYR").unwrap()
-    }
-
-    fn m(s: &str) -> Money {
-        Money::parse(s, &myr()).unwrap()
-    }
+    use crate::testing::{m, myr};
 
     fn line(category: &str, amount: &str) -> CartLine {
         CartLine {

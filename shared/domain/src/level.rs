@@ -777,12 +777,8 @@ pub fn earned_by_order(ladder: &Ladder, paid: Decimal, points: i64) -> Counters 
 mod tests {
     use super::*;
     use crate::level_document::parse;
-    use crate::Currency;
+    use crate::testing::myr;
     use serde_json::json;
-
-    fn myr() -> Currency {
-        Currency::parse("MYR").unwrap()
-    }
 
     fn tz(name: &str) -> ShopTz {
         ShopTz::parse(name).unwrap()

@@ -30,6 +30,9 @@ pub mod stored_value;
 pub mod time;
 pub mod webhook;
 
+#[cfg(test)]
+mod testing;
+
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};
 pub use ids::{
     ActorId, CardId, IdempotencyKey, InvalidId, LevelId, MemberId, OrderId, RefundId, ShopId,

@@ -176,10 +176,7 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn myr() -> Currency {
-        Currency::parse("MYR").unwrap()
-    }
+    use crate::testing::myr;
 
     #[test]
     fn currencies_carry_their_iso_minor_units() {

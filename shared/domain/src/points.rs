@@ -539,10 +539,7 @@ pub fn proportional(whole: i64, refunded: Decimal, total: Decimal) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn myr() -> Currency {
-        Currency::parse("MYR").unwrap()
-    }
+    use crate::testing::myr;
 
     fn program(expiry: PointsExpiry) -> PointsProgram {
         PointsProgram {

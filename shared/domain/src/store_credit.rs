@@ -239,29 +239,23 @@ impl CreditProgram {
         let number = o.orders_before + 1;
         let spend_after = o.spend_before + total;
         let mut out = Vec::new();
+        // Every grant of one order is made at its instant, in the shop's zone.
+        let grant = |source, amount, own| self.grant(source, amount, own, at, tz);
         if let Some(r) = self.first_order.as_ref().filter(|_| o.orders_before == 0) {
-            out.extend(self.grant(
+            out.extend(grant(
                 Source::FirstOrder,
                 r.rule.amount_for(total),
                 r.expiry,
-                at,
-                tz,
             ));
         }
         if let Some((r, min)) = &self.each_order {
             if total >= min.amount() {
-                out.extend(self.grant(
-                    Source::EachOrder,
-                    r.rule.amount_for(total),
-                    r.expiry,
-                    at,
-                    tz,
-                ));
+                out.extend(grant(Source::EachOrder, r.rule.amount_for(total), r.expiry));
             }
         }
         if let Some(r) = &self.order_count {
             for (n, give) in r.rule.iter().filter(|(n, _)| *n == number) {
-                out.extend(self.grant(Source::OrderCount(*n), give.amount(), r.expiry, at, tz));
+                out.extend(grant(Source::OrderCount(*n), give.amount(), r.expiry));
             }
         }
         if let Some(r) = &self.cumulative_spend {
@@ -275,7 +269,7 @@ impl CreditProgram {
                     .map(|(_, g)| g.amount())
                     .sum(),
             };
-            out.extend(self.grant(Source::CumulativeSpend, amount, r.expiry, at, tz));
+            out.extend(grant(Source::CumulativeSpend, amount, r.expiry));
         }
         out
     }
@@ -314,13 +308,8 @@ pub fn clawback_share(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{m, myr};
 
-    fn myr() -> Currency {
-        Currency::parse("MYR").unwrap()
-    }
-    fn m(s: &str) -> Money {
-        Money::parse(s, &myr()).unwrap()
-    }
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
     }

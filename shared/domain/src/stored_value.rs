@@ -448,10 +448,7 @@ pub fn view(p: &ValueProgram, currency: &Currency) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn myr() -> Currency {
-        Currency::parse("MYR").unwrap()
-    }
+    use crate::testing::myr;
 
     fn program(rule: Value) -> ValueProgram {
         let levels = BTreeSet::from(["silver".to_owned(), "gold".to_owned()]);
