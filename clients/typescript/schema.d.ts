@@ -830,6 +830,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orders/{order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order that was redeemed on and never accrued (API 1.3; staff - owner, admin, ops, service, guide, cashier)
+         * @description Gives back everything spent on the order (the payment failed, the cart was
+         *     abandoned): points into the lots they came from, credit, stored value, and its
+         *     coupon (`available` again if still within its validity, else `expired`). Once
+         *     accrued: 409 `order_paid` (refund it instead). The order id is the idempotency key:
+         *     a second call replays the first answer; nothing to give back answers zeros. An order
+         *     of another member is 409 `order_of_another_member`; without `member_id` an order
+         *     unknown here is 404 `not_found`. Accruing or redeeming on a cancelled order is then
+         *     409 `order_cancelled`.
+         */
+        post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/programs/credit": {
         parameters: {
             query?: never;
@@ -1168,6 +1195,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All of the shop's coupon definitions, with their figures (API 1.3; every staff role) */
+        get: operations["listCoupons"];
+        put?: never;
+        /**
+         * Define a coupon (API 1.3; admin, owner)
+         * @description Kinds: `amount_off` (`amount`, required there), `percent_off` (`percent`: what the
+         *     member pays, 80 = 20 % off; optional `max_discount`), `free_shipping`, `gift`
+         *     (`gift`: an item handed over at the till). A field of another kind, or any field not
+         *     listed, is 422 `invalid_request`. A shop holds at most 300 definitions; the 301st is
+         *     409 `coupon_limit_reached`. A money field before the shop's currency is set is 409
+         *     `shop_not_configured`. A new coupon is enabled. With an Idempotency-Key a retry with
+         *     the same key and body replays the first answer.
+         */
+        post: operations["createCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/coupons/{coupon_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One coupon definition, with `issued`, `used` and `stock_left` (API 1.3; every staff role) */
+        get: operations["getCoupon"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a coupon definition never issued (API 1.3; admin, owner)
+         * @description Once any coupon of it was issued the answer is 409 `coupon_in_use` (disable it instead).
+         */
+        delete: operations["deleteCoupon"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a coupon definition (API 1.3; admin, owner)
+         * @description Give any of `name`, `text`, `stock` (not below `issued`: 409), `per_member`,
+         *     `claimable` and `status` (`disabled`: no new issues; coupons already held stay
+         *     usable). The terms (kind, money, `min_spend`, lines, validity) cannot change: they
+         *     are copied onto each coupon at issue. Any other field is 422 `invalid_request`.
+         */
+        patch: operations["updateCoupon"];
+        trace?: never;
+    };
+    "/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The coupons a member may take themselves (API 1.3; customer, every staff role)
+         * @description Enabled, claimable definitions with their terms, validity, text and `sold_out`; no counts.
+         */
+        get: operations["listClaimableCoupons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/coupons/{coupon_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a claimable coupon (API 1.3; a customer for itself; staff for a named member)
+         * @description Customers claim for themselves and may omit the body; staff must name `member_id`.
+         *     Not claimable: 409 `coupon_not_claimable`; disabled: 409 `coupon_disabled`; none
+         *     left: 409 `coupon_sold_out`; the member's claims of it reached `per_member`: 409
+         *     `coupon_limit_reached`. Never more issued than `stock`, never more claims than
+         *     `per_member`, whatever the concurrency. A retry with the same Idempotency-Key and
+         *     body replays the first answer.
+         */
+        post: operations["claimCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{member_id}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's coupons, newest first, paged (API 1.3; the member, or staff)
+         * @description A coupon past `valid_until` reads `expired` (no job needed); an erased member's
+         *     coupons are `void`. `status` keeps one status. A cursor not from a previous page is
+         *     422 `invalid_request`.
+         */
+        get: operations["listMemberCoupons"];
+        put?: never;
+        /**
+         * Issue coupons to a member (API 1.3; admin, owner)
+         * @description `quantity` (1-50) coupons of one definition, each valid from now. Not enough stock
+         *     for all of them: 409 `coupon_sold_out`, nothing issued; disabled: 409
+         *     `coupon_disabled`; an erased member: 409 `member_erased`. A retry with the same
+         *     Idempotency-Key and body replays the first answer.
+         */
+        post: operations["issueCoupons"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/members/{member_id}/coupons/{coupon_no}/use": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Use a gift coupon at the till (API 1.3; cashier, ops, admin, owner)
+         * @description Only `gift` coupons are used this way (any other kind: 409 `coupon_not_applicable`;
+         *     they are spent by POST /orders/{order_id}/redeem). Not the member's coupon: 404
+         *     `not_found`; already used: 409 `coupon_used`; before `valid_from`: 409
+         *     `coupon_not_started`; after `valid_until`: 409 `coupon_expired`. No body. A retry
+         *     with the same Idempotency-Key replays the first answer.
+         */
+        post: operations["useGiftCoupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console": {
         parameters: {
             query?: never;
@@ -1244,7 +1424,7 @@ export interface components {
             status: number;
             detail: string;
             /** @enum {string} */
-            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_key_reused" | "shop_not_configured" | "currency_locked" | "contention" | "card_disabled" | "card_sold_out" | "card_already_held" | "card_in_use" | "card_limit_reached" | "card_expired" | "phone_required" | "amount_mismatch" | "bad_signature" | "card_refunded" | "refund_exceeds_paid" | "program_disabled" | "redemption_cap_exceeded" | "redemption_closed" | "order_already_accrued" | "order_of_another_member" | "already_registered" | "no_credit_card" | "level_not_higher" | "card_not_usable" | "rule_not_applicable" | "rule_already_used" | "gift_out_of_stock" | "member_no_taken" | "phone_taken" | "url_not_allowed" | "endpoint_limit_reached" | "not_claimable" | "claim_url_not_set" | "value_balance_open" | "member_erased" | "too_many_rows" | "unavailable" | "method_not_allowed" | "internal_error";
+            code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "insufficient_balance" | "idempotency_key_reused" | "shop_not_configured" | "currency_locked" | "contention" | "card_disabled" | "card_sold_out" | "card_already_held" | "card_in_use" | "card_limit_reached" | "card_expired" | "phone_required" | "amount_mismatch" | "bad_signature" | "card_refunded" | "refund_exceeds_paid" | "program_disabled" | "redemption_cap_exceeded" | "redemption_closed" | "order_already_accrued" | "order_of_another_member" | "already_registered" | "no_credit_card" | "level_not_higher" | "card_not_usable" | "rule_not_applicable" | "rule_already_used" | "gift_out_of_stock" | "member_no_taken" | "phone_taken" | "url_not_allowed" | "endpoint_limit_reached" | "not_claimable" | "claim_url_not_set" | "value_balance_open" | "member_erased" | "coupon_not_found" | "coupon_limit_reached" | "coupon_in_use" | "coupon_disabled" | "coupon_not_claimable" | "coupon_sold_out" | "coupon_used" | "coupon_not_started" | "coupon_expired" | "coupon_not_applicable" | "coupon_already_applied" | "min_spend_not_met" | "order_cancelled" | "order_paid" | "too_many_rows" | "unavailable" | "method_not_allowed" | "internal_error";
         };
         /**
          * @description Fields not sent keep their values; a shop's first PUT gives `currency` and
@@ -1309,6 +1489,12 @@ export interface components {
                 expiring: components["schemas"]["Expiring"];
             } | null;
             cards: components["schemas"]["MemberCard"][];
+            /** @description API 1.3. How many coupons the member can spend now, and when the first of them ends. */
+            coupons?: {
+                available: number;
+                /** Format: date-time */
+                next_expiry: string | null;
+            };
             /** @description Cumulative paid spend, order count and stored-value recharge; they never go down (003). */
             totals?: {
                 spend?: components["schemas"]["Money"];
@@ -2245,6 +2431,201 @@ export interface components {
             value_restored?: components["schemas"]["Money"];
             value_balance?: components["schemas"]["Money"];
         };
+        OrderCancelRequest: {
+            /** @description Optional; without it an order unknown here is 404 `not_found`. */
+            member_id?: string;
+            reason?: string;
+        };
+        OrderCancel: {
+            order_id: string;
+            /** @enum {string} */
+            status: "cancelled";
+            /** @description Points redeemed on the order, returned to their original lots. */
+            points_restored: number;
+            credit_restored: components["schemas"]["Money"];
+            value_restored: components["schemas"]["Money"];
+            /** @description The order's coupon given back (`available`, or `expired` if past its validity). */
+            coupon_restored: string | null;
+            points_balance: number;
+            credit_balance: components["schemas"]["Money"];
+            value_balance: components["schemas"]["Money"];
+        };
+        /** @enum {string} */
+        CouponKind: "amount_off" | "percent_off" | "free_shipping" | "gift";
+        /**
+         * @description How long an issued coupon lasts: `days` counts the shop-local day of issue; `range`
+         *     ends at the end of `until` in the shop's zone.
+         */
+        CouponValidity: {
+            /** @enum {string} */
+            kind: "days";
+            days: number;
+        } | {
+            /** @enum {string} */
+            kind: "range";
+            from: components["schemas"]["Date"];
+            until: components["schemas"]["Date"];
+        };
+        /**
+         * @description `amount` belongs to (and is required for) `amount_off`, `percent` (required) and
+         *     `max_discount` to `percent_off`, `gift` (required) to `gift`; any field of another
+         *     kind or not listed here is 422 `invalid_request`.
+         */
+        CouponRequest: {
+            name: string;
+            kind: components["schemas"]["CouponKind"];
+            /** @description `amount_off` only: the discount, above zero. */
+            amount?: components["schemas"]["Amount"];
+            /** @description `percent_off` only: what the member pays (80 = 20 % off). */
+            percent?: number;
+            /** @description `percent_off` only: the most the coupon takes off; null: no cap. */
+            max_discount?: components["schemas"]["Amount"] | null;
+            /** @description `gift` only: the item handed over at the till. */
+            gift?: string;
+            /** @description What the eligible lines must pay after the membership benefit; default "0.00". */
+            min_spend?: components["schemas"]["Amount"];
+            /** @description Only lines of these categories are eligible; null: every category. */
+            categories?: string[] | null;
+            exclude_categories?: string[];
+            /** @description Lines with `member_discount` false are eligible only if true. */
+            member_price_lines?: boolean;
+            /** @description Usable together with the card or level benefit; false - used alone. */
+            with_benefit?: boolean;
+            validity: components["schemas"]["CouponValidity"];
+            /** @description Bounds every issue; null - unlimited. */
+            stock?: number | null;
+            /** @description Bounds a member's own claims; null - unlimited. */
+            per_member?: number | null;
+            /** @description Members may take it themselves (GET /coupons). */
+            claimable?: boolean;
+            text?: string;
+            /**
+             * @description The stock is split over this many counters (as a paid card's).
+             * @default 4
+             */
+            stock_shards: number;
+        };
+        CouponPatch: {
+            name?: string;
+            text?: string;
+            /** @description Not below `issued` (409). */
+            stock?: number | null;
+            per_member?: number | null;
+            claimable?: boolean;
+            /** @enum {string} */
+            status?: "enabled" | "disabled";
+        };
+        /** @description A coupon definition; money in the shop's currency. */
+        Coupon: {
+            coupon_id: string;
+            name: string;
+            kind: components["schemas"]["CouponKind"];
+            /** @description `amount_off` only. */
+            amount?: components["schemas"]["Money"];
+            /** @description `percent_off` only. */
+            percent?: number;
+            /** @description `percent_off` only. */
+            max_discount?: components["schemas"]["Money"] | null;
+            /** @description `gift` only. */
+            gift?: string;
+            min_spend?: components["schemas"]["Money"];
+            categories?: string[] | null;
+            exclude_categories?: string[];
+            member_price_lines?: boolean;
+            with_benefit?: boolean;
+            validity: components["schemas"]["Validity"];
+            stock?: number | null;
+            per_member?: number | null;
+            claimable?: boolean;
+            text?: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            stock_shards?: number;
+            issued: number;
+            used: number;
+            /** @description null: unlimited stock. */
+            stock_left?: number | null;
+            /** Format: date-time */
+            created_at?: string;
+        };
+        CouponList: {
+            items: components["schemas"]["Coupon"][];
+            /** @description Always null; every definition is in one page. */
+            next: string | null;
+        };
+        /** @description An enabled, claimable coupon definition as a member sees it (no counts). */
+        ClaimableCoupon: {
+            coupon_id: string;
+            name: string;
+            kind: components["schemas"]["CouponKind"];
+            amount?: components["schemas"]["Money"];
+            percent?: number;
+            max_discount?: components["schemas"]["Money"] | null;
+            gift?: string;
+            min_spend?: components["schemas"]["Money"];
+            categories?: string[] | null;
+            exclude_categories?: string[];
+            member_price_lines?: boolean;
+            with_benefit?: boolean;
+            validity: components["schemas"]["Validity"];
+            text?: string;
+            per_member?: number | null;
+            sold_out: boolean;
+        };
+        ClaimableCouponList: {
+            items: components["schemas"]["ClaimableCoupon"][];
+            next?: string | null;
+        };
+        CouponClaimRequest: {
+            /** @description Required for staff; a customer may only name itself. */
+            member_id?: string;
+        };
+        CouponIssueRequest: {
+            coupon_id: string;
+            /** @default 1 */
+            quantity: number;
+            reason?: string;
+        };
+        /**
+         * @description A coupon a member holds, with the definition's terms as they were at issue. A coupon
+         *     past `valid_until` reads `expired`.
+         */
+        MemberCoupon: {
+            /**
+             * @description 12 characters of Crockford base32, unguessable and unique in the shop.
+             * @example 7K3M9Q2X8H4T
+             */
+            coupon_no: string;
+            coupon_id: string;
+            name: string;
+            kind: components["schemas"]["CouponKind"];
+            amount?: components["schemas"]["Money"];
+            percent?: number;
+            max_discount?: components["schemas"]["Money"] | null;
+            gift?: string;
+            min_spend?: components["schemas"]["Money"];
+            categories?: string[] | null;
+            exclude_categories?: string[];
+            member_price_lines?: boolean;
+            with_benefit?: boolean;
+            valid_from: components["schemas"]["Instant"];
+            valid_until: components["schemas"]["Instant"];
+            /** @enum {string} */
+            status: "available" | "used" | "expired" | "void";
+            /** @enum {string} */
+            source: "gift_pack" | "level_reward" | "recharge" | "staff" | "claim";
+            /** @description The order that used it. */
+            order_id?: string | null;
+            /** Format: date-time */
+            issued_at?: string;
+        };
+        MemberCouponList: {
+            items: components["schemas"]["MemberCoupon"][];
+        };
+        MemberCouponPage: {
+            items: components["schemas"]["MemberCoupon"][];
+            next: string | null;
+        };
         /**
          * @description A message type an endpoint may subscribe to (API 1.2 "Outbound webhooks"); any
          *     other is 422 `invalid_request`. Every ledger entry is told by exactly one message
@@ -2253,7 +2634,7 @@ export interface components {
          *     told as `points.earned`, `credit.issued` and `value.recharged` with kind `import`.
          * @enum {string}
          */
-        WebhookEventType: "member.registered" | "member.erased" | "points.earned" | "points.redeemed" | "points.reversed" | "points.restored" | "points.expired" | "points.expiring" | "points.forfeited" | "credit.issued" | "credit.redeemed" | "credit.reversed" | "credit.restored" | "credit.expired" | "credit.expiring" | "credit.forfeited" | "value.recharged" | "value.spent" | "value.restored" | "value.reversed" | "value.forfeited" | "balance.adjusted" | "level.changed" | "card.claimed" | "card.purchased" | "card.refunded" | "webhook.test";
+        WebhookEventType: "member.registered" | "member.erased" | "points.earned" | "points.redeemed" | "points.reversed" | "points.restored" | "points.expired" | "points.expiring" | "points.forfeited" | "credit.issued" | "credit.redeemed" | "credit.reversed" | "credit.restored" | "credit.expired" | "credit.expiring" | "credit.forfeited" | "value.recharged" | "value.spent" | "value.restored" | "value.reversed" | "value.forfeited" | "balance.adjusted" | "level.changed" | "card.claimed" | "card.purchased" | "card.refunded" | "coupon.issued" | "coupon.used" | "coupon.returned" | "coupon.expiring" | "webhook.test";
         WebhookEndpointRequest: {
             /**
              * @description https, without user info, to a host that neither is nor resolves to a
@@ -2410,7 +2791,9 @@ export interface components {
          *     amount than the purchase's; nothing is issued), `refund_exceeds_paid` (a refund above
          *     what was paid, or above an order's unrefunded total) or `redemption_cap_exceeded`
          *     (points above the program's per-order cap), `url_not_allowed` (a webhook endpoint
-         *     URL the sender may not call), or a report period that is not 1-366 days.
+         *     URL the sender may not call), `coupon_not_found` (a gift pack, level reward or
+         *     recharge gift naming no coupon definition), or a report period that is not 1-366
+         *     days.
          */
         Invalid: {
             headers: {
@@ -2446,7 +2829,10 @@ export interface components {
          *     `order_of_another_member`, `already_registered`, `no_credit_card`,
          *     `level_not_higher`, `card_not_usable`, `rule_not_applicable`, `rule_already_used`, `gift_out_of_stock`, `member_no_taken`,
          *     `phone_taken`, `endpoint_limit_reached`, `not_claimable`, `claim_url_not_set`,
-         *     `value_balance_open`, `member_erased`).
+         *     `value_balance_open`, `member_erased`; API 1.3: `coupon_limit_reached`,
+         *     `coupon_in_use`, `coupon_disabled`, `coupon_not_claimable`, `coupon_sold_out`,
+         *     `coupon_used`, `coupon_not_started`, `coupon_expired`, `coupon_not_applicable`,
+         *     `coupon_already_applied`, `min_spend_not_met`, `order_cancelled`, `order_paid`).
          */
         Conflict: {
             headers: {
@@ -2470,7 +2856,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No such card, purchase, order, member or webhook endpoint (`not_found`) */
+        /** @description No such card, coupon, purchase, order, member or webhook endpoint, or a coupon that is not the member's (`not_found`) */
         NotFound: {
             headers: {
                 [name: string]: unknown;
@@ -2513,6 +2899,13 @@ export interface components {
         ReportTo: string;
         /** @description `csv` answers `text/csv`. */
         ReportFormat: "json" | "csv";
+        /** @description A coupon definition's id as returned by POST /admin/coupons; any other id is 404. */
+        CouponId: string;
+        /**
+         * @description A member coupon's number (12 characters of Crockford base32); case-insensitive,
+         *     hyphens ignored. Not the member's coupon: 404 `not_found`.
+         */
+        CouponNo: string;
     };
     requestBodies: never;
     headers: never;
@@ -3871,6 +4264,40 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shop's own order id. */
+                order_id: components["parameters"]["OrderId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["OrderCancelRequest"];
+            };
+        };
+        responses: {
+            /** @description What was given back, and the member's new balances */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderCancel"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getCreditProgram: {
         parameters: {
             query?: never;
@@ -4493,6 +4920,320 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCoupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every coupon definition, in one page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createCoupon: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The caller's key for this request, remembered a day. Caller keys are a namespace of
+                 *     their own: no spelling reaches the keys the API derives itself (an order's accrual,
+                 *     a refund, a payment event), so a key can never block or settle another operation.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CouponRequest"];
+            };
+        };
+        responses: {
+            /** @description The coupon definition */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A coupon definition's id as returned by POST /admin/coupons; any other id is 404. */
+                coupon_id: components["parameters"]["CouponId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The coupon definition */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A coupon definition's id as returned by POST /admin/coupons; any other id is 404. */
+                coupon_id: components["parameters"]["CouponId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateCoupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A coupon definition's id as returned by POST /admin/coupons; any other id is 404. */
+                coupon_id: components["parameters"]["CouponId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CouponPatch"];
+            };
+        };
+        responses: {
+            /** @description The coupon definition as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listClaimableCoupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every claimable coupon */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimableCouponList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    claimCoupon: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A coupon definition's id as returned by POST /admin/coupons; any other id is 404. */
+                coupon_id: components["parameters"]["CouponId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CouponClaimRequest"];
+            };
+        };
+        responses: {
+            /** @description The member's coupon */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberCoupon"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listMemberCoupons: {
+        parameters: {
+            query?: {
+                /** @description Only coupons in this status; every status when absent. */
+                status?: "available" | "used" | "expired" | "void";
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next` of the previous page. */
+                cursor?: components["parameters"]["RecordCursor"];
+            };
+            header?: never;
+            path: {
+                member_id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberCouponPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    issueCoupons: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                member_id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CouponIssueRequest"];
+            };
+        };
+        responses: {
+            /** @description The coupons issued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberCouponList"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    useGiftCoupon: {
+        parameters: {
+            query?: never;
+            header: {
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                member_id: components["parameters"]["MemberId"];
+                /**
+                 * @description A member coupon's number (12 characters of Crockford base32); case-insensitive,
+                 *     hyphens ignored. Not the member's coupon: 404 `not_found`.
+                 */
+                coupon_no: components["parameters"]["CouponNo"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The coupon, now `used` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberCoupon"];
+                };
+            };
+            400: components["responses"]["Malformed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];

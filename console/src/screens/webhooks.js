@@ -22,6 +22,7 @@ const GROUPS = [
   ["credit", ["credit.issued", "credit.redeemed", "credit.reversed", "credit.restored", "credit.expired", "credit.forfeited"]],
   ["value", ["value.recharged", "value.spent", "value.restored", "value.reversed", "value.forfeited", "balance.adjusted"]],
   ["cards", ["card.claimed", "card.purchased", "card.refunded"]],
+  ["coupons", ["coupon.issued", "coupon.used", "coupon.returned", "coupon.expiring"]],
 ];
 const LISTED = GROUPS.flatMap(([, types]) => types);
 

@@ -37,6 +37,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::account(shop, &member, AccountKind::Value),
             keys::levels(shop),
             keys::card_summary(shop),
+            keys::wallet(shop, &member),
         ])
         .await?;
     Ok(Reply::ok(&view(&snapshot, &principal, &member, ctx.now())?))
@@ -96,5 +97,19 @@ fn view(
         // 003: stored value is the member's own money: always shown, never expires.
         "value": {"balance": money(value_balance)},
         "birthday": profile.birthday.map(|b| b.to_string()),
+        "coupons": coupons_view(snapshot, shop, member, tz, now)?,
     }))
+}
+
+/// API 1.3: how many coupons the member can spend now, and when the first of them ends.
+fn coupons_view(
+    snapshot: &Snapshot,
+    shop: &domain::ShopId,
+    member: &MemberId,
+    tz: domain::ShopTz,
+    now: DateTime<Utc>,
+) -> Result<Value, ApiError> {
+    let wallet = store::coupons::wallet(snapshot, shop, member)?;
+    let (available, next) = wallet.summary(now);
+    Ok(json!({"available": available, "next_expiry": next.map(|at| tz.format(at))}))
 }

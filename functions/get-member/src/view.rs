@@ -55,6 +55,7 @@ pub(crate) fn erased_view(
         "growth": 0,
         "value": {"balance": zero},
         "birthday": null,
+        "coupons": {"available": 0, "next_expiry": null},
     })
 }
 

@@ -168,8 +168,12 @@ fn spend_money(
         )));
     }
     let mut account = work.account::<Decimal>(kind)?;
-    let (_, moves) = account.spend(kind, amount.amount(), links, work.now)?;
+    let (taken, moves) = account.spend(kind, amount.amount(), links, work.now)?;
     work.post(kind, &account, moves);
+    if kind == AccountKind::Credit {
+        // Kept by lot, so a cancellation gives it back where it came from (API 1.3).
+        order.credit_portions.extend(taken);
+    }
     let spent = |before: Money| Money::from_stored(before.amount() + amount.amount());
     if kind == AccountKind::Credit {
         order.credit_redeemed = spent(order.credit_redeemed);

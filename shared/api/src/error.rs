@@ -64,6 +64,7 @@ impl ApiError {
                 domain::refusal::Class::Conflict => StatusCode::CONFLICT,
                 domain::refusal::Class::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
                 domain::refusal::Class::Unauthenticated => StatusCode::UNAUTHORIZED,
+                domain::refusal::Class::NotFound => StatusCode::NOT_FOUND,
             },
             ApiError::Contention | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRows(_) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -63,9 +63,18 @@ impl<'a> Work<'a> {
         Money::from_stored(stored).to_string_in(&self.settings.currency)
     }
 
-    /// The order as read, refused (409 `order_of_another_member`) when another member owns
-    /// it: an order belongs to the member who first redeemed on it or had it accrued.
+    /// The order as read, refused when another member owns it (409
+    /// `order_of_another_member`: an order belongs to the member who first redeemed on it or
+    /// had it accrued) or when it was cancelled (409 `order_cancelled`: nothing accrues,
+    /// redeems or refunds on it any more).
     pub fn order(&self, order_id: &str) -> Result<Order, ApiError> {
+        let order = self.order_as_read(order_id)?;
+        order.check_open()?;
+        Ok(order)
+    }
+
+    /// The order as read, its owner checked, cancelled or not (what a cancellation sees).
+    pub fn order_as_read(&self, order_id: &str) -> Result<Order, ApiError> {
         let order = orders::read(self.snapshot, &self.who.shop, order_id)?;
         order.check_owner(&self.who.member)?;
         Ok(order)

@@ -75,6 +75,10 @@ id_type!(
     RefundId, "refund_id", 64
 );
 id_type!(
+    /// A coupon definition (API 1.3).
+    CouponId, "coupon_id", 64
+);
+id_type!(
     /// A level of the shop's ladder (a rule card's id while levels are rule cards).
     LevelId, "level_id", 64
 );

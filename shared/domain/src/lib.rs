@@ -6,6 +6,7 @@ pub mod adjust;
 pub mod card_document;
 pub mod cards;
 pub mod checkout;
+pub mod coupon;
 pub mod directory;
 pub mod document;
 pub mod exchange;
@@ -35,7 +36,8 @@ mod testing;
 
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};
 pub use ids::{
-    ActorId, CardId, IdempotencyKey, InvalidId, LevelId, MemberId, OrderId, RefundId, ShopId,
+    ActorId, CardId, CouponId, IdempotencyKey, InvalidId, LevelId, MemberId, OrderId, RefundId,
+    ShopId,
 };
 pub use ledger::{EntryId, EntryKind, LedgerEntry, Movement};
 pub use money::{Currency, Money, MoneyError};

@@ -26,6 +26,13 @@ pub struct Order {
     pub redeemed: Vec<Portion<i64>>,
     pub points_restored: i64,
     pub credit_redeemed: Money,
+    /// Credit redeemed on the order, by the lot it came from, for a cancellation to give
+    /// back where it was (empty for orders redeemed before this was kept).
+    pub credit_portions: Vec<Portion<Decimal>>,
+    /// Credit a cancellation gave back.
+    pub credit_restored: Money,
+    /// API 1.3: when the order was cancelled; nothing accrues or redeems on it after.
+    pub cancelled_at: Option<DateTime<Utc>>,
     /// 003: stored value spent on the order, and how much of it refunds gave back.
     pub value_redeemed: Money,
     pub value_restored: Money,
@@ -48,6 +55,15 @@ impl Order {
         match self.member_id.as_deref() {
             Some(m) if m != member.as_str() => Err(crate::Refusal::OrderOfAnotherMember),
             _ => Ok(()),
+        }
+    }
+
+    /// API 1.3 "Cancelled orders": nothing is accrued, redeemed or refunded on a cancelled
+    /// order (409 `order_cancelled`).
+    pub fn check_open(&self) -> Result<(), crate::Refusal> {
+        match self.cancelled_at {
+            Some(_) => Err(crate::Refusal::OrderCancelled),
+            None => Ok(()),
         }
     }
 
@@ -391,6 +407,110 @@ fn points_movement(
 
 /// The next `amount` points of the redeemed portions after the `already` restored, in the
 /// order they were taken, each with the expiry of the lot it came from.
+/// What a cancellation gave back (API 1.3), and the ledger movements of each account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cancelled {
+    pub points_restored: i64,
+    pub credit_restored: Decimal,
+    pub value_restored: Decimal,
+    pub points_moves: Vec<Movement>,
+    pub credit_moves: Vec<Movement>,
+    pub value_moves: Vec<Movement>,
+}
+
+/// The three accounts a cancellation gives back into.
+pub struct Spendable<'a> {
+    pub points: &'a mut Account<i64>,
+    pub credit: &'a mut Account<Decimal>,
+    pub value: &'a mut Account<Decimal>,
+}
+
+impl Order {
+    /// API 1.3: an order redeemed on and never accrued (the payment failed, the cart was
+    /// abandoned) gives back everything spent on it: points and credit into the lots they
+    /// came from, stored value, whatever earlier refunds did not. Each give-back is a
+    /// redemption undone (`Redemption`, positive: told as `*.restored`). Once accrued it is
+    /// paid: 409 `order_paid`. A cancelled order cancelled again gives nothing more.
+    pub fn cancel(
+        &mut self,
+        accounts: Spendable<'_>,
+        links: &BTreeMap<String, String>,
+        now: DateTime<Utc>,
+    ) -> Result<Cancelled, Refusal> {
+        if self.accrued {
+            return Err(Refusal::OrderPaid);
+        }
+        let mut out = Cancelled::default();
+        if self.cancelled_at.is_some() {
+            return Ok(out);
+        }
+        self.cancelled_at = Some(now);
+        let points = self.points_redeemed() - self.points_restored;
+        if points > 0 {
+            let p = accounts.points;
+            out.points_moves = p.write_off_expired(AccountKind::Points, links, now);
+            p.restore(&portions_to_restore(
+                &self.redeemed,
+                self.points_restored,
+                points,
+            ));
+            out.points_moves
+                .push(restored(AccountKind::Points, points, p.balance(), links));
+            out.points_restored = points;
+            self.points_restored += points;
+        }
+        let credit = self.credit_redeemed.amount() - self.credit_restored.amount();
+        if credit > Decimal::ZERO {
+            let c = accounts.credit;
+            out.credit_moves = c.write_off_expired(AccountKind::Credit, links, now);
+            let recorded: Decimal = self.credit_portions.iter().map(|p| p.amount).sum();
+            // Orders redeemed before the lots were kept get a lot that never expires.
+            let lots = match recorded == credit {
+                true => self.credit_portions.clone(),
+                false => vec![Portion {
+                    expires_at: None,
+                    amount: credit,
+                }],
+            };
+            c.restore(&lots);
+            out.credit_moves
+                .push(restored(AccountKind::Credit, credit, c.balance(), links));
+            out.credit_restored = credit;
+            self.credit_restored = Money::from_stored(self.credit_redeemed.amount());
+        }
+        let value = self.value_redeemed.amount() - self.value_restored.amount();
+        if value > Decimal::ZERO {
+            let v = accounts.value;
+            v.restore(&[Portion {
+                expires_at: None,
+                amount: value,
+            }]);
+            out.value_moves
+                .push(restored(AccountKind::Value, value, v.balance(), links));
+            out.value_restored = value;
+            self.value_restored = Money::from_stored(self.value_redeemed.amount());
+        }
+        Ok(out)
+    }
+}
+
+/// A redemption given back by a cancellation.
+fn restored<Q: Into<Decimal>>(
+    account: AccountKind,
+    amount: Q,
+    balance_after: Q,
+    links: &BTreeMap<String, String>,
+) -> Movement {
+    Movement {
+        account,
+        kind: EntryKind::Redemption,
+        amount: amount.into(),
+        balance_after: balance_after.into(),
+        reason: "order_cancelled".to_owned(),
+        links: links.clone(),
+    }
+}
+
 fn portions_to_restore(redeemed: &[Portion<i64>], already: i64, amount: i64) -> Vec<Portion<i64>> {
     let mut skip = already;
     let mut left = amount;
@@ -413,6 +533,96 @@ fn portions_to_restore(redeemed: &[Portion<i64>], already: i64, amount: i64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// API 1.3 "Cancelled orders": points and credit go back into the lots they came
+    /// from, with their expiry, and stored value to the account; a second cancel gives
+    /// nothing more, and a paid order is refunded, never cancelled.
+    #[test]
+    fn a_cancel_gives_back_everything_spent_into_its_lots_once() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let now = at("2026-05-01T00:00:00Z");
+        let june = at("2026-06-30T15:59:59Z");
+        let mut points = Account::from_lots([(june, 100)], 50, 1);
+        let mut credit = Account::from_lots([(june, Decimal::new(800, 2))], Decimal::ZERO, 1);
+        let mut value = Account::from_lots([], Decimal::new(5000, 2), 1);
+        let links = BTreeMap::new();
+        let (p, _) = points.spend(AccountKind::Points, 120, &links, now).unwrap();
+        let (c, _) = credit
+            .spend(AccountKind::Credit, Decimal::new(500, 2), &links, now)
+            .unwrap();
+        value
+            .spend(AccountKind::Value, Decimal::new(3000, 2), &links, now)
+            .unwrap();
+        let mut order = Order {
+            redeemed: p,
+            credit_redeemed: Money::from_stored(Decimal::new(500, 2)),
+            credit_portions: c,
+            value_redeemed: Money::from_stored(Decimal::new(3000, 2)),
+            ..Order::default()
+        };
+        let done = order
+            .cancel(
+                Spendable {
+                    points: &mut points,
+                    credit: &mut credit,
+                    value: &mut value,
+                },
+                &links,
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                done.points_restored,
+                done.credit_restored,
+                done.value_restored
+            ),
+            (120, Decimal::new(500, 2), Decimal::new(3000, 2))
+        );
+        assert_eq!(
+            points.expiring_lots().collect::<Vec<_>>(),
+            vec![(june, 100)]
+        );
+        assert_eq!(
+            (points.balance(), credit.balance(), value.balance()),
+            (150, Decimal::new(800, 2), Decimal::new(5000, 2))
+        );
+        assert_eq!(
+            credit.expiring_lots().collect::<Vec<_>>(),
+            vec![(june, Decimal::new(800, 2))]
+        );
+        assert!(done
+            .points_moves
+            .iter()
+            .all(|m| m.kind == EntryKind::Redemption && m.amount > Decimal::ZERO));
+        assert_eq!(order.check_open().unwrap_err().code(), "order_cancelled");
+        let again = order
+            .cancel(
+                Spendable {
+                    points: &mut points,
+                    credit: &mut credit,
+                    value: &mut value,
+                },
+                &links,
+                now,
+            )
+            .unwrap();
+        assert_eq!(again, Cancelled::default());
+        let mut paid = Order {
+            accrued: true,
+            ..Order::default()
+        };
+        let refused = paid.cancel(
+            Spendable {
+                points: &mut points,
+                credit: &mut credit,
+                value: &mut value,
+            },
+            &links,
+            now,
+        );
+        assert_eq!(refused.unwrap_err().code(), "order_paid");
+    }
 
     #[test]
     fn restores_continue_where_the_last_one_stopped() {

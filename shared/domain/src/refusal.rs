@@ -14,6 +14,9 @@ pub enum Class {
     Conflict,
     Unprocessable,
     Unauthenticated,
+    /// 404: nothing the caller may see is there (a coupon number that is not the member's
+    /// reads as no coupon at all, never as someone else's).
+    NotFound,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -114,6 +117,39 @@ pub enum Refusal {
         "the member still has {0} of stored value: it is their money; refund or adjust it first"
     )]
     ValueBalanceOpen(String),
+    // Cancelled orders (API 1.3)
+    #[error("this order was cancelled")]
+    OrderCancelled,
+    #[error("this order was paid and accrued: refund it instead")]
+    OrderPaid,
+    // Coupons (API 1.3)
+    #[error("no such coupon")]
+    CouponNotFound,
+    /// A gift pack, reward or recharge gift names a coupon that is not defined (422).
+    #[error("{0}")]
+    CouponUnknown(String),
+    #[error("this coupon is disabled: it issues no more")]
+    CouponDisabled,
+    #[error("this coupon is not one members take themselves")]
+    CouponNotClaimable,
+    #[error("this coupon has none left")]
+    CouponSoldOut,
+    #[error("{0}")]
+    CouponLimitReached(String),
+    #[error("coupons of this definition were issued; disable it instead")]
+    CouponInUse,
+    #[error("this coupon was already used")]
+    CouponUsed,
+    #[error("this coupon is not valid yet")]
+    CouponNotStarted,
+    #[error("{0}")]
+    CouponExpired(String),
+    #[error("{0}")]
+    CouponNotApplicable(String),
+    #[error("this order already has a coupon")]
+    CouponAlreadyApplied,
+    #[error("{0}")]
+    MinSpendNotMet(String),
 }
 
 impl Refusal {
@@ -156,6 +192,21 @@ impl Refusal {
             Refusal::EndpointLimitReached { .. } => "endpoint_limit_reached",
             Refusal::MemberErased => "member_erased",
             Refusal::ValueBalanceOpen(_) => "value_balance_open",
+            Refusal::OrderCancelled => "order_cancelled",
+            Refusal::OrderPaid => "order_paid",
+            Refusal::CouponNotFound => "not_found",
+            Refusal::CouponUnknown(_) => "coupon_not_found",
+            Refusal::CouponDisabled => "coupon_disabled",
+            Refusal::CouponNotClaimable => "coupon_not_claimable",
+            Refusal::CouponSoldOut => "coupon_sold_out",
+            Refusal::CouponLimitReached(_) => "coupon_limit_reached",
+            Refusal::CouponInUse => "coupon_in_use",
+            Refusal::CouponUsed => "coupon_used",
+            Refusal::CouponNotStarted => "coupon_not_started",
+            Refusal::CouponExpired(_) => "coupon_expired",
+            Refusal::CouponNotApplicable(_) => "coupon_not_applicable",
+            Refusal::CouponAlreadyApplied => "coupon_already_applied",
+            Refusal::MinSpendNotMet(_) => "min_spend_not_met",
         }
     }
 
@@ -168,8 +219,10 @@ impl Refusal {
             | Refusal::RefundExceedsPaid(_)
             | Refusal::AmountMismatch(_)
             | Refusal::RedemptionCapExceeded { .. }
-            | Refusal::UrlNotAllowed(_) => Class::Unprocessable,
+            | Refusal::UrlNotAllowed(_)
+            | Refusal::CouponUnknown(_) => Class::Unprocessable,
             Refusal::BadSignature(_) => Class::Unauthenticated,
+            Refusal::CouponNotFound => Class::NotFound,
             _ => Class::Conflict,
         }
     }

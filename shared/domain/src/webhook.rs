@@ -37,7 +37,7 @@ pub const RETRY_DELAYS_SECS: [u64; 9] =
     [5, 300, 1_800, 7_200, 18_000, 36_000, 50_400, 72_000, 86_400];
 
 /// The message types an endpoint may subscribe to (API 1.2, 1.3).
-pub const TYPES: [&str; 27] = [
+pub const TYPES: [&str; 31] = [
     "member.registered",
     "member.erased",
     "points.earned",
@@ -64,6 +64,10 @@ pub const TYPES: [&str; 27] = [
     "card.claimed",
     "card.purchased",
     "card.refunded",
+    "coupon.issued",
+    "coupon.used",
+    "coupon.returned",
+    "coupon.expiring",
     "webhook.test",
 ];
 

@@ -107,6 +107,18 @@ pub fn entry_ids_from(at: DateTime<Utc>, first: usize, count: usize) -> Vec<Entr
         .collect()
 }
 
+/// A coupon definition: `cpn_` and 10 readable characters.
+pub fn coupon_id() -> String {
+    format!("cpn_{}", random(READABLE, 10))
+}
+
+/// A coupon's number from 60 bits of the operating system's random source (API 1.3: at
+/// least 50 random bits, never guessable from another).
+pub fn coupon_no() -> domain::coupon::CouponNo {
+    use rand::RngCore;
+    domain::coupon::CouponNo::from_random(rand::rngs::OsRng.next_u64())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

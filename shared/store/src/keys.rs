@@ -390,6 +390,38 @@ pub fn records_pk(shop: &ShopId, card_id: &str, kind: RecordKind) -> String {
     format!("SHOP#{shop}#CARD#{card_id}#{tag}")
 }
 
+/// A coupon definition (API 1.3), listed by its prefix in the shop's partition.
+pub fn coupon(shop: &ShopId, coupon_id: &str) -> Key {
+    Key::new(shop_pk(shop), &format!("COUPON#{coupon_id}"))
+}
+
+/// The sort keys between which every coupon definition lies (ids are letters, digits and
+/// `._-:@+`, all below `~`).
+pub fn coupon_range() -> (&'static str, &'static str) {
+    ("COUPON#", "COUPON#~")
+}
+
+/// How many coupon definitions the shop has: the 300 limit is a conditional counter.
+pub fn coupon_counter(shop: &ShopId) -> Key {
+    Key::new(shop_pk(shop), "COUPONS")
+}
+
+/// Shard `k` of a coupon's counters (left to issue, issued, used), each in a partition of
+/// its own so a coupon drop is not capped by one partition (`domain::stock`).
+pub fn coupon_stock(shop: &ShopId, coupon_id: &str, k: u16) -> Key {
+    Key::new(format!("SHOP#{shop}#COUPON#{coupon_id}#S{k}"), "STOCK")
+}
+
+/// A member's coupons, one versioned item.
+pub fn wallet(shop: &ShopId, member: &MemberId) -> Key {
+    Key::new(member_pk(shop, member), "COUPONS")
+}
+
+/// A coupon number: unique in the shop, and the till's way to its holder.
+pub fn coupon_no(shop: &ShopId, no: &str) -> Key {
+    Key::new(format!("SHOP#{shop}#CPN#{no}"), "CPNNO")
+}
+
 pub fn order(shop: &ShopId, order_id: &str) -> Key {
     Key::new(format!("SHOP#{shop}#O#{order_id}"), "ORDER")
 }
@@ -431,6 +463,11 @@ pub mod once {
 
     pub fn refund_to_credit(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
         IdempotencyKey::derived("rtc", &[order, refund])
+    }
+
+    /// An order is cancelled once (API 1.3): a second call replays the first answer.
+    pub fn cancel(order: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("cancel", &[order])
     }
 
     /// The spelling a derived key had before issue 31 (`accrue.{order}`), read beside it

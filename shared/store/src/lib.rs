@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cards;
 pub mod counter;
+pub mod coupons;
 pub mod credit_program;
 pub mod exchange;
 pub mod idempotency;

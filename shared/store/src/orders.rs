@@ -65,6 +65,9 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order,
         redeemed,
         points_restored: item::get_i64(it, "points_restored").unwrap_or(0),
         credit_redeemed: money("credit_redeemed")?.unwrap_or(Money::ZERO),
+        credit_portions: decode_portions(it, "credit_portions")?,
+        credit_restored: money("credit_restored")?.unwrap_or(Money::ZERO),
+        cancelled_at: time("cancelled_at")?,
         value_redeemed: money("value_redeemed")?.unwrap_or(Money::ZERO),
         value_restored: money("value_restored")?.unwrap_or(Money::ZERO),
         version: item::get_u64_or_zero(it, "version")?,
@@ -128,6 +131,16 @@ pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> W
         "credit_redeemed".into(),
         item::n(order.credit_redeemed.amount()),
     );
+    encode_portions(&mut it, "credit_portions", &order.credit_portions);
+    if !order.credit_restored.is_zero() {
+        it.insert(
+            "credit_restored".into(),
+            item::n(order.credit_restored.amount()),
+        );
+    }
+    if let Some(at) = order.cancelled_at {
+        it.insert("cancelled_at".into(), item::time(at));
+    }
     it.insert("version".into(), item::n(order.version + 1));
     Write::Put {
         item: it,

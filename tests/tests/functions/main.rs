@@ -3,11 +3,13 @@
 
 mod adjustments;
 mod auth;
+mod cancel;
 mod capacity;
 mod cards;
 mod checkout;
 mod concurrency;
 mod console_api;
+mod coupons;
 mod credit;
 mod directory;
 mod events;

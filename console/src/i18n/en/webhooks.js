@@ -81,6 +81,11 @@ export default {
   "webhooks.type.value.restored": "Stored value given back",
   "webhooks.type.value.reversed": "Stored value taken back (recharge refund)",
   "webhooks.type.value.forfeited": "Stored value forfeited on erasure",
+  "webhooks.group.coupons": "Coupons",
+  "webhooks.type.coupon.issued": "Coupon issued",
+  "webhooks.type.coupon.used": "Coupon used",
+  "webhooks.type.coupon.returned": "Coupon given back",
+  "webhooks.type.coupon.expiring": "Coupon about to expire",
   "webhooks.type.webhook.test": "Test message",
 
   "webhooks.verify_title": "Receiving the messages",

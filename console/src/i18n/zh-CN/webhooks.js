@@ -78,6 +78,11 @@ export default {
   "webhooks.type.value.restored": "储值退回",
   "webhooks.type.value.reversed": "储值扣回（充值退款）",
   "webhooks.type.value.forfeited": "删除资料时储值作废",
+  "webhooks.group.coupons": "优惠券",
+  "webhooks.type.coupon.issued": "发放优惠券",
+  "webhooks.type.coupon.used": "使用优惠券",
+  "webhooks.type.coupon.returned": "优惠券退回",
+  "webhooks.type.coupon.expiring": "优惠券即将过期",
   "webhooks.type.webhook.test": "测试消息",
 
   "webhooks.verify_title": "接收消息",

@@ -1,0 +1,143 @@
+//! POST /orders/{order_id}/cancel (API 1.3 "Cancelled orders"): an order redeemed on and
+//! never paid (the payment failed, the cart was abandoned) gives back everything spent on
+//! it, in one transaction: points and credit into the lots they came from, stored value,
+//! and its coupon (available again while still valid). Nothing accrues or redeems on it
+//! after; once accrued it is paid (409 `order_paid`: refund it instead).
+
+use std::collections::BTreeMap;
+
+use api::input::{self, fingerprint};
+use api::work::Work;
+use api::{ApiError, Ctx, Decision, Once, Reply};
+use domain::order::Spendable;
+use domain::{AccountKind, Decimal, MemberId};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use store::{coupons, keys, orders};
+
+pub const OPERATION: &str = "cancel-order";
+
+pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
+    api::respond(handle(ctx, req).await)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    member_id: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, &req, api::STAFF)?;
+    let order_id = input::order_id(&req)?.to_string();
+    let body = if input::raw_body(&req).is_empty() {
+        json!({})
+    } else {
+        input::json_object(&req)?
+    };
+    let raw: Raw = input::from_value(&body)?;
+    if raw.reason.chars().count() > 200 {
+        return Err(ApiError::Invalid("reason is at most 200 characters".into()));
+    }
+    let shop = principal.shop.clone();
+    // The order names its member; a first read finds it when the caller does not say.
+    let member =
+        match &raw.member_id {
+            Some(m) => MemberId::parse(m)?,
+            None => {
+                let snapshot = ctx.store.load(&[keys::order(&shop, &order_id)]).await?;
+                let order = orders::read(&snapshot, &shop, &order_id)?;
+                MemberId::parse(order.member_id.as_deref().ok_or_else(|| {
+                    ApiError::NotFound("no such order here; give member_id".into())
+                })?)?
+            }
+        };
+    // The same cancellation again replays, whatever reason it gives this time.
+    let once = Once {
+        key: keys::once::cancel(&order_id)?,
+        fingerprint: fingerprint(OPERATION, &order_id, &json!({"member_id": member.as_str()})),
+    };
+    let who = principal.acting(member);
+    let read = [
+        keys::order(&who.shop, &order_id),
+        keys::wallet(&who.shop, &who.member),
+    ];
+    api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
+}
+
+fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, ApiError> {
+    let mut order = work.order_as_read(order_id)?;
+    let was_cancelled = order.cancelled_at.is_some();
+    let mut points = work.account::<i64>(AccountKind::Points)?;
+    let mut credit = work.account::<Decimal>(AccountKind::Credit)?;
+    let mut value = work.account::<Decimal>(AccountKind::Value)?;
+    let mut links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    if !raw.reason.is_empty() {
+        links.insert("reason".to_owned(), raw.reason.clone());
+    }
+    let accounts = Spendable {
+        points: &mut points,
+        credit: &mut credit,
+        value: &mut value,
+    };
+    let c = order.cancel(accounts, &links, work.now)?;
+    if !c.points_moves.is_empty() {
+        work.post(AccountKind::Points, &points, c.points_moves);
+    }
+    if !c.credit_moves.is_empty() {
+        work.post(AccountKind::Credit, &credit, c.credit_moves);
+    }
+    if !c.value_moves.is_empty() {
+        work.post(AccountKind::Value, &value, c.value_moves);
+    }
+    let coupon = match was_cancelled {
+        true => None,
+        false => return_coupon(&mut work, order_id)?,
+    };
+    let told: Vec<(&'static str, Value)> = coupon
+        .iter()
+        .map(|no| {
+            let data = json!({"member_id": work.who.member.as_str(), "coupon_no": no,
+                              "order_id": order_id, "reason": "order_cancelled"});
+            ("coupon.returned", data)
+        })
+        .collect();
+    if !was_cancelled {
+        work.put_order(order_id, &order);
+    }
+    let body = json!({
+        "order_id": order_id,
+        "status": "cancelled",
+        "points_restored": c.points_restored,
+        "credit_restored": work.money(c.credit_restored),
+        "value_restored": work.money(c.value_restored),
+        "coupon_restored": coupon,
+        "points_balance": points.balance(),
+        "credit_balance": work.money(credit.balance_at(work.now)),
+        "value_balance": work.money(value.balance()),
+    });
+    Ok(work.done(body).tell(told))
+}
+
+/// The order's coupon comes back to the wallet: available while still within its validity,
+/// expired otherwise (a held coupon past its end reads expired), and counted as used no
+/// more. Returns its number.
+fn return_coupon(work: &mut Work<'_>, order_id: &str) -> Result<Option<Value>, ApiError> {
+    let (shop, member) = (&work.who.shop, &work.who.member);
+    let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
+    let Some(returned) = wallet.give_back(order_id) else {
+        return Ok(None);
+    };
+    let (no, coupon_id, shard) = (
+        returned.coupon_no.to_string(),
+        returned.coupon_id.clone(),
+        returned.shard,
+    );
+    work.write(coupons::put_wallet(shop, member, &wallet));
+    work.write(coupons::count_use(shop, &coupon_id, shard, -1));
+    Ok(Some(json!(no)))
+}

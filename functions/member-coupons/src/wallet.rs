@@ -1,0 +1,121 @@
+//! What a member holds and what they may take: the wallet (newest first, by status, in
+//! pages), the shop's claimable coupons, and a gift coupon handed over at the till.
+
+use api::input::{self, fingerprint};
+use api::{ApiError, Ctx, Decision, Once, Reply};
+use domain::coupon::CouponNo;
+use domain::{MemberId, Refusal};
+use lambda_http::Request;
+use serde_json::{json, Value};
+use store::{coupons, keys, settings};
+
+use crate::OPERATION;
+
+/// `GET /coupons` (every role): the enabled coupons members may take, with `sold_out`
+/// and never a count.
+pub(crate) async fn offered(ctx: &Ctx, req: &Request) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, req, api::EVERYONE)?;
+    let shop = &principal.shop;
+    let defs: Vec<_> = coupons::list(&ctx.store, shop)
+        .await?
+        .into_iter()
+        .filter(|d| d.enabled && d.claimable)
+        .collect();
+    let mut read = vec![keys::settings(shop)];
+    read.extend(defs.iter().flat_map(|d| coupons::shard_keys(shop, d)));
+    let snapshot = ctx.store.load(&read).await?;
+    let currency = settings::read(&snapshot, shop)?.map(|s| s.currency);
+    let items = defs
+        .iter()
+        .map(|d| {
+            let left = coupons::counts(&snapshot, shop, d)?.left;
+            let sold_out = left == Some(0);
+            Ok(api::coupons::public_view(d, sold_out, currency.as_ref()))
+        })
+        .collect::<Result<Vec<Value>, ApiError>>()?;
+    Ok(Reply::ok(&json!({"items": items})))
+}
+
+const STATUSES: [&str; 4] = ["available", "used", "expired", "void"];
+
+/// `GET /members/{member_id}/coupons?status=&limit=&cursor=` (the member, or staff): newest
+/// first; the cursor is the last number of the previous page.
+pub(crate) async fn list(ctx: &Ctx, req: &Request, member: &str) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, req, api::EVERYONE)?;
+    let member = principal.member_for(Some(member))?;
+    let status = input::query_param(req, "status");
+    if let Some(s) = status.as_deref().filter(|s| !STATUSES.contains(s)) {
+        return Err(ApiError::Invalid(format!(
+            "status {s:?} is not one of available, used, expired, void"
+        )));
+    }
+    let limit = usize::try_from(input::limit(req)?).unwrap_or(50);
+    let shop = &principal.shop;
+    let read = [keys::settings(shop), keys::wallet(shop, &member)];
+    let snapshot = ctx.store.load(&read).await?;
+    let settings = settings::read(&snapshot, shop)?;
+    let (currency, tz) = (
+        settings.as_ref().map(|s| s.currency),
+        settings.map(|s| s.timezone).unwrap_or_default(),
+    );
+    let wallet = coupons::wallet(&snapshot, shop, &member)?;
+    let now = ctx.now();
+    let mut all: Vec<_> = wallet
+        .newest_first()
+        .into_iter()
+        .filter(|c| status.as_deref().is_none_or(|s| c.status(now) == s))
+        .collect();
+    if let Some(cursor) = input::query_param(req, "cursor") {
+        let at = all
+            .iter()
+            .position(|c| c.coupon_no.as_str() == cursor)
+            .ok_or_else(|| ApiError::Invalid("cursor is not one this API gave".into()))?;
+        all.drain(..=at);
+    }
+    let next = (all.len() > limit).then(|| all[limit - 1].coupon_no.to_string());
+    let items: Vec<Value> = all
+        .iter()
+        .take(limit)
+        .map(|c| api::coupons::member_coupon(c, currency.as_ref(), tz, now))
+        .collect();
+    Ok(Reply::ok(&json!({"items": items, "next": next})))
+}
+
+/// `POST /members/{member_id}/coupons/{coupon_no}/use` (the till): a gift coupon handed
+/// over, once, whatever the races (the wallet's version decides).
+pub(crate) async fn use_gift(
+    ctx: &Ctx,
+    req: &Request,
+    member: &str,
+    no: &CouponNo,
+) -> Result<Reply, ApiError> {
+    let principal = api::authorize(ctx, req, api::TILL)?;
+    let member = MemberId::parse(member).map_err(|_| ApiError::from(Refusal::CouponNotFound))?;
+    let once = Once {
+        key: input::required_idempotency_key(req)?,
+        fingerprint: fingerprint(OPERATION, &format!("use/{member}/{no}"), &json!({})),
+    };
+    let who = principal.acting(member);
+    let read = vec![keys::wallet(&who.shop, &who.member)];
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        let (shop, member) = (&who.shop, &who.member);
+        let settings = settings::read(snapshot, shop)?;
+        let (currency, tz) = (
+            settings.as_ref().map(|s| s.currency),
+            settings.map(|s| s.timezone).unwrap_or_default(),
+        );
+        let mut wallet = coupons::wallet(snapshot, shop, member)?;
+        let used = wallet.use_gift(no, now)?;
+        let shard = used.shard;
+        let coupon_id = used.coupon_id.clone();
+        let view = api::coupons::member_coupon(used, currency.as_ref(), tz, now);
+        let writes = vec![
+            coupons::put_wallet(shop, member, &wallet),
+            coupons::count_use(shop, &coupon_id, shard, 1),
+        ];
+        let mut told = view.clone();
+        told["member_id"] = json!(member.as_str());
+        Ok(Decision::ok(writes, view).tell([("coupon.used", told)]))
+    })
+    .await
+}

@@ -1,0 +1,201 @@
+//! Coupons (API 1.3) between the domain and the functions: how a definition and a member's
+//! coupon are shown, and issuing: which stock counters give the units, a fresh number for
+//! each coupon, and the writes that make it so, for every path that issues (staff, claims,
+//! and the grants that hand coupons out).
+
+use domain::chrono::{DateTime, Utc};
+use domain::coupon::{Benefit, CouponNo, Definition, MemberCoupon, Source, Terms, Wallet};
+use domain::{Currency, MemberId, Money, Refusal, ShopId, ShopTz};
+use serde_json::{json, Value};
+use store::coupons::{self, Counts};
+use store::{Snapshot, Write};
+
+use crate::render;
+
+fn money(m: Money, currency: Option<&Currency>) -> Value {
+    match currency {
+        Some(c) => json!(m.to_string_in(c)),
+        None => json!(m.to_string()),
+    }
+}
+
+/// A coupon's terms as the API shows them (definition and member coupon alike).
+fn terms(t: &Terms, currency: Option<&Currency>) -> Value {
+    let mut v = json!({
+        "kind": t.benefit.kind(),
+        "min_spend": money(t.min_spend, currency),
+        "categories": t.categories,
+        "exclude_categories": t.exclude_categories,
+        "member_price_lines": t.member_price_lines,
+        "with_benefit": t.with_benefit,
+    });
+    match &t.benefit {
+        Benefit::AmountOff(a) => v["amount"] = money(*a, currency),
+        Benefit::PercentOff {
+            percent,
+            max_discount,
+        } => {
+            v["percent"] = json!(percent);
+            v["max_discount"] = max_discount.map_or(Value::Null, |m| money(m, currency));
+        }
+        Benefit::FreeShipping => {}
+        Benefit::Gift(g) => v["gift"] = json!(g),
+    }
+    v
+}
+
+fn validity(v: &domain::cards::Validity) -> Value {
+    match v {
+        domain::cards::Validity::Days(d) => json!({"kind": "days", "days": d}),
+        domain::cards::Validity::Range { from, until } => {
+            json!({"kind": "range", "from": from.to_string(), "until": until.to_string()})
+        }
+        domain::cards::Validity::Permanent => json!({"kind": "permanent"}),
+    }
+}
+
+/// `GET /admin/coupons/{id}`: the definition with its counts.
+pub fn definition_view(def: &Definition, counts: Counts, currency: Option<&Currency>) -> Value {
+    let mut v = terms(&def.terms, currency);
+    let fields = json!({
+        "coupon_id": def.coupon_id,
+        "name": def.name,
+        "text": def.text,
+        "validity": validity(&def.validity),
+        "stock": def.stock,
+        "per_member": def.per_member,
+        "claimable": def.claimable,
+        "status": if def.enabled { "enabled" } else { "disabled" },
+        "stock_shards": def.stock_shards,
+        "issued": counts.issued,
+        "used": counts.used,
+        "stock_left": counts.left,
+        "created_at": render::instant(def.created_at),
+    });
+    merge(&mut v, fields);
+    v
+}
+
+/// `GET /coupons`: what a member may take, never how many there are.
+pub fn public_view(def: &Definition, sold_out: bool, currency: Option<&Currency>) -> Value {
+    let mut v = terms(&def.terms, currency);
+    let fields = json!({
+        "coupon_id": def.coupon_id,
+        "name": def.name,
+        "text": def.text,
+        "validity": validity(&def.validity),
+        "per_member": def.per_member,
+        "sold_out": sold_out,
+    });
+    merge(&mut v, fields);
+    v
+}
+
+/// A member's coupon (API 1.3 "A member coupon"), its status read at `now`.
+pub fn member_coupon(
+    c: &MemberCoupon,
+    currency: Option<&Currency>,
+    tz: ShopTz,
+    now: DateTime<Utc>,
+) -> Value {
+    let mut v = terms(&c.terms, currency);
+    let fields = json!({
+        "coupon_no": c.coupon_no.as_str(),
+        "coupon_id": c.coupon_id,
+        "name": c.name,
+        "valid_from": tz.format(c.valid_from),
+        "valid_until": tz.format(c.valid_until),
+        "status": c.status(now),
+        "source": c.source.as_str(),
+        "order_id": c.order_id(),
+        "issued_at": tz.format(c.issued_at),
+    });
+    merge(&mut v, fields);
+    v
+}
+
+fn merge(into: &mut Value, fields: Value) {
+    if let (Value::Object(a), Value::Object(b)) = (into, fields) {
+        a.extend(b);
+    }
+}
+
+/// The keys issuing from `def` reads besides the wallet: the definition and its counters.
+pub fn issue_keys(shop: &ShopId, def_id: &str, shards: u16) -> Vec<store::Key> {
+    let mut keys = vec![store::keys::coupon(shop, def_id)];
+    keys.extend((0..shards.max(1)).map(|k| store::keys::coupon_stock(shop, def_id, k)));
+    keys
+}
+
+/// Where `n` coupons come from: shards holding stock, from a random start so concurrent
+/// issues spread over the counters; every take is conditioned on what it takes, so a read
+/// that is already stale can only lose a race, never over-issue. An unlimited coupon counts
+/// on one random shard.
+fn takes(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    def: &Definition,
+    n: u64,
+    seed: u64,
+) -> Result<Vec<(u16, u64)>, Refusal> {
+    let shards = def.stock_shards.max(1);
+    let start = (seed % u64::from(shards)) as u16;
+    if def.stock.is_none() {
+        return Ok(vec![(start, n)]);
+    }
+    let mut left = n;
+    let mut out = Vec::new();
+    for i in 0..shards {
+        let k = (start + i) % shards;
+        let here = coupons::shard_left(snapshot, shop, &def.coupon_id, k).min(left);
+        if here > 0 {
+            out.push((k, here));
+            left -= here;
+        }
+        if left == 0 {
+            return Ok(out);
+        }
+    }
+    Err(Refusal::CouponSoldOut)
+}
+
+/// Issues `n` coupons of `def` into `wallet` at `now`, from `source`: the counters' takes
+/// and each number's unique item go into `writes` (the wallet's own write is the caller's,
+/// once, after every change to it). Refused, nothing written: disabled, none left, or a
+/// range that has ended.
+#[allow(clippy::too_many_arguments)]
+pub fn issue(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+    def: &Definition,
+    n: u64,
+    source: Source,
+    wallet: &mut Wallet,
+    writes: &mut Vec<Write>,
+    tz: ShopTz,
+    now: DateTime<Utc>,
+) -> Result<Vec<CouponNo>, Refusal> {
+    def.check_issuable()?;
+    let plan = takes(snapshot, shop, def, n, store::ids::seed())?;
+    let mut issued = Vec::new();
+    for (k, count) in plan {
+        writes.push(coupons::take(
+            shop,
+            &def.coupon_id,
+            k,
+            count,
+            def.stock.is_some(),
+        ));
+        for _ in 0..count {
+            let no = store::ids::coupon_no();
+            let coupon = def
+                .issue(no.clone(), source, k, now, tz)
+                .ok_or_else(|| Refusal::CouponExpired("this coupon's validity has ended".into()))?;
+            writes.push(coupons::number(shop, &no, member));
+            wallet.add(coupon);
+            issued.push(no);
+        }
+    }
+    Ok(issued)
+}

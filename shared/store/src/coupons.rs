@@ -1,0 +1,448 @@
+//! Coupons (API 1.3) as items: a definition per coupon in the shop's partition (listed by
+//! prefix), a counter for the 300-definition limit, stock counters split over partitions of
+//! their own (a drop is a flash sale: `domain::stock`), a member's wallet as one versioned
+//! item in the member's partition, and one item per coupon number (unique in the shop by a
+//! conditional write, and the till's way from a scanned number to its holder).
+//!
+//! Definitions and wallets keep their terms as one JSON attribute: they are read and written
+//! whole, and never queried by a field.
+
+use std::collections::{BTreeMap, HashMap};
+
+use domain::cards::Validity;
+use domain::chrono::{DateTime, Utc};
+use domain::coupon::{
+    Benefit, CouponNo, Definition, MemberCoupon, Source, State, Terms, Wallet, MAX_DEFINITIONS,
+};
+use domain::{Decimal, MemberId, Money, ShopId};
+use serde_json::{json, Value};
+
+use crate::item::{self, Item};
+use crate::keys::{self, Key};
+use crate::{Cond, Snapshot, StoreError, Write};
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("coupon {what}"))
+}
+
+fn money(v: &Value) -> Option<Money> {
+    v.as_str()?.parse::<Decimal>().ok().map(Money::from_stored)
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn text_time(t: DateTime<Utc>) -> Value {
+    json!(t.to_rfc3339_opts(domain::chrono::SecondsFormat::Millis, true))
+}
+
+// ---- terms and validity as JSON ----
+
+fn terms_json(t: &Terms) -> Value {
+    let mut v = json!({
+        "kind": t.benefit.kind(),
+        "min_spend": t.min_spend.amount().to_string(),
+        "categories": t.categories,
+        "exclude_categories": t.exclude_categories,
+        "member_price_lines": t.member_price_lines,
+        "with_benefit": t.with_benefit,
+    });
+    match &t.benefit {
+        Benefit::AmountOff(m) => v["amount"] = json!(m.amount().to_string()),
+        Benefit::PercentOff {
+            percent,
+            max_discount,
+        } => {
+            v["percent"] = json!(percent);
+            v["max_discount"] = json!(max_discount.map(|m| m.amount().to_string()));
+        }
+        Benefit::FreeShipping => {}
+        Benefit::Gift(g) => v["gift"] = json!(g),
+    }
+    v
+}
+
+fn terms_of(v: &Value) -> Option<Terms> {
+    let benefit = match v["kind"].as_str()? {
+        "amount_off" => Benefit::AmountOff(money(&v["amount"])?),
+        "percent_off" => Benefit::PercentOff {
+            percent: u32::try_from(v["percent"].as_u64()?).ok()?,
+            max_discount: money(&v["max_discount"]),
+        },
+        "free_shipping" => Benefit::FreeShipping,
+        "gift" => Benefit::Gift(v["gift"].as_str()?.to_owned()),
+        _ => return None,
+    };
+    let strings = |v: &Value| -> Option<Vec<String>> {
+        v.as_array()?
+            .iter()
+            .map(|s| s.as_str().map(str::to_owned))
+            .collect()
+    };
+    Some(Terms {
+        benefit,
+        min_spend: money(&v["min_spend"])?,
+        categories: match &v["categories"] {
+            Value::Null => None,
+            list => Some(strings(list)?),
+        },
+        exclude_categories: strings(&v["exclude_categories"]).unwrap_or_default(),
+        member_price_lines: v["member_price_lines"].as_bool().unwrap_or(false),
+        with_benefit: v["with_benefit"].as_bool().unwrap_or(false),
+    })
+}
+
+fn validity_json(v: &Validity) -> Value {
+    match v {
+        Validity::Days(d) => json!({"kind": "days", "days": d}),
+        Validity::Range { from, until } => {
+            json!({"kind": "range", "from": from.to_string(), "until": until.to_string()})
+        }
+        Validity::Permanent => json!({"kind": "permanent"}),
+    }
+}
+
+fn validity_of(v: &Value) -> Option<Validity> {
+    Some(match v["kind"].as_str()? {
+        "days" => Validity::Days(u32::try_from(v["days"].as_u64()?).ok()?),
+        "range" => Validity::Range {
+            from: v["from"].as_str()?.parse().ok()?,
+            until: v["until"].as_str()?.parse().ok()?,
+        },
+        _ => Validity::Permanent,
+    })
+}
+
+// ---- definitions ----
+
+fn definition_doc(def: &Definition) -> Value {
+    json!({
+        "name": def.name,
+        "text": def.text,
+        "terms": terms_json(&def.terms),
+        "validity": validity_json(&def.validity),
+        "stock": def.stock,
+        "per_member": def.per_member,
+        "claimable": def.claimable,
+        "enabled": def.enabled,
+        "stock_shards": def.stock_shards,
+        "created_at": text_time(def.created_at),
+    })
+}
+
+pub fn decode_definition(found: &Item) -> Result<Definition, StoreError> {
+    let doc: Value =
+        serde_json::from_str(item::get_s(found, "doc")?).map_err(|_| corrupt("definition"))?;
+    let parsed = (|| {
+        Some(Definition {
+            coupon_id: item::opt_s(found, "coupon_id")?.to_owned(),
+            name: doc["name"].as_str()?.to_owned(),
+            text: doc["text"].as_str().unwrap_or_default().to_owned(),
+            terms: terms_of(&doc["terms"])?,
+            validity: validity_of(&doc["validity"])?,
+            stock: doc["stock"].as_u64(),
+            per_member: doc["per_member"]
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok()),
+            claimable: doc["claimable"].as_bool().unwrap_or(false),
+            enabled: doc["enabled"].as_bool().unwrap_or(true),
+            stock_shards: u16::try_from(doc["stock_shards"].as_u64()?).ok()?.max(1),
+            created_at: time(&doc["created_at"])?,
+            version: 0,
+        })
+    })();
+    let mut def = parsed.ok_or_else(|| corrupt("definition"))?;
+    def.version = item::get_u64_or_zero(found, "version")?;
+    Ok(def)
+}
+
+/// The definition as read, or `None`.
+pub fn read(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    coupon_id: &str,
+) -> Result<Option<Definition>, StoreError> {
+    snapshot
+        .get(&keys::coupon(shop, coupon_id))
+        .map(decode_definition)
+        .transpose()
+}
+
+/// Writes a definition read at `def.version` (0: a new one, which must not exist yet).
+pub fn put(shop: &ShopId, def: &Definition) -> Write {
+    let mut it = item::with_key(&keys::coupon(shop, &def.coupon_id), "coupon");
+    it.insert("coupon_id".into(), item::s(&def.coupon_id));
+    it.insert("doc".into(), item::s(definition_doc(def).to_string()));
+    it.insert("version".into(), item::n(def.version + 1));
+    Write::Put {
+        item: it,
+        cond: Cond::Version(def.version),
+    }
+}
+
+/// Deletes a definition as read.
+pub fn delete(shop: &ShopId, def: &Definition) -> Write {
+    Write::Delete {
+        key: keys::coupon(shop, &def.coupon_id),
+        condition: Some("version = :v".into()),
+        values: HashMap::from([(":v".to_owned(), item::n(def.version))]),
+    }
+}
+
+/// How many definitions the shop has (the 300 limit).
+pub fn count(snapshot: &Snapshot, shop: &ShopId) -> Result<u64, StoreError> {
+    match snapshot.get(&keys::coupon_counter(shop)) {
+        Some(it) => item::get_u64_or_zero(it, "count"),
+        None => Ok(0),
+    }
+}
+
+/// Counts a definition in (`delta` 1, refusing the 301st) or out (-1).
+pub fn count_by(shop: &ShopId, delta: i64) -> Write {
+    let names = HashMap::from([("#count".to_owned(), "count".to_owned())]);
+    let mut values = HashMap::from([(":d".to_owned(), item::n(delta))]);
+    let condition = (delta > 0).then(|| {
+        values.insert(":max".to_owned(), item::n(MAX_DEFINITIONS));
+        "attribute_not_exists(#count) OR #count < :max".to_owned()
+    });
+    Write::Update {
+        key: keys::coupon_counter(shop),
+        update: "ADD #count :d".into(),
+        condition,
+        names,
+        values,
+    }
+}
+
+// ---- stock counters ----
+
+/// A definition's counters summed over its shards.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub issued: u64,
+    pub used: u64,
+    /// What is left to issue (`None`: unlimited).
+    pub left: Option<u64>,
+}
+
+/// The keys of every shard of `def`.
+pub fn shard_keys(shop: &ShopId, def: &Definition) -> Vec<Key> {
+    (0..def.stock_shards)
+        .map(|k| keys::coupon_stock(shop, &def.coupon_id, k))
+        .collect()
+}
+
+/// What is left on shard `k` as read (0 when never written: a limited coupon's shards are
+/// written when it is defined).
+pub fn shard_left(snapshot: &Snapshot, shop: &ShopId, coupon_id: &str, k: u16) -> u64 {
+    snapshot
+        .get(&keys::coupon_stock(shop, coupon_id, k))
+        .and_then(|it| item::get_u64_or_zero(it, "left").ok())
+        .unwrap_or(0)
+}
+
+pub fn counts(snapshot: &Snapshot, shop: &ShopId, def: &Definition) -> Result<Counts, StoreError> {
+    let mut c = Counts::default();
+    let mut left = 0;
+    for key in shard_keys(shop, def) {
+        if let Some(it) = snapshot.get(&key) {
+            c.issued += item::get_u64_or_zero(it, "issued")?;
+            c.used += item::get_u64_or_zero(it, "used")?;
+            left += item::get_u64_or_zero(it, "left")?;
+        }
+    }
+    c.left = def.stock.map(|_| left);
+    Ok(c)
+}
+
+/// Sets the stock left to issue, split over the shards (`domain::stock::split`), each
+/// conditioned on what was read there so a claim in between makes this re-decide.
+pub fn set_left(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    def: &Definition,
+    left: Option<u64>,
+) -> Vec<Write> {
+    let split = left.map(|l| domain::stock::split(l, def.stock_shards));
+    (0..def.stock_shards)
+        .map(|k| {
+            let key = keys::coupon_stock(shop, &def.coupon_id, k);
+            let was = snapshot.get(&key).and_then(|it| it.get("left").cloned());
+            let mut values = HashMap::new();
+            let condition = match was {
+                Some(v) => {
+                    values.insert(":was".to_owned(), v);
+                    "#left = :was".to_owned()
+                }
+                None => "attribute_not_exists(#left)".to_owned(),
+            };
+            let update = match &split {
+                Some(parts) => {
+                    values.insert(":left".to_owned(), item::n(parts[usize::from(k)]));
+                    "SET #left = :left".to_owned()
+                }
+                None => "REMOVE #left".to_owned(),
+            };
+            Write::Update {
+                key,
+                update,
+                condition: Some(condition),
+                names: HashMap::from([("#left".to_owned(), "left".to_owned())]),
+                values,
+            }
+        })
+        .collect()
+}
+
+/// Issues `n` from shard `k`: with a stock, only while that many are left there (the
+/// condition is the guard: no read decides it), always counted as issued, and only from a
+/// counter that exists (a deleted definition's counters are gone with it).
+pub fn take(shop: &ShopId, coupon_id: &str, k: u16, n: u64, limited: bool) -> Write {
+    let values = HashMap::from([(":n".to_owned(), item::n(n))]);
+    let (update, condition, names) = if limited {
+        (
+            "SET #left = #left - :n ADD issued :n",
+            Some("#left >= :n".to_owned()),
+            HashMap::from([("#left".to_owned(), "left".to_owned())]),
+        )
+    } else {
+        (
+            "ADD issued :n",
+            Some("attribute_exists(PK)".to_owned()),
+            HashMap::new(),
+        )
+    };
+    Write::Update {
+        key: keys::coupon_stock(shop, coupon_id, k),
+        update: update.to_owned(),
+        condition,
+        names,
+        values,
+    }
+}
+
+/// Counts a use (or, `delta` -1, a use given back) on the coupon's shard.
+pub fn count_use(shop: &ShopId, coupon_id: &str, k: u16, delta: i64) -> Write {
+    Write::Update {
+        key: keys::coupon_stock(shop, coupon_id, k),
+        update: "ADD used :d".into(),
+        condition: None,
+        names: HashMap::new(),
+        values: HashMap::from([(":d".to_owned(), item::n(delta))]),
+    }
+}
+
+// ---- wallets ----
+
+fn coupon_json(c: &MemberCoupon) -> Value {
+    let (state, order_id, at) = match &c.state {
+        State::Held => ("held", None, None),
+        State::Used { order_id, at } => ("used", order_id.clone(), Some(text_time(*at))),
+        State::Void { at } => ("void", None, Some(text_time(*at))),
+    };
+    json!({
+        "no": c.coupon_no.as_str(),
+        "id": c.coupon_id,
+        "name": c.name,
+        "terms": terms_json(&c.terms),
+        "from": text_time(c.valid_from),
+        "until": text_time(c.valid_until),
+        "source": c.source.as_str(),
+        "state": state,
+        "order_id": order_id,
+        "at": at,
+        "issued_at": text_time(c.issued_at),
+        "shard": c.shard,
+    })
+}
+
+fn coupon_of(v: &Value) -> Option<MemberCoupon> {
+    let at = || time(&v["at"]);
+    Some(MemberCoupon {
+        coupon_no: CouponNo::parse(v["no"].as_str()?)?,
+        coupon_id: v["id"].as_str()?.to_owned(),
+        name: v["name"].as_str()?.to_owned(),
+        terms: terms_of(&v["terms"])?,
+        valid_from: time(&v["from"])?,
+        valid_until: time(&v["until"])?,
+        source: Source::parse(v["source"].as_str()?)?,
+        state: match v["state"].as_str()? {
+            "used" => State::Used {
+                order_id: v["order_id"].as_str().map(str::to_owned),
+                at: at()?,
+            },
+            "void" => State::Void { at: at()? },
+            _ => State::Held,
+        },
+        issued_at: time(&v["issued_at"])?,
+        shard: u16::try_from(v["shard"].as_u64().unwrap_or(0)).ok()?,
+    })
+}
+
+/// The member's wallet as read (empty, version 0, when they never held a coupon).
+pub fn wallet(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<Wallet, StoreError> {
+    let Some(it) = snapshot.get(&keys::wallet(shop, member)) else {
+        return Ok(Wallet::default());
+    };
+    let coupons: Vec<Value> =
+        serde_json::from_str(item::get_s(it, "coupons")?).map_err(|_| corrupt("wallet"))?;
+    let claims: BTreeMap<String, u32> =
+        serde_json::from_str(item::opt_s(it, "claims").unwrap_or("{}"))
+            .map_err(|_| corrupt("wallet claims"))?;
+    Ok(Wallet {
+        coupons: coupons
+            .iter()
+            .map(coupon_of)
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| corrupt("wallet"))?,
+        claims,
+        version: item::get_u64_or_zero(it, "version")?,
+    })
+}
+
+/// Writes the wallet read at `wallet.version`: two changes to one member's coupons never
+/// both land (one order per coupon, `per_member` claims).
+pub fn put_wallet(shop: &ShopId, member: &MemberId, wallet: &Wallet) -> Write {
+    let mut it = item::with_key(&keys::wallet(shop, member), "coupon_wallet");
+    let coupons: Vec<Value> = wallet.coupons.iter().map(coupon_json).collect();
+    it.insert("coupons".into(), item::s(Value::Array(coupons).to_string()));
+    it.insert("claims".into(), item::s(json!(wallet.claims).to_string()));
+    it.insert("version".into(), item::n(wallet.version + 1));
+    Write::Put {
+        item: it,
+        cond: Cond::Version(wallet.version),
+    }
+}
+
+/// A coupon number, unique in the shop (a collision fails the transaction, which draws
+/// again), pointing at its holder for the till.
+pub fn number(shop: &ShopId, no: &CouponNo, member: &MemberId) -> Write {
+    let mut it = item::with_key(&keys::coupon_no(shop, no.as_str()), "coupon_no");
+    it.insert("member_id".into(), item::s(member.as_str()));
+    Write::Put {
+        item: it,
+        cond: Cond::NotExists,
+    }
+}
+
+/// The member holding coupon `no`, as read.
+pub fn holder(snapshot: &Snapshot, shop: &ShopId, no: &CouponNo) -> Option<MemberId> {
+    let it = snapshot.get(&keys::coupon_no(shop, no.as_str()))?;
+    MemberId::parse(item::opt_s(it, "member_id")?).ok()
+}
+
+/// Every definition of the shop, oldest first (one query: at most 300 small items).
+pub async fn list(store: &crate::Store, shop: &ShopId) -> Result<Vec<Definition>, StoreError> {
+    let (first, last) = keys::coupon_range();
+    let mut all = store
+        .partition(&keys::shop_partition(shop), first, last)
+        .await?
+        .iter()
+        .map(decode_definition)
+        .collect::<Result<Vec<_>, _>>()?;
+    all.sort_by(|a, b| (a.created_at, &a.coupon_id).cmp(&(b.created_at, &b.coupon_id)));
+    Ok(all)
+}
