@@ -735,8 +735,10 @@ export interface paths {
         /**
          * Find a member by number, phone or card number (003; every staff role)
          * @description Exactly one of `member_no`, `phone` (E.164) and `card_no` (a benefit card's number
-         *     or the store-credit card's; a reset credit card number finds no one). One read of
-         *     the unique item, then the profile; never a scan. None: 404.
+         *     or the store-credit card's; a reset credit card number finds no one), or
+         *     `coupon_no` (API 1.3: a coupon's number, case-insensitive, hyphens ignored: the
+         *     till scanning a coupon finds its holder). One read of the unique item, then the
+         *     profile; never a scan. None: 404.
          */
         get: operations["lookupMember"];
         put?: never;
@@ -1874,6 +1876,12 @@ export interface components {
             /** @description The card the member chooses to use. */
             card_id?: string | null;
             shipping?: components["schemas"]["Amount"];
+            /**
+             * @description API 1.3: absent, null or `best` applies the member's usable coupon that saves
+             *     most (ties: the one that ends first), `none` none, or a number (not the
+             *     member's: 404; not usable: 409 with why).
+             */
+            coupon_no?: string | null;
             lines: {
                 sku?: string | null;
                 category?: string | null;
@@ -1901,7 +1909,26 @@ export interface components {
                 sku?: string | null;
                 amount?: components["schemas"]["Money"];
                 discount?: components["schemas"]["Money"];
+                /** @description API 1.3, when a coupon applies. The lines' shares add up to the coupon's discount exactly (largest remainder, ties to the earlier line). */
+                coupon_discount?: components["schemas"]["Money"];
                 pays?: components["schemas"]["Money"];
+            }[];
+            /** @description API 1.3. The coupon applied, or null. */
+            coupon?: {
+                coupon_no?: string;
+                name?: string;
+                discount?: components["schemas"]["Money"];
+                shipping_discount?: components["schemas"]["Money"];
+            } | null;
+            /** @description API 1.3. Every available coupon of the member, best first, usable with what it saves or not with why. */
+            coupons?: {
+                coupon_no: string;
+                name: string;
+                usable: boolean;
+                discount?: components["schemas"]["Money"];
+                /** @example min_spend_not_met */
+                reason?: string;
+                short_by?: components["schemas"]["Money"];
             }[];
             discount: components["schemas"]["Money"];
             free_shipping: boolean;
@@ -2380,8 +2407,31 @@ export interface components {
             credit_balance: components["schemas"]["Money"];
             cards_issued: components["schemas"]["MemberCard"][];
         };
-        /** @description Exactly one of `points`, `credit` and `value`. */
+        /**
+         * @description Exactly one of `points`, `credit` and `value`; or (API 1.3) `coupon_no` with the
+         *     cart's `lines`, `shipping` and `card_id` as in the quote: the coupon is spent at
+         *     the quote's figures. One coupon an order (another: 409 `coupon_already_applied`;
+         *     the same again replays); not the member's: 404; used: 409 `coupon_used`; before
+         *     or after its validity: 409 `coupon_not_started` / `coupon_expired`; 409
+         *     `min_spend_not_met`, `coupon_not_applicable`.
+         */
         RedemptionRequest: {
+            coupon_no?: string;
+            lines?: {
+                sku?: string | null;
+                category?: string | null;
+                amount: components["schemas"]["Amount"];
+                /** @default true */
+                member_discount: boolean;
+                /** @default false */
+                promotional: boolean;
+                /** @default false */
+                member_price: boolean;
+                /** @default false */
+                campaign: boolean;
+            }[];
+            shipping?: components["schemas"]["Amount"];
+            card_id?: string | null;
             /** @description Required for staff; a customer may only name itself. */
             member_id?: string;
             points?: number;
@@ -2398,13 +2448,20 @@ export interface components {
              */
             credit_card_no?: string;
         };
+        /** @description A points, credit or value redemption carries the balances; a coupon's (API 1.3) carries `coupon_no`, `shipping_discount` and each line's `coupon_discount`. */
         Redemption: {
             order_id: string;
             member_id: string;
             discount: components["schemas"]["Money"];
-            points_redeemed: number;
-            points_balance: number;
-            credit_balance: components["schemas"]["Money"];
+            coupon_no?: string;
+            shipping_discount?: components["schemas"]["Money"];
+            lines?: {
+                sku?: string | null;
+                coupon_discount?: components["schemas"]["Money"];
+            }[];
+            points_redeemed?: number;
+            points_balance?: number;
+            credit_balance?: components["schemas"]["Money"];
             value_balance?: components["schemas"]["Money"];
         };
         OrderRefundRequest: {
@@ -2430,6 +2487,8 @@ export interface components {
             /** @description Stored value spent on the order given back, in proportion to the refunded share (the last refund gives back the rest). */
             value_restored?: components["schemas"]["Money"];
             value_balance?: components["schemas"]["Money"];
+            /** @description API 1.3. A refund that brings the order's refunds to its whole total gives its coupon back (available while still valid); a partial refund keeps it used. */
+            coupon_returned?: string | null;
         };
         OrderCancelRequest: {
             /** @description Optional; without it an order unknown here is 404 `not_found`. */
@@ -4140,6 +4199,7 @@ export interface operations {
                 member_no?: string;
                 phone?: string;
                 card_no?: string;
+                coupon_no?: string;
             };
             header?: never;
             path?: never;

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use store::{keys, profile, Key, Snapshot};
 
 mod export;
+mod lookup;
 
 pub const OPERATION: &str = "admin-members";
 
@@ -29,7 +30,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     if req.method() == Method::GET {
         let path = req.uri().path().trim_end_matches('/').to_owned();
         if path.ends_with("/lookup") {
-            return lookup(ctx, &req, &shop).await;
+            return lookup::lookup(ctx, &req, &shop).await;
         }
         if path.ends_with("/export") {
             return export::export(ctx, &shop).await;
@@ -106,7 +107,7 @@ fn decide(
     Ok(decision)
 }
 
-fn view(member: &MemberId, p: &Profile) -> Value {
+pub(crate) fn view(member: &MemberId, p: &Profile) -> Value {
     json!({
         "member_id": member.as_str(),
         "member_no": p.member_no,
@@ -153,43 +154,4 @@ async fn list(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError
         })?;
     let items: Vec<Value> = page.items.iter().map(|(m, p)| view(m, p)).collect();
     Ok(Reply::ok(&json!({"items": items, "next": page.next})))
-}
-
-/// Finds a member by one of member_no, phone (E.164), or card_no (a benefit card's or the
-/// store-credit card's number).
-async fn lookup(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError> {
-    let q = |k: &str| input::query_param(req, k).map(|v| v.trim().to_owned());
-    let keys: Vec<Key> = match (q("member_no"), q("phone"), q("card_no")) {
-        (Some(no), None, None) => {
-            domain::directory::check_member_no(&no)?;
-            vec![keys::member_no(shop, &no)]
-        }
-        (None, Some(phone), None) => {
-            // A `+` in a query string may arrive as a space: the number is E.164 either way.
-            let phone = format!("+{}", phone.trim_start_matches('+'));
-            domain::directory::check_phone(&phone)?;
-            vec![keys::phone(shop, &phone)]
-        }
-        (None, None, Some(no))
-            if !no.is_empty() && no.len() <= 32 && no.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            vec![keys::card_no(shop, &no), keys::credit_card_no(shop, &no)]
-        }
-        _ => {
-            return Err(ApiError::Invalid(
-                "look up by one of member_no, phone (E.164) or card_no (digits)".into(),
-            ))
-        }
-    };
-    let found = ctx.store.load(&keys).await?;
-    let member = keys
-        .iter()
-        .find_map(|k| profile::holder(&found, k))
-        .ok_or_else(|| ApiError::NotFound("no member with that number".into()))?;
-    let member = MemberId::parse(&member)?;
-    let snapshot = ctx.store.load(&[keys::profile(shop, &member)]).await?;
-    Ok(Reply::ok(&view(
-        &member,
-        &profile::read(&snapshot, shop, &member)?,
-    )))
 }

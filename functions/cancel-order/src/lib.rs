@@ -13,8 +13,8 @@ use domain::order::Spendable;
 use domain::{AccountKind, Decimal, MemberId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
-use store::{coupons, keys, orders};
+use serde_json::json;
+use store::{keys, orders};
 
 pub const OPERATION: &str = "cancel-order";
 
@@ -94,18 +94,14 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
     if !c.value_moves.is_empty() {
         work.post(AccountKind::Value, &value, c.value_moves);
     }
-    let coupon = match was_cancelled {
+    let returned = match was_cancelled {
         true => None,
-        false => return_coupon(&mut work, order_id)?,
+        false => api::coupons::give_back(&mut work, order_id, "order_cancelled")?,
     };
-    let told: Vec<(&'static str, Value)> = coupon
-        .iter()
-        .map(|no| {
-            let data = json!({"member_id": work.who.member.as_str(), "coupon_no": no,
-                              "order_id": order_id, "reason": "order_cancelled"});
-            ("coupon.returned", data)
-        })
-        .collect();
+    let (coupon, told): (Option<String>, Vec<_>) = match returned {
+        Some((no, message)) => (Some(no), vec![message]),
+        None => (None, Vec::new()),
+    };
     if !was_cancelled {
         work.put_order(order_id, &order);
     }
@@ -121,23 +117,4 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
         "value_balance": work.money(value.balance()),
     });
     Ok(work.done(body).tell(told))
-}
-
-/// The order's coupon comes back to the wallet: available while still within its validity,
-/// expired otherwise (a held coupon past its end reads expired), and counted as used no
-/// more. Returns its number.
-fn return_coupon(work: &mut Work<'_>, order_id: &str) -> Result<Option<Value>, ApiError> {
-    let (shop, member) = (&work.who.shop, &work.who.member);
-    let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
-    let Some(returned) = wallet.give_back(order_id) else {
-        return Ok(None);
-    };
-    let (no, coupon_id, shard) = (
-        returned.coupon_no.to_string(),
-        returned.coupon_id.clone(),
-        returned.shard,
-    );
-    work.write(coupons::put_wallet(shop, member, &wallet));
-    work.write(coupons::count_use(shop, &coupon_id, shard, -1));
-    Ok(Some(json!(no)))
 }

@@ -44,6 +44,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::card_summary(&who.shop),
             keys::levels(&who.shop),
             keys::account(&who.shop, &who.member, AccountKind::Value),
+            keys::wallet(&who.shop, &who.member),
         ]))
         .await?;
     Ok(Reply::ok(&quote(&who, &raw, &snapshot, ctx.now())?))
@@ -57,54 +58,67 @@ fn quote(
 ) -> Result<Value, ApiError> {
     let (shop, member) = (&who.shop, &who.member);
     let settings = api::require_settings(snapshot, shop)?;
-    let (currency, tz) = (settings.currency, settings.timezone);
+    let currency = settings.currency;
     let (lines, shipping) = cart(raw, &currency)?;
-    // The member as of now: the level settled to this instant, their live cards.
-    let mut profile = store::profile::read(snapshot, shop, member)?;
-    let ladder = levels::read(snapshot, shop, &currency)?.0;
-    if let Some(l) = &ladder {
-        let value = accounts::value_balance(snapshot, shop, member)?;
-        profile.standing.settle(l, tz, value, now);
-    }
-    let summary = cards::read_summary(snapshot, shop)?;
-    let held = checkout::benefits(&profile, &summary, ladder.as_ref(), now);
-    let (applied, priced) =
-        checkout::choose(&held, raw.card_id.as_deref(), &lines, shipping, &currency)?;
-    let pays: Vec<Money> = lines
-        .iter()
-        .zip(&priced.lines)
-        .map(|(l, off)| Money::from_stored(l.amount.amount() - off.amount()))
-        .collect();
-    let total = Money::from_stored(pays.iter().map(Money::amount).sum());
+    let wallet = store::coupons::wallet(snapshot, shop, member)?;
+    let asked = api::coupons::Asked::parse(raw.coupon_no.as_deref())?;
+    let card = raw.card_id.as_deref();
+    let (p, profile) = api::checkout::price(
+        snapshot, who, &settings, &lines, shipping, card, &wallet, &asked, now,
+    )?;
     let render = |m: &Money| m.to_string_in(&currency);
+    let summary = cards::read_summary(snapshot, shop)?;
+    let ladder = levels::read(snapshot, shop, &currency)?.0;
     let factors = summary.member_factors(&profile, ladder.as_ref(), now);
     let points = points_terms(
-        snapshot, who, &settings, &lines, &pays, total, &factors, now,
+        snapshot, who, &settings, &lines, &p.pays, p.total, &factors, now,
     )?;
     // 001: credit stays spendable while the credit program is off.
     let spendable = |kind| -> Result<Value, ApiError> {
         let account = accounts::read::<Decimal>(snapshot, shop, member, kind)?;
         let balance = Money::from_stored(account.balance_at(now));
-        let usable = Money::from_stored(balance.amount().min(total.amount()));
+        let usable = Money::from_stored(balance.amount().min(p.total.amount()));
         Ok(json!({"balance": render(&balance), "usable": render(&usable)}))
     };
-    let offers = offers(&settings, &summary, &profile, now);
+    let applied = p.applied.as_ref();
     Ok(json!({
         "member_id": member.as_str(),
         "currency": currency.code(),
         "applied": applied.map(|b| json!({"source": b.source.as_str(), "id": b.id, "name": b.name})),
-        "lines": lines.iter().zip(&priced.lines).zip(&pays).map(|((l, off), pays)| json!({
-            "sku": l.sku, "amount": render(&l.amount), "discount": render(off), "pays": render(pays),
-        })).collect::<Vec<_>>(),
-        "discount": render(&priced.discount),
+        "lines": lines_view(&lines, &p, &currency),
+        "discount": render(&p.benefit.discount),
         "free_shipping": applied.is_some_and(|b| b.free_shipping),
-        "shipping_discount": render(&priced.shipping_discount),
-        "total": render(&total),
+        "shipping_discount": render(&p.benefit.shipping_discount),
+        "total": render(&p.total),
         "points": points,
         "credit": spendable(AccountKind::Credit)?,
         "value": spendable(AccountKind::Value)?,
-        "offers": offers,
+        "offers": offers(&settings, &summary, &profile, now),
+        "coupon": p.coupon_view(&currency),
+        "coupons": p.ranked,
     }))
+}
+
+/// Each line: its amount, the benefit's discount, what it then pays, and when a coupon
+/// applies, its share of the coupon (a cart without one keeps the shape it had before 1.3).
+fn lines_view(
+    lines: &[CartLine],
+    p: &api::checkout::PricedCart,
+    currency: &domain::Currency,
+) -> Vec<Value> {
+    let render = |m: Money| m.to_string_in(currency);
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut v = json!({"sku": l.sku, "amount": render(l.amount),
+                               "discount": render(p.benefit.lines[i]), "pays": render(p.pays[i])});
+            if p.coupon.is_some() {
+                v["coupon_discount"] = json!(render(Money::from_stored(p.coupon_lines[i])));
+            }
+            v
+        })
+        .collect()
 }
 
 /// 000 引导购卡: the guide card offered at checkout, when the shop shows it there and the
@@ -135,24 +149,7 @@ fn cart(raw: &RawQuote, currency: &domain::Currency) -> Result<(Vec<CartLine>, M
             raw.currency
         )));
     }
-    let money = |t: &str| Money::parse_non_negative(t, currency);
-    let lines = raw
-        .lines
-        .iter()
-        .map(|l| {
-            Ok(CartLine {
-                sku: l.sku.clone(),
-                category: l.category.clone(),
-                amount: money(&l.amount)?,
-                member_discount: l.member_discount,
-                promotional: l.promotional,
-                member_price: l.member_price,
-                campaign: l.campaign,
-            })
-        })
-        .collect::<Result<Vec<_>, domain::MoneyError>>()?;
-    let shipping = raw.shipping.as_deref().map(money).transpose()?;
-    Ok((lines, shipping.unwrap_or(Money::ZERO)))
+    api::checkout::cart(&raw.lines, raw.shipping.as_deref(), currency)
 }
 
 /// Points at today's terms for what the lines pay (004, 003: rules, exclusions,

@@ -1,5 +1,6 @@
 //! The quote's request body.
 
+use api::checkout::RawLine;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -11,26 +12,8 @@ pub(crate) struct RawQuote {
     pub(crate) card_id: Option<String>,
     #[serde(default)]
     pub(crate) shipping: Option<String>,
+    /// API 1.3: absent or "best", "none", or a coupon number.
+    #[serde(default)]
+    pub(crate) coupon_no: Option<String>,
     pub(crate) lines: Vec<RawLine>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct RawLine {
-    #[serde(default)]
-    pub(crate) sku: Option<String>,
-    #[serde(default)]
-    pub(crate) category: Option<String>,
-    pub(crate) amount: String,
-    #[serde(default = "yes")]
-    pub(crate) member_discount: bool,
-    #[serde(default)]
-    pub(crate) promotional: bool,
-    #[serde(default)]
-    pub(crate) member_price: bool,
-    #[serde(default)]
-    pub(crate) campaign: bool,
 }

@@ -7,8 +7,6 @@
 //! items, pending notices), marks the profile and accounts so no operation writes for the
 //! member again, and keeps its answer for a second request.
 
-use std::collections::BTreeMap;
-
 use api::input;
 use api::postings::Posting;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
@@ -17,10 +15,12 @@ use domain::{AccountKind, Decimal, MemberId, Refusal, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::{accounts, cards, item, keys, profile, settings, Snapshot, Write};
+use store::{accounts, cards, item, keys, profile, settings, Snapshot};
 
 mod export;
+mod forfeit;
 use export::data;
+use forfeit::{forfeit, void_coupons};
 
 pub const OPERATION: &str = "member-privacy";
 
@@ -86,6 +86,7 @@ async fn erase(
         keys::account(shop, member, AccountKind::Credit),
         keys::account(shop, member, AccountKind::Value),
         keys::erasure(shop, member),
+        keys::wallet(shop, member),
     ];
     let mut repeated = false;
     let answer = api::execute(ctx, shop, None, read, |snapshot, now| {
@@ -155,38 +156,12 @@ fn decide(
         writes.push(profile::free_unique(keys::phone(shop, phone), member));
     }
     writes.push(profile::put(shop, member, &profile));
+    writes.extend(void_coupons(snapshot, shop, member, now)?);
     writes.extend(notices.iter().map(store::privacy::delete));
-    let answer = json!({
-        "member_id": member.as_str(),
-        "erased_at": api::render::instant(now),
-        "forfeited": {"points": points, "credit": money(credit)},
-    });
+    let forfeited = json!({"points": points, "credit": money(credit)});
+    let answer = json!({"member_id": member.as_str(), "erased_at": api::render::instant(now), "forfeited": forfeited});
     writes.push(store::privacy::erasure_record(
         shop, member, &answer, reason, actor, now,
     ));
     Ok(Decision::new(writes, StatusCode::OK, answer.clone()).tell([("member.erased", answer)]))
-}
-
-/// The open points and credit forfeited as ledger entries, and the (empty) value account
-/// written so it is marked like the others. Returns what was forfeited.
-fn forfeit(
-    snapshot: &Snapshot,
-    posting: &Posting<'_>,
-    reason: &str,
-    value: domain::Account<Decimal>,
-    writes: &mut Vec<Write>,
-) -> Result<(i64, Decimal), ApiError> {
-    let (shop, member, now) = (posting.shop, posting.member, posting.now);
-    let links = BTreeMap::from([("erasure".to_owned(), reason.to_owned())]);
-    let mut ids = api::entry_ids(now, 8).into_iter();
-    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
-    let points_before = points.balance_at(now);
-    let moves = points.forfeit_all(AccountKind::Points, &links, now);
-    posting.post(AccountKind::Points, &points, moves, &mut ids, writes);
-    let mut credit = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Credit)?;
-    let credit_before = credit.balance_at(now);
-    let moves = credit.forfeit_all(AccountKind::Credit, &links, now);
-    posting.post(AccountKind::Credit, &credit, moves, &mut ids, writes);
-    posting.post(AccountKind::Value, &value, Vec::new(), &mut ids, writes);
-    Ok((points_before, credit_before))
 }

@@ -62,6 +62,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::profile(&who.shop, &who.member),
         keys::levels(&who.shop),
         keys::account(&who.shop, &who.member, AccountKind::Value),
+        keys::wallet(&who.shop, &who.member),
     ];
     api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
 }
@@ -106,9 +107,12 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decisio
         r.points_clawed_back.saturating_add(r.points_cancelled),
     )?;
     work.put_order(order_id, &order);
+    let returned = coupon_back(&mut work, &order, order_total, order_id)?;
+    let (coupon, told) = returned.map_or((None, None), |(no, told)| (Some(no), Some(told)));
     let body = json!({
         "order_id": order_id,
         "refund_id": raw.refund_id,
+        "coupon_returned": coupon,
         "points_clawed_back": r.points_clawed_back,
         "credit_clawed_back": work.money(r.credit_clawed_back),
         "points_restored": r.points_restored,
@@ -119,7 +123,25 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decisio
         "value_restored": work.money(r.value_restored),
         "value_balance": work.money(work.balance(AccountKind::Value)?),
     });
-    Ok(work.done(body))
+    Ok(work.done(body).tell(told))
+}
+
+/// API 1.3: a refund that brings the order's refunds to its whole total gives its coupon
+/// back (while still valid); a partial refund keeps it used. The number and the message.
+fn coupon_back(
+    work: &mut Work<'_>,
+    order: &domain::order::Order,
+    order_total: Option<Money>,
+    order_id: &str,
+) -> Result<Option<api::coupons::Returned>, ApiError> {
+    let whole = order
+        .total
+        .or(order_total)
+        .is_some_and(|t| order.refunded.amount() >= t.amount());
+    match whole {
+        true => api::coupons::give_back(work, order_id, "order_refunded"),
+        false => Ok(None),
+    }
 }
 
 /// 003: stored value spent on the order goes back with the refund.

@@ -17,6 +17,7 @@ use store::{keys, programs};
 
 mod card_holder;
 use card_holder::card_holder;
+mod coupon;
 
 pub const OPERATION: &str = "redeem";
 
@@ -47,6 +48,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
     let order_id = input::order_id(&req)?.to_string();
     let body = input::json_object(&req)?;
+    // API 1.3: a coupon spent on the order is a redemption of its own kind.
+    if body.get("coupon_no").is_some() {
+        return coupon::handle(ctx, &principal, &order_id, &body).await;
+    }
     let raw: RawRedeem = input::from_value(&body)?;
     let named = match &raw.credit_card_no {
         Some(no) => Some(card_holder(ctx, &principal.shop, no, &raw).await?),

@@ -199,3 +199,111 @@ pub fn issue(
     }
     Ok(issued)
 }
+
+/// Which coupon a checkout asks for (`coupon_no` in the quote and the redemption).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Asked {
+    /// The member's usable coupon that saves most (ties: the one that ends first).
+    Best,
+    None,
+    /// This one: it must be the member's (else 404, naming nothing) and usable now.
+    Number(CouponNo),
+}
+
+impl Asked {
+    /// `null`, absent or `"best"`, `"none"`, or a number as typed.
+    pub fn parse(raw: Option<&str>) -> Result<Self, crate::ApiError> {
+        match raw {
+            None | Some("best") => Ok(Asked::Best),
+            Some("none") => Ok(Asked::None),
+            Some(typed) => CouponNo::parse(typed)
+                .map(Asked::Number)
+                .ok_or_else(|| Refusal::CouponNotFound.into()),
+        }
+    }
+}
+
+/// The coupon `asked` on `cart` from `wallet` at `now`: `None` when none is asked or none
+/// of the member's usable coupons saves anything; a named coupon that is not the member's
+/// is 404 and one that cannot apply is refused with why (409).
+pub fn choose<'w>(
+    cart: &domain::coupon_checkout::Cart<'_>,
+    wallet: &'w Wallet,
+    asked: &Asked,
+    now: DateTime<Utc>,
+) -> Result<Option<(&'w MemberCoupon, domain::coupon_checkout::WithCoupon)>, crate::ApiError> {
+    match asked {
+        Asked::None => Ok(None),
+        Asked::Number(no) => {
+            let coupon = wallet.find(no).ok_or(Refusal::CouponNotFound)?;
+            let with = cart
+                .with(coupon, now)
+                .map_err(|u| u.into_refusal(cart.currency))?;
+            Ok(Some((coupon, with)))
+        }
+        Asked::Best => Ok(cart
+            .rank(wallet.coupons.iter(), now)
+            .into_iter()
+            .find_map(|(c, r)| {
+                r.ok()
+                    .filter(|w| w.price.saving() > domain::Decimal::ZERO)
+                    .map(|w| (c, w))
+            })),
+    }
+}
+
+/// The quote's `coupons`: every available coupon, best first, usable with what it saves or
+/// not with why (and, short of the minimum spend, by how much).
+pub fn ranked(
+    cart: &domain::coupon_checkout::Cart<'_>,
+    wallet: &Wallet,
+    now: DateTime<Utc>,
+) -> Vec<Value> {
+    let currency = cart.currency;
+    cart.rank(wallet.coupons.iter(), now)
+        .into_iter()
+        .map(|(c, r)| match r {
+            Ok(w) => json!({"coupon_no": c.coupon_no.as_str(), "name": c.name, "usable": true,
+                "discount": Money::from_stored(w.price.saving()).to_string_in(currency)}),
+            Err(u) => {
+                let mut v = json!({"coupon_no": c.coupon_no.as_str(), "name": c.name,
+                    "usable": false, "reason": u.reason()});
+                if let domain::coupon_checkout::Unusable::MinSpend(short) = u {
+                    v["short_by"] = json!(Money::from_stored(short).to_string_in(currency));
+                }
+                v
+            }
+        })
+        .collect()
+}
+
+/// A coupon given back: its number and the `coupon.returned` message.
+pub type Returned = (String, (&'static str, Value));
+
+/// The coupon order `order_id` spent comes back to the member's wallet (a cancellation, a
+/// refund of the whole order: API 1.3): available while still within its validity, expired
+/// after, and counted as used no more. Returns its number and the `coupon.returned`
+/// message, or `None` when the order spent none.
+pub fn give_back(
+    work: &mut crate::work::Work<'_>,
+    order_id: &str,
+    why: &str,
+) -> Result<Option<Returned>, crate::ApiError> {
+    let who = work.who;
+    let (shop, member) = (&who.shop, &who.member);
+    let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
+    let Some(returned) = wallet.give_back(order_id) else {
+        return Ok(None);
+    };
+    let (no, coupon_id, shard) = (
+        returned.coupon_no.to_string(),
+        returned.coupon_id.clone(),
+        returned.shard,
+    );
+    let status = returned.status(work.now);
+    work.write(coupons::put_wallet(shop, member, &wallet));
+    work.write(coupons::count_use(shop, &coupon_id, shard, -1));
+    let told = json!({"member_id": member.as_str(), "coupon_no": no, "coupon_id": coupon_id,
+                      "order_id": order_id, "reason": why, "status": status});
+    Ok(Some((no, ("coupon.returned", told))))
+}

@@ -40,6 +40,10 @@ pub enum ApiError {
     /// Anything unexpected: an opaque 500 outside, the cause in the log.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Not an answer: a decision found it needs items its read did not ask for (a card's
+    /// gift pack names coupons); `execute` reads them too and decides again.
+    #[error("read more items")]
+    ReadMore(Vec<store::Key>),
 }
 
 impl ApiError {
@@ -68,7 +72,7 @@ impl ApiError {
             },
             ApiError::Contention | ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRows(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Internal(_) | ApiError::ReadMore(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -85,14 +89,16 @@ impl ApiError {
             ApiError::Contention => "contention",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::TooManyRows(_) => "too_many_rows",
-            ApiError::Internal(_) => "internal_error",
+            ApiError::Internal(_) | ApiError::ReadMore(_) => "internal_error",
         }
     }
 
     fn detail(&self) -> String {
         match self {
             // The cause goes to the log, never to the caller.
-            ApiError::Internal(_) => "an unexpected error occurred".to_owned(),
+            ApiError::Internal(_) | ApiError::ReadMore(_) => {
+                "an unexpected error occurred".to_owned()
+            }
             other => other.to_string(),
         }
     }

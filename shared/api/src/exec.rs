@@ -20,6 +20,8 @@ use crate::reply::Reply;
 /// budget plus one more load and commit at the store's operation timeout (6 s each) stays
 /// inside the function's 28 s timeout in template.yaml.
 const MAX_ATTEMPTS: u32 = 60;
+/// Further reads one decision may ask for (coupons named by a grant, then their counters).
+const MAX_MORE: u32 = 3;
 const BUDGET: Duration = Duration::from_secs(14);
 
 /// What a decision commits and answers.
@@ -93,13 +95,18 @@ where
     // them anyway (the load asks for each key once).
     keys.push(store::keys::settings(shop));
     let started = Instant::now();
-    for attempt in 0..MAX_ATTEMPTS {
+    // A decision that needs more than was read (`ApiError::ReadMore`) reads it and decides
+    // again at once: a round trip per level of need, at most `MAX_MORE`.
+    let mut more_reads = 0;
+    let mut attempt = 0;
+    while attempt < MAX_ATTEMPTS {
         if attempt > 0 {
             if started.elapsed() > BUDGET {
                 break;
             }
             store::backoff(attempt).await;
         }
+        attempt += 1;
         let snapshot = ctx.store.load(&keys).await?;
         let now = ctx.now();
         if let Some(once) = once {
@@ -120,7 +127,15 @@ where
                 }
             }
         }
-        let decision = decide(&snapshot, now)?;
+        let decision = match decide(&snapshot, now) {
+            Err(ApiError::ReadMore(more)) if more_reads < MAX_MORE => {
+                more_reads += 1;
+                keys.extend(more);
+                attempt -= 1;
+                continue;
+            }
+            decided => decided?,
+        };
         let body = decision.body.to_string();
         let mut writes = Vec::with_capacity(decision.writes.len() + 1);
         if let Some(once) = once {

@@ -2,6 +2,7 @@
 //! problem+json errors and the Lambda wiring with one log line per request.
 
 pub mod auth;
+pub mod checkout;
 pub mod coupons;
 pub mod ctx;
 pub mod effects;

@@ -7,6 +7,7 @@ pub mod card_document;
 pub mod cards;
 pub mod checkout;
 pub mod coupon;
+pub mod coupon_checkout;
 pub mod directory;
 pub mod document;
 pub mod exchange;

@@ -465,6 +465,11 @@ pub mod once {
         IdempotencyKey::derived("rtc", &[order, refund])
     }
 
+    /// One coupon an order (API 1.3): the same coupon again replays, another is refused.
+    pub fn coupon_redemption(order: &str, no: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("redeem", &["coupon", order, no])
+    }
+
     /// An order is cancelled once (API 1.3): a second call replays the first answer.
     pub fn cancel(order: &str) -> Result<IdempotencyKey, InvalidId> {
         IdempotencyKey::derived("cancel", &[order])

@@ -398,6 +398,10 @@ impl Store {
         let mut unique: Vec<&Key> = keys.iter().collect();
         unique.sort();
         unique.dedup();
+        let read = unique
+            .iter()
+            .map(|k| asked.get(k).cloned().unwrap_or_else(|| (*k).clone()))
+            .collect();
         let mut items = HashMap::new();
         for chunk in unique.chunks(100) {
             let mut request = Some(
@@ -442,7 +446,7 @@ impl Store {
                 ));
             }
         }
-        Ok(Snapshot { items })
+        Ok(Snapshot { items, read })
     }
 
     /// Every item of partition `pk` with a sort key between `first` and `last` (inclusive),
@@ -631,6 +635,8 @@ pub async fn backoff(attempt: u32) {
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     items: HashMap<Key, Item>,
+    /// Every key asked for, found or not: an item absent from a read is known absent.
+    read: std::collections::HashSet<Key>,
 }
 
 impl Snapshot {
@@ -638,10 +644,17 @@ impl Snapshot {
         self.items.get(key)
     }
 
+    /// Whether `key` was part of the read (so `get` answering `None` means it is absent).
+    pub fn has_read(&self, key: &Key) -> bool {
+        self.read.contains(key) || self.items.contains_key(key)
+    }
+
     /// Items already in hand (a query's page) read through the same mappings.
     pub fn of(items: impl IntoIterator<Item = (Key, Item)>) -> Self {
+        let items: HashMap<Key, Item> = items.into_iter().collect();
         Snapshot {
-            items: items.into_iter().collect(),
+            read: items.keys().cloned().collect(),
+            items,
         }
     }
 }
