@@ -81,6 +81,7 @@ async fn create(
                     settings.as_ref().map(|s| &s.currency),
                 )?,
             };
+            api::coupons::check_named(snapshot, shop, &def.gift_pack.coupons)?;
             let mut writes = vec![
                 cards::count_in(shop),
                 cards::create(shop, &def),
@@ -153,6 +154,7 @@ async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply
         let currency = settings.as_ref().map(|s| &s.currency);
         let current = read_card(snapshot, shop, id)?;
         let (def, new_stock) = patch.apply(&current, currency)?;
+        api::coupons::check_named(snapshot, shop, &def.gift_pack.coupons)?;
         let mut stock = cards::read_stock(snapshot, shop, id)?;
         let mut writes = Vec::new();
         if let Some(s) = new_stock {

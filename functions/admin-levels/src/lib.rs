@@ -33,6 +33,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     api::execute(ctx, &shop, None, read, |snapshot, _now| {
         let settings = api::require_settings(snapshot, &shop)?;
         let ladder = level_document::parse(&body, &settings.currency)?;
+        let rewards = ladder.levels.iter().filter_map(|l| l.paid_upgrade.as_ref());
+        api::coupons::check_named(snapshot, &shop, rewards.flat_map(|p| &p.reward.coupons))?;
         let (_, read_version) = levels::read(snapshot, &shop, &settings.currency)?;
         Ok(Decision::ok(
             vec![levels::put(

@@ -45,6 +45,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let stored = stored.map(|p| stored_value::view(&p, &settings.currency));
         let program =
             stored_value::parse(&input::over(stored, &body), &settings.currency, &level_ids)?;
+        api::coupons::check_named(
+            snapshot,
+            &shop,
+            program.rules.iter().flat_map(|r| &r.gifts.coupons),
+        )?;
         Ok(Decision::ok(
             vec![value::put_program(
                 &shop,

@@ -87,12 +87,18 @@ fn decide(
         require_enabled: true,
     };
     let mut writes = Vec::new();
-    let card = issuing::issue_card(snapshot, &def, &how, &mut writes)?;
+    let (card, granted) = issuing::issue_card(snapshot, &def, &how, &mut writes)?;
     // The holder count's condition on the card fails only if the card was disabled or
     // deleted since the read.
-    let shown = api::render::member_card(&card, member, now);
-    Ok(Decision::new(writes, StatusCode::CREATED, shown.clone())
-        .tell([("card.claimed", shown)])
+    let mut shown = api::render::member_card(&card, member, now);
+    let told = shown.clone();
+    // API 1.3: a gift pack's coupon disabled or sold out by now is not issued; the rest is.
+    if !granted.not_issued.is_empty() {
+        shown["coupons_not_issued"] = serde_json::Value::Array(granted.not_issued);
+    }
+    Ok(Decision::new(writes, StatusCode::CREATED, shown)
+        .tell([("card.claimed", told)])
+        .tell(granted.told)
         .guard(
             keys::card(shop, card_id),
             domain::Refusal::CardDisabled.into(),

@@ -44,7 +44,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             now,
         };
         let mut writes = Vec::new();
-        state.flush(&posting, middle, &mut writes);
+        let read = api::issuing::Read {
+            snapshot,
+            settings: None,
+        };
+        state.flush(&read, &posting, middle, &mut writes)?;
         Ok(Decision::ok(
             writes,
             json!({"member_id": member.as_str(), "card_no": new, "previous_card_no": old}),

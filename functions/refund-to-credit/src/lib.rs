@@ -93,7 +93,7 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
     order.refunded_to_credit =
         Money::from_stored(order.refunded_to_credit.amount() + amount.amount());
     work.put_order(order_id, &order);
-    work.flush(state, middle);
+    work.flush(state, middle)?;
     let body = json!({
         "refund_id": raw.refund_id,
         "order_id": order_id,

@@ -122,7 +122,7 @@ fn decide(
         "channel": channel.as_str(),
         "level_id": level_id,
     });
-    work.flush(state, middle);
+    work.flush(state, middle)?;
     let told = api::webhooks::level_changes(&who.member, &level_changes, tz);
     Ok(work
         .created(body)

@@ -307,3 +307,140 @@ pub fn give_back(
                       "order_id": order_id, "reason": why, "status": status});
     Ok(Some((no, ("coupon.returned", told))))
 }
+
+/// What a grant's coupons came to: those not issued (`{"coupon_id", "code"}`: disabled,
+/// none left, validity over, or no such coupon) and a `coupon.issued` message for each one
+/// issued.
+#[derive(Debug, Default)]
+pub struct Granted {
+    pub not_issued: Vec<Value>,
+    pub told: Vec<(&'static str, Value)>,
+}
+
+/// Whether `name` is a coupon id this API made: gift packs written before 1.3 named
+/// coupons in words, which stay words on the card and issue nothing.
+pub fn is_coupon_id(name: &str) -> bool {
+    name.starts_with("cpn_") && domain::CouponId::parse(name).is_ok()
+}
+
+/// The keys of `wanted` not read yet: `execute` reads them and decides again.
+fn missing(snapshot: &Snapshot, wanted: impl IntoIterator<Item = store::Key>) -> Vec<store::Key> {
+    let mut need: Vec<store::Key> = wanted
+        .into_iter()
+        .filter(|k| !snapshot.has_read(k))
+        .collect();
+    need.sort();
+    need.dedup();
+    need
+}
+
+/// Issues the coupons an operation's grants name (`Member::coupons_due`) into the member's
+/// wallet, in the same transaction: each with validity from `now`; one disabled, sold out
+/// or no longer valid is not issued and the rest go through. The definitions, then their
+/// counters, are read on demand (`ApiError::ReadMore`): an operation that grants no coupon
+/// reads nothing more.
+pub fn grant(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    member: &MemberId,
+    due: &[(String, Source)],
+    settings: Option<&domain::Settings>,
+    now: DateTime<Utc>,
+    writes: &mut Vec<Write>,
+) -> Result<Granted, crate::ApiError> {
+    let tz = settings.map(|s| s.timezone).unwrap_or_default();
+    let currency = settings.map(|s| &s.currency);
+    // One issue per coupon, however many grants name it: two takes of one counter cannot
+    // share a transaction.
+    let mut wanted: Vec<(&str, Source, u64)> = Vec::new();
+    for (id, source) in due.iter().filter(|(id, _)| is_coupon_id(id)) {
+        match wanted.iter_mut().find(|(w, _, _)| w == id) {
+            Some(w) => w.2 += 1,
+            None => wanted.push((id, *source, 1)),
+        }
+    }
+    let mut out = Granted::default();
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    let defs = std::iter::once(store::keys::wallet(shop, member)).chain(
+        wanted
+            .iter()
+            .map(|(id, _, _)| store::keys::coupon(shop, id)),
+    );
+    let need = missing(snapshot, defs);
+    if !need.is_empty() {
+        return Err(crate::ApiError::ReadMore(need));
+    }
+    let mut found = Vec::new();
+    for (id, source, n) in &wanted {
+        found.push((*id, *source, *n, coupons::read(snapshot, shop, id)?));
+    }
+    let shards = found
+        .iter()
+        .filter_map(|(_, _, _, d)| d.as_ref())
+        .flat_map(|d| coupons::shard_keys(shop, d));
+    let need = missing(snapshot, shards);
+    if !need.is_empty() {
+        return Err(crate::ApiError::ReadMore(need));
+    }
+    let mut wallet = coupons::wallet(snapshot, shop, member)?;
+    let before = wallet.coupons.len();
+    for (id, source, n, def) in found {
+        let Some(def) = def else {
+            out.not_issued
+                .push(json!({"coupon_id": id, "code": "coupon_not_found"}));
+            continue;
+        };
+        let mut taken = Vec::new();
+        match issue(
+            snapshot,
+            shop,
+            member,
+            &def,
+            n,
+            source,
+            &mut wallet,
+            &mut taken,
+            tz,
+            now,
+        ) {
+            Ok(_) => writes.extend(taken),
+            Err(refusal) => out
+                .not_issued
+                .push(json!({"coupon_id": id, "code": refusal.code()})),
+        }
+    }
+    let issued = &wallet.coupons[before..];
+    for c in issued {
+        let mut data = member_coupon(c, currency, tz, now);
+        data["member_id"] = json!(member.as_str());
+        out.told.push(("coupon.issued", data));
+    }
+    if !issued.is_empty() {
+        writes.push(coupons::put_wallet(shop, member, &wallet));
+    }
+    Ok(out)
+}
+
+/// API 1.3: the coupons a gift pack, level reward or recharge gift names must be defined
+/// (422 `coupon_not_found`). Ids are checked; words written before 1.3 stay words. Their
+/// definitions are read on demand (`ApiError::ReadMore`).
+pub fn check_named<'a>(
+    snapshot: &Snapshot,
+    shop: &ShopId,
+    names: impl IntoIterator<Item = &'a String>,
+) -> Result<(), crate::ApiError> {
+    let ids: Vec<&String> = names.into_iter().filter(|n| is_coupon_id(n)).collect();
+    let need = missing(snapshot, ids.iter().map(|id| store::keys::coupon(shop, id)));
+    if !need.is_empty() {
+        return Err(crate::ApiError::ReadMore(need));
+    }
+    match ids
+        .iter()
+        .find(|id| snapshot.get(&store::keys::coupon(shop, id)).is_none())
+    {
+        Some(id) => Err(Refusal::CouponUnknown(format!("no coupon {id:?} is defined")).into()),
+        None => Ok(()),
+    }
+}

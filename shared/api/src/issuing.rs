@@ -41,7 +41,20 @@ pub trait MemberWrites: Sized {
         member: &MemberId,
         writes: &mut Vec<Write>,
     ) -> String;
-    fn flush(self, posting: &Posting<'_>, middle: Vec<Write>, writes: &mut Vec<Write>);
+    fn flush(
+        self,
+        read: &Read<'_>,
+        posting: &Posting<'_>,
+        middle: Vec<Write>,
+        writes: &mut Vec<Write>,
+    ) -> Result<crate::coupons::Granted, ApiError>;
+}
+
+/// What flushing a member may still need: the snapshot (the coupons its grants name are
+/// read from it, or asked for) and the shop's settings (their zone and currency).
+pub struct Read<'a> {
+    pub snapshot: &'a Snapshot,
+    pub settings: Option<&'a Settings>,
 }
 
 impl MemberWrites for MemberState {
@@ -74,8 +87,26 @@ impl MemberWrites for MemberState {
     }
 
     /// The profile write first, then `middle`, then each changed account with its ledger
-    /// entries.
-    fn flush(mut self, posting: &Posting<'_>, mut middle: Vec<Write>, writes: &mut Vec<Write>) {
+    /// entries, then the coupons its grants name (API 1.3).
+    fn flush(
+        mut self,
+        read: &Read<'_>,
+        posting: &Posting<'_>,
+        mut middle: Vec<Write>,
+        writes: &mut Vec<Write>,
+    ) -> Result<crate::coupons::Granted, ApiError> {
+        let (shop, member, now) = (posting.shop, posting.member, posting.now);
+        let due = std::mem::take(&mut self.coupons_due);
+        let mut coupons = Vec::new();
+        let granted = crate::coupons::grant(
+            read.snapshot,
+            shop,
+            member,
+            &due,
+            read.settings,
+            now,
+            &mut coupons,
+        )?;
         if self.needs_credit_card_no() {
             self.credit_card_no(posting.shop, posting.member, &mut middle);
         }
@@ -89,16 +120,19 @@ impl MemberWrites for MemberState {
         if let Some((account, moves)) = changes.credit {
             posting.post(AccountKind::Credit, &account, moves, &mut ids, writes);
         }
+        writes.extend(coupons);
+        Ok(granted)
     }
 }
 
-/// Decides the issue on the snapshot and appends every write it needs. Returns the card.
+/// Decides the issue on the snapshot and appends every write it needs. Returns the card
+/// and what its gift pack's coupons came to.
 pub fn issue_card(
     snapshot: &Snapshot,
     def: &CardDef,
     how: &Issuance<'_>,
     writes: &mut Vec<Write>,
-) -> Result<MemberCard, ApiError> {
+) -> Result<(MemberCard, crate::coupons::Granted), ApiError> {
     let mut state = MemberState::read(snapshot, how.shop, how.member)?;
     let mut middle = Vec::new();
     let card = issue_onto(&mut state, def, how, &mut middle)?;
@@ -109,8 +143,12 @@ pub fn issue_card(
         currency: how.settings.map(|s| &s.currency),
         now: how.now,
     };
-    state.flush(&posting, middle, writes);
-    Ok(card)
+    let read = Read {
+        snapshot,
+        settings: how.settings,
+    };
+    let granted = state.flush(&read, &posting, middle, writes)?;
+    Ok((card, granted))
 }
 
 /// Issues a card onto a member's state: the profile and accounts change in `state`, and the

@@ -73,6 +73,10 @@ pub fn settle_paid_upgrade(
         let reason = EntryKind::LevelReward.as_str();
         state.grant_credit(reward.credit.amount(), None, reason, &links, now);
     }
+    let coupons = reward.coupons.iter().cloned();
+    state
+        .coupons_due
+        .extend(coupons.map(|c| (c, domain::coupon::Source::LevelReward)));
     let currency = &settings.currency;
     let mut middle = vec![outbox::notify(
         up.shop,
@@ -100,7 +104,13 @@ pub fn settle_paid_upgrade(
         now,
     };
     let mut writes = Vec::new();
-    state.flush(&posting, middle, &mut writes);
+    let read = crate::issuing::Read {
+        snapshot,
+        settings: Some(settings),
+    };
+    let granted = state.flush(&read, &posting, middle, &mut writes)?;
     let told = crate::webhooks::level_changes(up.member, &[change], tz);
-    Ok(Decision::ok(writes, processed).tell(told))
+    Ok(Decision::ok(writes, processed)
+        .tell(told)
+        .tell(granted.told))
 }

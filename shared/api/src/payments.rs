@@ -379,7 +379,7 @@ fn settle(
         writes.push(cards::take_stock(shop, card_id, home));
     }
     let def = def.ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
-    let card = issuing::issue_card(
+    let (card, granted) = issuing::issue_card(
         snapshot,
         &def,
         &Issuance {
@@ -403,7 +403,12 @@ fn settle(
     }
     purchase.card_no = Some(card.card_no);
     writes.push(purchases::put(shop, &purchase));
-    let decision = Decision::ok(writes, processed).tell([("card.purchased", bought)]);
+    if !granted.not_issued.is_empty() {
+        bought["coupons_not_issued"] = serde_json::Value::Array(granted.not_issued);
+    }
+    let decision = Decision::ok(writes, processed)
+        .tell([("card.purchased", bought)])
+        .tell(granted.told);
     Ok(if reserved {
         decision
     } else {

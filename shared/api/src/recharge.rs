@@ -114,6 +114,10 @@ pub fn land(
     if !rc.gifts.credit.is_zero() {
         state.grant_credit(rc.gifts.credit.amount(), None, "recharge_gift", &links, now);
     }
+    let coupons = rc.gifts.coupons.iter().cloned();
+    state
+        .coupons_due
+        .extend(coupons.map(|c| (c, domain::coupon::Source::Recharge)));
 
     // 003: cumulative recharge feeds levels by recharge; a rule may lift the level.
     state.profile.totals.recharge += rc.paid.amount();
@@ -174,8 +178,12 @@ pub fn land(
     let mut writes = Vec::new();
     let mut ids = crate::entry_ids(now, moves.len()).into_iter();
     posting.post(AccountKind::Value, &account, moves, &mut ids, &mut writes);
-    state.flush(&posting, middle, &mut writes);
-    let body: Value = json!({
+    let read = crate::issuing::Read {
+        snapshot,
+        settings: Some(settings),
+    };
+    let granted = state.flush(&read, &posting, middle, &mut writes)?;
+    let mut body: Value = json!({
         "recharge_id": at.recharge_id,
         "member_id": member.as_str(),
         "rule_id": rc.rule_id,
@@ -186,8 +194,13 @@ pub fn land(
         "level": level_id,
         "level_changes": crate::render::level_changes(&changes, tz),
     });
+    if !granted.not_issued.is_empty() {
+        body["coupons_not_issued"] = Value::Array(granted.not_issued);
+    }
     let told = crate::webhooks::level_changes(member, &changes, tz);
-    let decision = Decision::new(writes, lambda_http::http::StatusCode::CREATED, body).tell(told);
+    let decision = Decision::new(writes, lambda_http::http::StatusCode::CREATED, body)
+        .tell(told)
+        .tell(granted.told);
     Ok(match guard {
         Some(key) => decision.guard(key, Refusal::RuleAlreadyUsed.into()),
         None => decision,

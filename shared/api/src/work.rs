@@ -28,6 +28,10 @@ pub struct Work<'a> {
     entries: usize,
     /// Each account posted and its balance after (what the answer shows).
     posted: Vec<(AccountKind, Decimal)>,
+    /// Messages the work's own writes tell (the coupons a grant issued).
+    told: Vec<(&'static str, Value)>,
+    /// Coupons a grant named that were not issued (`{"coupon_id", "code"}`).
+    pub coupons_not_issued: Vec<Value>,
 }
 
 impl<'a> Work<'a> {
@@ -46,6 +50,8 @@ impl<'a> Work<'a> {
             writes: Vec::new(),
             entries: 0,
             posted: Vec::new(),
+            told: Vec::new(),
+            coupons_not_issued: Vec::new(),
         })
     }
 
@@ -128,9 +134,18 @@ impl<'a> Work<'a> {
 
     /// What the member's changes write: the profile, then `middle` (writes that go with
     /// it: card numbers, notices), then each changed account with its ledger entries.
-    pub fn flush(&mut self, member: MemberState, middle: Vec<Write>) {
+    /// The coupons its grants name are issued with them (`ApiError::ReadMore` when their
+    /// definitions were not read yet: `execute` reads them and decides again).
+    pub fn flush(&mut self, member: MemberState, middle: Vec<Write>) -> Result<(), ApiError> {
         let posting = self.who.posting(Some(&self.settings.currency), self.now);
-        member.flush(&posting, middle, &mut self.writes);
+        let read = crate::issuing::Read {
+            snapshot: self.snapshot,
+            settings: Some(&self.settings),
+        };
+        let granted = member.flush(&read, &posting, middle, &mut self.writes)?;
+        self.told.extend(granted.told);
+        self.coupons_not_issued.extend(granted.not_issued);
+        Ok(())
     }
 
     /// A notice to the member (001, 003), written only when the shop sends this kind
@@ -147,12 +162,12 @@ impl<'a> Work<'a> {
 
     /// The decision: every write collected, answered with `body` (200).
     pub fn done(self, body: Value) -> Decision {
-        Decision::ok(self.writes, body)
+        Decision::ok(self.writes, body).tell(self.told)
     }
 
     /// The decision of an operation that creates: 201.
     pub fn created(self, body: Value) -> Decision {
-        Decision::new(self.writes, lambda_http::http::StatusCode::CREATED, body)
+        Decision::new(self.writes, lambda_http::http::StatusCode::CREATED, body).tell(self.told)
     }
 }
 

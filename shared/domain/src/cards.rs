@@ -601,6 +601,8 @@ pub struct Issued {
     /// The new points account and its movements, when the gift pack holds points.
     pub points: Option<(Account<i64>, Vec<Movement>)>,
     pub credit: Option<(Account<Decimal>, Vec<Movement>)>,
+    /// The coupons the gift pack gives this time (API 1.3: issued into the wallet).
+    pub coupons: Vec<String>,
 }
 
 /// What issuing needs besides the definition and the accounts.
@@ -674,6 +676,7 @@ pub fn issue(
         },
         points: None,
         credit: None,
+        coupons: Vec::new(),
     };
     if !gift {
         return Ok(match &ctx.renewing {
@@ -711,6 +714,7 @@ pub fn issue(
         name: name.clone(),
         state: "unused".to_owned(),
     };
+    issued.coupons = pack.coupons.clone();
     issued.card.gift_items = pack
         .coupons
         .iter()

@@ -134,6 +134,9 @@ pub struct Member {
     credit_dirty: bool,
     /// The stored-value balance as read, for `by_balance` level downgrades (003).
     pub value_balance: Decimal,
+    /// Coupons the operation's grants name (gift packs, paid level rewards, recharge
+    /// gifts: API 1.3), issued with the member's other writes.
+    pub coupons_due: Vec<(String, crate::coupon::Source)>,
 }
 
 /// What changed on one account: the new state (it carries the version it was read at) and
@@ -159,6 +162,7 @@ impl Member {
             credit_moves: Vec::new(),
             credit_dirty: false,
             value_balance: Decimal::ZERO,
+            coupons_due: Vec::new(),
         }
     }
 
@@ -266,6 +270,9 @@ impl Member {
         if let Some((account, movements)) = issued.credit {
             self.credit_changed(account, movements);
         }
+        let gifts = issued.coupons.into_iter();
+        self.coupons_due
+            .extend(gifts.map(|c| (c, crate::coupon::Source::GiftPack)));
         already_counted
     }
 
