@@ -12,6 +12,8 @@ import { Members } from "./screens/members.js";
 import { Member } from "./screens/member.js";
 import { Cards } from "./screens/cards.js";
 import { Card } from "./screens/card.js";
+import { Coupons } from "./screens/coupons.js";
+import { Coupon } from "./screens/coupon.js";
 import { Levels } from "./screens/levels.js";
 import { Program } from "./screens/programs.js";
 import { Settings } from "./screens/settings.js";
@@ -68,6 +70,8 @@ const ROUTES = [
   { path: "/members/:id", who: "staff", match: (r) => r[0] === "members" && r.length === 2, view: Member },
   { nav: "nav.cards", path: "/cards", who: "staff", match: (r) => r[0] === "cards" && r.length === 1, view: Cards },
   { path: "/cards/:id", who: "staff", match: (r) => r[0] === "cards" && r.length === 2, view: Card },
+  { nav: "nav.coupons", path: "/coupons", who: "staff", match: (r) => r[0] === "coupons" && r.length === 1, view: Coupons },
+  { path: "/coupons/:id", who: "staff", match: (r) => r[0] === "coupons" && r.length === 2, view: Coupon },
   { nav: "nav.levels", path: "/levels", who: "staff", match: (r) => r[0] === "levels", view: Levels },
   { nav: "nav.points", path: "/programs/points", who: "manage", match: (r) => r[0] === "programs" && r[1] === "points", view: Program, props: { kind: "points" } },
   { nav: "nav.credit", path: "/programs/credit", who: "manage", match: (r) => r[0] === "programs" && r[1] === "credit", view: Program, props: { kind: "credit" } },

@@ -3,9 +3,10 @@
 import common from "./zh-CN/common.js";
 import members from "./zh-CN/members.js";
 import cards from "./zh-CN/cards.js";
+import coupons from "./zh-CN/coupons.js";
 import setup from "./zh-CN/setup.js";
 import shop from "./zh-CN/shop.js";
 import webhooks from "./zh-CN/webhooks.js";
 import reports from "./zh-CN/reports.js";
 
-export default { ...common, ...members, ...cards, ...setup, ...shop, ...webhooks, ...reports };
+export default { ...common, ...members, ...cards, ...coupons, ...setup, ...shop, ...webhooks, ...reports };

@@ -1,6 +1,7 @@
 // #/members/{id} (003 会员管理, 001 储值余额): a member's points, store credit and stored
-// value with what expires when, their level and progress, cards held, each account's
-// ledger, balance adjustments (managers), the profile and registration at a channel.
+// value with what expires when, their level and progress, cards held, coupons held (issued
+// by managers), each account's ledger, balance adjustments (managers), the profile and
+// registration at a channel.
 import { useState } from "preact/hooks";
 import { call, get, seg, withQuery } from "../api.js";
 import { amountOf, date, dateTime, money, points, reasonText, when } from "../format.js";
@@ -10,6 +11,7 @@ import { Text, useForm } from "../form.js";
 import { PagedTable } from "../table.js";
 import { knownProfile, rememberProfile } from "./members.js";
 import { EraseMember, ErasedNotice } from "./erase.js";
+import { MemberCoupons } from "./member-coupons.js";
 
 const ACCOUNTS = ["points", "credit", "value"];
 const CARD_STATUS = ["active", "expired", "refunded"];
@@ -395,6 +397,7 @@ export function Member({ session, params }) {
         </div>
         <${Cards} cards=${m.cards} />`}
     <//>
+    <${MemberCoupons} id=${id} summary=${member.data?.coupons} manage=${manage} onIssued=${member.reload} />
     <${Ledger} id=${id} account=${account} setAccount=${setAccount} version=${version} />
     ${staff && profileLoad.data && (!profileLoad.data.registered || justRegistered)
       ? html`<${Register} id=${id} onDone=${registeredNow} />`

@@ -1,13 +1,15 @@
 // #/till (every staff role, phone width; 002 零售App at the counter, 003 储值 and 积分兑换):
 // find a member by phone, member number or card number, or register one face to face
 // (帮顾客办理); then their balances, a recharge by the shop's rules (money taken at the
-// counter), gifts for points, and a free card handed over with its QR code to scan
+// counter), their coupons with gift coupons used by handing the gift over, gifts for
+// points, and a free card handed over with its QR code to scan
 // (面对面扫码). No balance adjustments here: those are the managers' (member page).
 import { useEffect, useState } from "preact/hooks";
 import { call, get, getOrNull, imageUrl, seg, withQuery } from "../api.js";
 import { money, points } from "../format.js";
 import { t } from "../i18n.js";
 import { Field, Loaded, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
+import { TillCoupons } from "./member-coupons.js";
 
 /** A new member id made at the till: "m" and 16 random hex digits. */
 function newMemberId() {
@@ -131,6 +133,7 @@ function MemberPanel({ member, session, onDone }) {
         <button type="button" class="secondary outline" onClick=${onDone}>${t("till.next_member")}</button>
       </footer>
     </article>
+    <${TillCoupons} id=${id} mayUse=${session.can("till")} />
     ${session.can("till") ? html`<${Recharge} id=${id} onDone=${balances.reload} />` : null}
     ${session.can("till") ? html`<${Exchange} id=${id} onDone=${balances.reload} />` : null}
     <${HandOver} member=${member} />`;

@@ -9,6 +9,7 @@ mod cards;
 mod checkout;
 mod concurrency;
 mod console_api;
+mod coupon_bench;
 mod coupon_grants;
 mod coupon_orders;
 mod coupons;

@@ -4,6 +4,7 @@ export default {
   "nav.main": "Main",
   "nav.members": "Members",
   "nav.cards": "Cards",
+  "nav.coupons": "Coupons",
   "nav.levels": "Levels",
   "nav.points": "Points",
   "nav.credit": "Store credit",

@@ -4,6 +4,7 @@ export default {
   "nav.main": "主导航",
   "nav.members": "会员",
   "nav.cards": "权益卡",
+  "nav.coupons": "优惠券",
   "nav.levels": "会员等级",
   "nav.points": "积分",
   "nav.credit": "购物金",
