@@ -1,6 +1,7 @@
 /**
  * <loyalty-member>: the storefront member widget (API 1.2 "Storefront"; seed 000: the
- * member's cards under 我的 - 卡 in the shop, free cards claimed, paid cards bought).
+ * member's cards under 我的 - 卡 in the shop, free cards claimed, paid cards bought; API 1.3
+ * "Coupons": the member's coupons and the claimable ones, taken with "Take").
  *
  * Usage (the storefront's own page, another origin listed in the API's allowed origins):
  *   <script type="module" src="https://api.example/console/member.js"></script>
@@ -80,7 +81,10 @@ export class LoyaltyMember extends MemberView {
     this._member = null;
     this._cards = { items: [], guide_card_id: null };
     this._levels = { levels: [] };
-    this._actions = new Map(); // card_id -> {kind, key, body, busy, error, network, phone, phoneValue}
+    // held: the member's available coupons, offers: GET /coupons; null when that read failed.
+    this._coupons = { held: [], offers: [] };
+    // card_id, or `coupon:` + coupon_id -> {kind, key, body, busy, error, code, network, phone, phoneValue}
+    this._actions = new Map();
     this._generation = 0;
     const shadow = this.attachShadow({ mode: 'open' });
     shadow.adoptedStyleSheets = [styles()];
@@ -131,7 +135,7 @@ export class LoyaltyMember extends MemberView {
     this.setAttribute('api', v);
   }
 
-  /** Reads the member, the cards on offer and the ladder again. */
+  /** Reads the member, the cards on offer, the ladder and the coupons again. */
   refresh() {
     return this._load();
   }
@@ -178,23 +182,48 @@ export class LoyaltyMember extends MemberView {
     this._state = 'loading';
     this._render();
     try {
-      const [member, cards, levels] = await Promise.all([
+      const [member, cards, levels, coupons] = await Promise.all([
         this._request('GET', `/members/${encodeURIComponent(sub)}`),
         this._request('GET', '/cards'),
         this._request('GET', '/levels').catch((e) => {
           if (e instanceof HttpError && e.status === 404) return { levels: [] };
           throw e;
         }),
+        this._readCoupons(sub),
       ]);
       if (gen !== this._generation) return;
       this._member = member || {};
       this._cards = { items: (cards && cards.items) || [], guide_card_id: (cards && cards.guide_card_id) || null, currency: (cards && cards.currency) || null };
       this._levels = { levels: (levels && levels.levels) || [] };
+      this._coupons = coupons;
       this._state = 'ready';
     } catch (e) {
       if (gen !== this._generation) return;
       this._fail(e);
     }
+    this._render();
+  }
+
+  /**
+   * The member's available coupons and the claimable ones. Never rejects: coupons came with
+   * API 1.3, and a refusal or an outage of these reads must leave the balances and cards
+   * shown, so a part that failed is null and the section shows its own error line.
+   */
+  async _readCoupons(sub) {
+    const part = (p) => p.then((r) => (r && r.items) || [], () => null);
+    const [held, offers] = await Promise.all([
+      part(this._request('GET', `/members/${encodeURIComponent(sub)}/coupons?status=available`)),
+      part(this._request('GET', '/coupons')),
+    ]);
+    return { held, offers };
+  }
+
+  /** The section's Retry: only the coupons again, the rest of the widget stays as it is. */
+  async _reloadCoupons() {
+    const gen = this._generation;
+    const coupons = await this._readCoupons(this._sub);
+    if (gen !== this._generation) return;
+    this._coupons = coupons;
     this._render();
   }
 
@@ -214,58 +243,94 @@ export class LoyaltyMember extends MemberView {
     this._member = member || {};
   }
 
-  /** Claim or buy: one Idempotency-Key per click, kept for a retry of the same request. */
-  async _act(card, kind) {
-    const prev = this._actions.get(card.card_id) || {};
-    if (prev.busy) return;
-    const body = {};
-    if (kind === 'claim' && prev.phone && prev.phoneValue) body.phone = prev.phoneValue.trim();
-    const same = prev.kind === kind && prev.key && prev.bodyText === JSON.stringify(body);
+  /**
+   * The POST of a button (claim, buy, take): one Idempotency-Key per click, kept for a retry
+   * of the same request after a network failure (the first may have gone through, the key
+   * makes the API answer it once), dropped once an answer came (the next click is a new
+   * request). `id` keys the button's state in `_actions`. Resolves to {result} on success,
+   * {action} when refused, nothing when busy or signed out.
+   */
+  async _post(id, kind, path, body) {
+    const prev = this._actions.get(id) || {};
+    if (prev.busy) return null;
+    const bodyText = JSON.stringify(body);
+    const same = prev.kind === kind && prev.key && prev.bodyText === bodyText;
     const action = {
-      ...prev, kind, body, bodyText: JSON.stringify(body), key: same ? prev.key : uuid(),
-      busy: true, error: null, network: false,
+      ...prev, kind, body, bodyText, key: same ? prev.key : uuid(),
+      busy: true, error: null, code: null, network: false,
     };
-    this._actions.set(card.card_id, action);
+    this._actions.set(id, action);
     this._render();
-    const name = card.name || card.card_id;
     try {
-      const path = `/cards/${encodeURIComponent(card.card_id)}/${kind === 'claim' ? 'claim' : 'purchase'}`;
       const result = await this._request('POST', path, body, action.key);
-      this._actions.delete(card.card_id);
-      if (kind === 'claim') {
-        this._announce(this._t.claimed(name));
-        try {
-          await this._rereadMember();
-        } catch (e) {
-          this._fail(e);
-        }
-      } else {
-        this._announce(this._t.purchased(name));
-        this._actions.set(card.card_id, { kind, done: this._t.purchased(name) });
-        this.dispatchEvent(new CustomEvent('loyalty-purchase', { detail: result, bubbles: true, composed: true }));
-        if (typeof this.onpurchase === 'function') {
-          try {
-            this.onpurchase(result);
-          } catch (err) {
-            queueMicrotask(() => { throw err; });
-          }
-        }
-      }
+      this._actions.delete(id);
+      return { result };
     } catch (e) {
       if (e instanceof HttpError && e.status === 401) {
-        this._actions.delete(card.card_id);
+        this._actions.delete(id);
         this._state = 'signin';
-      } else if (e instanceof NetworkError) {
-        action.busy = false;
+        return null;
+      }
+      action.busy = false;
+      if (e instanceof NetworkError) {
         action.network = true;
         action.error = this._t.network;
       } else {
-        action.busy = false;
-        action.key = null; // an answer came: the next click is a new request
+        action.key = null;
+        action.code = e.code || null; // the view words a known refusal in the element's language
         action.error = e.message || this._t.failed;
-        if (e.code === 'phone_required') action.phone = true;
+      }
+      return { action };
+    }
+  }
+
+  /** Claim or buy a card. */
+  async _act(card, kind) {
+    const prev = this._actions.get(card.card_id) || {};
+    const body = {};
+    if (kind === 'claim' && prev.phone && prev.phoneValue) body.phone = prev.phoneValue.trim();
+    const path = `/cards/${encodeURIComponent(card.card_id)}/${kind === 'claim' ? 'claim' : 'purchase'}`;
+    const out = await this._post(card.card_id, kind, path, body);
+    const name = card.name || card.card_id;
+    if (out && out.action) {
+      const action = out.action;
+      if (!action.network) {
+        if (action.code === 'phone_required') action.phone = true;
         action.phoneFocus = action.phone;
       }
+    } else if (out && kind === 'claim') {
+      this._announce(this._t.claimed(name));
+      try {
+        await this._rereadMember();
+      } catch (e) {
+        this._fail(e);
+      }
+    } else if (out) {
+      const result = out.result;
+      this._announce(this._t.purchased(name));
+      this._actions.set(card.card_id, { kind, done: this._t.purchased(name) });
+      this.dispatchEvent(new CustomEvent('loyalty-purchase', { detail: result, bubbles: true, composed: true }));
+      if (typeof this.onpurchase === 'function') {
+        try {
+          this.onpurchase(result);
+        } catch (err) {
+          queueMicrotask(() => { throw err; });
+        }
+      }
+    }
+    this._render();
+  }
+
+  /** Take a claimable coupon: the 201 is the member's new coupon, listed first (newest first). */
+  async _take(coupon) {
+    const path = `/coupons/${encodeURIComponent(coupon.coupon_id)}/claim`;
+    const out = await this._post(`coupon:${coupon.coupon_id}`, 'take', path, {});
+    if (out && out.result) {
+      const c = out.result;
+      // A list that failed to load stays failed (its error line and Retry), not one coupon long.
+      const held = this._coupons.held && [c, ...this._coupons.held.filter((x) => x.coupon_no !== c.coupon_no)];
+      this._coupons = { ...this._coupons, held };
+      this._announce(this._t.tookCoupon(coupon.name || coupon.coupon_id));
     }
     this._render();
   }

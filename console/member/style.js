@@ -21,7 +21,10 @@ const STYLE = `
 h2 { font-size: 1.25rem; margin: 0 0 14px; }
 h3 { font-size: .8rem; text-transform: uppercase; letter-spacing: .06em; margin: 0 0 6px;
      color: var(--loyalty-muted, #5b6070); font-weight: 650; }
-h4 { font-size: 1rem; margin: 0; }
+h4, h5 { font-size: 1rem; margin: 0; }
+/* The coupon section's two lists: headed like the panels' h3, items named by h5. */
+section.sub { margin-top: 12px; }
+section.sub > h4 { font-size: .8rem; font-weight: 650; margin: 0 0 6px; color: var(--loyalty-muted, #5b6070); }
 p { margin: 0; }
 .muted { color: var(--loyalty-muted, #5b6070); font-size: .875rem; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; margin-bottom: 14px; }

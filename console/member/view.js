@@ -1,10 +1,12 @@
 /**
  * How <loyalty-member> (../member.js) shows its state: the formatting (numbers, money, dates
- * in the element's language) and the rendering of the member, the level and the cards.
+ * in the element's language) and the rendering of the member, the level, the cards and the
+ * coupons.
  *
  * MemberView is the base class of LoyaltyMember: the methods here read the state that
- * ../member.js keeps (`_state`, `_member`, `_cards`, `_levels`, `_actions`, `_root`, `_uid`)
- * and call back into it for the buttons (`_load`, `_act`), so the code of each method is the
+ * ../member.js keeps (`_state`, `_member`, `_cards`, `_levels`, `_coupons`, `_actions`,
+ * `_root`, `_uid`) and call back into it for the buttons (`_load`, `_act`, `_take`,
+ * `_reloadCoupons`), so the code of each method is the
  * one the single-file widget had. Dependency-free, like the widget: shop pages import it
  * cross-origin.
  */
@@ -74,6 +76,16 @@ export class MemberView extends HTMLElement {
     return new Intl.DateTimeFormat(this._lang, { dateStyle: 'medium', ...(p.plain ? { timeZone: 'UTC' } : {}) }).format(p.d);
   }
 
+  /**
+   * The shop-local day of an instant the API writes with the shop's offset (a coupon's
+   * valid_until, the end of that day there): read in the browser's zone it could be the next
+   * day, and the coupon is good until the end of the day the shop names.
+   */
+  _shopDay(text) {
+    const m = /^(\d{4}-\d{2}-\d{2})T/.exec(text || '');
+    return this._date(m ? m[1] : text);
+  }
+
   _validity(v) {
     const t = this._t;
     if (!v || v.kind === 'permanent') return t.permanent;
@@ -100,6 +112,20 @@ export class MemberView extends HTMLElement {
       for (const c of g.gifts || []) parts.push(c);
       if (parts.length) out.push(`${t.gift}${t.giftSep}${parts.join(t.listSep)}`);
     }
+    return out;
+  }
+
+  /** What a coupon (definition or held) gives, in words: one chip each. */
+  _couponTerms(c) {
+    const t = this._t;
+    const out = [];
+    if (c.kind === 'amount_off' && c.amount != null) out.push(t.amountOff(this._money(c.amount)));
+    else if (c.kind === 'percent_off' && c.percent != null) {
+      out.push(t.discount(Number(c.percent)));
+      if (c.max_discount != null) out.push(t.upTo(this._money(c.max_discount)));
+    } else if (c.kind === 'free_shipping') out.push(t.freeShipping);
+    else if (c.kind === 'gift' && c.gift) out.push(t.giftItem(c.gift));
+    if (c.min_spend != null && Number(c.min_spend) > 0) out.push(t.minSpend(this._money(c.min_spend)));
     return out;
   }
 
@@ -205,6 +231,94 @@ export class MemberView extends HTMLElement {
         h('h3', { id: `${this._uid}-buy` }, t.toBuy),
         h('ul', { class: 'cards' }, forSale.map((c) => h('li', null, this._offerCard(c, holdsLive.has(c.card_id)))))));
     }
+
+    root.append(this._couponsPanel());
+  }
+
+  /**
+   * Coupons (API 1.3): the member's available ones, then the claimable ones with "Take". Each
+   * list that failed to load is left out, and the section says so with a Retry of its own.
+   */
+  _couponsPanel() {
+    const t = this._t;
+    const { held, offers } = this._coupons;
+    const id = `${this._uid}-coupons`;
+    const panel = h('section', { class: 'panel', 'aria-labelledby': id }, h('h3', { id }, t.coupons));
+    if (held === null || offers === null) {
+      panel.append(h('p', { class: 'alert', role: 'alert' }, h('span', null, t.couponsFailed),
+        h('button', { type: 'button', class: 'secondary', 'data-key': 'coupons-reload', onclick: () => this._reloadCoupons() }, t.retry)));
+    }
+    if (held) {
+      const mineId = `${id}-mine`;
+      panel.append(h('section', { class: 'sub', 'aria-labelledby': mineId }, h('h4', { id: mineId }, t.myCoupons),
+        held.length ? h('ul', { class: 'cards' }, held.map((c) => h('li', null, this._heldCoupon(c))))
+          : h('p', { class: 'muted' }, t.noCoupons)));
+    }
+    if (offers && offers.length) {
+      // Taken as often as allowed: the member still holds that many of their own claims
+      // (per_member counts claims, used ones too, and not gifts or staff issues: so this
+      // never hides a button the API would accept; the rest it refuses politely).
+      const count = new Map();
+      for (const c of held || []) if (c.source === 'claim') count.set(c.coupon_id, (count.get(c.coupon_id) || 0) + 1);
+      const takeId = `${id}-take`;
+      panel.append(h('section', { class: 'sub', 'aria-labelledby': takeId }, h('h4', { id: takeId }, t.toTake),
+        h('ul', { class: 'cards' }, offers.map((c) => h('li', null,
+          this._couponOffer(c, c.per_member != null && (count.get(c.coupon_id) || 0) >= c.per_member))))));
+    }
+    return panel;
+  }
+
+  _heldCoupon(c) {
+    const t = this._t;
+    const id = `${this._uid}-coupon-${c.coupon_no}`;
+    const terms = this._couponTerms(c);
+    return h('article', { 'aria-labelledby': id, 'data-coupon-no': c.coupon_no },
+      h('div', { class: 'body' },
+        h('h5', { id }, c.name || c.coupon_id),
+        terms.length ? h('ul', { class: 'chips' }, terms.map((x) => h('li', null, x))) : null,
+        h('p', { class: 'muted' }, t.couponNo(c.coupon_no)),
+        h('p', { class: 'muted' }, c.valid_until ? t.until(this._shopDay(c.valid_until)) : t.permanent)),
+      h('div', { class: 'actions' }));
+  }
+
+  _couponOffer(c, taken) {
+    const t = this._t;
+    const id = `${this._uid}-offer-${c.coupon_id}`;
+    const key = `coupon:${c.coupon_id}`;
+    const action = this._actions.get(key) || {};
+    const terms = this._couponTerms(c);
+    const actions = h('div', { class: 'actions' });
+    if (c.sold_out) actions.append(h('span', { class: 'badge' }, t.soldOut));
+    else if (taken) actions.append(h('span', { class: 'badge' }, t.taken));
+    else {
+      actions.append(h('button', {
+        type: 'button', 'data-key': `take:${c.coupon_id}`, disabled: !!action.busy,
+        onclick: () => this._take(c),
+      }, t.take));
+    }
+    const art = h('article', { 'aria-labelledby': id, 'data-coupon-id': c.coupon_id },
+      h('div', { class: 'body' },
+        h('h5', { id }, c.name || c.coupon_id),
+        c.text ? h('p', { class: 'muted' }, c.text) : null,
+        terms.length ? h('ul', { class: 'chips' }, terms.map((x) => h('li', null, x))) : null,
+        h('p', { class: 'muted' }, this._validity(c.validity))),
+      actions);
+    if (action.error) art.append(this._actionError(action, key, () => this._take(c)));
+    return art;
+  }
+
+  /**
+   * A button's failure under its item: a refusal the catalogue knows in the element's
+   * language (worded when shown, so a language switch rewords it), else the API's own words;
+   * after a network failure a Retry that resends the same request with the same key.
+   */
+  _actionError(action, key, retry) {
+    const t = this._t;
+    const text = (action.code && t.refusals[action.code]) || action.error;
+    return h('div', { class: 'alert', role: 'alert' }, h('span', null, text),
+      action.network ? h('button', {
+        type: 'button', class: 'secondary', 'data-key': `retry:${key}`, onclick: retry,
+      }, t.retry) : null);
   }
 
   _tile(key, label, figure, note) {
@@ -283,13 +397,7 @@ export class MemberView extends HTMLElement {
         h('p', { class: 'muted' }, this._validity(card.validity)),
         holds && card.kind === 'paid' ? h('p', { class: 'muted' }, t.renewal) : null),
       actions);
-    if (action.error) {
-      art.append(h('div', { class: 'alert', role: 'alert' }, h('span', null, action.error),
-        action.network ? h('button', {
-          type: 'button', class: 'secondary', 'data-key': `retry:${card.card_id}`,
-          onclick: () => this._act(card, action.kind),
-        }, t.retry) : null));
-    }
+    if (action.error) art.append(this._actionError(action, card.card_id, () => this._act(card, action.kind)));
     if (action.done) art.append(h('p', { class: 'muted', role: 'status' }, action.done));
     if (kind === 'claim' && action.phone) {
       const inputId = `${this._uid}-phone-${card.card_id}`;
