@@ -90,20 +90,13 @@ fn limit_reached() -> ApiError {
     .into()
 }
 
-/// One query of the definitions, then one batch of their counters.
+/// Every definition with its counts.
 async fn list(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
-    let defs = coupons::list(&ctx.store, shop).await?;
-    let mut read = vec![keys::settings(shop)];
-    read.extend(defs.iter().flat_map(|d| coupons::shard_keys(shop, d)));
-    let snapshot = ctx.store.load(&read).await?;
-    let currency = settings::read(&snapshot, shop)?.map(|s| s.currency);
-    let items = defs
+    let (defs, currency) = api::coupons::listed(ctx, shop, |_| true).await?;
+    let items: Vec<Value> = defs
         .iter()
-        .map(|d| {
-            let counts = coupons::counts(&snapshot, shop, d)?;
-            Ok(api::coupons::definition_view(d, counts, currency.as_ref()))
-        })
-        .collect::<Result<Vec<Value>, ApiError>>()?;
+        .map(|(d, counts)| api::coupons::definition_view(d, *counts, currency.as_ref()))
+        .collect();
     Ok(Reply::ok(&json!({"items": items, "next": null})))
 }
 

@@ -96,7 +96,7 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
     }
     let returned = match was_cancelled {
         true => None,
-        false => api::coupons::give_back(&mut work, order_id, "order_cancelled")?,
+        false => work.give_back_coupon(order_id, "order_cancelled")?,
     };
     let (coupon, told): (Option<String>, Vec<_>) = match returned {
         Some((no, message)) => (Some(no), vec![message]),

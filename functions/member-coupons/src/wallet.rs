@@ -15,24 +15,12 @@ use crate::OPERATION;
 /// and never a count.
 pub(crate) async fn offered(ctx: &Ctx, req: &Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, req, api::EVERYONE)?;
-    let shop = &principal.shop;
-    let defs: Vec<_> = coupons::list(&ctx.store, shop)
-        .await?
-        .into_iter()
-        .filter(|d| d.enabled && d.claimable)
-        .collect();
-    let mut read = vec![keys::settings(shop)];
-    read.extend(defs.iter().flat_map(|d| coupons::shard_keys(shop, d)));
-    let snapshot = ctx.store.load(&read).await?;
-    let currency = settings::read(&snapshot, shop)?.map(|s| s.currency);
-    let items = defs
+    let claimable = |d: &domain::coupon::Definition| d.enabled && d.claimable;
+    let (defs, currency) = api::coupons::listed(ctx, &principal.shop, claimable).await?;
+    let items: Vec<Value> = defs
         .iter()
-        .map(|d| {
-            let left = coupons::counts(&snapshot, shop, d)?.left;
-            let sold_out = left == Some(0);
-            Ok(api::coupons::public_view(d, sold_out, currency.as_ref()))
-        })
-        .collect::<Result<Vec<Value>, ApiError>>()?;
+        .map(|(d, counts)| api::coupons::public_view(d, counts.left == Some(0), currency.as_ref()))
+        .collect();
     Ok(Reply::ok(&json!({"items": items})))
 }
 

@@ -139,7 +139,7 @@ fn coupon_back(
         .or(order_total)
         .is_some_and(|t| order.refunded.amount() >= t.amount());
     match whole {
-        true => api::coupons::give_back(work, order_id, "order_refunded"),
+        true => work.give_back_coupon(order_id, "order_refunded"),
         false => Ok(None),
     }
 }

@@ -280,34 +280,6 @@ pub fn ranked(
 /// A coupon given back: its number and the `coupon.returned` message.
 pub type Returned = (String, (&'static str, Value));
 
-/// The coupon order `order_id` spent comes back to the member's wallet (a cancellation, a
-/// refund of the whole order: API 1.3): available while still within its validity, expired
-/// after, and counted as used no more. Returns its number and the `coupon.returned`
-/// message, or `None` when the order spent none.
-pub fn give_back(
-    work: &mut crate::work::Work<'_>,
-    order_id: &str,
-    why: &str,
-) -> Result<Option<Returned>, crate::ApiError> {
-    let who = work.who;
-    let (shop, member) = (&who.shop, &who.member);
-    let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
-    let Some(returned) = wallet.give_back(order_id) else {
-        return Ok(None);
-    };
-    let (no, coupon_id, shard) = (
-        returned.coupon_no.to_string(),
-        returned.coupon_id.clone(),
-        returned.shard,
-    );
-    let status = returned.status(work.now);
-    work.write(coupons::put_wallet(shop, member, &wallet));
-    work.write(coupons::count_use(shop, &coupon_id, shard, -1));
-    let told = json!({"member_id": member.as_str(), "coupon_no": no, "coupon_id": coupon_id,
-                      "order_id": order_id, "reason": why, "status": status});
-    Ok(Some((no, ("coupon.returned", told))))
-}
-
 /// What a grant's coupons came to: those not issued (`{"coupon_id", "code"}`: disabled,
 /// none left, validity over, or no such coupon) and a `coupon.issued` message for each one
 /// issued.
@@ -443,4 +415,28 @@ pub fn check_named<'a>(
         Some(id) => Err(Refusal::CouponUnknown(format!("no coupon {id:?} is defined")).into()),
         None => Ok(()),
     }
+}
+
+/// The shop's definitions that `keep` keeps, each with its counters, and the shop's
+/// currency: one query of the definitions, then one batch of their counters.
+pub async fn listed(
+    ctx: &crate::Ctx,
+    shop: &ShopId,
+    keep: impl Fn(&Definition) -> bool,
+) -> Result<(Vec<(Definition, Counts)>, Option<domain::Currency>), crate::ApiError> {
+    let defs: Vec<Definition> = coupons::list(&ctx.store, shop)
+        .await?
+        .into_iter()
+        .filter(|d| keep(d))
+        .collect();
+    let mut read = vec![store::keys::settings(shop)];
+    read.extend(defs.iter().flat_map(|d| coupons::shard_keys(shop, d)));
+    let snapshot = ctx.store.load(&read).await?;
+    let currency = store::settings::read(&snapshot, shop)?.map(|s| s.currency);
+    let with_counts = defs
+        .into_iter()
+        .map(|d| Ok((coupons::counts(&snapshot, shop, &d)?, d)))
+        .map(|r: Result<_, store::StoreError>| r.map(|(c, d)| (d, c)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((with_counts, currency))
 }

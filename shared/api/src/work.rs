@@ -155,6 +155,33 @@ impl<'a> Work<'a> {
         store::outbox::notify_if(self.snapshot, shop, member, event, payload, self.now)
     }
 
+    /// The coupon order `order_id` spent comes back to the member's wallet (a cancellation,
+    /// a refund of the whole order: API 1.3): available while still within its validity,
+    /// expired after, and counted as used no more. Returns its number and the
+    /// `coupon.returned` message, or `None` when the order spent none.
+    pub fn give_back_coupon(
+        &mut self,
+        order_id: &str,
+        why: &str,
+    ) -> Result<Option<crate::coupons::Returned>, ApiError> {
+        let who = self.who;
+        let (shop, member) = (&who.shop, &who.member);
+        let mut wallet = store::coupons::wallet(self.snapshot, shop, member)?;
+        let Some(returned) = wallet.give_back(order_id) else {
+            return Ok(None);
+        };
+        let no = returned.coupon_no.to_string();
+        let (coupon_id, shard) = (returned.coupon_id.clone(), returned.shard);
+        let status = returned.status(self.now);
+        self.writes
+            .push(store::coupons::put_wallet(shop, member, &wallet));
+        self.writes
+            .push(store::coupons::count_use(shop, &coupon_id, shard, -1));
+        let told = serde_json::json!({"member_id": member.as_str(), "coupon_no": no,
+            "coupon_id": coupon_id, "order_id": order_id, "reason": why, "status": status});
+        Ok(Some((no, ("coupon.returned", told))))
+    }
+
     /// Any other write of the decision.
     pub fn write(&mut self, write: Write) {
         self.writes.push(write);

@@ -337,48 +337,60 @@ pub fn count_use(shop: &ShopId, coupon_id: &str, k: u16, delta: i64) -> Write {
 
 // ---- wallets ----
 
-fn coupon_json(c: &MemberCoupon) -> Value {
-    let (state, order_id, at) = match &c.state {
-        State::Held => ("held", None, None),
-        State::Used { order_id, at } => ("used", order_id.clone(), Some(text_time(*at))),
-        State::Void { at } => ("void", None, Some(text_time(*at))),
-    };
-    json!({
-        "no": c.coupon_no.as_str(),
-        "id": c.coupon_id,
-        "name": c.name,
-        "terms": terms_json(&c.terms),
-        "from": text_time(c.valid_from),
-        "until": text_time(c.valid_until),
-        "source": c.source.as_str(),
-        "state": state,
-        "order_id": order_id,
-        "at": at,
-        "issued_at": text_time(c.issued_at),
-        "shard": c.shard,
-    })
+// A wallet holds many coupons of few definitions: each distinct (definition, name, terms)
+// is written once in `kinds` and the coupons point at it, with instants in epoch seconds,
+// so a wallet of 50 coupons is a few KB (2 WCU a KB in a transaction), not 20.
+
+fn secs(t: DateTime<Utc>) -> Value {
+    json!(t.timestamp())
 }
 
-fn coupon_of(v: &Value) -> Option<MemberCoupon> {
-    let at = || time(&v["at"]);
+fn at_secs(v: &Value) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(v.as_i64()?, 0)
+}
+
+fn kind_json(c: &MemberCoupon) -> Value {
+    json!({"id": c.coupon_id, "name": c.name, "terms": terms_json(&c.terms)})
+}
+
+fn coupon_json(c: &MemberCoupon, kind: usize) -> Value {
+    let mut v = json!({"no": c.coupon_no.as_str(), "k": kind, "from": secs(c.valid_from),
+        "until": secs(c.valid_until), "src": c.source.as_str(), "iss": secs(c.issued_at)});
+    if c.shard > 0 {
+        v["sh"] = json!(c.shard);
+    }
+    match &c.state {
+        State::Held => {}
+        State::Used { order_id, at } => {
+            v["used"] = secs(*at);
+            v["order"] = json!(order_id);
+        }
+        State::Void { at } => v["void"] = secs(*at),
+    }
+    v
+}
+
+fn coupon_of(v: &Value, kinds: &[Value]) -> Option<MemberCoupon> {
+    let kind = kinds.get(usize::try_from(v["k"].as_u64()?).ok()?)?;
+    let state = match (v.get("used"), v.get("void")) {
+        (Some(at), _) => State::Used {
+            order_id: v["order"].as_str().map(str::to_owned),
+            at: at_secs(at)?,
+        },
+        (None, Some(at)) => State::Void { at: at_secs(at)? },
+        (None, None) => State::Held,
+    };
     Some(MemberCoupon {
         coupon_no: CouponNo::parse(v["no"].as_str()?)?,
-        coupon_id: v["id"].as_str()?.to_owned(),
-        name: v["name"].as_str()?.to_owned(),
-        terms: terms_of(&v["terms"])?,
-        valid_from: time(&v["from"])?,
-        valid_until: time(&v["until"])?,
-        source: Source::parse(v["source"].as_str()?)?,
-        state: match v["state"].as_str()? {
-            "used" => State::Used {
-                order_id: v["order_id"].as_str().map(str::to_owned),
-                at: at()?,
-            },
-            "void" => State::Void { at: at()? },
-            _ => State::Held,
-        },
-        issued_at: time(&v["issued_at"])?,
-        shard: u16::try_from(v["shard"].as_u64().unwrap_or(0)).ok()?,
+        coupon_id: kind["id"].as_str()?.to_owned(),
+        name: kind["name"].as_str()?.to_owned(),
+        terms: terms_of(&kind["terms"])?,
+        valid_from: at_secs(&v["from"])?,
+        valid_until: at_secs(&v["until"])?,
+        source: Source::parse(v["src"].as_str()?)?,
+        state,
+        issued_at: at_secs(&v["iss"])?,
+        shard: u16::try_from(v["sh"].as_u64().unwrap_or(0)).ok()?,
     })
 }
 
@@ -387,15 +399,21 @@ pub fn wallet(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<W
     let Some(it) = snapshot.get(&keys::wallet(shop, member)) else {
         return Ok(Wallet::default());
     };
-    let coupons: Vec<Value> =
-        serde_json::from_str(item::get_s(it, "coupons")?).map_err(|_| corrupt("wallet"))?;
+    let parse = |attr: &str| -> Result<Value, StoreError> {
+        serde_json::from_str(item::opt_s(it, attr).unwrap_or("[]")).map_err(|_| corrupt("wallet"))
+    };
+    let (kinds, coupons) = (parse("kinds")?, parse("coupons")?);
+    let kinds = kinds.as_array().map(Vec::as_slice).unwrap_or_default();
     let claims: BTreeMap<String, u32> =
         serde_json::from_str(item::opt_s(it, "claims").unwrap_or("{}"))
             .map_err(|_| corrupt("wallet claims"))?;
     Ok(Wallet {
         coupons: coupons
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
             .iter()
-            .map(coupon_of)
+            .map(|c| coupon_of(c, kinds))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| corrupt("wallet"))?,
         claims,
@@ -407,7 +425,20 @@ pub fn wallet(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<W
 /// both land (one order per coupon, `per_member` claims).
 pub fn put_wallet(shop: &ShopId, member: &MemberId, wallet: &Wallet) -> Write {
     let mut it = item::with_key(&keys::wallet(shop, member), "coupon_wallet");
-    let coupons: Vec<Value> = wallet.coupons.iter().map(coupon_json).collect();
+    let mut kinds: Vec<Value> = Vec::new();
+    let coupons: Vec<Value> = wallet
+        .coupons
+        .iter()
+        .map(|c| {
+            let kind = kind_json(c);
+            let k = kinds.iter().position(|x| *x == kind).unwrap_or_else(|| {
+                kinds.push(kind);
+                kinds.len() - 1
+            });
+            coupon_json(c, k)
+        })
+        .collect();
+    it.insert("kinds".into(), item::s(Value::Array(kinds).to_string()));
     it.insert("coupons".into(), item::s(Value::Array(coupons).to_string()));
     it.insert("claims".into(), item::s(json!(wallet.claims).to_string()));
     it.insert("version".into(), item::n(wallet.version + 1));
@@ -445,4 +476,69 @@ pub async fn list(store: &crate::Store, shop: &ShopId) -> Result<Vec<Definition>
         .collect::<Result<Vec<_>, _>>()?;
     all.sort_by(|a, b| (a.created_at, &a.coupon_id).cmp(&(b.created_at, &b.coupon_id)));
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::coupon::Benefit;
+
+    fn coupon(n: u64, id: &str, state: State) -> MemberCoupon {
+        let at = |s: i64| DateTime::from_timestamp(1_790_000_000 + s, 0).unwrap();
+        MemberCoupon {
+            coupon_no: CouponNo::from_random(n),
+            coupon_id: id.into(),
+            name: format!("{id} name"),
+            terms: Terms {
+                benefit: Benefit::AmountOff(Money::from_stored(Decimal::new(1000, 2))),
+                min_spend: Money::ZERO,
+                categories: Some(vec!["milk".into()]),
+                exclude_categories: vec![],
+                member_price_lines: false,
+                with_benefit: true,
+            },
+            valid_from: at(0),
+            valid_until: at(86_400),
+            source: Source::Claim,
+            state,
+            issued_at: at(0),
+            shard: (n % 3) as u16,
+        }
+    }
+
+    /// A wallet reads back as written: coupons sharing a definition share its terms once.
+    #[test]
+    fn a_wallet_reads_back_as_written_with_shared_terms() {
+        let (shop, member) = (ShopId::parse("s1").unwrap(), MemberId::parse("m1").unwrap());
+        let used = State::Used {
+            order_id: Some("o1".into()),
+            at: DateTime::from_timestamp(1_790_000_100, 0).unwrap(),
+        };
+        let wallet = Wallet {
+            coupons: vec![
+                coupon(1, "c1", State::Held),
+                coupon(2, "c1", used),
+                coupon(
+                    3,
+                    "c2",
+                    State::Void {
+                        at: DateTime::from_timestamp(1_790_000_200, 0).unwrap(),
+                    },
+                ),
+            ],
+            claims: BTreeMap::from([("c1".to_owned(), 2)]),
+            version: 0,
+        };
+        let Write::Put { item, .. } = put_wallet(&shop, &member, &wallet) else {
+            panic!("a put");
+        };
+        let kinds: Value = serde_json::from_str(item::get_s(&item, "kinds").unwrap()).unwrap();
+        assert_eq!(kinds.as_array().unwrap().len(), 2);
+        let snapshot = Snapshot::of([(keys::wallet(&shop, &member), item)]);
+        let back = super::wallet(&snapshot, &shop, &member).unwrap();
+        assert_eq!(
+            (back.coupons, back.claims, back.version),
+            (wallet.coupons, wallet.claims, 1)
+        );
+    }
 }

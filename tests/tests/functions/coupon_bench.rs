@@ -8,19 +8,9 @@ use std::time::Instant;
 
 use loyalty_tests::capacity::Meter;
 use loyalty_tests::{Req, Res, TestEnv};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::support::*;
-
-async fn define(env: &TestEnv, body: Value) -> String {
-    let req = Req::post("/admin/coupons")
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    let res = Res::from_response(admin_coupons::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 201, "{}", res.raw);
-    res.body["coupon_id"].as_str().unwrap().to_owned()
-}
 
 async fn take(env: &TestEnv, member: &str, id: &str) -> Res {
     let req = Req::post(&format!("/coupons/{id}/claim"))
@@ -42,7 +32,7 @@ async fn coupon_figures() {
     for shards in [4u16, 16] {
         let env = Arc::new(TestEnv::isolated().await);
         setup_shop(&env).await;
-        let id = define(
+        let id = define_coupon(
             &env,
             json!({"name": "Drop", "kind": "amount_off", "amount": "5.00",
             "validity": {"kind": "days", "days": 7}, "stock": 10_000, "per_member": 1,
@@ -73,11 +63,17 @@ async fn coupon_figures() {
         );
         assert_eq!(ok, 10_000);
     }
+}
 
-    // Capacity: a claim, a coupon redemption, a quote with 50 coupons in the wallet.
+/// Not a check: what a claim, a coupon redemption and a quote with 50 coupons in the wallet
+/// cost in capacity (`loyalty_tests::capacity`).
+/// `cargo test -p loyalty-tests --test functions coupon_capacity_figures -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+async fn coupon_capacity_figures() {
     let mut env = TestEnv::new().await;
     setup_shop(&env).await;
-    let id = define(
+    let id = define_coupon(
         &env,
         json!({"name": "10 off", "kind": "amount_off", "amount": "10.00",
         "validity": {"kind": "days", "days": 30}, "stock": 1000, "claimable": true}),

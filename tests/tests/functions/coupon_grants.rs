@@ -8,16 +8,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-async fn define(env: &TestEnv, body: Value) -> String {
-    let req = Req::post("/admin/coupons")
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    let res = Res::from_response(admin_coupons::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 201, "{}", res.raw);
-    res.body["coupon_id"].as_str().unwrap().to_owned()
-}
-
 fn ten_off(stock: Value) -> Value {
     json!({"name": "10 off", "kind": "amount_off", "amount": "10.00", "stock": stock,
            "validity": {"kind": "days", "days": 30}})
@@ -49,8 +39,8 @@ async fn disable(env: &TestEnv, id: &str) {
 async fn seed_000_a_cards_gift_pack_puts_its_coupons_in_the_wallet_when_claimed() {
     let env = TestEnv::new().await;
     setup_shop(&env).await;
-    let ten = define(&env, ten_off(json!(1))).await;
-    let gone = define(&env, ten_off(Value::Null)).await;
+    let ten = define_coupon(&env, ten_off(json!(1))).await;
+    let gone = define_coupon(&env, ten_off(Value::Null)).await;
     let card = |coupons: Value| {
         json!({"kind": "free", "name": "Welcome", "validity": {"kind": "days", "days": 30},
                "gift_pack": {"points": 0, "coupons": coupons}})
@@ -90,7 +80,7 @@ async fn seed_000_a_cards_gift_pack_puts_its_coupons_in_the_wallet_when_claimed(
     assert!(wallet(&env, "m1").await.is_empty());
 
     // With stock for both, both land in the wallet from the gift pack.
-    let plenty = define(&env, ten_off(json!(10))).await;
+    let plenty = define_coupon(&env, ten_off(json!(10))).await;
     let id = new_card(&env, card(json!([plenty, plenty]))).await;
     let got = claim(&env, &env.token("customer", "m2"), &id, json!({})).await;
     assert_eq!(got.status, 201, "{}", got.raw);
@@ -106,7 +96,7 @@ async fn seed_000_a_cards_gift_pack_puts_its_coupons_in_the_wallet_when_claimed(
 async fn seed_003_a_recharge_rules_gift_coupon_lands_in_the_wallet_at_the_till() {
     let env = TestEnv::new().await;
     setup_shop(&env).await;
-    let gift = define(&env, ten_off(Value::Null)).await;
+    let gift = define_coupon(&env, ten_off(Value::Null)).await;
     let program = |coupons: Value| {
         json!({"enabled": true, "rules": [{"rule_id": "r100", "name": "Top up 100", "pay": "100.00",
                "gifts": {"coupons": coupons}, "channels": ["till"]}]})

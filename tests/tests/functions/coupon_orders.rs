@@ -10,16 +10,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-async fn define(env: &TestEnv, body: Value) -> String {
-    let req = Req::post("/admin/coupons")
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    let res = Res::from_response(admin_coupons::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 201, "{}", res.raw);
-    res.body["coupon_id"].as_str().unwrap().to_owned()
-}
-
 /// Issues one coupon of `id` to `member` (staff); its number.
 async fn give(env: &TestEnv, member: &str, id: &str) -> String {
     let req = Req::post(&format!("/members/{member}/coupons"))
@@ -85,8 +75,8 @@ async fn wallet(env: &TestEnv, member: &str) -> Vec<Value> {
 async fn seed_000_the_quote_picks_the_best_coupon_and_the_order_pays_its_figures() {
     let env = TestEnv::new().await;
     setup_shop(&env).await;
-    let one = define(&env, off("1 off", "1.00", "0.00", true)).await;
-    let five = define(&env, off("5 off 50", "5.00", "50.00", true)).await;
+    let one = define_coupon(&env, off("1 off", "1.00", "0.00", true)).await;
+    let five = define_coupon(&env, off("5 off 50", "5.00", "50.00", true)).await;
     let small = give(&env, "m1", &one).await;
     let big = give(&env, "m1", &five).await;
     let q = quote(&env, "m1", None, three_tens()).await;
@@ -160,7 +150,7 @@ async fn seed_000_the_quote_picks_the_best_coupon_and_the_order_pays_its_figures
 async fn twenty_orders_spending_one_coupon_at_once_use_it_once() {
     let env = Arc::new(TestEnv::new().await);
     setup_shop(&env).await;
-    let id = define(&env, off("1 off", "1.00", "0.00", true)).await;
+    let id = define_coupon(&env, off("1 off", "1.00", "0.00", true)).await;
     let no = give(&env, "m1", &id).await;
     let answers = race(20, |i| {
         let (env, no) = (env.clone(), no.clone());
@@ -177,7 +167,7 @@ async fn twenty_orders_spending_one_coupon_at_once_use_it_once() {
 async fn a_coupon_comes_back_on_cancel_and_whole_refund_and_is_void_after_erasure() {
     let env = TestEnv::new().await;
     earning_shop(&env).await;
-    let id = define(&env, off("1 off", "1.00", "0.00", true)).await;
+    let id = define_coupon(&env, off("1 off", "1.00", "0.00", true)).await;
     let no = give(&env, "m1", &id).await;
     assert_eq!(spend(&env, "m1", "o1", &no, three_tens()).await.status, 200);
     let req = Req::post("/orders/o1/cancel")

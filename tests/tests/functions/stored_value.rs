@@ -18,15 +18,6 @@ async fn spend(env: &TestEnv, member: &str, order: &str, amount: &str) -> Res {
     Res::from_response(redeem::handler(&env.ctx, req).await)
 }
 
-async fn refund(env: &TestEnv, member: &str, order: &str, id: &str, amount: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/refunds"))
-        .param("order_id", order)
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": id, "amount": amount, "member_id": member}))
-        .build();
-    Res::from_response(order_refund::handler(&env.ctx, req).await)
-}
-
 fn value_of(m: &Value) -> Value {
     m["value"]["balance"].clone()
 }
@@ -86,9 +77,9 @@ async fn seed_003_stored_value_is_adjusted_spent_and_given_back_by_refunds_with_
         .await
         .assert_problem(409, "insufficient_balance");
     // A third of the order refunded gives back a third of the value; the rest with the rest.
-    let first = refund(&env, "v1", "o1", "r1", "30.00").await;
+    let first = refund_order(&env, "v1", "o1", "r1", "30.00").await;
     assert_eq!(first.body["value_restored"], "10.00", "{}", first.raw);
-    let rest = refund(&env, "v1", "o1", "r2", "60.00").await;
+    let rest = refund_order(&env, "v1", "o1", "r2", "60.00").await;
     assert_eq!(
         (
             rest.body["value_restored"].clone(),
@@ -370,7 +361,7 @@ async fn seed_003_recharge_spend_order_refund_and_recharge_refund_keep_every_led
         .assert_problem(409, "insufficient_balance");
     assert_eq!(member(&env, "f1").await["value"]["balance"], "50.00");
     // The order refund gives the 60.00 back; now the recharge can be refunded whole.
-    let back = refund(&env, "f1", "o1", "r1", "80.00").await;
+    let back = refund_order(&env, "f1", "o1", "r1", "80.00").await;
     assert_eq!(back.body["value_restored"], "60.00", "{}", back.raw);
     let refunded = refund_recharge(&env, &id).await;
     assert_eq!(refunded.status, 200, "{}", refunded.raw);

@@ -414,3 +414,14 @@ pub async fn refund_order(env: &TestEnv, member: &str, order: &str, id: &str, am
         .build();
     Res::from_response(order_refund::handler(&env.ctx, req).await)
 }
+
+/// `POST /admin/coupons` as an admin; the definition must be accepted. Its id (API 1.3).
+pub async fn define_coupon(env: &TestEnv, body: Value) -> String {
+    let req = Req::post("/admin/coupons")
+        .bearer(&env.admin())
+        .json(&body)
+        .build();
+    let res = Res::from_response(admin_coupons::handler(&env.ctx, req).await);
+    assert_eq!(res.status, 201, "{}", res.raw);
+    res.body["coupon_id"].as_str().unwrap().to_owned()
+}
