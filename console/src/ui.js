@@ -209,3 +209,23 @@ export function Crumbs({ label, links, className }) {
     </ul>
   </nav>`;
 }
+
+/** A "new ..." page: roles that cannot manage are told so (the API would answer 403),
+ * the others get the crumbs, the title and the form. */
+export function NewPage({ session, back, backLabel, crumbs, title, intro, children }) {
+  if (!session.can("manage")) {
+    return html`<div class="cards-screen">
+      <h1>${t("common.not_allowed_title")}</h1>
+      <p>${t("common.forbidden")}</p>
+      <p><a href=${back}>${backLabel}</a></p>
+    </div>`;
+  }
+  return html`<div class="cards-screen">
+    ${crumbs}
+    <hgroup>
+      <h1>${title}</h1>
+      <p>${intro}</p>
+    </hgroup>
+    ${children}
+  </div>`;
+}

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call, get, imageUrl, seg, withQuery } from "../api.js";
 import { dateTime, money, points } from "../format.js";
 import { t } from "../i18n.js";
-import { Badge, Crumbs, Dialog, Field, Problem, fieldOf, html, useAction, useLoad, usePages, Loaded } from "../ui.js";
+import { Badge, Crumbs, Dialog, Field, Loaded, NewPage, Problem, fieldOf, html, useAction, useLoad, usePages } from "../ui.js";
 import { PagedTable } from "../table.js";
 import { CardForm, ZERO, kindLabel } from "./card-form.js";
 
@@ -13,21 +13,10 @@ import { CardForm, ZERO, kindLabel } from "./card-form.js";
 export function Card({ session, params, navigate }) {
   const id = params[0];
   if (id === "new") {
-    if (!session.can("manage")) {
-      return html`<div class="cards-screen">
-        <h1>${t("common.not_allowed_title")}</h1>
-        <p>${t("common.forbidden")}</p>
-        <p><a href="#/cards">${t("card.back")}</a></p>
-      </div>`;
-    }
-    return html`<div class="cards-screen">
-      <${CardCrumbs} />
-      <hgroup>
-        <h1>${t("card.new_title")}</h1>
-        <p>${t("card.new_intro")}</p>
-      </hgroup>
+    return html`<${NewPage} session=${session} back="#/cards" backLabel=${t("card.back")}
+      crumbs=${html`<${CardCrumbs} />`} title=${t("card.new_title")} intro=${t("card.new_intro")}>
       <${CardForm} editable=${true} onSaved=${(c) => navigate(`/cards/${c.card_id}`)} />
-    </div>`;
+    </${NewPage}>`;
   }
   return html`<${CardPage} id=${id} session=${session} />`;
 }

@@ -6,7 +6,7 @@ import { useState } from "preact/hooks";
 import { call, get, seg } from "../api.js";
 import { dateTime, money, points } from "../format.js";
 import { t } from "../i18n.js";
-import { Crumbs, Dialog, Loaded, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
+import { Crumbs, Dialog, Loaded, NewPage, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
 import { Area, Check, SaveBar, Text, int, useForm } from "../form.js";
 import { CouponForm } from "./coupon-form.js";
 import { DefinitionStatus, ZERO, benefitText, countOrUnlimited, kindLabel, validityText } from "./coupons.js";
@@ -14,21 +14,10 @@ import { DefinitionStatus, ZERO, benefitText, countOrUnlimited, kindLabel, valid
 export function Coupon({ session, params, navigate }) {
   const id = params[0];
   if (id === "new") {
-    if (!session.can("manage")) {
-      return html`<div class="cards-screen">
-        <h1>${t("common.not_allowed_title")}</h1>
-        <p>${t("common.forbidden")}</p>
-        <p><a href="#/coupons">${t("coupon.back")}</a></p>
-      </div>`;
-    }
-    return html`<div class="cards-screen">
-      <${CouponCrumbs} />
-      <hgroup>
-        <h1>${t("coupon.new_title")}</h1>
-        <p>${t("coupon.new_intro")}</p>
-      </hgroup>
+    return html`<${NewPage} session=${session} back="#/coupons" backLabel=${t("coupon.back")}
+      crumbs=${html`<${CouponCrumbs} />`} title=${t("coupon.new_title")} intro=${t("coupon.new_intro")}>
       <${CouponForm} onSaved=${(c) => navigate(`/coupons/${c.coupon_id}`)} />
-    </div>`;
+    </${NewPage}>`;
   }
   return html`<${CouponPage} id=${id} session=${session} />`;
 }

@@ -54,16 +54,25 @@ fn validity(v: &domain::cards::Validity) -> Value {
     }
 }
 
-/// `GET /admin/coupons/{id}`: the definition with its counts.
-pub fn definition_view(def: &Definition, counts: Counts, currency: Option<&Currency>) -> Value {
+/// What every view of a definition shows: its terms, name, text, validity and limit.
+fn offered(def: &Definition, currency: Option<&Currency>, more: Value) -> Value {
     let mut v = terms(&def.terms, currency);
     let fields = json!({
         "coupon_id": def.coupon_id,
         "name": def.name,
         "text": def.text,
         "validity": validity(&def.validity),
-        "stock": def.stock,
         "per_member": def.per_member,
+    });
+    merge(&mut v, fields);
+    merge(&mut v, more);
+    v
+}
+
+/// `GET /admin/coupons/{id}`: the definition with its counts.
+pub fn definition_view(def: &Definition, counts: Counts, currency: Option<&Currency>) -> Value {
+    let more = json!({
+        "stock": def.stock,
         "claimable": def.claimable,
         "status": if def.enabled { "enabled" } else { "disabled" },
         "stock_shards": def.stock_shards,
@@ -72,23 +81,12 @@ pub fn definition_view(def: &Definition, counts: Counts, currency: Option<&Curre
         "stock_left": counts.left,
         "created_at": render::instant(def.created_at),
     });
-    merge(&mut v, fields);
-    v
+    offered(def, currency, more)
 }
 
 /// `GET /coupons`: what a member may take, never how many there are.
 pub fn public_view(def: &Definition, sold_out: bool, currency: Option<&Currency>) -> Value {
-    let mut v = terms(&def.terms, currency);
-    let fields = json!({
-        "coupon_id": def.coupon_id,
-        "name": def.name,
-        "text": def.text,
-        "validity": validity(&def.validity),
-        "per_member": def.per_member,
-        "sold_out": sold_out,
-    });
-    merge(&mut v, fields);
-    v
+    offered(def, currency, json!({"sold_out": sold_out}))
 }
 
 /// A member's coupon (API 1.3 "A member coupon"), its status read at `now`.

@@ -17,9 +17,10 @@ fn invalid(msg: impl Into<String>) -> DocumentError {
     DocumentError::Invalid(msg.into())
 }
 
+/// A validity as a request writes it (cards, and coupons, which refuse `permanent`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-enum RawValidity {
+pub(crate) enum RawValidity {
     Permanent,
     Days {
         days: u32,
@@ -108,7 +109,7 @@ fn shards(raw: Option<u16>) -> Result<u16, DocumentError> {
     }
 }
 
-fn validity(raw: Option<RawValidity>) -> Result<Validity, DocumentError> {
+pub(crate) fn validity(raw: Option<RawValidity>) -> Result<Validity, DocumentError> {
     let v = match raw {
         None | Some(RawValidity::Permanent) => Validity::Permanent,
         Some(RawValidity::Days { days }) => Validity::Days(days),

@@ -12,6 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::card_document::RawValidity;
 use crate::cards::{Term, Validity, MAX_NAME_CHARS};
 use crate::document::DocumentError;
 use crate::{Currency, Decimal, Money, Refusal, ShopTz};
@@ -395,20 +396,6 @@ impl std::fmt::Display for CouponNo {
 
 // ---- The definition as a request document ----
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum RawValidity {
-    Days {
-        days: u32,
-    },
-    Range {
-        #[serde(deserialize_with = "crate::time::serde_date::deserialize")]
-        from: NaiveDate,
-        #[serde(deserialize_with = "crate::time::serde_date::deserialize")]
-        until: NaiveDate,
-    },
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefinition {
@@ -546,12 +533,12 @@ fn benefit(raw: &RawDefinition, currency: &Currency) -> Result<Benefit, Document
     })
 }
 
+/// Days from issue or a range (a coupon always ends), a range not already over.
 fn validity(raw: &RawValidity, today: NaiveDate) -> Result<Validity, DocumentError> {
-    let v = match *raw {
-        RawValidity::Days { days } => Validity::Days(days),
-        RawValidity::Range { from, until } => Validity::Range { from, until },
-    };
-    v.check().map_err(|e| invalid(e.to_string()))?;
+    if matches!(raw, RawValidity::Permanent) {
+        return Err(invalid("a coupon's validity is days or a range"));
+    }
+    let v = crate::card_document::validity(Some(raw.clone()))?;
     if let Validity::Range { until, .. } = v {
         if until < today {
             return Err(invalid("the validity range has already ended"));
