@@ -249,3 +249,25 @@ def test_coupon_screens_in_chinese(page):
     expect(coupons).to_contain_text("已使用")
     expect(page.get_by_role("status").filter(has_text="请交付Tote bag")).to_be_visible()
     assert_accessible(page)
+
+
+def test_admin_gives_two_of_a_coupon_in_a_new_cards_gift_pack(page):
+    """000 送优惠券 (API 1.3): the new-card form offers the enabled coupons by count (a disabled
+    one is not offered); 2 of one are sent as its id twice."""
+    api = new_shop()
+    c = api.ok("POST", "/admin/coupons", MONEY_OFF)
+    off = api.ok("POST", "/admin/coupons", GIFT)
+    api.ok("PATCH", f"/admin/coupons/{off['coupon_id']}", {"status": "disabled"})
+    open_console(page, api, "/cards/new")
+    expect(page.get_by_role("heading", name="New card", level=1)).to_be_visible()
+    page.get_by_label("Card name").fill("Welcome")
+    coupons = page.get_by_role("group", name="Coupons", exact=True)
+    expect(coupons.get_by_label("Free tote")).to_have_count(0)
+    coupons.get_by_label("10 off 50").fill("2")
+    assert_accessible(page)
+    page.get_by_role("button", name="Create card").click()
+
+    expect(page.get_by_role("heading", name="Welcome", level=1)).to_be_visible()
+    card_id = page.evaluate("location.hash").split("/")[-1]
+    card = api.ok("GET", f"/admin/cards/{card_id}")
+    assert card["gift_pack"]["coupons"] == [c["coupon_id"], c["coupon_id"]]

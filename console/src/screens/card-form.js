@@ -5,6 +5,7 @@ import { call, seg } from "../api.js";
 import { t } from "../i18n.js";
 import { Field, Problem, fieldOf, html, useAction } from "../ui.js";
 import { useForm } from "../form.js";
+import { CouponCounts, fromCounts, toCounts, useCouponDefs } from "./coupon-counts.js";
 
 export const kindLabel = (kind) => t(`cards.kind.${kind}`);
 export const ZERO = /^0*(\.0*)?$/;
@@ -37,7 +38,7 @@ function initial(card) {
     benefits: (card?.benefits || []).map((b) => ({ ...b })),
     gift_points: g.points ? String(g.points) : "",
     gift_credit: g.credit && !ZERO.test(g.credit) ? g.credit : "",
-    coupons: (g.coupons || []).join("\n"),
+    coupons: toCounts(g.coupons),
     gifts: (g.gifts || []).join("\n"),
     require_phone: !!card?.require_phone,
     price: card?.price || "",
@@ -55,7 +56,7 @@ function bodyOf(s, start) {
       : s.validity === "range"
         ? { kind: "range", from: s.from, until: s.until }
         : { kind: "permanent" };
-  const gift_pack = { points: whole(s.gift_points) ?? 0, coupons: lines(s.coupons), gifts: lines(s.gifts) };
+  const gift_pack = { points: whole(s.gift_points) ?? 0, coupons: fromCounts(s.coupons), gifts: lines(s.gifts) };
   if (s.gift_credit.trim()) gift_pack.credit = s.gift_credit.trim();
   const benefits = s.benefits.map((b) =>
     b.kind === "discount"
@@ -105,6 +106,7 @@ export function CardForm({ card, editable, onSaved, justSaved }) {
   const set = f.on;
   const [adding, setAdding] = useState("discount");
   const a = useAction();
+  const defs = useCouponDefs();
   const isNew = !card;
   const where = fieldOf(a.error, [
     "stock_shards", "stock", "price", "name", "gift pack", "coupons", "credit",
@@ -282,14 +284,10 @@ export function CardForm({ card, editable, onSaved, justSaved }) {
           <input inputmode="decimal" value=${s.gift_credit} onInput=${set("gift_credit")} disabled=${dis} placeholder="0.00" autocomplete="off" />
         <//>
       </div>
-      <div class="grid">
-        <${Field} label=${t("card.gift.coupons")} hint=${t("card.gift.one_per_line")}>
-          <textarea rows="3" value=${s.coupons} onInput=${set("coupons")} disabled=${dis}></textarea>
-        <//>
-        <${Field} label=${t("card.gift.gifts")} hint=${t("card.gift.one_per_line")}>
-          <textarea rows="3" value=${s.gifts} onInput=${set("gifts")} disabled=${dis}></textarea>
-        <//>
-      </div>
+      <${CouponCounts} f=${f} path=${["coupons"]} defs=${defs} disabled=${dis} />
+      <${Field} label=${t("card.gift.gifts")} hint=${t("card.gift.one_per_line")}>
+        <textarea rows="3" value=${s.gifts} onInput=${set("gifts")} disabled=${dis}></textarea>
+      <//>
     </fieldset>
 
     ${s.kind === "free"

@@ -8,6 +8,7 @@ import { Loaded, fieldOf, html, useAction, useLoad } from "../ui.js";
 import {
   Area, Check, Choice, Rows, SaveBar, Text, cur, dec, int, list, loadDoc, str, useFocusInvalid, useForm,
 } from "../form.js";
+import { CouponCounts, NO_COUPONS, fromCounts, toCounts, useCouponDefs } from "./coupon-counts.js";
 
 const METRICS = ["growth", "points", "cumulative_spend", "cumulative_recharge"];
 const isMoney = (m) => m === "cumulative_spend" || m === "cumulative_recharge";
@@ -34,7 +35,7 @@ function blankLevel(levels) {
     price: "",
     reward_points: "",
     reward_credit: "",
-    reward_coupons: "",
+    reward_coupons: NO_COUPONS,
   };
 }
 
@@ -65,7 +66,7 @@ function toForm(d) {
       price: str(l.paid_upgrade && l.paid_upgrade.price),
       reward_points: str(l.paid_upgrade && l.paid_upgrade.reward && l.paid_upgrade.reward.points),
       reward_credit: str(l.paid_upgrade && l.paid_upgrade.reward && l.paid_upgrade.reward.credit),
-      reward_coupons: ((l.paid_upgrade && l.paid_upgrade.reward && l.paid_upgrade.reward.coupons) || []).join(", "),
+      reward_coupons: toCounts(l.paid_upgrade && l.paid_upgrade.reward && l.paid_upgrade.reward.coupons),
     })),
   };
 }
@@ -98,7 +99,7 @@ function toDoc(fm) {
       if (l.has_paid)
         out.paid_upgrade = {
           price: dec(l.price) ?? "",
-          reward: { points: int(l.reward_points) ?? 0, credit: dec(l.reward_credit) ?? undefined, coupons: list(l.reward_coupons) },
+          reward: { points: int(l.reward_points) ?? 0, credit: dec(l.reward_credit) ?? undefined, coupons: fromCounts(l.reward_coupons) },
         };
       return out;
     }),
@@ -176,7 +177,7 @@ function Summary({ doc }) {
   </table></div>`;
 }
 
-function LevelCard({ f, i, err, ladderIds }) {
+function LevelCard({ f, i, err, ladderIds, defs }) {
   const l = f.doc.levels[i];
   const P = (k) => ["levels", i, k];
   const at = (field) => (err && err.index === i && err.field === field ? err.error : null);
@@ -250,8 +251,8 @@ function LevelCard({ f, i, err, ladderIds }) {
             <${Text} f=${f} path=${P("price")} label=${t("levels.price", { cur: c })} inputmode="decimal" placeholder="99.00" error=${at("price")} />
             <${Text} f=${f} path=${P("reward_points")} label=${t("levels.reward_points")} inputmode="numeric" placeholder="0" />
             <${Text} f=${f} path=${P("reward_credit")} label=${t("levels.reward_credit", { cur: c })} inputmode="decimal" placeholder="0.00" />
-            <${Text} f=${f} path=${P("reward_coupons")} label=${t("levels.reward_coupons")} hint=${t("programs.list_hint")} />
-          </div>`
+          </div>
+          <${CouponCounts} f=${f} path=${P("reward_coupons")} defs=${defs} disabled=${!f.edit} />`
         : null}
     </fieldset>
   </article>`;
@@ -260,6 +261,8 @@ function LevelCard({ f, i, err, ladderIds }) {
 function LadderForm({ doc, edit }) {
   const f = useForm(toForm(doc), edit);
   const a = useAction();
+  // Read once for every level's paid-upgrade reward.
+  const defs = useCouponDefs();
   const d = f.doc;
   const placed = a.error ? placeOf(a.error, d.levels) : null;
   const err = placed ? { ...placed, error: a.error } : null;
@@ -298,7 +301,7 @@ function LadderForm({ doc, edit }) {
       </article>
       <h2>${t("levels.levels")}</h2>
       ${d.levels.length === 0 ? html`<p class="empty">${t("levels.empty")}</p>` : null}
-      ${d.levels.map((_, i) => html`<${LevelCard} key=${i} f=${f} i=${i} err=${err} ladderIds=${ids} />`)}
+      ${d.levels.map((_, i) => html`<${LevelCard} key=${i} f=${f} i=${i} err=${err} ladderIds=${ids} defs=${defs} />`)}
       ${edit
         ? html`<button type="button" class="secondary" onClick=${() => f.set(["levels"], [...d.levels, blankLevel(d.levels)])}>
             ${t("levels.add")}</button>`

@@ -7,6 +7,7 @@ import {
   Check, Checks, Choice, SaveBar, StatusLine, Text, cur, dec, int, levelOptions, list, str, useForm, useSave,
 } from "../form.js";
 import { WEEKDAYS } from "./points.js";
+import { CouponCounts, NO_COUPONS, fromCounts, toCounts, useCouponDefs } from "./coupon-counts.js";
 
 const ISO_DAYS = [1, 2, 3, 4, 5, 6, 7];
 
@@ -25,7 +26,7 @@ function valueForm(d) {
         value: str(r.gifts && r.gifts.value),
         points: str(r.gifts && r.gifts.points),
         credit: str(r.gifts && r.gifts.credit),
-        coupons: ((r.gifts && r.gifts.coupons) || []).join(", "),
+        coupons: toCounts(r.gifts && r.gifts.coupons),
       },
       levels: r.levels || [],
       stores: (r.stores || []).join(", "),
@@ -57,7 +58,7 @@ function valueDoc(fm) {
           value: zeroless(r.gifts.value),
           points: int(r.gifts.points) ?? 0,
           credit: zeroless(r.gifts.credit),
-          coupons: list(r.gifts.coupons),
+          coupons: fromCounts(r.gifts.coupons),
         },
         levels: r.levels.length ? r.levels : null,
         stores: stores.length ? stores : null,
@@ -77,7 +78,7 @@ function valueDoc(fm) {
   };
 }
 
-function RechargeRule({ f, i, ladder }) {
+function RechargeRule({ f, i, ladder, defs }) {
   const path = ["rules", i];
   const r = f.doc.rules[i];
   const c = cur();
@@ -109,8 +110,8 @@ function RechargeRule({ f, i, ladder }) {
         <${Text} f=${f} path=${P("gifts", "value")} label=${t("programs.value.gift_value", { cur: c })} inputmode="decimal" placeholder="0.00" />
         <${Text} f=${f} path=${P("gifts", "points")} label=${t("programs.value.gift_points")} inputmode="numeric" placeholder="0" />
         <${Text} f=${f} path=${P("gifts", "credit")} label=${t("programs.value.gift_credit", { cur: c })} inputmode="decimal" placeholder="0.00" />
-        <${Text} f=${f} path=${P("gifts", "coupons")} label=${t("programs.value.gift_coupons")} hint=${t("programs.list_hint")} />
       </div>
+      <${CouponCounts} f=${f} path=${P("gifts", "coupons")} defs=${defs} disabled=${!f.edit} />
     </fieldset>
     <fieldset>
       <legend>${t("programs.value.who_where")}</legend>
@@ -150,13 +151,15 @@ function RechargeRule({ f, i, ladder }) {
 export function ValueForm({ doc, ladder, edit }) {
   const f = useForm(valueForm(doc), edit);
   const { a, save } = useSave("/admin/programs/value", f, valueDoc, valueForm);
+  // Read once for every rule's gifts.
+  const defs = useCouponDefs();
   const d = f.doc;
   const c = cur();
   const addRule = () =>
     f.set(["rules"], [
       ...d.rules,
       {
-        rule_id: `r${d.rules.length + 1}`, name: "", pay: "", gifts: { value: "", points: "", credit: "", coupons: "" },
+        rule_id: `r${d.rules.length + 1}`, name: "", pay: "", gifts: { value: "", points: "", credit: "", coupons: NO_COUPONS },
         levels: [], stores: "", channels: ["till", "online"], starts_on: "", ends_on: "", days_kind: "", weekdays: [],
         month_days: "", once_per_member: false, upgrade_to: "",
       },
@@ -183,7 +186,7 @@ export function ValueForm({ doc, ladder, edit }) {
       <h2>${t("programs.value.rules")}</h2>
       <p class="hint">${t("programs.value.rules_hint")}</p>
       ${d.rules.length === 0 ? html`<p class="empty">${t("programs.value.no_rules")}</p>` : null}
-      ${d.rules.map((_, i) => html`<${RechargeRule} key=${i} f=${f} i=${i} ladder=${ladder} />`)}
+      ${d.rules.map((_, i) => html`<${RechargeRule} key=${i} f=${f} i=${i} ladder=${ladder} defs=${defs} />`)}
       ${edit ? html`<button type="button" class="secondary" onClick=${addRule}>${t("programs.value.add_rule")}</button>` : null}
     </fieldset>
     <${SaveBar} a=${a} edit=${edit} />

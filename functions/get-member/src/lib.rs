@@ -97,19 +97,12 @@ fn view(
         // 003: stored value is the member's own money: always shown, never expires.
         "value": {"balance": money(value_balance)},
         "birthday": profile.birthday.map(|b| b.to_string()),
-        "coupons": coupons_view(snapshot, shop, member, tz, now)?,
+        "coupons": coupons_view(&store::coupons::wallet(snapshot, shop, member)?, tz, now),
     }))
 }
 
 /// API 1.3: how many coupons the member can spend now, and when the first of them ends.
-fn coupons_view(
-    snapshot: &Snapshot,
-    shop: &domain::ShopId,
-    member: &MemberId,
-    tz: domain::ShopTz,
-    now: DateTime<Utc>,
-) -> Result<Value, ApiError> {
-    let wallet = store::coupons::wallet(snapshot, shop, member)?;
+fn coupons_view(wallet: &domain::coupon::Wallet, tz: domain::ShopTz, now: DateTime<Utc>) -> Value {
     let (available, next) = wallet.summary(now);
-    Ok(json!({"available": available, "next_expiry": next.map(|at| tz.format(at))}))
+    json!({"available": available, "next_expiry": next.map(|at| tz.format(at))})
 }

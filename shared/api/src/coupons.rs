@@ -362,24 +362,41 @@ pub fn grant(
                 .push(json!({"coupon_id": id, "code": "coupon_not_found"}));
             continue;
         };
+        // As many as there are: a grant naming a coupon twice with one left issues one.
+        let left = match def.stock {
+            Some(_) => (0..def.stock_shards)
+                .map(|k| coupons::shard_left(snapshot, shop, &def.coupon_id, k))
+                .sum(),
+            None => n,
+        };
+        let (can, short) = (n.min(left), n.saturating_sub(left));
         let mut taken = Vec::new();
-        match issue(
-            snapshot,
-            shop,
-            member,
-            &def,
-            n,
-            source,
-            &mut wallet,
-            &mut taken,
-            tz,
-            now,
-        ) {
-            Ok(_) => writes.extend(taken),
-            Err(refusal) => out
-                .not_issued
-                .push(json!({"coupon_id": id, "code": refusal.code()})),
+        let refused = match can {
+            0 => None,
+            _ => issue(
+                snapshot,
+                shop,
+                member,
+                &def,
+                can,
+                source,
+                &mut wallet,
+                &mut taken,
+                tz,
+                now,
+            )
+            .err(),
+        };
+        match refused {
+            None => writes.extend(taken),
+            Some(refusal) => {
+                let code = refusal.code();
+                out.not_issued
+                    .extend((0..can).map(|_| json!({"coupon_id": id, "code": code})));
+            }
         }
+        let sold_out = json!({"coupon_id": id, "code": "coupon_sold_out"});
+        out.not_issued.extend((0..short).map(|_| sold_out.clone()));
     }
     let issued = &wallet.coupons[before..];
     for c in issued {

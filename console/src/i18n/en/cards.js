@@ -92,7 +92,6 @@ export default {
   "card.gift_pack_hint": "Given only when the card is first claimed and when it is renewed.",
   "card.gift.points": "Points",
   "card.gift.credit": "Store credit",
-  "card.gift.coupons": "Coupons",
   "card.gift.gifts": "Gifts",
   "card.gift.one_per_line": "One per line.",
   "card.gift.points_text": "{n} points",

@@ -117,4 +117,9 @@ export default {
   "coupon.confirm.disable_text": "No more will be issued or taken. Coupons members already hold stay usable.",
   "coupon.confirm.delete_title": "Delete this coupon?",
   "coupon.confirm.delete_text": "None has been issued yet, so it goes for good.",
+  // The coupon pickers in a card's gift pack, a paid level's reward and a recharge rule's gifts.
+  "coupons.pick.legend": "Coupons",
+  "coupons.pick.define_first": "Define coupons first",
+  "coupons.pick.earlier": "Earlier coupon names: {names}",
+  "coupons.pick.missing": "No longer defined: set to 0 to save",
 };

@@ -92,7 +92,6 @@ export default {
   "card.gift_pack_hint": "领卡礼包仅在权益卡首次领取和续费时发放。",
   "card.gift.points": "送积分",
   "card.gift.credit": "送购物金",
-  "card.gift.coupons": "送优惠券",
   "card.gift.gifts": "送赠品",
   "card.gift.one_per_line": "每行一个。",
   "card.gift.points_text": "{n} 积分",

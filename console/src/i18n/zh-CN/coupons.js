@@ -116,4 +116,9 @@ export default {
   "coupon.confirm.disable_text": "停用后不再发放或领取。会员已持有的券仍可使用。",
   "coupon.confirm.delete_title": "删除这张优惠券？",
   "coupon.confirm.delete_text": "这张券尚未发放过，删除后无法恢复。",
+  // 领卡礼包、付费升级奖励和储值赠送里的优惠券选择。
+  "coupons.pick.legend": "优惠券",
+  "coupons.pick.define_first": "请先创建优惠券",
+  "coupons.pick.earlier": "早先的优惠券名称：{names}",
+  "coupons.pick.missing": "已不存在：设为 0 才能保存",
 };
