@@ -5,7 +5,7 @@
 use api::input;
 use api::{ApiError, Ctx, Decision, Reply};
 use domain::coupon::{self, Definition};
-use domain::{CouponId, Refusal, ShopId};
+use domain::{Refusal, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
@@ -22,11 +22,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let shop = principal.shop.clone();
     // An id this API could not have made is no coupon: 404.
     let coupon_id = match input::path_param(&req, "coupon_id") {
-        Ok(id) => Some(
-            CouponId::parse(&id)
-                .map_err(|_| ApiError::NotFound(format!("no coupon {id:?}")))?
-                .to_string(),
-        ),
+        Ok(id) => Some(input::coupon_id(&id)?),
         Err(_) => None,
     };
     match (req.method().clone(), coupon_id) {

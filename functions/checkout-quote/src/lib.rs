@@ -12,7 +12,7 @@ use domain::points::OrderLine;
 use domain::{AccountKind, Decimal, Money};
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::{accounts, cards, keys, levels, programs, Snapshot};
+use store::{accounts, keys, programs, Snapshot};
 
 mod request;
 use request::RawQuote;
@@ -63,13 +63,12 @@ fn quote(
     let wallet = store::coupons::wallet(snapshot, shop, member)?;
     let asked = api::coupons::Asked::parse(raw.coupon_no.as_deref())?;
     let card = raw.card_id.as_deref();
-    let (p, profile) = api::checkout::price(
+    let (p, held) = api::checkout::price(
         snapshot, who, &settings, &lines, shipping, card, &wallet, &asked, now,
     )?;
     let render = |m: &Money| m.to_string_in(&currency);
-    let summary = cards::read_summary(snapshot, shop)?;
-    let ladder = levels::read(snapshot, shop, &currency)?.0;
-    let factors = summary.member_factors(&profile, ladder.as_ref(), now);
+    let (profile, summary) = (&held.profile, &held.summary);
+    let factors = summary.member_factors(profile, held.ladder.as_ref(), now);
     let points = points_terms(
         snapshot, who, &settings, &lines, &p.pays, p.total, &factors, now,
     )?;
@@ -93,7 +92,7 @@ fn quote(
         "points": points,
         "credit": spendable(AccountKind::Credit)?,
         "value": spendable(AccountKind::Value)?,
-        "offers": offers(&settings, &summary, &profile, now),
+        "offers": offers(&settings, summary, profile, now),
         "coupon": p.coupon_view(&currency),
         "coupons": p.ranked,
     }))

@@ -187,7 +187,7 @@ pub(crate) async fn staff(ctx: &Ctx, req: &Request, member: &str) -> Result<Repl
     if raw.reason.chars().count() > 200 {
         return Err(ApiError::Invalid("reason is at most 200 characters".into()));
     }
-    let coupon_id = crate::parse_coupon_id(&raw.coupon_id)?;
+    let coupon_id = input::coupon_id(&raw.coupon_id)?;
     let once = Once {
         key: input::required_idempotency_key(req)?,
         fingerprint: fingerprint(OPERATION, &format!("issue/{member}"), &body),

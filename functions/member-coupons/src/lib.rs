@@ -8,7 +8,7 @@
 use api::input;
 use api::{ApiError, Ctx, Reply};
 use domain::coupon::CouponNo;
-use domain::{CouponId, Refusal};
+use domain::Refusal;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -29,7 +29,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     match (req.method().clone(), member, coupon_id, coupon_no) {
         (Method::GET, None, None, None) => wallet::offered(ctx, &req).await,
         (Method::POST, None, Some(id), None) if path.ends_with("/claim") => {
-            issue::claim(ctx, &req, &parse_coupon_id(&id)?).await
+            issue::claim(ctx, &req, &input::coupon_id(&id)?).await
         }
         (Method::POST, Some(m), None, None) => issue::staff(ctx, &req, &m).await,
         (Method::GET, Some(m), None, None) => wallet::list(ctx, &req, &m).await,
@@ -38,13 +38,6 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
-}
-
-/// An id this API could not have made is no coupon (404).
-fn parse_coupon_id(id: &str) -> Result<String, ApiError> {
-    Ok(CouponId::parse(id)
-        .map_err(|_| ApiError::NotFound(format!("no coupon {id:?}")))?
-        .to_string())
 }
 
 /// A number as typed at a till; one that cannot be a number is no coupon of the member's,

@@ -28,9 +28,8 @@ struct Raw {
     card_id: Option<String>,
 }
 
-/// What one coupon redemption is: on which order, which coupon, for which cart.
+/// What one coupon redemption is: which coupon, for which cart (the order is `on_order`'s).
 struct CouponRedemption {
-    order_id: String,
     no: CouponNo,
     raw: Raw,
 }
@@ -60,11 +59,7 @@ pub(crate) async fn handle(
         keys::levels(&who.shop),
         keys::wallet(&who.shop, &who.member),
     ];
-    let asked = CouponRedemption {
-        order_id: order_id.to_owned(),
-        no,
-        raw,
-    };
+    let asked = CouponRedemption { no, raw };
     api::work::on_order(ctx, &who, &once, read, order_id, &asked, decide).await
 }
 
@@ -76,7 +71,7 @@ fn decide(
     let (shop, member, now) = (&work.who.shop, &work.who.member, work.now);
     let order = work.order(order_id)?;
     let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
-    if let Some(spent) = wallet.spent_on(&asked.order_id) {
+    if let Some(spent) = wallet.spent_on(order_id) {
         if spent.coupon_no != asked.no {
             return Err(Refusal::CouponAlreadyApplied.into());
         }

@@ -81,6 +81,14 @@ pub struct PricedCart {
     pub ranked: Vec<Value>,
 }
 
+/// The member as checkout read them: the profile (its level settled to now), the shop's
+/// cards and ladder; the quote prices points and offers from the same.
+pub struct Member {
+    pub profile: domain::member::Profile,
+    pub summary: domain::cards::CardSummary,
+    pub ladder: Option<domain::level::Ladder>,
+}
+
 /// The member's benefit (settled to now; `card_id` their choice) and the coupon `asked`
 /// from `wallet` on `lines`.
 #[allow(clippy::too_many_arguments)]
@@ -94,7 +102,7 @@ pub fn price(
     wallet: &Wallet,
     asked: &Asked,
     now: DateTime<Utc>,
-) -> Result<(PricedCart, domain::member::Profile), ApiError> {
+) -> Result<(PricedCart, Member), ApiError> {
     let (shop, member) = (&who.shop, &who.member);
     let (currency, tz) = (&settings.currency, settings.timezone);
     let mut profile = store::profile::read(snapshot, shop, member)?;
@@ -113,8 +121,9 @@ pub fn price(
         priced: &benefit,
         currency,
     };
-    let chosen = crate::coupons::choose(&cart, wallet, asked, now)?;
-    let ranked = crate::coupons::ranked(&cart, wallet, now);
+    let ranking = cart.rank(wallet.coupons.iter(), now);
+    let chosen = crate::coupons::choose(&cart, wallet, &ranking, asked, now)?;
+    let ranked = crate::coupons::ranked(&ranking, currency);
     let keeps = chosen.as_ref().is_none_or(|(_, w)| w.keeps_benefit);
     let applied = applied.filter(|_| keeps).cloned();
     let benefit = match keeps {
@@ -142,7 +151,14 @@ pub fn price(
         total,
         ranked,
     };
-    Ok((priced, profile))
+    Ok((
+        priced,
+        Member {
+            profile,
+            summary,
+            ladder,
+        },
+    ))
 }
 
 impl PricedCart {

@@ -44,16 +44,6 @@ fn terms(t: &Terms, currency: Option<&Currency>) -> Value {
     v
 }
 
-fn validity(v: &domain::cards::Validity) -> Value {
-    match v {
-        domain::cards::Validity::Days(d) => json!({"kind": "days", "days": d}),
-        domain::cards::Validity::Range { from, until } => {
-            json!({"kind": "range", "from": from.to_string(), "until": until.to_string()})
-        }
-        domain::cards::Validity::Permanent => json!({"kind": "permanent"}),
-    }
-}
-
 /// What every view of a definition shows: its terms, name, text, validity and limit.
 fn offered(def: &Definition, currency: Option<&Currency>, more: Value) -> Value {
     let mut v = terms(&def.terms, currency);
@@ -61,7 +51,7 @@ fn offered(def: &Definition, currency: Option<&Currency>, more: Value) -> Value 
         "coupon_id": def.coupon_id,
         "name": def.name,
         "text": def.text,
-        "validity": validity(&def.validity),
+        "validity": def.validity.view(),
         "per_member": def.per_member,
     });
     merge(&mut v, fields);
@@ -221,12 +211,21 @@ impl Asked {
     }
 }
 
+/// Every available coupon of a wallet on one cart, best first (`Cart::rank`): worked out
+/// once, for the choice and for the quote's list.
+pub type Ranking<'w> = Vec<(
+    &'w MemberCoupon,
+    Result<domain::coupon_checkout::WithCoupon, domain::coupon_checkout::Unusable>,
+)>;
+
 /// The coupon `asked` on `cart` from `wallet` at `now`: `None` when none is asked or none
-/// of the member's usable coupons saves anything; a named coupon that is not the member's
-/// is 404 and one that cannot apply is refused with why (409).
+/// of the member's usable coupons saves anything (the best is the first of `ranking` that
+/// does); a named coupon that is not the member's is 404 and one that cannot apply is
+/// refused with why (409).
 pub fn choose<'w>(
     cart: &domain::coupon_checkout::Cart<'_>,
     wallet: &'w Wallet,
+    ranking: &Ranking<'w>,
     asked: &Asked,
     now: DateTime<Utc>,
 ) -> Result<Option<(&'w MemberCoupon, domain::coupon_checkout::WithCoupon)>, crate::ApiError> {
@@ -239,27 +238,20 @@ pub fn choose<'w>(
                 .map_err(|u| u.into_refusal(cart.currency))?;
             Ok(Some((coupon, with)))
         }
-        Asked::Best => Ok(cart
-            .rank(wallet.coupons.iter(), now)
-            .into_iter()
-            .find_map(|(c, r)| {
-                r.ok()
-                    .filter(|w| w.price.saving() > domain::Decimal::ZERO)
-                    .map(|w| (c, w))
-            })),
+        Asked::Best => Ok(ranking.iter().find_map(|(c, r)| {
+            r.as_ref()
+                .ok()
+                .filter(|w| w.price.saving() > domain::Decimal::ZERO)
+                .map(|w| (*c, w.clone()))
+        })),
     }
 }
 
 /// The quote's `coupons`: every available coupon, best first, usable with what it saves or
 /// not with why (and, short of the minimum spend, by how much).
-pub fn ranked(
-    cart: &domain::coupon_checkout::Cart<'_>,
-    wallet: &Wallet,
-    now: DateTime<Utc>,
-) -> Vec<Value> {
-    let currency = cart.currency;
-    cart.rank(wallet.coupons.iter(), now)
-        .into_iter()
+pub fn ranked(ranking: &Ranking<'_>, currency: &Currency) -> Vec<Value> {
+    ranking
+        .iter()
         .map(|(c, r)| match r {
             Ok(w) => json!({"coupon_no": c.coupon_no.as_str(), "name": c.name, "usable": true,
                 "discount": Money::from_stored(w.price.saving()).to_string_in(currency)}),
@@ -267,7 +259,7 @@ pub fn ranked(
                 let mut v = json!({"coupon_no": c.coupon_no.as_str(), "name": c.name,
                     "usable": false, "reason": u.reason()});
                 if let domain::coupon_checkout::Unusable::MinSpend(short) = u {
-                    v["short_by"] = json!(Money::from_stored(short).to_string_in(currency));
+                    v["short_by"] = json!(Money::from_stored(*short).to_string_in(currency));
                 }
                 v
             }
@@ -363,12 +355,7 @@ pub fn grant(
             continue;
         };
         // As many as there are: a grant naming a coupon twice with one left issues one.
-        let left = match def.stock {
-            Some(_) => (0..def.stock_shards)
-                .map(|k| coupons::shard_left(snapshot, shop, &def.coupon_id, k))
-                .sum(),
-            None => n,
-        };
+        let left = coupons::counts(snapshot, shop, &def)?.left.unwrap_or(n);
         let (can, short) = (n.min(left), n.saturating_sub(left));
         let mut taken = Vec::new();
         let refused = match can {

@@ -33,6 +33,14 @@ pub fn card_id(req: &Request) -> Result<CardId, ApiError> {
     CardId::parse(&id).map_err(|_| ApiError::NotFound(format!("no card {id:?}")))
 }
 
+/// A coupon definition's id (path or body); one this API could not have made is no
+/// coupon (404).
+pub fn coupon_id(id: &str) -> Result<String, ApiError> {
+    domain::CouponId::parse(id)
+        .map(|c| c.to_string())
+        .map_err(|_| ApiError::NotFound(format!("no coupon {id:?}")))
+}
+
 /// A page's `limit` query parameter: 1-100, 50 when absent.
 pub fn limit(req: &Request) -> Result<i32, ApiError> {
     match query_param(req, "limit") {

@@ -409,13 +409,7 @@ pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> V
         Some(c) => m.to_string_in(c),
         None => m.to_string(),
     };
-    let validity = match def.validity {
-        Validity::Permanent => json!({"kind": "permanent"}),
-        Validity::Days(d) => json!({"kind": "days", "days": d}),
-        Validity::Range { from, until } => {
-            json!({"kind": "range", "from": from.to_string(), "until": until.to_string()})
-        }
-    };
+    let validity = def.validity.view();
     let mut v = json!({
         "card_id": def.card_id,
         "kind": def.kind.as_str(),

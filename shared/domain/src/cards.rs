@@ -77,6 +77,18 @@ impl Term {
 }
 
 impl Validity {
+    /// As the API writes it (and coupon definitions store it): `{"kind": "days", "days": n}`,
+    /// `{"kind": "range", "from", "until"}` or `{"kind": "permanent"}`.
+    pub fn view(&self) -> serde_json::Value {
+        match self {
+            Validity::Permanent => serde_json::json!({"kind": "permanent"}),
+            Validity::Days(d) => serde_json::json!({"kind": "days", "days": d}),
+            Validity::Range { from, until } => serde_json::json!(
+                {"kind": "range", "from": from.to_string(), "until": until.to_string()}
+            ),
+        }
+    }
+
     pub fn check(&self) -> Result<(), CardError> {
         match *self {
             Validity::Days(d) if d == 0 || d > MAX_VALIDITY_DAYS => Err(CardError::BadDays),

@@ -95,16 +95,6 @@ fn terms_of(v: &Value) -> Option<Terms> {
     })
 }
 
-fn validity_json(v: &Validity) -> Value {
-    match v {
-        Validity::Days(d) => json!({"kind": "days", "days": d}),
-        Validity::Range { from, until } => {
-            json!({"kind": "range", "from": from.to_string(), "until": until.to_string()})
-        }
-        Validity::Permanent => json!({"kind": "permanent"}),
-    }
-}
-
 fn validity_of(v: &Value) -> Option<Validity> {
     Some(match v["kind"].as_str()? {
         "days" => Validity::Days(u32::try_from(v["days"].as_u64()?).ok()?),
@@ -123,7 +113,7 @@ fn definition_doc(def: &Definition) -> Value {
         "name": def.name,
         "text": def.text,
         "terms": terms_json(&def.terms),
-        "validity": validity_json(&def.validity),
+        "validity": def.validity.view(),
         "stock": def.stock,
         "per_member": def.per_member,
         "claimable": def.claimable,
@@ -457,12 +447,6 @@ pub fn number(shop: &ShopId, no: &CouponNo, member: &MemberId) -> Write {
         item: it,
         cond: Cond::NotExists,
     }
-}
-
-/// The member holding coupon `no`, as read.
-pub fn holder(snapshot: &Snapshot, shop: &ShopId, no: &CouponNo) -> Option<MemberId> {
-    let it = snapshot.get(&keys::coupon_no(shop, no.as_str()))?;
-    MemberId::parse(item::opt_s(it, "member_id")?).ok()
 }
 
 /// Every definition of the shop, oldest first (one query: at most 300 small items).

@@ -247,6 +247,15 @@ async fn seed_000_a_member_takes_a_coupon_once_and_holds_its_terms() {
     member_coupons(&env, other)
         .await
         .assert_problem(403, "forbidden");
+    // Without an Idempotency-Key a claim is refused and issues nothing.
+    let keyless = Req::post(&format!("/coupons/{id}/claim"))
+        .param("coupon_id", &id)
+        .bearer(&env.token("customer", "m3"))
+        .json(&json!({}));
+    member_coupons(&env, keyless)
+        .await
+        .assert_problem(422, "invalid_request");
+    assert_eq!(coupon(&env, &id).await["issued"], 1);
     let unknown = take(&env, "m1", "cpn_nothing", "k4").await;
     unknown.assert_problem(404, "not_found");
 }
