@@ -55,8 +55,13 @@ async fn found(ctx: &Ctx, shop: &ShopId, keys: Vec<Key>) -> Result<Reply, ApiErr
         .ok_or_else(|| ApiError::NotFound("no member with that number".into()))?;
     let member = MemberId::parse(&member)?;
     let snapshot = ctx.store.load(&[keys::profile(shop, &member)]).await?;
-    Ok(Reply::ok(&view(
-        &member,
-        &profile::read(&snapshot, shop, &member)?,
-    )))
+    // An erased member is found by nothing (API 1.2): a coupon number outlives the erasure
+    // that voided its coupon, and must not reveal that the member existed.
+    let profile = match profile::read(&snapshot, shop, &member) {
+        Err(store::StoreError::MemberErased) => {
+            return Err(ApiError::NotFound("no member with that number".into()))
+        }
+        read => read?,
+    };
+    Ok(Reply::ok(&view(&member, &profile)))
 }
