@@ -1172,6 +1172,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/reports/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per coupon definition, what happened over a period (API 1.3; admin, owner)
+         * @description The same period rules as the balances report. For every definition: coupons issued
+         *     (staff, claims, gift packs, level rewards, recharge gifts), used (orders and the
+         *     till), returned (cancelled or wholly refunded orders), expired (their validity
+         *     ended in the period, up to today), void (erased members), the discount their uses
+         *     gave net of returns, and `held`: available at the end of the period (issued +
+         *     returned - used - expired - void since the shop began). Exact at every instant:
+         *     counted in the transaction that changes the wallet, per shop-local day, and carried
+         *     at month ends like the balances. `format=csv` answers the same as CSV, columns
+         *     `coupon_id,name,issued,used,returned,expired,void,held,discount,from,to,currency`.
+         */
+        get: operations["getCouponsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reports/ledger": {
         parameters: {
             query?: never;
@@ -1603,6 +1631,28 @@ export interface components {
                 per_point: components["schemas"]["Money"];
                 closing: components["schemas"]["Money"];
             } | null;
+        };
+        CouponsReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** @example MYR */
+            currency: string;
+            /** @description Every definition, in the order of the definitions' list. */
+            items: {
+                /** @example cpn_5f2c9a */
+                coupon_id: string;
+                name: string;
+                issued: number;
+                used: number;
+                returned: number;
+                expired: number;
+                void: number;
+                /** @description Available at the end of the period. */
+                held: number;
+                discount: components["schemas"]["Money"];
+            }[];
         };
         /** @description A ledger entry and the member it belongs to. */
         LedgerReportEntry: components["schemas"]["LedgerEntry"] & {
@@ -4938,6 +4988,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BalancesReport"];
+                    "text/csv": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getCouponsReport: {
+        parameters: {
+            query: {
+                /** @description The period's first shop-local day (inclusive). */
+                from: components["parameters"]["ReportFrom"];
+                /** @description The period's last shop-local day (inclusive), on or after `from`, at most 366 days in all. */
+                to: components["parameters"]["ReportTo"];
+                /** @description `csv` answers `text/csv`. */
+                format?: components["parameters"]["ReportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The coupons' figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponsReport"];
                     "text/csv": string;
                 };
             };

@@ -1,6 +1,7 @@
 //! GET /admin/reports/balances and /admin/reports/ledger (API 1.2 "Reports", admin and
 //! owner): the roll-forward of points, store credit and stored value over shop-local days,
-//! and every ledger entry of a period, as JSON or CSV. Both read what the operations wrote
+//! and every ledger entry of a period, as JSON or CSV; GET /admin/reports/coupons (API 1.3)
+//! the coupons' figures (`coupons`). Both read what the operations wrote
 //! in their own transactions (counters, the ledger's index), so they are exact at every
 //! instant and their cost follows the period, never the number of members.
 
@@ -13,7 +14,9 @@ use lambda_http::{Body, Request, Response};
 use serde_json::{json, Map, Value};
 use store::{keys, settings};
 
+mod coupons;
 mod ledger;
+use coupons::coupons;
 use ledger::ledger;
 
 pub const OPERATION: &str = "admin-reports";
@@ -44,8 +47,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     };
     let snapshot = ctx.store.load(&[keys::settings(&shop)]).await?;
     let settings = settings::read(&snapshot, &shop)?.ok_or_else(ApiError::not_configured)?;
-    if req.uri().path().trim_end_matches('/').ends_with("/ledger") {
+    let path = req.uri().path().trim_end_matches('/');
+    if path.ends_with("/ledger") {
         ledger(ctx, &req, &shop, &settings, (from, to), csv).await
+    } else if path.ends_with("/coupons") {
+        coupons(ctx, &shop, &settings, (from, to), csv).await
     } else {
         balances(ctx, &shop, &settings, (from, to), csv).await
     }
@@ -69,8 +75,13 @@ async fn balances(
     (from, to): (NaiveDate, NaiveDate),
     csv: bool,
 ) -> Result<Reply, ApiError> {
-    let counted = ctx.store.counted_through(shop, to).await?;
-    let rolled = report::roll_forward(&counted, from, to);
+    let counts = ctx.store.counts(shop, from, to).await?;
+    tracing::info!(
+        items = counts.items,
+        read_units = counts.read_units,
+        "counters read"
+    );
+    let rolled = report::roll_forward(&counts.carried.balances, &counts.counted, from, to);
     let account_json = |a: AccountKind, r: &RollForward| {
         let movements: Map<String, Value> = r
             .movements

@@ -93,7 +93,8 @@ fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<D
         version: current.as_ref().map_or(0, |c| c.version) + 1,
     };
     Ok(Decision::ok(
-        vec![settings::put(shop, &next)],
+        // Listed for the jobs that visit every shop (the report counters' monthly close).
+        vec![settings::put(shop, &next), store::reports::list_shop(shop)],
         render(&next),
     ))
 }

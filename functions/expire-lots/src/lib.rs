@@ -4,7 +4,8 @@
 //! the ledger say so without anyone touching the account. The yearly points reset (003) is
 //! an expiry at the end of 31 December, so on 1 January this job is the reset. It also
 //! applies level changes that time alone makes (003: pending upgrades at local midnight,
-//! lapsed validities), with the same pure function every read and write applies.
+//! lapsed validities), with the same pure function every read and write applies. Once a
+//! day it closes the report counters' past months (`close`).
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,12 @@ pub use levels::settle_levels;
 
 mod notice;
 pub use notice::notify_expiring;
+
+mod close;
+pub use close::close_months;
+
+mod coupon_notice;
+pub use coupon_notice::notify_coupons_expiring;
 
 pub const OPERATION: &str = "expire-lots";
 pub const ACTOR: &str = "system:expire-lots";
@@ -54,7 +61,7 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
     let (levels_settled, levels_skipped) = levels::settle_levels(ctx, now).await?;
     // The first run of each UTC day tells members about credit expiring 5 days later.
     let notices = if now.hour() == 0 {
-        notify_expiring(ctx, now).await?
+        notify_expiring(ctx, now).await? + notify_coupons_expiring(ctx, now).await?
     } else {
         0
     };
@@ -106,7 +113,7 @@ async fn settle<Q: StoredQuantity>(
     posting.post(due.kind, &account, moves, &mut ids, &mut writes);
     // The report counters and points.expired for the shop's webhook endpoints, in the
     // same transaction.
-    let effects = api::effects::of(settings.as_ref(), &due.shop, &writes, &[], now);
+    let effects = api::effects::of(settings.as_ref(), &due.shop, (&writes, None), &[], now);
     writes.extend(effects);
     Ok(writes)
 }

@@ -45,7 +45,7 @@ pub(crate) async fn land(
             .iter()
             .map(|b| ("member.registered", b.registered.clone()))
             .collect();
-        let effects = api::effects::of(Some(settings), shop, &writes, &told, now);
+        let effects = api::effects::of(Some(settings), shop, (&writes, None), &told, now);
         writes.extend(effects);
         writes
     };

@@ -152,6 +152,15 @@ pub fn subject_and_text(m: &Message) -> (String, String) {
                 field("value_balance")
             ),
         ),
+        Event::CouponExpiring => (
+            "Your coupon expires soon",
+            format!(
+                "Your coupon {} ({}) can be used until {}.",
+                field("name"),
+                field("coupon_no"),
+                field("valid_until")
+            ),
+        ),
         Event::LevelUpgraded => return level_upgraded(p),
     };
     (subject.to_owned(), text)

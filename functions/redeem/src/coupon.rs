@@ -108,6 +108,7 @@ fn decide(
         c.state = State::Used {
             order_id: Some(order_id.to_owned()),
             at: now,
+            discount: with.price.saving(),
         };
     }
     let mut told = body.clone();

@@ -154,7 +154,7 @@ where
         let effects = crate::effects::of(
             settings.as_ref(),
             shop,
-            &decision.writes,
+            (&decision.writes, Some(&snapshot)),
             &decision.events,
             now,
         );

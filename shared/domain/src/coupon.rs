@@ -184,6 +184,9 @@ pub enum State {
     Used {
         order_id: Option<String>,
         at: DateTime<Utc>,
+        /// What it took off the order, shipping included (zero for a gift): the coupons
+        /// report's discount, taken back if the coupon is.
+        discount: Decimal,
     },
     /// The member's data was erased.
     Void {
@@ -249,10 +252,40 @@ pub struct Wallet {
     pub coupons: Vec<MemberCoupon>,
     /// Claims per definition, for `per_member` (issues by staff or grants do not count).
     pub claims: BTreeMap<String, u32>,
+    /// The member was told of every held coupon ending up to this instant (the daily
+    /// `coupon.expiring` notice).
+    pub told_until: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
+/// How long before its end a member hears a coupon is expiring (API 1.3: 3 days).
+pub const EXPIRING_NOTICE_DAYS: i64 = 3;
+
 impl Wallet {
+    /// When the daily notice should next look at the wallet: the end of the first held
+    /// coupon the member was not told of yet.
+    pub fn next_notice(&self) -> Option<DateTime<Utc>> {
+        self.coupons
+            .iter()
+            .filter(|c| c.state == State::Held)
+            .map(|c| c.valid_until)
+            .filter(|end| self.told_until.is_none_or(|t| *end > t))
+            .min()
+    }
+
+    /// The held coupons still valid at `now` that end within the notice's days and were not
+    /// told yet; marks them told (through the notice's horizon).
+    pub fn tell_expiring(&mut self, now: DateTime<Utc>) -> Vec<&MemberCoupon> {
+        let horizon = now + chrono::Duration::days(EXPIRING_NOTICE_DAYS);
+        let since = self.told_until;
+        self.told_until = Some(since.map_or(horizon, |t| t.max(horizon)));
+        self.coupons
+            .iter()
+            .filter(|c| c.state == State::Held && c.valid_until >= now)
+            .filter(|c| c.valid_until <= horizon && since.is_none_or(|t| c.valid_until > t))
+            .collect()
+    }
+
     pub fn claimed(&self, coupon_id: &str) -> u32 {
         self.claims.get(coupon_id).copied().unwrap_or(0)
     }
@@ -325,6 +358,7 @@ impl Wallet {
         coupon.state = State::Used {
             order_id: None,
             at: now,
+            discount: Decimal::ZERO,
         };
         Ok(coupon)
     }
@@ -940,6 +974,7 @@ mod tests {
         w.find_mut(&spent).unwrap().state = State::Used {
             order_id: Some("o1".into()),
             at: now,
+            discount: Decimal::ONE,
         };
         assert_eq!(w.spent_on("o1").map(|c| &c.coupon_no), Some(&spent));
         assert_eq!(w.give_back("o1").unwrap().status(now), "available");

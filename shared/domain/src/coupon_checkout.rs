@@ -463,6 +463,7 @@ mod tests {
         used.state = State::Used {
             order_id: Some("o1".into()),
             at: at(NOW),
+            discount: Decimal::ONE,
         };
         assert_eq!(
             cart.with(&used, at(NOW)).unwrap_err().reason(),

@@ -8,6 +8,7 @@ pub mod cards;
 pub mod checkout;
 pub mod coupon;
 pub mod coupon_checkout;
+pub mod coupon_report;
 pub mod directory;
 pub mod document;
 pub mod exchange;

@@ -12,6 +12,8 @@ pub enum Event {
     LevelUpgraded,
     /// 003: a stored-value recharge landed (the notifier may have no mail for it).
     Recharge,
+    /// API 1.3: a held coupon ends within 3 days.
+    CouponExpiring,
 }
 
 impl Event {
@@ -23,6 +25,7 @@ impl Event {
             Event::Refund => "refund_to_credit",
             Event::LevelUpgraded => "level_upgraded",
             Event::Recharge => "value_recharged",
+            Event::CouponExpiring => "coupon_expiring",
         }
     }
 
@@ -34,6 +37,7 @@ impl Event {
             Event::Refund,
             Event::LevelUpgraded,
             Event::Recharge,
+            Event::CouponExpiring,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)

@@ -351,9 +351,16 @@ fn coupon_json(c: &MemberCoupon, kind: usize) -> Value {
     }
     match &c.state {
         State::Held => {}
-        State::Used { order_id, at } => {
+        State::Used {
+            order_id,
+            at,
+            discount,
+        } => {
             v["used"] = secs(*at);
             v["order"] = json!(order_id);
+            if !discount.is_zero() {
+                v["off"] = json!(discount.to_string());
+            }
         }
         State::Void { at } => v["void"] = secs(*at),
     }
@@ -366,6 +373,10 @@ fn coupon_of(v: &Value, kinds: &[Value]) -> Option<MemberCoupon> {
         (Some(at), _) => State::Used {
             order_id: v["order"].as_str().map(str::to_owned),
             at: at_secs(at)?,
+            discount: match v.get("off") {
+                Some(off) => off.as_str()?.parse().ok()?,
+                None => Decimal::ZERO,
+            },
         },
         (None, Some(at)) => State::Void { at: at_secs(at)? },
         (None, None) => State::Held,
@@ -407,6 +418,10 @@ pub fn wallet(snapshot: &Snapshot, shop: &ShopId, member: &MemberId) -> Result<W
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| corrupt("wallet"))?,
         claims,
+        told_until: match item::opt_s(it, "told_until") {
+            Some(t) => Some(item::parse_time("told_until", t)?),
+            None => None,
+        },
         version: item::get_u64_or_zero(it, "version")?,
     })
 }
@@ -432,6 +447,25 @@ pub fn put_wallet(shop: &ShopId, member: &MemberId, wallet: &Wallet) -> Write {
     it.insert("coupons".into(), item::s(Value::Array(coupons).to_string()));
     it.insert("claims".into(), item::s(json!(wallet.claims).to_string()));
     it.insert("version".into(), item::n(wallet.version + 1));
+    if let Some(t) = wallet.told_until {
+        it.insert("told_until".into(), item::time(t));
+    }
+    // Sparse index for the daily expiring notice (`keys::coupon_due_pk`): listed under the
+    // UTC day of the first held coupon's end the member was not told of.
+    if let Some(next) = wallet.next_notice() {
+        let key = keys::wallet(shop, member);
+        it.insert(
+            keys::GSI2PK.into(),
+            item::s(keys::coupon_due_pk(
+                next.date_naive(),
+                keys::due_shard(&key.pk),
+            )),
+        );
+        it.insert(
+            keys::GSI2SK.into(),
+            item::s(format!("{}#{}", item::sortable_time(next), key.pk)),
+        );
+    }
     Write::Put {
         item: it,
         cond: Cond::Version(wallet.version),
@@ -446,6 +480,29 @@ pub fn number(shop: &ShopId, no: &CouponNo, member: &MemberId) -> Write {
     Write::Put {
         item: it,
         cond: Cond::NotExists,
+    }
+}
+
+impl crate::Store {
+    /// The wallets with a held coupon ending on UTC `day` by `until` that the member was not
+    /// told of (`put_wallet` lists them), from the sparse index: no scan.
+    pub async fn due_wallets(
+        &self,
+        day: domain::chrono::NaiveDate,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(ShopId, MemberId)>, StoreError> {
+        let mut out = Vec::new();
+        for shard in 0..keys::DUE_SHARDS {
+            let pk = keys::coupon_due_pk(day, shard);
+            for it in self.due_index(&pk, &item::sortable_time(until)).await? {
+                let pk = item::get_s(&it, keys::PK)?;
+                out.push(
+                    keys::parse_member_pk(pk)
+                        .ok_or_else(|| StoreError::Corrupt(format!("a wallet's key {pk}")))?,
+                );
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -497,6 +554,7 @@ mod tests {
         let used = State::Used {
             order_id: Some("o1".into()),
             at: DateTime::from_timestamp(1_790_000_100, 0).unwrap(),
+            discount: Decimal::new(250, 2),
         };
         let wallet = Wallet {
             coupons: vec![
@@ -511,6 +569,7 @@ mod tests {
                 ),
             ],
             claims: BTreeMap::from([("c1".to_owned(), 2)]),
+            told_until: DateTime::from_timestamp(1_790_000_300, 0),
             version: 0,
         };
         let Write::Put { item, .. } = put_wallet(&shop, &member, &wallet) else {

@@ -272,8 +272,12 @@ pub fn put(shop: &ShopId, p: &CreditProgram, currency: &Currency, read_version: 
 /// Whether the shop sends this notification: only with a credit program that has the
 /// switch on (a disabled program still sends: its credit is still spent and expires).
 pub fn notify_enabled(snapshot: &Snapshot, shop: &ShopId, event: Event) -> bool {
-    // A level bought is news the member paid for: it has no switch.
-    if matches!(event, Event::LevelUpgraded | Event::Recharge) {
+    // A level bought is news the member paid for, and a coupon's end is news the contract
+    // promises (API 1.3): they have no switch.
+    if matches!(
+        event,
+        Event::LevelUpgraded | Event::Recharge | Event::CouponExpiring
+    ) {
         return true;
     }
     snapshot

@@ -269,6 +269,24 @@ pub fn counters(shop: &ShopId, shard: u32, day: chrono::NaiveDate) -> Key {
     Key::new(counters_pk(shop, shard), &counters_sk(day))
 }
 
+/// A shard's balances carried through the end of a shop-local month (issue 34), beside its
+/// day counters: `C#` sorts before `D#`, so neither range reads the other's items.
+pub fn carry_sk(month: chrono::NaiveDate) -> String {
+    format!("C#{}", month.format("%Y-%m"))
+}
+
+pub fn carry(shop: &ShopId, shard: u32, month: chrono::NaiveDate) -> Key {
+    Key::new(counters_pk(shop, shard), &carry_sk(month))
+}
+
+/// Every configured shop, one item each in one partition, for the jobs that must visit each
+/// shop (the monthly close of the report counters). Written when settings are saved: rare.
+pub const SHOPS_PK: &str = "SHOPS";
+
+pub fn shop_listed(shop: &ShopId) -> Key {
+    Key::new(SHOPS_PK.to_owned(), &format!("SHOP#{shop}"))
+}
+
 /// One shard of a shop's ledger in time order (GSI1), for the ledger export: the sort key is
 /// the entry id, which starts with its instant in milliseconds.
 pub fn ledger_index_pk(shop: &ShopId, shard: u32) -> String {
@@ -286,6 +304,13 @@ pub const DUE_SHARDS: u32 = 8;
 
 pub fn due_index_pk(day: chrono::NaiveDate, shard: u32) -> String {
     format!("DUE#{day}#{shard}")
+}
+
+/// Wallets with a held coupon ending on UTC `day` that the member was not told of (API
+/// 1.3: the daily `coupon.expiring` notice), in GSI2 beside the accounts' due index, under
+/// partitions of their own.
+pub fn coupon_due_pk(day: chrono::NaiveDate, shard: u32) -> String {
+    format!("CPNDUE#{day}#{shard}")
 }
 
 /// The shard of an account in the due index: stable for a partition key.
@@ -413,8 +438,11 @@ pub fn coupon_stock(shop: &ShopId, coupon_id: &str, k: u16) -> Key {
 }
 
 /// A member's coupons, one versioned item.
+/// A member's wallet's sort key (the coupons report counts its changes).
+pub const WALLET_SK: &str = "COUPONS";
+
 pub fn wallet(shop: &ShopId, member: &MemberId) -> Key {
-    Key::new(member_pk(shop, member), "COUPONS")
+    Key::new(member_pk(shop, member), WALLET_SK)
 }
 
 /// A coupon number: unique in the shop, and the till's way to its holder.

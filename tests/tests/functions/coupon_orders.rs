@@ -234,3 +234,200 @@ async fn a_coupon_comes_back_on_cancel_and_whole_refund_and_is_void_after_erasur
     let gone = Res::from_response(admin_members::handler(&env.ctx, req).await);
     assert_eq!(gone.status, 404, "{}", gone.raw);
 }
+
+async fn coupons_report(env: &TestEnv, from: &str, to: &str) -> Vec<Value> {
+    let req = Req::get("/admin/reports/coupons")
+        .query("from", from)
+        .query("to", to)
+        .bearer(&env.admin())
+        .build();
+    let res = Res::from_response(admin_reports::handler(&env.ctx, req).await);
+    assert_eq!(res.status, 200, "{}", res.raw);
+    res.body["items"].as_array().unwrap().clone()
+}
+
+fn row<'a>(rows: &'a [Value], id: &str) -> &'a Value {
+    rows.iter().find(|r| r["coupon_id"] == id).unwrap()
+}
+
+fn figures(r: &Value) -> [i64; 6] {
+    ["issued", "used", "returned", "expired", "void", "held"].map(|k| r[k].as_i64().unwrap())
+}
+
+/// The coupons report (API 1.3): issued, used, returned, expired and void per definition
+/// over shop-local days, the discount net of returns, and what is held at the period's
+/// end; expiries count once they happen, never ahead; a closed month carries what is held.
+#[tokio::test]
+async fn seed_000_the_coupons_report_follows_every_coupon_through_use_return_void_and_expiry() {
+    let t0 = "2026-06-10T10:00:00+08:00";
+    let mut env = TestEnv::with_clock(api::Clock::Fixed(
+        domain::chrono::DateTime::parse_from_rfc3339(t0)
+            .unwrap()
+            .into(),
+    ))
+    .await;
+    earning_shop(&env).await;
+    let a = define_coupon(&env, off("1 off", "1.00", "0.00", true)).await;
+    let b = define_coupon(&env, off("2 off", "2.00", "0.00", true)).await;
+    let (a1, a2) = (give(&env, "m1", &a).await, give(&env, "m1", &a).await);
+    give(&env, "m1", &a).await;
+    give(&env, "m2", &a).await;
+    give(&env, "m3", &b).await;
+    assert_eq!(spend(&env, "m1", "o1", &a1, three_tens()).await.status, 200);
+    assert_eq!(spend(&env, "m1", "o2", &a2, three_tens()).await.status, 200);
+    let req = Req::post("/orders/o2/cancel")
+        .param("order_id", "o2")
+        .bearer(&env.admin())
+        .json(&json!({"member_id": "m1", "reason": "payment failed"}))
+        .build();
+    assert_eq!(cancel_order::handler(&env.ctx, req).await.status(), 200);
+    let req = Req::post("/members/m2/register")
+        .param("member_id", "m2")
+        .bearer(&env.token("customer", "m2"))
+        .json(&json!({"name": "Two"}))
+        .build();
+    assert_eq!(register_member::handler(&env.ctx, req).await.status(), 201);
+    let req = Req::new("DELETE".parse().unwrap(), "/admin/members/m2")
+        .param("member_id", "m2")
+        .bearer(&env.admin())
+        .json(&json!({"reason": "asked"}))
+        .build();
+    assert_eq!(member_privacy::handler(&env.ctx, req).await.status(), 200);
+
+    // Issued 4 of A: one used, one used and given back, one void, so two held.
+    let day = coupons_report(&env, "2026-06-10", "2026-06-10").await;
+    assert_eq!(figures(row(&day, &a)), [4, 2, 1, 0, 1, 2], "{day:?}");
+    assert_eq!(row(&day, &a)["discount"], "1.00");
+    assert_eq!(figures(row(&day, &b)), [1, 0, 0, 0, 0, 1]);
+    // Nothing yet expires while they are valid: a period reaching past today counts no
+    // expiry to come.
+    let ahead = coupons_report(&env, "2026-06-01", "2026-12-31").await;
+    assert_eq!(figures(row(&ahead, &a)), [4, 2, 1, 0, 1, 2]);
+
+    // Thirty days on, the held ones have expired: counted in July, when they did.
+    env.ctx.clock = api::Clock::Fixed(
+        domain::chrono::DateTime::parse_from_rfc3339("2026-08-05T09:00:00+08:00")
+            .unwrap()
+            .into(),
+    );
+    let july = coupons_report(&env, "2026-07-01", "2026-07-31").await;
+    assert_eq!(figures(row(&july, &a)), [0, 0, 0, 2, 0, 0], "{july:?}");
+    assert_eq!(figures(row(&july, &b)), [0, 0, 0, 1, 0, 0]);
+    assert_eq!(row(&july, &a)["discount"], "0.00");
+    let june = coupons_report(&env, "2026-06-01", "2026-06-30").await;
+    assert_eq!(figures(row(&june, &a)), [4, 2, 1, 0, 1, 2]);
+
+    // June closed: the same figures from what it carried.
+    let closed = expire_lots::close_months(&env.ctx, env.ctx.now())
+        .await
+        .unwrap();
+    assert!(closed["months_closed"].as_u64().unwrap() > 0, "{closed}");
+    assert_eq!(coupons_report(&env, "2026-07-01", "2026-07-31").await, july);
+    assert_eq!(coupons_report(&env, "2026-06-01", "2026-06-30").await, june);
+
+    let req = Req::get("/admin/reports/coupons")
+        .query("from", "2026-06-01")
+        .query("to", "2026-06-30")
+        .query("format", "csv")
+        .bearer(&env.admin())
+        .build();
+    let csv = Res::from_response(admin_reports::handler(&env.ctx, req).await);
+    assert!(
+        csv.raw.starts_with(
+            "coupon_id,name,issued,used,returned,expired,void,held,discount,from,to,currency"
+        ),
+        "{}",
+        csv.raw
+    );
+    assert!(
+        csv.raw.contains(&format!(
+            "{a},1 off,4,2,1,0,1,2,1.00,2026-06-01,2026-06-30,MYR"
+        )),
+        "{}",
+        csv.raw
+    );
+}
+
+/// The members' expiring notices of every `coupon_expiring` item in `member`'s outbox.
+async fn coupon_notices(env: &TestEnv, member: &str) -> Vec<Value> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let out = env
+        .store()
+        .client()
+        .query()
+        .table_name(env.store().table())
+        .key_condition_expression("PK = :pk AND begins_with(SK, :o)")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S(format!("SHOP#{}#M#{member}", env.shop)),
+        )
+        .expression_attribute_values(":o", AttributeValue::S("OUTBOX#".into()))
+        .send()
+        .await
+        .unwrap();
+    out.items
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|it| {
+            it.get("event")
+                .and_then(|e| e.as_s().ok())
+                .map(String::as_str)
+                == Some("coupon_expiring")
+        })
+        .map(|it| serde_json::from_str(it["payload"].as_s().unwrap()).unwrap())
+        .collect()
+}
+
+/// API 1.3: the daily notice tells a member once of each held coupon ending within 3 days,
+/// found through the wallets' own due index; a rerun tells nothing twice, and a wallet's
+/// later coupon is told of on its own days.
+#[tokio::test]
+async fn seed_000_a_member_hears_once_of_each_coupon_ending_within_three_days() {
+    let at = |s: &str| {
+        domain::chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&domain::chrono::Utc)
+    };
+    let env = TestEnv::with_clock(api::Clock::Fixed(at("2026-06-10T10:00:00+08:00"))).await;
+    setup_shop(&env).await;
+    let days = |name: &str, n: u32| {
+        json!({"name": name, "kind": "amount_off", "amount": "1.00",
+               "validity": {"kind": "days", "days": n}})
+    };
+    let five = define_coupon(&env, days("five days", 5)).await;
+    let twenty = define_coupon(&env, days("twenty days", 20)).await;
+    let first = give(&env, "m1", &five).await;
+    let later = give(&env, "m1", &twenty).await;
+    let used = give(&env, "m1", &five).await;
+    assert_eq!(
+        spend(&env, "m1", "o1", &used, three_tens()).await.status,
+        200
+    );
+
+    let held = wallet(&env, "m1").await;
+    let end_of = |no: &str| {
+        let c = held.iter().find(|c| c["coupon_no"] == no).unwrap();
+        at(c["valid_until"].as_str().unwrap())
+    };
+    let (end1, end2) = (end_of(&first), end_of(&later));
+    let hours = domain::chrono::Duration::hours;
+    let run = |now| expire_lots::notify_coupons_expiring(&env.ctx, now);
+    assert_eq!(
+        run(end1 - hours(73)).await.unwrap(),
+        0,
+        "more than three days ahead"
+    );
+    assert_eq!(run(end1 - hours(71)).await.unwrap(), 1);
+    assert_eq!(run(end1 - hours(71)).await.unwrap(), 0, "told once");
+    assert_eq!(run(end1 + hours(30)).await.unwrap(), 0);
+    assert_eq!(run(end2 - hours(71)).await.unwrap(), 1);
+    let told: Vec<Value> = coupon_notices(&env, "m1").await;
+    let mut numbers: Vec<&str> = told
+        .iter()
+        .map(|n| n["coupon_no"].as_str().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    let mut expected = vec![first.as_str(), later.as_str()];
+    expected.sort_unstable();
+    assert_eq!(numbers, expected, "{told:?}");
+}

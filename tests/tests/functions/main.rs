@@ -25,6 +25,8 @@ mod members;
 mod points;
 mod purchases;
 mod refunds;
+mod report_bench;
+mod report_months;
 mod reports;
 mod safety;
 mod settings;

@@ -1,0 +1,85 @@
+//! GET /admin/reports/coupons (API 1.3 "Coupons": Report): per definition, what was issued,
+//! used, returned, expired and voided over the period, the discount its uses gave and how
+//! many were held at its end, from the same counters and month carries as the balances
+//! report (`store::reports::counts`): exact at every instant, its cost its period's.
+
+use api::{ApiError, Ctx, Reply};
+use domain::chrono::NaiveDate;
+use domain::coupon_report::{self, Figures};
+use domain::{Decimal, Money, Settings, ShopId};
+use serde_json::{json, Value};
+
+pub(crate) async fn coupons(
+    ctx: &Ctx,
+    shop: &ShopId,
+    settings: &Settings,
+    (from, to): (NaiveDate, NaiveDate),
+    csv: bool,
+) -> Result<Reply, ApiError> {
+    let counts = ctx.store.counts(shop, from, to).await?;
+    let today = settings.timezone.local_date(ctx.now());
+    let mut figures =
+        coupon_report::figures(&counts.carried.held, &counts.coupons, (from, to), today);
+    // Every definition, with or without movements; a count for one no longer defined
+    // (none can be: a definition is deleted only before anything was issued) keeps its id.
+    let defs = store::coupons::list(&ctx.store, shop).await?;
+    let mut rows: Vec<(String, String, Figures)> = defs
+        .into_iter()
+        .map(|d| {
+            let f = figures.remove(&d.coupon_id).unwrap_or_default();
+            (d.coupon_id, d.name, f)
+        })
+        .collect();
+    rows.extend(figures.into_iter().map(|(id, f)| (id, String::new(), f)));
+    let money = |d: Decimal| Money::from_stored(d).to_string_in(&settings.currency);
+    if csv {
+        let mut out = api::sheet::Sheet::new(&[
+            "coupon_id",
+            "name",
+            "issued",
+            "used",
+            "returned",
+            "expired",
+            "void",
+            "held",
+            "discount",
+            "from",
+            "to",
+            "currency",
+        ])?;
+        let (f, t, c) = (from.to_string(), to.to_string(), settings.currency.code());
+        for (id, name, r) in &rows {
+            let n =
+                [r.issued, r.used, r.returned, r.expired, r.void, r.held].map(|v| v.to_string());
+            out.row([
+                id.as_str(),
+                name,
+                &n[0],
+                &n[1],
+                &n[2],
+                &n[3],
+                &n[4],
+                &n[5],
+                &money(r.discount),
+                &f,
+                &t,
+                c,
+            ])?;
+        }
+        return out.reply();
+    }
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|(id, name, r)| {
+            json!({"coupon_id": id, "name": name, "issued": r.issued, "used": r.used,
+                   "returned": r.returned, "expired": r.expired, "void": r.void,
+                   "held": r.held, "discount": money(r.discount)})
+        })
+        .collect();
+    Ok(Reply::ok(&json!({
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "currency": settings.currency.code(),
+        "items": items,
+    })))
+}
