@@ -16,7 +16,7 @@ pub(crate) async fn coupons(
     (from, to): (NaiveDate, NaiveDate),
     csv: bool,
 ) -> Result<Reply, ApiError> {
-    let counts = ctx.store.counts(shop, from, to).await?;
+    let counts = crate::counted(ctx, shop, (from, to)).await?;
     let today = settings.timezone.local_date(ctx.now());
     let mut figures =
         coupon_report::figures(&counts.carried.held, &counts.coupons, (from, to), today);
@@ -33,40 +33,7 @@ pub(crate) async fn coupons(
     rows.extend(figures.into_iter().map(|(id, f)| (id, String::new(), f)));
     let money = |d: Decimal| Money::from_stored(d).to_string_in(&settings.currency);
     if csv {
-        let mut out = api::sheet::Sheet::new(&[
-            "coupon_id",
-            "name",
-            "issued",
-            "used",
-            "returned",
-            "expired",
-            "void",
-            "held",
-            "discount",
-            "from",
-            "to",
-            "currency",
-        ])?;
-        let (f, t, c) = (from.to_string(), to.to_string(), settings.currency.code());
-        for (id, name, r) in &rows {
-            let n =
-                [r.issued, r.used, r.returned, r.expired, r.void, r.held].map(|v| v.to_string());
-            out.row([
-                id.as_str(),
-                name,
-                &n[0],
-                &n[1],
-                &n[2],
-                &n[3],
-                &n[4],
-                &n[5],
-                &money(r.discount),
-                &f,
-                &t,
-                c,
-            ])?;
-        }
-        return out.reply();
+        return as_csv(&rows, settings, (from, to));
     }
     let items: Vec<Value> = rows
         .iter()
@@ -82,4 +49,46 @@ pub(crate) async fn coupons(
         "currency": settings.currency.code(),
         "items": items,
     })))
+}
+
+/// The figures as CSV, a row a definition.
+fn as_csv(
+    rows: &[(String, String, Figures)],
+    settings: &Settings,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Reply, ApiError> {
+    let money = |d: Decimal| Money::from_stored(d).to_string_in(&settings.currency);
+    let mut out = api::sheet::Sheet::new(&[
+        "coupon_id",
+        "name",
+        "issued",
+        "used",
+        "returned",
+        "expired",
+        "void",
+        "held",
+        "discount",
+        "from",
+        "to",
+        "currency",
+    ])?;
+    let (f, t, c) = (from.to_string(), to.to_string(), settings.currency.code());
+    for (id, name, r) in rows {
+        let n = [r.issued, r.used, r.returned, r.expired, r.void, r.held].map(|v| v.to_string());
+        out.row([
+            id.as_str(),
+            name,
+            &n[0],
+            &n[1],
+            &n[2],
+            &n[3],
+            &n[4],
+            &n[5],
+            &money(r.discount),
+            &f,
+            &t,
+            c,
+        ])?;
+    }
+    out.reply()
 }

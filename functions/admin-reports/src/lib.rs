@@ -57,6 +57,22 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     }
 }
 
+/// What the balances and coupons reports start from (`store::reports::counts`), its cost
+/// logged: items read and read units.
+async fn counted(
+    ctx: &Ctx,
+    shop: &ShopId,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<store::reports::Counts, ApiError> {
+    let counts = ctx.store.counts(shop, from, to).await?;
+    tracing::info!(
+        items = counts.items,
+        read_units = counts.read_units,
+        "counters read"
+    );
+    Ok(counts)
+}
+
 fn shown(account: AccountKind, v: domain::Decimal, settings: &Settings) -> Value {
     api::render::amount(account, v, Some(&settings.currency))
 }
@@ -75,12 +91,7 @@ async fn balances(
     (from, to): (NaiveDate, NaiveDate),
     csv: bool,
 ) -> Result<Reply, ApiError> {
-    let counts = ctx.store.counts(shop, from, to).await?;
-    tracing::info!(
-        items = counts.items,
-        read_units = counts.read_units,
-        "counters read"
-    );
+    let counts = counted(ctx, shop, (from, to)).await?;
     let rolled = report::roll_forward(&counts.carried.balances, &counts.counted, from, to);
     let account_json = |a: AccountKind, r: &RollForward| {
         let movements: Map<String, Value> = r

@@ -236,12 +236,7 @@ async fn a_coupon_comes_back_on_cancel_and_whole_refund_and_is_void_after_erasur
 }
 
 async fn coupons_report(env: &TestEnv, from: &str, to: &str) -> Vec<Value> {
-    let req = Req::get("/admin/reports/coupons")
-        .query("from", from)
-        .query("to", to)
-        .bearer(&env.admin())
-        .build();
-    let res = Res::from_response(admin_reports::handler(&env.ctx, req).await);
+    let res = report_as(env, &env.admin(), "/admin/reports/coupons", from, to, &[]).await;
     assert_eq!(res.status, 200, "{}", res.raw);
     res.body["items"].as_array().unwrap().clone()
 }
@@ -325,13 +320,15 @@ async fn seed_000_the_coupons_report_follows_every_coupon_through_use_return_voi
     assert_eq!(coupons_report(&env, "2026-07-01", "2026-07-31").await, july);
     assert_eq!(coupons_report(&env, "2026-06-01", "2026-06-30").await, june);
 
-    let req = Req::get("/admin/reports/coupons")
-        .query("from", "2026-06-01")
-        .query("to", "2026-06-30")
-        .query("format", "csv")
-        .bearer(&env.admin())
-        .build();
-    let csv = Res::from_response(admin_reports::handler(&env.ctx, req).await);
+    let csv = report_as(
+        &env,
+        &env.admin(),
+        "/admin/reports/coupons",
+        "2026-06-01",
+        "2026-06-30",
+        &[("format", "csv")],
+    )
+    .await;
     assert!(
         csv.raw.starts_with(
             "coupon_id,name,issued,used,returned,expired,void,held,discount,from,to,currency"
@@ -350,23 +347,8 @@ async fn seed_000_the_coupons_report_follows_every_coupon_through_use_return_voi
 
 /// The members' expiring notices of every `coupon_expiring` item in `member`'s outbox.
 async fn coupon_notices(env: &TestEnv, member: &str) -> Vec<Value> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let out = env
-        .store()
-        .client()
-        .query()
-        .table_name(env.store().table())
-        .key_condition_expression("PK = :pk AND begins_with(SK, :o)")
-        .expression_attribute_values(
-            ":pk",
-            AttributeValue::S(format!("SHOP#{}#M#{member}", env.shop)),
-        )
-        .expression_attribute_values(":o", AttributeValue::S("OUTBOX#".into()))
-        .send()
+    outbox_items(env, member)
         .await
-        .unwrap();
-    out.items
-        .unwrap_or_default()
         .into_iter()
         .filter(|it| {
             it.get("event")

@@ -448,3 +448,84 @@ async fn a_coupon_expires_at_the_end_of_a_shop_local_day() {
     );
     assert!(offered.body["items"][0].get("issued").is_none());
 }
+
+/// API 1.3: a shop holds at most 300 definitions; the 301st is refused and nothing is
+/// written (the counter is seeded at 299, as 299 definitions would have left it).
+#[tokio::test]
+async fn the_301st_definition_is_refused_and_changes_nothing() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let env = shop_at(test_epoch()).await;
+    env.store()
+        .client()
+        .put_item()
+        .table_name(env.store().table())
+        .item("PK", AttributeValue::S(format!("SHOP#{}", env.shop)))
+        .item("SK", AttributeValue::S("COUPONS".into()))
+        .item("count", AttributeValue::N("299".into()))
+        .send()
+        .await
+        .unwrap();
+    let last = define(&env, ten_off(Value::Null, Value::Null)).await;
+    assert_eq!(last.status, 201, "{}", last.raw);
+    define(&env, ten_off(Value::Null, Value::Null))
+        .await
+        .assert_problem(409, "coupon_limit_reached");
+    let listed = admin_coupons(&env, Req::get("/admin/coupons").bearer(&env.admin())).await;
+    assert_eq!(
+        listed.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.raw
+    );
+}
+
+/// Staff cannot issue to an erased member (API 1.2 "any write for them is 409"): nothing
+/// issued, nothing taken from the stock.
+#[tokio::test]
+async fn staff_issuing_to_an_erased_member_is_refused_and_takes_no_stock() {
+    let env = shop_at(test_epoch()).await;
+    let id = defined(&env, ten_off(json!(5), Value::Null)).await;
+    let req = Req::post("/members/m1/register")
+        .param("member_id", "m1")
+        .bearer(&env.token("customer", "m1"))
+        .json(&json!({"name": "One"}))
+        .build();
+    assert_eq!(register_member::handler(&env.ctx, req).await.status(), 201);
+    let req = Req::new("DELETE".parse().unwrap(), "/admin/members/m1")
+        .param("member_id", "m1")
+        .bearer(&env.admin())
+        .json(&json!({"reason": "asked"}))
+        .build();
+    assert_eq!(member_privacy::handler(&env.ctx, req).await.status(), 200);
+    issue(&env, "m1", json!({"coupon_id": id}), "i1")
+        .await
+        .assert_problem(409, "member_erased");
+    let def = coupon(&env, &id).await;
+    assert_eq!(
+        (&def["issued"], &def["stock_left"]),
+        (&json!(0), &json!(5)),
+        "{def}"
+    );
+}
+
+/// A gift coupon past its end cannot be used at the till: 409 `coupon_expired`, and it
+/// stays expired (seed 003: the till hands over gifts).
+#[tokio::test]
+async fn seed_003_a_gift_past_its_end_is_refused_at_the_till() {
+    let mut env = shop_at(test_epoch()).await;
+    let gift = defined(
+        &env,
+        json!({"name": "Tote bag", "kind": "gift", "gift": "tote bag",
+        "validity": {"kind": "days", "days": 1}}),
+    )
+    .await;
+    let g = issue(&env, "m1", json!({"coupon_id": gift}), "i1").await;
+    let g = g.body["items"][0]["coupon_no"].as_str().unwrap().to_owned();
+    env.ctx.clock = Clock::Fixed(test_epoch() + Duration::days(2));
+    use_at_till(&env, "m1", &g, "u1")
+        .await
+        .assert_problem(409, "coupon_expired");
+    let held = wallet(&env, "m1", &[]).await;
+    assert_eq!(held.body["items"][0]["status"], "expired", "{}", held.raw);
+    assert_eq!(coupon(&env, &gift).await["used"], 0);
+}

@@ -294,27 +294,8 @@ async fn reset(env: &TestEnv) -> Res {
 /// The member's outbox items as the table's stream delivers them (INSERT records with
 /// the new image in DynamoDB JSON).
 async fn outbox_stream(env: &TestEnv, member: &str) -> Value {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let out = env
-        .store()
-        .client()
-        .query()
-        .table_name(env.store().table())
-        .key_condition_expression("PK = :pk AND begins_with(SK, :o)")
-        .expression_attribute_values(
-            ":pk",
-            AttributeValue::S(format!("SHOP#{}#M#{member}", env.shop)),
-        )
-        .expression_attribute_values(":o", AttributeValue::S("OUTBOX#".into()))
-        .send()
-        .await
-        .unwrap();
-    let records: Vec<Value> = out
-        .items
-        .unwrap_or_default()
-        .into_iter()
-        .map(|it| stream_insert(it, None))
-        .collect();
+    let out = outbox_items(env, member).await;
+    let records: Vec<Value> = out.into_iter().map(|it| stream_insert(it, None)).collect();
     json!({"Records": records})
 }
 

@@ -11,7 +11,7 @@ use std::time::Instant;
 use api::Clock;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use domain::chrono::{DateTime, Days, NaiveDate, Utc};
-use loyalty_tests::{Req, Res, TestEnv};
+use loyalty_tests::TestEnv;
 use serde_json::Value;
 
 use crate::support::*;
@@ -86,14 +86,7 @@ async fn write(env: &TestEnv, batch: Vec<WriteRequest>) {
 }
 
 async fn report(env: &TestEnv, from: &str, to: &str) -> Value {
-    let req = Req::get("/admin/reports/balances")
-        .query("from", from)
-        .query("to", to)
-        .bearer(&env.admin())
-        .build();
-    let res = Res::from_response(admin_reports::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 200, "{}", res.raw);
-    res.body
+    balances(env, from, to).await
 }
 
 /// Items, read units, p50 and p99 (ms) of 20 reports over `from..=to`, and the answer.

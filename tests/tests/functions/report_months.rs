@@ -9,7 +9,7 @@ use api::auth::Authenticator;
 use api::{Clock, Ctx};
 use domain::chrono::{DateTime, Duration, Utc};
 use domain::Decimal;
-use loyalty_tests::{Req, Res, TestEnv, SECRET};
+use loyalty_tests::{Res, TestEnv, SECRET};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
@@ -29,14 +29,7 @@ fn instance(env: &TestEnv, now: &str) -> Arc<Ctx> {
 }
 
 async fn report(env: &TestEnv, from: &str, to: &str) -> Value {
-    let req = Req::get("/admin/reports/balances")
-        .query("from", from)
-        .query("to", to)
-        .bearer(&env.admin())
-        .build();
-    let res = Res::from_response(admin_reports::handler(&env.ctx, req).await);
-    assert_eq!(res.status, 200, "{}", res.raw);
-    res.body["accounts"].clone()
+    balances(env, from, to).await["accounts"].clone()
 }
 
 fn figure(v: &Value) -> Decimal {

@@ -18,27 +18,7 @@ fn at(s: &str) -> DateTime<Utc> {
 }
 
 async fn report(env: &TestEnv, from: &str, to: &str) -> Value {
-    let res = report_as(env, &env.admin(), "/admin/reports/balances", from, to, &[]).await;
-    assert_eq!(res.status, 200, "{}", res.raw);
-    res.body
-}
-
-async fn report_as(
-    env: &TestEnv,
-    token: &str,
-    path: &str,
-    from: &str,
-    to: &str,
-    more: &[(&str, &str)],
-) -> Res {
-    let mut req = Req::get(path)
-        .query("from", from)
-        .query("to", to)
-        .bearer(token);
-    for (k, v) in more {
-        req = req.query(k, v);
-    }
-    Res::from_response(admin_reports::handler(&env.ctx, req.build()).await)
+    balances(env, from, to).await
 }
 
 /// Every entry of the ledger export of a period, page by page.

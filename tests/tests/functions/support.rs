@@ -425,3 +425,52 @@ pub async fn define_coupon(env: &TestEnv, body: Value) -> String {
     assert_eq!(res.status, 201, "{}", res.raw);
     res.body["coupon_id"].as_str().unwrap().to_owned()
 }
+
+/// `GET` one of the reports (`path`) over `from..=to` with more query parameters.
+pub async fn report_as(
+    env: &TestEnv,
+    token: &str,
+    path: &str,
+    from: &str,
+    to: &str,
+    more: &[(&str, &str)],
+) -> Res {
+    let mut req = Req::get(path)
+        .query("from", from)
+        .query("to", to)
+        .bearer(token);
+    for (k, v) in more {
+        req = req.query(k, v);
+    }
+    Res::from_response(admin_reports::handler(&env.ctx, req.build()).await)
+}
+
+/// The balances report over `from..=to`, as the admin reads it.
+pub async fn balances(env: &TestEnv, from: &str, to: &str) -> Value {
+    let res = report_as(env, &env.admin(), "/admin/reports/balances", from, to, &[]).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    res.body
+}
+
+/// The member's outbox items (notices to send), as stored.
+pub async fn outbox_items(
+    env: &TestEnv,
+    member: &str,
+) -> Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    env.store()
+        .client()
+        .query()
+        .table_name(env.store().table())
+        .key_condition_expression("PK = :pk AND begins_with(SK, :o)")
+        .expression_attribute_values(
+            ":pk",
+            AttributeValue::S(format!("SHOP#{}#M#{member}", env.shop)),
+        )
+        .expression_attribute_values(":o", AttributeValue::S("OUTBOX#".into()))
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default()
+}
