@@ -271,3 +271,35 @@ def test_admin_gives_two_of_a_coupon_in_a_new_cards_gift_pack(page):
     card_id = page.evaluate("location.hash").split("/")[-1]
     card = api.ok("GET", f"/admin/cards/{card_id}")
     assert card["gift_pack"]["coupons"] == [c["coupon_id"], c["coupon_id"]]
+    # A cashier reads the gift pack by the coupon's name, never its id.
+    reopen(page, api, f"/cards/{card_id}", role="cashier")
+    expect(page.get_by_text("Coupon 2 × 10 off 50")).to_be_visible()
+    expect(page.get_by_text(c["coupon_id"])).to_have_count(0)
+
+
+def test_admin_reads_the_coupons_report_and_downloads_it(page):
+    """API 1.3 report: two coupons issued, one spent on an order this month; #/reports shows
+    the coupon's row (issued 2, used 1, held 1, the discount) and downloads the same as CSV."""
+    import csv
+    import io
+    api = new_shop()
+    coupon_id = api.ok("POST", "/admin/coupons", MONEY_OFF)["coupon_id"]
+    spent, _ = [c["coupon_no"] for c in issue(api, "m-rep", coupon_id, 2)]
+    api.ok("POST", "/orders/o-rep-1/redeem", {"member_id": "m-rep", "coupon_no": spent,
+                                               "lines": [{"sku": "A", "amount": "60.00"}]})
+    open_console(page, api, "/reports")
+    table = page.get_by_role("table", name="Coupons")
+    row = table.locator("tr").filter(has=page.get_by_role("rowheader", name="10 off 50"))
+    cells = row.get_by_role("cell")
+    expect(cells.nth(0)).to_have_text("2")
+    expect(cells.nth(1)).to_have_text("1")
+    expect(cells.nth(5)).to_have_text("1")
+    expect(cells.nth(6)).to_have_text(re.compile(r"^(RM|MYR)\s?10\.00$"))
+    expect(row.get_by_role("link", name="10 off 50")).to_have_attribute("href", f"#/coupons/{coupon_id}")
+    assert_accessible(page)
+    with page.expect_download() as d:
+        page.get_by_role("button", name="Download coupons CSV").click()
+    with open(d.value.path(), encoding="utf-8") as f:
+        rows = list(csv.DictReader(io.StringIO(f.read())))
+    assert [(r["coupon_id"], r["issued"], r["used"], r["held"], r["discount"]) for r in rows] == [
+        (coupon_id, "2", "1", "1", "10.00")]

@@ -8,6 +8,7 @@ import { t } from "../i18n.js";
 import { Badge, Crumbs, Dialog, Field, Loaded, NewPage, Problem, fieldOf, html, useAction, useLoad, usePages } from "../ui.js";
 import { PagedTable } from "../table.js";
 import { CardForm, ZERO, kindLabel } from "./card-form.js";
+import { couponWords, useCouponDefs } from "./coupon-counts.js";
 
 
 export function Card({ session, params, navigate }) {
@@ -234,10 +235,11 @@ function ClaimLink({ card }) {
 /** What a non-manager sees of the card's settings. */
 function Summary({ card }) {
   const g = card.gift_pack || {};
+  const defs = useCouponDefs();
   const gifts = [
     g.points ? t("card.gift.points_text", { n: points(g.points) }) : null,
     g.credit && !ZERO.test(g.credit) ? t("card.gift.credit_text", { amount: money(g.credit) }) : null,
-    ...(g.coupons || []).map((c) => t("card.gift.coupon_text", { name: c })),
+    ...couponWords(g.coupons, defs).map((c) => t("card.gift.coupon_text", { name: c })),
     ...(g.gifts || []).map((c) => t("card.gift.gift_text", { name: c })),
   ].filter(Boolean);
   return html`<article class="no-print">

@@ -38,6 +38,20 @@ export function fromCounts(v) {
   return [...ids, ...words];
 }
 
+/**
+ * A stored list in words a person reads: each defined coupon by its name, "2 × name" when
+ * given more than once, words saved before 1.3 as they are. `defs` is `useCouponDefs()`;
+ * while it loads (or for a coupon no longer defined) the id stands in for the name.
+ */
+export function couponWords(stored, defs) {
+  const { counts, words } = toCounts(stored);
+  const names = new Map(((defs && defs.data && defs.data.items) || []).map((c) => [c.coupon_id, c.name]));
+  return [
+    ...Object.entries(counts).map(([id, n]) => (Number(n) > 1 ? `${n} × ${names.get(id) || id}` : names.get(id) || id)),
+    ...words,
+  ];
+}
+
 /** The shop's coupon definitions, read once by the form that holds one or more pickers. */
 export const useCouponDefs = () => useLoad(() => get("/admin/coupons"), []);
 

@@ -1,7 +1,8 @@
 // #/reports (API 1.2 "Reports", admin and owner): the roll-forward of points, store credit and
 // stored value over a period of shop-local days (opening, what moved by kind, closing), the
 // points liability in money when the shop has set a value per point, both as CSV for the
-// accountant, and every ledger entry of the period a page at a time. A period the server
+// accountant, the coupons' figures (API 1.3, `coupons-report.js`), and every ledger entry of
+// the period a page at a time. A period the server
 // refuses (more than 366 days, from after to) is shown at the form in the server's words.
 import { useState } from "preact/hooks";
 import { download, get, seg, withQuery } from "../api.js";
@@ -10,6 +11,7 @@ import { lang, t } from "../i18n.js";
 import { Field, Loaded, Problem, html, useAction, useLoad, usePages } from "../ui.js";
 import { Text, useForm } from "../form.js";
 import { PagedTable } from "../table.js";
+import { CouponsReport } from "./coupons-report.js";
 
 export const ACCOUNTS = ["points", "credit", "value"];
 
@@ -123,6 +125,7 @@ export function Reports() {
       ? null
       : html`${balances.data ? html`<${Summary} data=${balances.data} />` : null}
           <${Balances} load=${balances} period=${period} />
+          <${CouponsReport} period=${period} rev=${rev} />
           <${Ledger} period=${period} rev=${rev} />`}
   </div>`;
 }

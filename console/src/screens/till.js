@@ -10,6 +10,7 @@ import { money, points } from "../format.js";
 import { t } from "../i18n.js";
 import { Field, Loaded, Problem, fieldOf, html, useAction, useLoad } from "../ui.js";
 import { TillCoupons } from "./member-coupons.js";
+import { couponWords, useCouponDefs } from "./coupon-counts.js";
 
 /** A new member id made at the till: "m" and 16 random hex digits. */
 function newMemberId() {
@@ -139,13 +140,13 @@ function MemberPanel({ member, session, onDone }) {
     <${HandOver} member=${member} />`;
 }
 
-function ruleText(r) {
+function ruleText(r, defs) {
   const g = r.gifts || {};
   const gifts = [
     g.value && g.value !== "0.00" && t("till.gift_value", { amount: money(g.value) }),
     g.points && t("till.gift_points", { points: points(g.points) }),
     g.credit && g.credit !== "0.00" && t("till.gift_credit", { amount: money(g.credit) }),
-    g.coupons?.length && t("till.gift_coupons", { coupons: g.coupons.join(", ") }),
+    g.coupons?.length && t("till.gift_coupons", { coupons: couponWords(g.coupons, defs).join(", ") }),
   ].filter(Boolean);
   return gifts.length
     ? t("till.rule_pays_gets", { pay: money(r.pay), gifts: gifts.join(", ") })
@@ -154,6 +155,7 @@ function ruleText(r) {
 
 function Recharge({ id, onDone }) {
   const program = useLoad(() => getOrNull("/admin/programs/value"), []);
+  const defs = useCouponDefs();
   const [picked, setRule] = useState("");
   const go = useAction();
   const rules = (p) => (p?.rules || []).filter((r) => !r.channels || r.channels.includes("till"));
@@ -183,7 +185,7 @@ function Recharge({ id, onDone }) {
               <input type="radio" name="rule" value=${r.rule_id} checked=${rule === r.rule_id}
                 onChange=${() => { setRule(r.rule_id); go.clear(); }} />
               <strong>${r.name || r.rule_id}</strong>
-              <br /><small>${ruleText(r)}${r.once_per_member ? ` · ${t("till.once")}` : ""}</small>
+              <br /><small>${ruleText(r, defs)}${r.once_per_member ? ` · ${t("till.once")}` : ""}</small>
             </label>`,
           )}
         </fieldset>
