@@ -6,7 +6,7 @@
 use api::{ApiError, Ctx, Reply};
 use domain::chrono::NaiveDate;
 use domain::coupon_report::{self, Figures};
-use domain::{Decimal, Money, Settings, ShopId};
+use domain::{AccountKind, Settings, ShopId};
 use serde_json::{json, Value};
 
 pub(crate) async fn coupons(
@@ -31,7 +31,6 @@ pub(crate) async fn coupons(
         })
         .collect();
     rows.extend(figures.into_iter().map(|(id, f)| (id, String::new(), f)));
-    let money = |d: Decimal| Money::from_stored(d).to_string_in(&settings.currency);
     if csv {
         return as_csv(&rows, settings, (from, to));
     }
@@ -40,7 +39,7 @@ pub(crate) async fn coupons(
         .map(|(id, name, r)| {
             json!({"coupon_id": id, "name": name, "issued": r.issued, "used": r.used,
                    "returned": r.returned, "expired": r.expired, "void": r.void,
-                   "held": r.held, "discount": money(r.discount)})
+                   "held": r.held, "discount": discount(r, settings)})
         })
         .collect();
     Ok(Reply::ok(&json!({
@@ -51,13 +50,17 @@ pub(crate) async fn coupons(
     })))
 }
 
+/// Money as the balances report shows it, in the shop's currency.
+fn discount(r: &Figures, settings: &Settings) -> Value {
+    crate::shown(AccountKind::Credit, r.discount, settings)
+}
+
 /// The figures as CSV, a row a definition.
 fn as_csv(
     rows: &[(String, String, Figures)],
     settings: &Settings,
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Reply, ApiError> {
-    let money = |d: Decimal| Money::from_stored(d).to_string_in(&settings.currency);
     let mut out = api::sheet::Sheet::new(&[
         "coupon_id",
         "name",
@@ -84,7 +87,7 @@ fn as_csv(
             &n[3],
             &n[4],
             &n[5],
-            &money(r.discount),
+            &crate::text(&discount(r, settings)),
             &f,
             &t,
             c,

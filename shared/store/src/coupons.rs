@@ -463,7 +463,7 @@ pub fn put_wallet(shop: &ShopId, member: &MemberId, wallet: &Wallet) -> Write {
         );
         it.insert(
             keys::GSI2SK.into(),
-            item::s(format!("{}#{}", item::sortable_time(next), key.pk)),
+            item::s(keys::due_index_sk(&item::sortable_time(next), &key.pk)),
         );
     }
     Write::Put {

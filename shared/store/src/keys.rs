@@ -261,8 +261,17 @@ pub fn counters_pk(shop: &ShopId, shard: u32) -> String {
     format!("SHOP#{shop}#CNT#{shard}")
 }
 
+/// The sort keys of a shard's day counters: `D#` then the day; every one sorts below the
+/// range's end.
+pub const DAYS: (&str, &str) = ("D#", "D$");
+
 pub fn counters_sk(day: chrono::NaiveDate) -> String {
-    format!("D#{day}")
+    format!("{}{day}", DAYS.0)
+}
+
+/// The day a counter's sort key names.
+pub fn counter_day(sk: &str) -> Option<chrono::NaiveDate> {
+    sk.strip_prefix(DAYS.0)?.parse().ok()
 }
 
 pub fn counters(shop: &ShopId, shard: u32, day: chrono::NaiveDate) -> Key {
@@ -271,8 +280,15 @@ pub fn counters(shop: &ShopId, shard: u32, day: chrono::NaiveDate) -> Key {
 
 /// A shard's balances carried through the end of a shop-local month (issue 34), beside its
 /// day counters: `C#` sorts before `D#`, so neither range reads the other's items.
+pub const CARRIES: &str = "C#";
+
 pub fn carry_sk(month: chrono::NaiveDate) -> String {
-    format!("C#{}", month.format("%Y-%m"))
+    format!("{CARRIES}{}", month.format("%Y-%m"))
+}
+
+/// The month (its first day) a carry's sort key names.
+pub fn carry_month(sk: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(&format!("{}-01", sk.strip_prefix(CARRIES)?), "%Y-%m-%d").ok()
 }
 
 pub fn carry(shop: &ShopId, shard: u32, month: chrono::NaiveDate) -> Key {
@@ -284,7 +300,15 @@ pub fn carry(shop: &ShopId, shard: u32, month: chrono::NaiveDate) -> Key {
 pub const SHOPS_PK: &str = "SHOPS";
 
 pub fn shop_listed(shop: &ShopId) -> Key {
-    Key::new(SHOPS_PK.to_owned(), &format!("SHOP#{shop}"))
+    Key::new(SHOPS_PK.to_owned(), &format!("{}{shop}", SHOPS_RANGE.0))
+}
+
+/// The sort keys of the listed shops.
+pub const SHOPS_RANGE: (&str, &str) = ("SHOP#", "SHOP$");
+
+/// The shop a listing's sort key names.
+pub fn listed_shop(sk: &str) -> Option<ShopId> {
+    ShopId::parse(sk.strip_prefix(SHOPS_RANGE.0)?).ok()
 }
 
 /// One shard of a shop's ledger in time order (GSI1), for the ledger export: the sort key is

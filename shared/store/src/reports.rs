@@ -148,9 +148,7 @@ fn counter_update(shop: &ShopId, key: Key, adds: BTreeMap<String, Decimal>) -> W
 /// The counted movements and coupon counts of one counter item.
 pub fn decode_counters(found: &Item, out: &mut Counts) -> Result<(), StoreError> {
     let sk = item::get_s(found, keys::SK)?;
-    let day: NaiveDate = sk
-        .strip_prefix("D#")
-        .and_then(|d| d.parse().ok())
+    let day = keys::counter_day(sk)
         .ok_or_else(|| StoreError::Corrupt(format!("a counter's day {sk:?}")))?;
     for name in found.keys().filter(|k| k.starts_with(COUPON)) {
         let (id, m) = name[COUPON.len()..]
@@ -347,7 +345,7 @@ impl Store {
             .latest_carry(shop, shard, report::previous_month(from))
             .await?;
         let first = carry.as_ref().map_or_else(
-            || "D#".to_owned(),
+            || keys::DAYS.0.to_owned(),
             |(month, _)| keys::counters_sk(report::next_month(*month)),
         );
         let items = self
@@ -374,34 +372,22 @@ impl Store {
         shard: u32,
         month: NaiveDate,
     ) -> Result<Option<(NaiveDate, Carry)>, StoreError> {
-        let page = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
-            .expression_attribute_values(":pk", item::s(keys::counters_pk(shop, shard)))
-            .expression_attribute_values(":first", item::s("C#"))
-            .expression_attribute_values(":last", item::s(keys::carry_sk(month)))
-            .scan_index_forward(false)
-            .limit(1)
-            .send()
-            .await
-            .map_err(sdk)?;
-        let Some(found) = page.items.unwrap_or_default().into_iter().next() else {
+        let pk = keys::counters_pk(shop, shard);
+        let last = keys::carry_sk(month);
+        let Some(found) = self.edge(&pk, (keys::CARRIES, &last), true).await? else {
             return Ok(None);
         };
         let sk = item::get_s(&found, keys::SK)?;
-        let month = NaiveDate::parse_from_str(&format!("{}-01", &sk[2..]), "%Y-%m-%d")
-            .map_err(|_| StoreError::Corrupt(format!("a carry's month {sk:?}")))?;
+        let month = keys::carry_month(sk)
+            .ok_or_else(|| StoreError::Corrupt(format!("a carry's month {sk:?}")))?;
         Ok(Some((month, decode_carry(&found)?)))
     }
 
     /// Closes a shard's months through `through` (a month's first day) that are not closed
     /// yet, oldest first, at most `limit` of them: each month's days are sealed (every day,
-    /// with movements or not, in one transaction), then read, and the balance carried
-    /// through its end is written. Closing again writes the same figures. Returns the
-    /// months closed.
+    /// with movements or not, each with a write of its own), then read, and the balance
+    /// carried through its end is written. Closing again writes the same figures. Returns
+    /// the months closed.
     pub async fn close_months(
         &self,
         shop: &ShopId,
@@ -466,36 +452,47 @@ impl Store {
 
     /// The first day a shard counted movements on.
     async fn first_day(&self, pk: &str) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(self
+            .edge(pk, keys::DAYS, false)
+            .await?
+            .and_then(|it| keys::counter_day(item::opt_s(&it, keys::SK)?)))
+    }
+
+    /// The first item of a partition's sort-key range, or its last when `newest`: one
+    /// strongly consistent Query for one item.
+    async fn edge(
+        &self,
+        pk: &str,
+        (first, last): (&str, &str),
+        newest: bool,
+    ) -> Result<Option<Item>, StoreError> {
         let page = self
             .client
             .query()
             .table_name(&self.table)
             .consistent_read(true)
-            .key_condition_expression("PK = :pk AND begins_with(SK, :d)")
+            .key_condition_expression("PK = :pk AND SK BETWEEN :first AND :last")
             .expression_attribute_values(":pk", item::s(pk))
-            .expression_attribute_values(":d", item::s("D#"))
+            .expression_attribute_values(":first", item::s(first))
+            .expression_attribute_values(":last", item::s(last))
+            .scan_index_forward(!newest)
             .limit(1)
             .send()
             .await
             .map_err(sdk)?;
-        Ok(page
-            .items
-            .unwrap_or_default()
-            .first()
-            .and_then(|it| item::opt_s(it, keys::SK))
-            .and_then(|sk| sk.strip_prefix("D#"))
-            .and_then(|d| d.parse().ok()))
+        Ok(page.items.unwrap_or_default().into_iter().next())
     }
 
     /// Every shop listed (`keys::SHOPS_PK`): the shops whose settings were saved.
     pub async fn shops(&self) -> Result<Vec<ShopId>, StoreError> {
-        let items = self.partition(keys::SHOPS_PK, "SHOP#", "SHOP$").await?;
+        let (first, last) = keys::SHOPS_RANGE;
+        let items = self.partition(keys::SHOPS_PK, first, last).await?;
         items
             .iter()
             .map(|it| {
                 let sk = item::get_s(it, keys::SK)?;
-                ShopId::parse(&sk["SHOP#".len()..])
-                    .map_err(|_| StoreError::Corrupt(format!("a listed shop {sk:?}")))
+                keys::listed_shop(sk)
+                    .ok_or_else(|| StoreError::Corrupt(format!("a listed shop {sk:?}")))
             })
             .collect()
     }
