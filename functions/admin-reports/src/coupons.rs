@@ -6,17 +6,12 @@
 use api::{ApiError, Ctx, Reply};
 use domain::chrono::NaiveDate;
 use domain::coupon_report::{self, Figures};
-use domain::{AccountKind, Settings, ShopId};
+use domain::{AccountKind, Settings};
 use serde_json::{json, Value};
 
-pub(crate) async fn coupons(
-    ctx: &Ctx,
-    shop: &ShopId,
-    settings: &Settings,
-    (from, to): (NaiveDate, NaiveDate),
-    csv: bool,
-) -> Result<Reply, ApiError> {
-    let counts = crate::counted(ctx, shop, (from, to)).await?;
+pub(crate) async fn coupons(ctx: &Ctx, asked: &crate::Asked) -> Result<Reply, ApiError> {
+    let (shop, settings, (from, to)) = (&asked.shop, &asked.settings, asked.period);
+    let counts = crate::counted(ctx, asked).await?;
     let today = settings.timezone.local_date(ctx.now());
     let mut figures =
         coupon_report::figures(&counts.carried.held, &counts.coupons, (from, to), today);
@@ -31,7 +26,7 @@ pub(crate) async fn coupons(
         })
         .collect();
     rows.extend(figures.into_iter().map(|(id, f)| (id, String::new(), f)));
-    if csv {
+    if asked.csv {
         return as_csv(&rows, settings, (from, to));
     }
     let items: Vec<Value> = rows
@@ -42,12 +37,7 @@ pub(crate) async fn coupons(
                    "held": r.held, "discount": discount(r, settings)})
         })
         .collect();
-    Ok(Reply::ok(&json!({
-        "from": from.to_string(),
-        "to": to.to_string(),
-        "currency": settings.currency.code(),
-        "items": items,
-    })))
+    Ok(Reply::ok(&asked.head(("items", Value::Array(items)))))
 }
 
 /// Money as the balances report shows it, in the shop's currency.

@@ -49,22 +49,47 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let settings = settings::read(&snapshot, &shop)?.ok_or_else(ApiError::not_configured)?;
     let path = req.uri().path().trim_end_matches('/');
     if path.ends_with("/ledger") {
-        ledger(ctx, &req, &shop, &settings, (from, to), csv).await
-    } else if path.ends_with("/coupons") {
-        coupons(ctx, &shop, &settings, (from, to), csv).await
+        return ledger(ctx, &req, &shop, &settings, (from, to), csv).await;
+    }
+    let asked = Asked {
+        shop,
+        settings,
+        period: (from, to),
+        csv,
+    };
+    if path.ends_with("/coupons") {
+        coupons(ctx, &asked).await
     } else {
-        balances(ctx, &shop, &settings, (from, to), csv).await
+        balances(ctx, &asked).await
+    }
+}
+
+/// What a report of counters was asked for: the shop, its settings, the shop-local days
+/// (both included) and whether as CSV.
+struct Asked {
+    shop: ShopId,
+    settings: Settings,
+    period: (NaiveDate, NaiveDate),
+    csv: bool,
+}
+
+impl Asked {
+    /// What every JSON report opens with: its period and currency.
+    fn head(&self, (name, rows): (&str, Value)) -> Value {
+        json!({
+            "from": self.period.0.to_string(),
+            "to": self.period.1.to_string(),
+            "currency": self.settings.currency.code(),
+            name: rows,
+        })
     }
 }
 
 /// What the balances and coupons reports start from (`store::reports::counts`), its cost
 /// logged: items read and read units.
-async fn counted(
-    ctx: &Ctx,
-    shop: &ShopId,
-    (from, to): (NaiveDate, NaiveDate),
-) -> Result<store::reports::Counts, ApiError> {
-    let counts = ctx.store.counts(shop, from, to).await?;
+async fn counted(ctx: &Ctx, asked: &Asked) -> Result<store::reports::Counts, ApiError> {
+    let (from, to) = asked.period;
+    let counts = ctx.store.counts(&asked.shop, from, to).await?;
     tracing::info!(
         items = counts.items,
         read_units = counts.read_units,
@@ -84,14 +109,9 @@ fn text(v: &Value) -> String {
     }
 }
 
-async fn balances(
-    ctx: &Ctx,
-    shop: &ShopId,
-    settings: &Settings,
-    (from, to): (NaiveDate, NaiveDate),
-    csv: bool,
-) -> Result<Reply, ApiError> {
-    let counts = counted(ctx, shop, (from, to)).await?;
+async fn balances(ctx: &Ctx, asked: &Asked) -> Result<Reply, ApiError> {
+    let (settings, (from, to)) = (&asked.settings, asked.period);
+    let counts = counted(ctx, asked).await?;
     let rolled = report::roll_forward(&counts.carried.balances, &counts.counted, from, to);
     let account_json = |a: AccountKind, r: &RollForward| {
         let movements: Map<String, Value> = r
@@ -114,16 +134,12 @@ async fn balances(
         json!({"per_point": per_point.to_string(),
                "closing": shown(AccountKind::Credit, value, settings)})
     });
-    if csv {
+    if asked.csv {
         return balances_csv(&rolled, settings, (from, to));
     }
-    Ok(Reply::ok(&json!({
-        "from": from.to_string(),
-        "to": to.to_string(),
-        "currency": settings.currency.code(),
-        "accounts": accounts,
-        "points_value": points_value,
-    })))
+    let mut body = asked.head(("accounts", Value::Object(accounts)));
+    body["points_value"] = json!(points_value);
+    Ok(Reply::ok(&body))
 }
 
 /// The roll-forward as CSV: per account its opening, each kind of movement, its closing.

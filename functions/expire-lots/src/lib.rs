@@ -80,27 +80,35 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
     )
 }
 
+/// A due account as it is now, with its shop's settings (one read); `None` once it is gone.
+pub(crate) async fn reread(
+    ctx: &api::Ctx,
+    due: &Due,
+) -> Result<Option<(store::Item, Option<domain::Settings>)>, StoreError> {
+    let key = keys::account(&due.shop, &due.member, due.kind);
+    let snapshot = ctx
+        .store
+        .load(&[key.clone(), keys::settings(&due.shop)])
+        .await?;
+    let settings = settings::read(&snapshot, &due.shop)?;
+    Ok(snapshot.get(&key).cloned().map(|found| (found, settings)))
+}
+
 /// One read (the account and the shop's settings), and the writes that settle it.
 async fn settle<Q: StoredQuantity>(
     ctx: &api::Ctx,
     due: &Due,
     now: DateTime<Utc>,
 ) -> Result<Vec<Write>, StoreError> {
-    let key = keys::account(&due.shop, &due.member, due.kind);
-    let snapshot = ctx
-        .store
-        .load(&[key.clone(), keys::settings(&due.shop)])
-        .await?;
-    let Some(found) = snapshot.get(&key) else {
+    let Some((found, settings)) = reread(ctx, due).await? else {
         return Ok(Vec::new());
     };
-    let mut account = accounts::decode::<Q>(found)?;
+    let mut account = accounts::decode::<Q>(&found)?;
     let links = BTreeMap::from([("job".to_owned(), OPERATION.to_owned())]);
     let moves = account.write_off_expired(due.kind, &links, now);
     if moves.is_empty() {
         return Ok(Vec::new());
     }
-    let settings = settings::read(&snapshot, &due.shop)?;
     let posting = Posting {
         shop: &due.shop,
         member: &due.member,

@@ -1,3 +1,7 @@
+//! The async job nests deep enough (sweep -> settle -> reread -> load) to pass the
+//! compiler's default layout depth of 128.
+#![recursion_limit = "256"]
+
 use domain::chrono::Timelike;
 
 #[tokio::main(flavor = "current_thread")]

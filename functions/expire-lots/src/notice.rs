@@ -6,7 +6,7 @@ use domain::chrono::{DateTime, Days, Duration, Utc};
 use domain::{AccountKind, Decimal};
 use serde_json::json;
 use store::accounts::{self};
-use store::{keys, outbox, settings, StoreError};
+use store::{outbox, StoreError};
 
 /// 001: members hear about credit expiring in 5 days, and the shop's webhook endpoints
 /// about points and credit expiring then (`points.expiring`, `credit.expiring`). The due
@@ -67,15 +67,9 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
                 AccountKind::Points => "points.expiring",
                 AccountKind::Value => continue,
             };
-            let key = keys::account(&due.shop, &due.member, due.kind);
-            let snapshot = ctx
-                .store
-                .load(&[key.clone(), keys::settings(&due.shop)])
-                .await?;
-            let Some(found) = snapshot.get(&key) else {
+            let Some((found, settings)) = super::reread(ctx, &due).await? else {
                 continue;
             };
-            let settings = settings::read(&snapshot, &due.shop)?;
             let told = settings
                 .as_ref()
                 .is_some_and(|s| domain::webhook::shop_wants(&s.webhook_types, kind));
@@ -84,11 +78,11 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
             }
             let currency = settings.as_ref().map(|s| s.currency);
             let expiring: Vec<(DateTime<Utc>, Decimal)> = match due.kind {
-                AccountKind::Points => accounts::decode::<i64>(found)?
+                AccountKind::Points => accounts::decode::<i64>(&found)?
                     .expiring_lots()
                     .map(|(at, n)| (at, Decimal::from(n)))
                     .collect(),
-                _ => accounts::decode::<Decimal>(found)?
+                _ => accounts::decode::<Decimal>(&found)?
                     .expiring_lots()
                     .collect(),
             };

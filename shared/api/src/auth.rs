@@ -68,21 +68,14 @@ pub const MANAGERS: &[Role] = &[Role::Owner, Role::Admin];
 
 /// Every staff role: 002 lets cashier, guide, service and ops act for a customer (issue
 /// cards, report orders); owner and admin may do all of that too.
-pub const STAFF: &[Role] = &[
-    Role::Owner,
-    Role::Admin,
-    Role::Ops,
-    Role::Service,
-    Role::Guide,
-    Role::Cashier,
-];
+pub const STAFF: &[Role] = EVERYONE.split_at(6).0;
 
 /// 003: the till (cashier, ops, admin, owner): taking money for stored value and giving
 /// gifts for points happen there, not online.
 pub const TILL: &[Role] = &[Role::Cashier, Role::Ops, Role::Admin, Role::Owner];
 
 /// Every role: operations any verified caller may attempt (their rules then decide, e.g. a
-/// customer only for themselves).
+/// customer only for themselves). The staff first (`STAFF` is all but the last).
 pub const EVERYONE: &[Role] = &[
     Role::Owner,
     Role::Admin,

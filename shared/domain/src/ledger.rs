@@ -76,21 +76,22 @@ impl EntryKind {
         }
     }
 
+    /// Every kind, in the order they were added.
+    pub const ALL: [EntryKind; 10] = [
+        EntryKind::Adjustment,
+        EntryKind::Expiry,
+        EntryKind::GiftPack,
+        EntryKind::Accrual,
+        EntryKind::Redemption,
+        EntryKind::Refund,
+        EntryKind::LevelReward,
+        EntryKind::Recharge,
+        EntryKind::Import,
+        EntryKind::Forfeit,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            EntryKind::Adjustment,
-            EntryKind::Expiry,
-            EntryKind::GiftPack,
-            EntryKind::Accrual,
-            EntryKind::Redemption,
-            EntryKind::Refund,
-            EntryKind::LevelReward,
-            EntryKind::Recharge,
-            EntryKind::Import,
-            EntryKind::Forfeit,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

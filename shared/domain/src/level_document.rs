@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::document::DocumentError;
+use crate::document::{grant_amounts, DocumentError};
 use crate::level::{
     Downgrade, Ladder, Level, LevelDiscount, Metric, PaidUpgrade, Reward, Standing,
     MAX_VALIDITY_DAYS,
@@ -228,20 +228,16 @@ pub fn parse(body: &Value, currency: &Currency) -> Result<Ladder, DocumentError>
                     return Err(at("a paid upgrade has a price above zero"));
                 }
                 let r = p.reward.as_ref();
-                let points = r.map_or(0, |r| r.points);
-                if !(0..=MAX_GRANT_POINTS).contains(&points) {
-                    return Err(at("reward points are 0 or more"));
-                }
+                let given = r.map_or((0, None), |r| (r.points, r.credit.as_deref()));
+                let place = format!("level {level_id}");
+                let (points, credit) = grant_amounts(given, currency, &place, "reward")?;
                 let coupons = r.map(|r| r.coupons.clone()).unwrap_or_default();
                 names(&coupons, "reward coupons")?;
                 Some(PaidUpgrade {
                     price,
                     reward: Reward {
                         points,
-                        credit: match r.and_then(|r| r.credit.as_deref()) {
-                            Some(c) => money(c, "reward credit")?,
-                            None => Money::ZERO,
-                        },
+                        credit,
                         coupons,
                     },
                 })

@@ -8,9 +8,8 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::document::DocumentError;
+use crate::document::{grant_amounts, DocumentError};
 use crate::level::Channel;
-use crate::points::MAX_GRANT_POINTS;
 use crate::{Currency, Money, Refusal, ShopTz};
 
 pub const MAX_RULES: usize = 100;
@@ -315,10 +314,9 @@ pub fn parse(
             return Err(at("pay is above zero"));
         }
         let g = r.gifts.as_ref();
-        let points = g.map_or(0, |g| g.points);
-        if !(0..=MAX_GRANT_POINTS).contains(&points) {
-            return Err(at("gift points are 0 or more"));
-        }
+        let given = g.map_or((0, None), |g| (g.points, g.credit.as_deref()));
+        let place = format!("rule {rule_id}");
+        let (points, credit) = grant_amounts(given, currency, &place, "gift")?;
         let coupons = g.map(|g| g.coupons.clone()).unwrap_or_default();
         if coupons.len() > 20 || coupons.iter().any(|c| c.is_empty() || c.len() > 60) {
             return Err(at("at most 20 coupons of 1-60 characters"));
@@ -329,10 +327,7 @@ pub fn parse(
                 None => Money::ZERO,
             },
             points,
-            credit: match g.and_then(|g| g.credit.as_deref()) {
-                Some(v) => money(v, "gift credit")?,
-                None => Money::ZERO,
-            },
+            credit,
             coupons,
         };
         let set = |list: &Option<Vec<String>>,

@@ -1061,20 +1061,8 @@ mod tests {
                 "{account:?} {kind:?}"
             );
         }
-        let kinds = [
-            Adjustment,
-            Expiry,
-            GiftPack,
-            Accrual,
-            Redemption,
-            Refund,
-            LevelReward,
-            Recharge,
-            Import,
-            Forfeit,
-        ];
         for account in [Points, Credit, Value] {
-            for kind in kinds {
+            for kind in EntryKind::ALL {
                 for amount in [one, -one] {
                     let told = ledger_type(account, kind, amount);
                     assert!(

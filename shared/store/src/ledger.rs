@@ -118,12 +118,7 @@ impl Store {
     ) -> Result<Page, StoreError> {
         let pk = keys::member_pk(shop, member);
         let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .scan_index_forward(false)
-            .limit(limit)
+            .newest_first(limit)
             .expression_attribute_names("#pk", PK)
             .expression_attribute_values(":pk", item::s(&pk));
         let mut start = None;

@@ -375,6 +375,20 @@ impl Store {
         &self.client
     }
 
+    /// A consistent Query of this table, newest first, `limit` items a page: how every
+    /// listing reads (ledgers, deliveries).
+    pub(crate) fn newest_first(
+        &self,
+        limit: i32,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .scan_index_forward(false)
+            .limit(limit)
+    }
+
     /// One consistent BatchGetItem for every key an operation needs. Keys DynamoDB leaves
     /// unprocessed (throttling) are asked for again.
     pub async fn load(&self, keys: &[Key]) -> Result<Snapshot, StoreError> {

@@ -417,12 +417,7 @@ impl Store {
             |s| keys::deliveries_since(s.timestamp_millis()),
         );
         let mut query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .scan_index_forward(false)
-            .limit(limit)
+            .newest_first(limit)
             .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
             .expression_attribute_values(":pk", item::s(&pk))
             .expression_attribute_values(":from", item::s(from))
