@@ -22,7 +22,7 @@ pub(crate) fn answer(
     accrued: Accrued,
     level_changes: &[domain::level::LevelChange],
 ) -> Value {
-    let (tz, now) = (work.settings().timezone, work.now);
+    let (tz, now) = (work.tz(), work.now);
     json!({
         "order_id": order_id,
         "member_id": work.who.member.as_str(),

@@ -1,7 +1,7 @@
 //! What an accrual grants besides points: the rule cards the new totals qualify for and the
 //! store credit the order's rules give. Apart from the points flow in the decision.
 
-use api::issuing::{self, Issuance, MemberState, MemberWrites};
+use api::issuing::{self, MemberState, MemberWrites, Terms};
 use api::work::Work;
 use api::ApiError;
 use domain::store_credit::OrderFacts;
@@ -27,17 +27,10 @@ pub(crate) fn issue_rule_cards(
         .collect();
     let mut issued = Vec::new();
     for def in &due {
-        let how = Issuance {
-            shop: &who.shop,
-            member: &who.member,
-            actor: &who.actor,
-            settings: Some(work.settings()),
-            now,
-            paid: None,
-            purchase_id: None,
-            stock_shard: None,
+        let how = work.issuance(Terms {
             require_enabled: true,
-        };
+            ..Terms::default()
+        });
         let card = issuing::issue_onto(state, def, &how, middle)?;
         // Without a ladder, rule cards are levels; the summary lists them lowest first, so
         // the last one issued is the member's new level.
@@ -59,10 +52,10 @@ pub(crate) fn grant_credit(
     middle: &mut Vec<store::Write>,
 ) -> Result<Decimal, ApiError> {
     let (who, now, snapshot) = (work.who, work.now, work.snapshot);
-    let (program, _) = credit_program::read(snapshot, &who.shop, work.currency())?;
+    let (program, _) = credit_program::read(snapshot, &who.shop, work.currency()?)?;
     let grants = program
         .as_ref()
-        .map(|p| p.for_order(facts, now, work.settings().timezone))
+        .map(|p| p.for_order(facts, now, work.tz()))
         .unwrap_or_default();
     let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
     for g in &grants {

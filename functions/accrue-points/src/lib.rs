@@ -54,15 +54,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// rules grant, in one transaction.
 fn decide(mut work: Work<'_>, order_id: &str, raw: &AccrualRequest) -> Result<Decision, ApiError> {
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
-    let tz = work.settings().timezone;
-    let accrual = raw.priced(work.currency(), now)?;
+    let tz = work.tz();
+    let accrual = raw.priced(work.currency()?, now)?;
     // The member who redeemed on it owns it: accruing it for another would hand them the
     // redeemed points on a refund (security review, issue 31).
     let mut order = work.order(order_id)?;
     order.check_not_accrued()?;
     let (versions, _) = programs::read_points(snapshot, &who.shop)?;
     let summary = cards::read_summary(snapshot, &who.shop)?;
-    let (ladder, _) = levels::read(snapshot, &who.shop, work.currency())?;
+    let (ladder, _) = levels::read(snapshot, &who.shop, work.currency()?)?;
     let ladder = ladder.as_ref();
     let mut state = work.member()?;
     let on_member = earn(
@@ -85,7 +85,7 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &AccrualRequest) -> Result<De
     let pending = held_until.is_some();
     order.record_accrual(
         &who.member,
-        work.currency(),
+        work.currency()?,
         &accrual,
         earned,
         pending,
@@ -124,7 +124,7 @@ fn earn(
     domain::cards::MemberTotals,
     Vec<domain::level::LevelChange>,
 ) {
-    let (tz, now) = (work.settings().timezone, work.now);
+    let (tz, now) = (work.tz(), work.now);
     let mut level_changes = state.settle_level(ladder, tz, now);
     let factors = summary.member_factors(&state.profile, ladder, accrual.placed_at);
     let earning = accrual.earn(versions, &factors, tz, now);

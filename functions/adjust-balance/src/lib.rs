@@ -4,15 +4,14 @@
 use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
-use api::postings::Posting;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::adjust::{self, Adjustment, AdjustmentError, AdjustmentRequest, Amount, Change};
-use domain::chrono::{DateTime, Utc};
-use domain::{Currency, Decimal, MemberId, Money, Settings, ShopId, ShopTz};
+use domain::{Decimal, MemberId, Money, ShopTz};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::accounts::StoredQuantity;
-use store::{accounts, keys, settings, Snapshot};
+use store::keys;
 
 pub const OPERATION: &str = "adjust-balance";
 
@@ -30,97 +29,58 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         fingerprint: fingerprint(OPERATION, member.as_str(), &body),
         key: key.clone(),
     };
-    let shop = principal.shop.clone();
-    let actor = principal.actor();
+    let who = principal.acting(member);
     let read = vec![
-        keys::settings(&shop),
-        keys::account(&shop, &member, cmd.account),
+        keys::settings(&who.shop),
+        keys::account(&who.shop, &who.member, cmd.account),
     ];
-    api::execute(ctx, &shop, Some(&once), read, |snapshot, now| {
-        let links = BTreeMap::from([("idempotency_key".to_owned(), key.to_string())]);
-        let target = Target {
-            shop: &shop,
-            member: &member,
-            actor: &actor,
-            links,
-        };
+    let links = BTreeMap::from([("idempotency_key".to_owned(), key.to_string())]);
+    api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
+        // Points may be adjusted before the shop is set up; money needs its currency.
+        let work = Work::open(&who, snapshot, now)?;
+        let links = links.clone();
         match &cmd.amount {
-            Amount::Points(p) => {
-                let change = if cmd.set {
-                    Change::Set(*p)
-                } else {
-                    Change::Delta(*p)
-                };
-                decide::<i64>(snapshot, &target, &cmd, change, now)
-            }
+            Amount::Points(p) => decide::<i64>(work, &cmd, change(cmd.set, *p), links),
             Amount::Money(text) => {
-                let settings = api::require_settings(snapshot, &shop)?;
-                let money = Money::parse(text, &settings.currency)?.amount();
-                let change = if cmd.set {
-                    Change::Set(money)
-                } else {
-                    Change::Delta(money)
-                };
-                decide::<Decimal>(snapshot, &target, &cmd, change, now)
+                let money = Money::parse(text, work.currency()?)?.amount();
+                decide::<Decimal>(work, &cmd, change(cmd.set, money), links)
             }
         }
     })
     .await
 }
 
-struct Target<'a> {
-    shop: &'a ShopId,
-    member: &'a MemberId,
-    actor: &'a str,
-    links: BTreeMap<String, String>,
+fn change<Q>(set: bool, q: Q) -> Change<Q> {
+    if set {
+        Change::Set(q)
+    } else {
+        Change::Delta(q)
+    }
 }
 
+/// The adjustment posted on the member's account, never below zero (`domain::adjust`).
 fn decide<Q: StoredQuantity>(
-    snapshot: &Snapshot,
-    target: &Target<'_>,
+    mut work: Work<'_>,
     cmd: &AdjustmentRequest,
     change: Change<Q>,
-    now: DateTime<Utc>,
+    links: BTreeMap<String, String>,
 ) -> Result<Decision, ApiError> {
-    let settings: Option<Settings> = settings::read(snapshot, target.shop)?;
-    let currency: Option<Currency> = settings.as_ref().map(|s| s.currency);
-    let tz = settings.as_ref().map(|s| s.timezone).unwrap_or_default();
-    let expires_at = cmd.expires_on.map(|d| ShopTz::end_of_day(&tz, d));
+    let (now, who) = (work.now, work.who);
+    let expires_at = cmd.expires_on.map(|d| ShopTz::end_of_day(&work.tz(), d));
     let adjustment =
         Adjustment::new(change, &cmd.reason, expires_at, now).map_err(|e| match e {
             AdjustmentError::BadReason
             | AdjustmentError::ZeroDelta
             | AdjustmentError::ExpiryInPast => ApiError::Invalid(e.to_string()),
         })?;
-    let account = accounts::read::<Q>(snapshot, target.shop, target.member, cmd.account)?;
-    let decided = adjust::adjust(cmd.account, account, &adjustment, target.links.clone(), now)?;
-    let posting = Posting {
-        shop: target.shop,
-        member: target.member,
-        actor: target.actor,
-        currency: currency.as_ref(),
-        now,
-    };
-    let mut ids = api::entry_ids(now, decided.movements.len()).into_iter();
-    let mut writes = Vec::new();
-    let posted = posting.post(
-        cmd.account,
-        &decided.account,
-        decided.movements,
-        &mut ids,
-        &mut writes,
-    );
-    Ok(Decision::ok(
-        writes,
-        json!({
-            "member_id": target.member.as_str(),
-            "account": cmd.account.as_str(),
-            "balance": api::render::amount(
-                cmd.account,
-                decided.account.balance().to_decimal(),
-                currency.as_ref()
-            ),
-            "entry_id": posted.last().map(|e| e.to_string()),
-        }),
-    ))
+    let account = work.account::<Q>(cmd.account)?;
+    let decided = adjust::adjust(cmd.account, account, &adjustment, links, now)?;
+    let balance = work.amount(cmd.account, decided.account.balance().to_decimal());
+    let posted = work.post(cmd.account, &decided.account, decided.movements);
+    Ok(work.done(json!({
+        "member_id": who.member.as_str(),
+        "account": cmd.account.as_str(),
+        "balance": balance,
+        "entry_id": posted.last().map(|e| e.to_string()),
+    })))
 }

@@ -5,15 +5,15 @@
 //! `GET /admin/members/{member_id}` reads one profile.
 
 use api::input;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply, STAFF};
-use domain::chrono::{DateTime, Utc};
 use domain::directory::ProfilePatch;
 use domain::member::Profile;
 use domain::{MemberId, Refusal, ShopId};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::{keys, profile, Key, Snapshot};
+use store::{keys, profile, Key};
 
 mod export;
 mod lookup;
@@ -44,8 +44,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let patch = ProfilePatch::parse(&input::json_object(&req)?)?;
     let mut read = vec![keys::profile(&shop, &member)];
     read.extend(new_keys(&shop, &patch));
+    let who = principal.acting(member);
     api::execute(ctx, &shop, None, read, |snapshot, now| {
-        decide(&shop, &member, &patch, snapshot, now)
+        decide(Work::open(&who, snapshot, now)?, &patch)
     })
     .await
 }
@@ -67,18 +68,15 @@ fn new_keys(shop: &ShopId, patch: &ProfilePatch) -> Vec<Key> {
 type KeyOf = fn(&ShopId, &str) -> Key;
 type TakenBy = fn(String) -> Refusal;
 
-fn decide(
-    shop: &ShopId,
-    member: &MemberId,
-    patch: &ProfilePatch,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
+/// 003: the profile patched; a number or phone newly set is claimed (refused when another
+/// member holds it, by the read or by the claim's condition), the old one freed.
+fn decide(mut work: Work<'_>, patch: &ProfilePatch) -> Result<Decision, ApiError> {
+    let (who, snapshot) = (work.who, work.snapshot);
+    let (shop, member) = (&who.shop, &who.member);
     let mut p = profile::read(snapshot, shop, member)?;
     let unique = patch.apply(&mut p);
-    p.create_in_directory(now);
-    let mut writes = vec![profile::put(shop, member, &p)];
-    let mut guards = Vec::new();
+    p.create_in_directory(work.now);
+    work.write(profile::put(shop, member, &p));
     let changes: [(_, KeyOf, TakenBy); 2] = [
         (unique.member_no, keys::member_no, Refusal::MemberNoTaken),
         (unique.phone, keys::phone, Refusal::PhoneTaken),
@@ -91,20 +89,16 @@ fn decide(
                 Some(holder) if holder != member.as_str() => return Err(taken(new).into()),
                 Some(_) => {}
                 None => {
-                    writes.push(profile::claim_unique(key.clone(), member));
-                    guards.push((key, taken(new)));
+                    work.write(profile::claim_unique(key.clone(), member));
+                    work.guard(key, taken(new).into());
                 }
             }
         }
         if let Some(old) = old {
-            writes.push(profile::free_unique(key_of(shop, &old), member));
+            work.write(profile::free_unique(key_of(shop, &old), member));
         }
     }
-    let mut decision = Decision::ok(writes, view(member, &p));
-    for (key, refusal) in guards {
-        decision = decision.guard(key, refusal.into());
-    }
-    Ok(decision)
+    Ok(work.done(view(member, &p)))
 }
 
 pub(crate) fn view(member: &MemberId, p: &Profile) -> Value {

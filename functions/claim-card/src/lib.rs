@@ -2,14 +2,13 @@
 //! member's behalf), with the gift pack on their first-ever claim of it.
 
 use api::input::{self, fingerprint};
-use api::issuing::{self, Issuance};
+use api::issuing::Terms;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{DateTime, Utc};
 use domain::AccountKind;
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use store::{cards, keys, settings, Snapshot};
+use store::{cards, keys};
 
 pub const OPERATION: &str = "claim-card";
 
@@ -54,53 +53,37 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(shop, member, AccountKind::Credit),
     ];
     api::execute(ctx, &who.shop, once.as_ref(), read, |snapshot, now| {
-        decide(&who, &card_id, phone.as_deref(), snapshot, now)
+        // A free card without money in its gift pack is claimed before the shop is set up.
+        decide(Work::open(&who, snapshot, now)?, &card_id, phone.as_deref())
     })
     .await
 }
 
 /// 000: a free card claimed once (a phone when the card asks for one), with its gift pack,
 /// while the card is enabled at commit.
-fn decide(
-    who: &api::Acting,
-    card_id: &str,
-    phone: Option<&str>,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
+fn decide(mut work: Work<'_>, card_id: &str, phone: Option<&str>) -> Result<Decision, ApiError> {
+    let (who, now) = (work.who, work.now);
     let (shop, member) = (&who.shop, &who.member);
-    let def = cards::read(snapshot, shop, card_id)?
+    let def = cards::read(work.snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
     def.check_claim(phone).map_err(ApiError::from)?;
-    let profile = store::profile::read(snapshot, shop, member)?;
+    let profile = store::profile::read(work.snapshot, shop, member)?;
     profile.check_not_holding(card_id, now)?;
-    let settings = settings::read(snapshot, shop)?;
-    let how = Issuance {
-        shop,
-        member,
-        actor: &who.actor,
-        settings: settings.as_ref(),
-        now,
-        paid: None,
-        purchase_id: None,
-        stock_shard: None,
+    let terms = Terms {
         require_enabled: true,
+        ..Terms::default()
     };
-    let mut writes = Vec::new();
-    let (card, granted) = issuing::issue_card(snapshot, &def, &how, &mut writes)?;
-    // The holder count's condition on the card fails only if the card was disabled or
-    // deleted since the read.
+    let (card, granted) = work.issue_card(&def, terms)?;
     let mut shown = api::render::member_card(&card, member, now);
-    let told = shown.clone();
+    work.tell([("card.claimed", shown.clone())]);
+    work.tell(granted.told);
     // API 1.3: a gift pack's coupon disabled or sold out by now is not issued; the rest is.
     if !granted.not_issued.is_empty() {
         shown["coupons_not_issued"] = serde_json::Value::Array(granted.not_issued);
     }
-    Ok(Decision::new(writes, StatusCode::CREATED, shown)
-        .tell([("card.claimed", told)])
-        .tell(granted.told)
-        .guard(
-            keys::card(shop, card_id),
-            domain::Refusal::CardDisabled.into(),
-        ))
+    // The holder count's condition on the card fails only if the card was disabled or
+    // deleted since the read.
+    let refused = domain::Refusal::CardDisabled.into();
+    work.guard(keys::card(shop, card_id), refused);
+    Ok(work.created(shown))
 }

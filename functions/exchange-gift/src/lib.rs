@@ -6,15 +6,14 @@
 use std::collections::BTreeMap;
 
 use api::input;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{DateTime, Utc};
 use domain::{AccountKind, EntryKind, Refusal};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use store::keys::{self, Program};
-use store::{accounts, exchange, programs, Snapshot};
+use store::{exchange, programs};
 
 pub const OPERATION: &str = "exchange-gift";
 
@@ -47,20 +46,16 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let exchange_id = store::ids::entry_ids(ctx.now(), 1).remove(0).to_string();
     let asked = (rule_id.as_str(), exchange_id.as_str());
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        decide(&who, asked, snapshot, now)
+        decide(Work::open(&who, snapshot, now)?, asked)
     })
     .await
 }
 
 /// 003 积分兑换: the rule's points spent (earliest-expiring first, the last entry telling
 /// the gift) and, for a gift with stock, one unit taken by a conditional decrement.
-fn decide(
-    who: &api::Acting,
-    (rule_id, exchange_id): (&str, &str),
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
-    let (shop, member) = (&who.shop, &who.member);
+fn decide(mut work: Work<'_>, (rule_id, exchange_id): (&str, &str)) -> Result<Decision, ApiError> {
+    let (snapshot, who, now) = (work.snapshot, work.who, work.now);
+    let shop = &who.shop;
     let (rules, _) = exchange::read_rules(snapshot, shop)?;
     let rule = rules
         .iter()
@@ -72,7 +67,7 @@ fn decide(
     if rule.stock.is_some() && exchange::read_stock(snapshot, shop, rule_id)?.unwrap_or(0) < 1 {
         return Err(Refusal::GiftOutOfStock.into());
     }
-    let mut points = accounts::read::<i64>(snapshot, shop, member, AccountKind::Points)?;
+    let mut points = work.account::<i64>(AccountKind::Points)?;
     let links = BTreeMap::from([
         ("exchange_id".to_owned(), exchange_id.to_owned()),
         ("rule_id".to_owned(), rule_id.to_owned()),
@@ -82,24 +77,20 @@ fn decide(
         last.kind = EntryKind::Redemption;
         last.reason = format!("exchange: {}", rule.gift);
     }
-    let mut writes = Vec::new();
-    let mut ids = api::entry_ids(now, moves.len()).into_iter();
-    let posting = who.posting(None, now);
-    posting.post(AccountKind::Points, &points, moves, &mut ids, &mut writes);
-    let body = json!({
+    work.post(AccountKind::Points, &points, moves);
+    if rule.stock.is_some() {
+        work.write(exchange::take_stock(shop, rule_id));
+        work.guard(
+            keys::gift_stock(shop, rule_id),
+            Refusal::GiftOutOfStock.into(),
+        );
+    }
+    Ok(work.created(json!({
         "exchange_id": exchange_id,
-        "member_id": member.as_str(),
+        "member_id": who.member.as_str(),
         "rule_id": rule_id,
         "points_spent": rule.points,
         "gift": rule.gift,
         "points_balance": points.balance(),
-    });
-    if rule.stock.is_none() {
-        return Ok(Decision::new(writes, StatusCode::CREATED, body));
-    }
-    writes.push(exchange::take_stock(shop, rule_id));
-    Ok(Decision::new(writes, StatusCode::CREATED, body).guard(
-        keys::gift_stock(shop, rule_id),
-        Refusal::GiftOutOfStock.into(),
-    ))
+    })))
 }

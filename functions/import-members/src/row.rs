@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use api::postings::Posting;
+use api::work::Work;
 use domain::cards::grant;
 use domain::chrono::{DateTime, Utc};
 use domain::directory::ImportRow;
@@ -55,30 +55,24 @@ pub(crate) fn decide(
         };
     }
     check_unique(snapshot, shop, r, claimed)?;
-    let p = r.profile(now);
-    let mut writes = vec![profile::put(shop, member, &p)];
-    writes.extend(
-        r.member_no
-            .as_deref()
-            .map(|n| profile::claim_unique(keys::member_no(shop, n), member)),
-    );
-    writes.extend(
-        r.phone
-            .as_deref()
-            .map(|ph| profile::claim_unique(keys::phone(shop, ph), member)),
-    );
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: Some(&settings.currency),
-        now,
+    let who = api::Acting {
+        shop: shop.clone(),
+        member: member.clone(),
+        actor: actor.to_owned(),
     };
-    let mut ids = api::entry_ids(now, 3).into_iter();
+    let mut work = Work::with(&who, snapshot, now, Some(settings.clone()));
+    let p = r.profile(now);
+    work.write(profile::put(shop, member, &p));
+    if let Some(n) = r.member_no.as_deref() {
+        work.write(profile::claim_unique(keys::member_no(shop, n), member));
+    }
+    if let Some(ph) = r.phone.as_deref() {
+        work.write(profile::claim_unique(keys::phone(shop, ph), member));
+    }
     let (points, credit, value) = (AccountKind::Points, AccountKind::Credit, AccountKind::Value);
-    opening::<i64>(&posting, points, r.points, &mut ids, &mut writes);
-    opening::<Decimal>(&posting, credit, r.credit.amount(), &mut ids, &mut writes);
-    opening::<Decimal>(&posting, value, r.value.amount(), &mut ids, &mut writes);
+    opening::<i64>(&mut work, points, r.points);
+    opening::<Decimal>(&mut work, credit, r.credit.amount());
+    opening::<Decimal>(&mut work, value, r.value.amount());
     // The fields `register` tells, the channel `import`, and the opening balances.
     let registered = json!({
         "member_id": member.as_str(),
@@ -89,6 +83,7 @@ pub(crate) fn decide(
         "credit_balance": r.credit.to_string_in(&settings.currency),
         "value_balance": r.value.to_string_in(&settings.currency),
     });
+    let writes = work.into_writes();
     Ok(Some(Lands { writes, registered }))
 }
 
@@ -118,13 +113,7 @@ fn check_unique(
 }
 
 /// An opening balance: a new account and its `import` ledger entry.
-fn opening<Q: StoredQuantity>(
-    posting: &Posting<'_>,
-    kind: AccountKind,
-    amount: Q,
-    ids: &mut impl Iterator<Item = domain::EntryId>,
-    writes: &mut Vec<Write>,
-) {
+fn opening<Q: StoredQuantity>(work: &mut Work<'_>, kind: AccountKind, amount: Q) {
     if !amount.is_positive() {
         return;
     }
@@ -136,7 +125,7 @@ fn opening<Q: StoredQuantity>(
         None,
         EntryKind::Import,
         &links,
-        posting.now,
+        work.now,
     );
-    posting.post(kind, &account, moves, ids, writes);
+    work.post(kind, &account, moves);
 }

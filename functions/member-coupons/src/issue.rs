@@ -7,15 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use api::input::{self, fingerprint};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{DateTime, Utc};
 use domain::coupon::{CouponNo, Definition, Source, DEFAULT_SHARDS, MAX_QUANTITY};
 use domain::{MemberId, Refusal};
-use lambda_http::http::StatusCode;
 use lambda_http::Request;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use store::{coupons, keys, Snapshot};
+use store::{coupons, keys};
 
 use crate::OPERATION;
 
@@ -60,7 +59,7 @@ async fn run(ctx: &Ctx, once: &Once, asked: &Asked<'_>) -> Result<Reply, ApiErro
                 seen = Some(def.stock_shards);
                 return Err(ApiError::Contention);
             }
-            decide(asked, &def, snapshot, now)
+            decide(asked, &def, Work::new(&asked.who, snapshot, now)?)
         })
         .await;
         match seen {
@@ -72,14 +71,9 @@ async fn run(ctx: &Ctx, once: &Once, asked: &Asked<'_>) -> Result<Reply, ApiErro
     }
 }
 
-fn decide(
-    asked: &Asked<'_>,
-    def: &Definition,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
+fn decide(asked: &Asked<'_>, def: &Definition, mut work: Work<'_>) -> Result<Decision, ApiError> {
+    let (snapshot, now, tz) = (work.snapshot, work.now, work.tz());
     let (shop, member) = (&asked.who.shop, &asked.who.member);
-    let settings = api::require_settings(snapshot, shop)?;
     if store::profile::read_any(snapshot, shop, member)?
         .erased_at
         .is_some()
@@ -91,31 +85,33 @@ fn decide(
         def.check_claim(wallet.claimed(&def.coupon_id))?;
     }
     let mut writes = Vec::new();
+    let (quantity, source) = (asked.quantity, asked.source);
     let issued = api::coupons::issue(
         snapshot,
         shop,
         member,
         def,
-        asked.quantity,
-        asked.source,
+        quantity,
+        source,
         &mut wallet,
         &mut writes,
-        settings.timezone,
+        tz,
         now,
     )?;
-    writes.push(coupons::put_wallet(shop, member, &wallet));
-    let currency = Some(&settings.currency);
+    work.extend(writes);
+    work.write(coupons::put_wallet(shop, member, &wallet));
+    let currency = work.currency().ok();
     let views: Vec<Value> = issued
         .iter()
         .filter_map(|no| wallet.find(no))
-        .map(|c| api::coupons::member_coupon(c, currency, settings.timezone, now))
+        .map(|c| api::coupons::member_coupon(c, currency, tz, now))
         .collect();
-    let told = told(member, &issued, &views);
+    work.tell(told(member, &issued, &views));
     let body = match asked.source {
         Source::Claim => views.into_iter().next().unwrap_or(Value::Null),
         _ => json!({"items": views}),
     };
-    Ok(Decision::new(writes, StatusCode::CREATED, body).tell(told))
+    Ok(work.created(body))
 }
 
 /// `coupon.issued`, one message a coupon.

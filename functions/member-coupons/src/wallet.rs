@@ -2,6 +2,7 @@
 //! pages), the shop's claimable coupons, and a gift coupon handed over at the till.
 
 use api::input::{self, fingerprint};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::coupon::CouponNo;
 use domain::{MemberId, Refusal};
@@ -86,24 +87,24 @@ pub(crate) async fn use_gift(
     let who = principal.acting(member);
     let read = vec![keys::wallet(&who.shop, &who.member)];
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        let (shop, member) = (&who.shop, &who.member);
-        let settings = settings::read(snapshot, shop)?;
-        let (currency, tz) = (
-            settings.as_ref().map(|s| s.currency),
-            settings.map(|s| s.timezone).unwrap_or_default(),
-        );
-        let mut wallet = coupons::wallet(snapshot, shop, member)?;
-        let used = wallet.use_gift(no, now)?;
-        let shard = used.shard;
-        let coupon_id = used.coupon_id.clone();
-        let view = api::coupons::member_coupon(used, currency.as_ref(), tz, now);
-        let writes = vec![
-            coupons::put_wallet(shop, member, &wallet),
-            coupons::count_use(shop, &coupon_id, shard, 1),
-        ];
-        let mut told = view.clone();
-        told["member_id"] = json!(member.as_str());
-        Ok(Decision::ok(writes, view).tell([("coupon.used", told)]))
+        use_one(Work::open(&who, snapshot, now)?, no)
     })
     .await
+}
+
+/// 003: the gift coupon used, once (the wallet's version decides), and counted.
+fn use_one(mut work: Work<'_>, no: &CouponNo) -> Result<Decision, ApiError> {
+    let (shop, member) = (&work.who.shop, &work.who.member);
+    let (now, tz) = (work.now, work.tz());
+    let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
+    let used = wallet.use_gift(no, now)?;
+    let (shard, coupon_id) = (used.shard, used.coupon_id.clone());
+    let currency = work.configured().map(|s| s.currency);
+    let view = api::coupons::member_coupon(used, currency.as_ref(), tz, now);
+    work.write(coupons::put_wallet(shop, member, &wallet));
+    work.write(coupons::count_use(shop, &coupon_id, shard, 1));
+    let mut told = view.clone();
+    told["member_id"] = json!(member.as_str());
+    work.tell([("coupon.used", told)]);
+    Ok(work.done(view))
 }

@@ -8,14 +8,13 @@
 //! member again, and keeps its answer for a second request.
 
 use api::input;
-use api::postings::Posting;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
-use domain::chrono::{DateTime, Utc};
-use domain::{AccountKind, Decimal, MemberId, Refusal, ShopId};
-use lambda_http::http::{Method, StatusCode};
+use domain::{AccountKind, Decimal, MemberId, Refusal};
+use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use serde_json::{json, Value};
-use store::{accounts, cards, item, keys, profile, settings, Snapshot};
+use store::{cards, keys, profile};
 
 mod export;
 mod forfeit;
@@ -51,8 +50,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
                     ))
                 })?
                 .to_owned();
-            let actor = principal.actor();
-            erase(ctx, &principal.shop, &member, &reason, &actor).await
+            erase(ctx, &principal.acting(member), &reason).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
@@ -62,36 +60,20 @@ fn not_found(member: &MemberId) -> ApiError {
     ApiError::NotFound(format!("no member {:?}", member.as_str()))
 }
 
-async fn erase(
-    ctx: &Ctx,
-    shop: &ShopId,
-    member: &MemberId,
-    reason: &str,
-    actor: &str,
-) -> Result<Reply, ApiError> {
+async fn erase(ctx: &Ctx, who: &api::Acting, reason: &str) -> Result<Reply, ApiError> {
+    let (shop, member) = (&who.shop, &who.member);
     // Pending notices sit in the member's partition; their keys are found first.
-    let notices: Vec<keys::Key> = ctx
-        .store
-        .member_items(shop, member)
-        .await?
-        .iter()
-        .filter(|it| item::opt_s(it, "entity_type") == Some("outbox"))
-        .filter_map(item::key_of)
-        .collect();
+    let notices = ctx.store.pending_notices(shop, member).await?;
     let (first, rest) = notices.split_at(notices.len().min(MAX_NOTICES));
-    let read = vec![
-        keys::settings(shop),
+    let read = who.reads([
         keys::profile(shop, member),
-        keys::account(shop, member, AccountKind::Points),
-        keys::account(shop, member, AccountKind::Credit),
-        keys::account(shop, member, AccountKind::Value),
         keys::erasure(shop, member),
         keys::wallet(shop, member),
-    ];
+    ]);
     let mut repeated = false;
     let answer = api::execute(ctx, shop, None, read, |snapshot, now| {
         repeated = snapshot.get(&keys::erasure(shop, member)).is_some();
-        decide(snapshot, shop, member, reason, actor, first, now)
+        decide(Work::open(who, snapshot, now)?, reason, first)
     })
     .await?;
     // Every pending notice goes (security review, issue 31: only 40 did): the rest now. A
@@ -107,61 +89,46 @@ async fn erase(
 /// stored value must be zero, the personal data and the cards held end
 /// (`Profile::erase`), the unique number and phone freed, the pending notices deleted, and
 /// the answer recorded so a repeat answers the same.
-fn decide(
-    snapshot: &Snapshot,
-    shop: &ShopId,
-    member: &MemberId,
-    reason: &str,
-    actor: &str,
-    notices: &[keys::Key],
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
+fn decide(mut work: Work<'_>, reason: &str, notices: &[keys::Key]) -> Result<Decision, ApiError> {
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (shop, member) = (&who.shop, &who.member);
     if let Some(answer) = store::privacy::erased_answer(snapshot, shop, member)? {
-        return Ok(Decision::ok(Vec::new(), answer));
+        return Ok(work.done(answer));
     }
     if !store::profile::known(snapshot, shop, member) {
         return Err(not_found(member));
     }
-    let currency = settings::read(snapshot, shop)?.map(|s| s.currency);
-    let money = |d: Decimal| {
-        currency.map_or_else(
-            || d.to_string(),
-            |c| domain::Money::from_stored(d).to_string_in(&c),
-        )
-    };
-    let value = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
+    let value = work.account::<Decimal>(AccountKind::Value)?;
     let open_value = value.balance_at(now);
     if open_value > Decimal::ZERO {
-        return Err(Refusal::ValueBalanceOpen(money(open_value)).into());
+        return Err(Refusal::ValueBalanceOpen(work.money(open_value)).into());
     }
-    let posting = Posting {
-        shop,
-        member,
-        actor,
-        currency: currency.as_ref(),
-        now,
-    };
-    let mut writes = Vec::new();
-    let (points, credit) = forfeit(snapshot, &posting, reason, value, &mut writes)?;
-    store::privacy::mark_accounts_erased(&mut writes, now);
+    let (points, credit) = forfeit(&mut work, reason, value)?;
+    work.erase_accounts();
     let mut profile = profile::read(snapshot, shop, member)?;
     let erased = profile.erase(now);
     for card_id in &erased.cards_ended {
-        writes.push(cards::holders(shop, card_id, -1, false));
+        work.write(cards::holders(shop, card_id, -1, false));
     }
     if let Some(no) = &erased.member_no {
-        writes.push(profile::free_unique(keys::member_no(shop, no), member));
+        work.write(profile::free_unique(keys::member_no(shop, no), member));
     }
     if let Some(phone) = &erased.phone {
-        writes.push(profile::free_unique(keys::phone(shop, phone), member));
+        work.write(profile::free_unique(keys::phone(shop, phone), member));
     }
-    writes.push(profile::put(shop, member, &profile));
-    writes.extend(void_coupons(snapshot, shop, member, now)?);
-    writes.extend(notices.iter().map(store::privacy::delete));
-    let forfeited = json!({"points": points, "credit": money(credit)});
+    work.write(profile::put(shop, member, &profile));
+    if let Some(wallet) = void_coupons(snapshot, shop, member, now)? {
+        work.write(wallet);
+    }
+    for notice in notices {
+        work.write(store::privacy::delete(notice));
+    }
+    let forfeited = json!({"points": points, "credit": work.money(credit)});
     let answer = json!({"member_id": member.as_str(), "erased_at": api::render::instant(now), "forfeited": forfeited});
-    writes.push(store::privacy::erasure_record(
+    let actor = &who.actor;
+    work.write(store::privacy::erasure_record(
         shop, member, &answer, reason, actor, now,
     ));
-    Ok(Decision::new(writes, StatusCode::OK, answer.clone()).tell([("member.erased", answer)]))
+    work.tell([("member.erased", answer.clone())]);
+    Ok(work.done(answer))
 }

@@ -71,7 +71,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// (domain::order::Order::refund).
 fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decision, ApiError> {
     let now = work.now;
-    let currency = *work.currency();
+    let currency = *work.currency()?;
     let mut order = work.order(order_id)?;
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
     let order_total = raw
@@ -171,11 +171,11 @@ fn restore_value(
 /// go down). Only with a ladder; the profile is otherwise untouched.
 fn take_back_growth(work: &mut Work<'_>, taken_back: i64) -> Result<(), ApiError> {
     let (shop, member) = (&work.who.shop, &work.who.member);
-    let ladder = store::levels::read(work.snapshot, shop, work.currency())?.0;
+    let ladder = store::levels::read(work.snapshot, shop, work.currency()?)?.0;
     let (Some(ladder), true) = (ladder, taken_back > 0) else {
         return Ok(());
     };
-    let tz = work.settings().timezone;
+    let tz = work.tz();
     let mut profile = store::profile::read(work.snapshot, shop, member)?;
     profile
         .standing

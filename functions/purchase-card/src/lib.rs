@@ -3,16 +3,15 @@
 
 use api::input;
 use api::purchasing::Lookup;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply};
-use domain::chrono::{DateTime, Utc};
 use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::stock::Search;
 use domain::Refusal;
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::purchases::Purchase;
-use store::{cards, keys, purchases, Snapshot};
+use store::{cards, keys, purchases};
 
 pub const OPERATION: &str = "purchase-card";
 
@@ -36,6 +35,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let card_id = input::card_id(&req)?.to_string();
     let (member, once) = input::purchase_request(&principal, &req, OPERATION, &card_id)?;
     let hint_key = format!("{}/{card_id}", principal.shop);
+    let who = principal.acting(member.clone());
     let mut b = Buying {
         shop: principal.shop.clone(),
         purchase_id: new_purchase_id(&card_id, &member),
@@ -60,7 +60,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         read.extend(b.open.keys(shop, &b.member));
         let shop = shop.clone();
         let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-            decide(&mut b, &shards, snapshot, now)
+            decide(&mut b, &shards, Work::open(&who, snapshot, now)?)
         })
         .await;
         hint(&hint_key, Some(b.search.shards()));
@@ -80,20 +80,16 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// 000: a unit from a shard that has one, a pending purchase holding it for 15 minutes; a
 /// renewal when the member holds the card still valid; the pending purchase again when the
 /// member has one.
-fn decide(
-    b: &mut Buying,
-    shards: &[u16],
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
+fn decide(b: &mut Buying, shards: &[u16], mut work: Work<'_>) -> Result<Decision, ApiError> {
     (b.chosen, b.read_more) = (None, false);
+    let (snapshot, now) = (work.snapshot, work.now);
     // Owned: the round's choices below change `b`.
     let (shop, card_id, member) = (b.shop.clone(), b.card_id.clone(), b.member.clone());
     let (shop, card_id, member) = (&shop, &card_id, &member);
     let def = cards::read(snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
     let price = def.check_purchase().map_err(ApiError::from)?;
-    let settings = api::require_settings(snapshot, shop)?;
+    let currency = *work.currency()?;
     let profile = store::profile::read(snapshot, shop, member)?;
     // 000: a paid card held and still valid is renewed by buying it again (its term moves
     // on from its end); one that cannot be renewed is still refused.
@@ -105,8 +101,7 @@ fn decide(
     let open_version = match b.open.find(snapshot, shop, member, now)? {
         Ok(version) => version,
         Err(pending) => {
-            let view = view(&pending, card_id, renewal, &settings.currency);
-            return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
+            return Ok(work.done(view(&pending, card_id, renewal, &currency)));
         }
     };
     let shard = b.take_shard(def.stock_shards, shards, snapshot)?;
@@ -115,21 +110,17 @@ fn decide(
         card_id.clone(),
         member.to_string(),
         price,
-        &settings.currency,
+        &currency,
         now,
         now + RESERVATION,
     );
     purchase.stock_shard = shard;
-    let writes = vec![
-        cards::take_stock(shop, card_id, shard),
-        purchases::put(shop, &purchase),
-        purchases::put_open(shop, &purchase, open_version)?,
-    ];
-    let view = view(&purchase, card_id, renewal, &settings.currency);
-    Ok(Decision::new(writes, StatusCode::CREATED, view).guard(
-        keys::stock_shard(shop, card_id, shard),
-        Refusal::CardSoldOut.into(),
-    ))
+    work.write(cards::take_stock(shop, card_id, shard));
+    work.write(purchases::put(shop, &purchase));
+    work.write(purchases::put_open(shop, &purchase, open_version)?);
+    let sold_out = Refusal::CardSoldOut.into();
+    work.guard(keys::stock_shard(shop, card_id, shard), sold_out);
+    Ok(work.created(view(&purchase, card_id, renewal, &currency)))
 }
 
 /// A purchase as the buyer sees it (new, or the pending one answered again).

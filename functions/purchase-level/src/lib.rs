@@ -4,15 +4,14 @@
 
 use api::input;
 use api::purchasing::Lookup;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply};
-use domain::chrono::{DateTime, Utc};
 use domain::chrono::{SecondsFormat, TimeDelta};
-use domain::{LevelId, MemberId, ShopId};
-use lambda_http::http::StatusCode;
+use domain::LevelId;
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::purchases::Purchase;
-use store::{keys, levels, purchases, Snapshot};
+use store::{keys, levels, purchases};
 
 pub const OPERATION: &str = "purchase-level";
 
@@ -31,6 +30,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let target = store::ids::level_target(&level_id);
     let purchase_id = store::ids::purchase_id(&target, &member);
     let mut open = Lookup::new(target);
+    let who = principal.acting(member.clone());
     loop {
         let mut read = vec![
             keys::settings(&shop),
@@ -39,9 +39,9 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::account(&shop, &member, domain::AccountKind::Value),
         ];
         read.extend(open.keys(&shop, &member));
-        let buying = (&shop, &member, level_id.as_str(), purchase_id.as_str());
+        let buying = (level_id.as_str(), purchase_id.as_str());
         let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
-            decide(buying, &mut open, snapshot, now)
+            decide(Work::new(&who, snapshot, now)?, buying, &mut open)
         })
         .await;
         if !open.again() {
@@ -53,27 +53,25 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// 003 付费升级: a pending purchase of a level above the member's (as of now), or the
 /// member's purchase of it still pending.
 fn decide(
-    (shop, member, level_id, purchase_id): (&ShopId, &MemberId, &str, &str),
+    mut work: Work<'_>,
+    (level_id, purchase_id): (&str, &str),
     open: &mut Lookup,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
-    let settings = api::require_settings(snapshot, shop)?;
-    let (ladder, _) = levels::read(snapshot, shop, &settings.currency)?;
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (shop, member) = (&who.shop, &who.member);
+    let (tz, currency) = (work.tz(), *work.currency()?);
+    let (ladder, _) = levels::read(snapshot, shop, &currency)?;
     let ladder = ladder.ok_or_else(|| ApiError::NotFound("the shop has no level ladder".into()))?;
     // The member's level as of now (a pending upgrade may have taken effect).
     let mut profile = store::profile::read(snapshot, shop, member)?;
     let value = store::accounts::value_balance(snapshot, shop, member)?;
-    profile
-        .standing
-        .settle(&ladder, settings.timezone, value, now);
+    profile.standing.settle(&ladder, tz, value, now);
     let (_, paid) = profile.standing.check_purchase(&ladder, level_id)?;
     // One open purchase a member: buying again answers the pending one.
     let open_version = match open.find(snapshot, shop, member, now)? {
         Ok(version) => version,
         Err(pending) => {
-            let view = view(&pending, level_id, &settings.currency);
-            return Ok(Decision::new(Vec::new(), StatusCode::OK, view));
+            return Ok(work.done(view(&pending, level_id, &currency)));
         }
     };
     let purchase = Purchase::pending(
@@ -81,16 +79,13 @@ fn decide(
         open.target.clone(),
         member.to_string(),
         paid.price,
-        &settings.currency,
+        &currency,
         now,
         now + RESERVATION,
     );
-    let view = view(&purchase, level_id, &settings.currency);
-    let writes = vec![
-        purchases::put(shop, &purchase),
-        purchases::put_open(shop, &purchase, open_version)?,
-    ];
-    Ok(Decision::new(writes, StatusCode::CREATED, view))
+    work.write(purchases::put(shop, &purchase));
+    work.write(purchases::put_open(shop, &purchase, open_version)?);
+    Ok(work.created(view(&purchase, level_id, &currency)))
 }
 
 /// A purchase as the buyer sees it (new, or the pending one answered again).

@@ -6,15 +6,14 @@
 use std::collections::BTreeMap;
 
 use api::input;
-use api::postings::Posting;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
-use domain::chrono::{DateTime, Utc};
-use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Refusal};
+use domain::{AccountKind, Decimal, EntryKind, MemberId, Refusal};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
-use store::accounts::{self, StoredQuantity};
-use store::{keys, value, Snapshot, Write};
+use store::accounts::StoredQuantity;
+use store::{keys, value};
 
 pub const OPERATION: &str = "recharge-refund";
 
@@ -48,81 +47,65 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&who.shop, &who.member, AccountKind::Value),
     ]);
     api::execute(ctx, &shop, None, read, |snapshot, now| {
-        decide(&who, &id, &raw.reason, snapshot, now)
+        decide(Work::new(&who, snapshot, now)?, &id, &raw.reason)
     })
     .await
 }
 
-fn decide(
-    who: &api::Acting,
-    id: &str,
-    reason: &str,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
-    let shop = &who.shop;
-    let settings = api::require_settings(snapshot, shop)?;
-    let currency = settings.currency;
-    let mut record = value::read_recharge(snapshot, shop, id)?
+/// 003: everything the recharge put in the member's balances taken back, or nothing.
+fn decide(mut work: Work<'_>, id: &str, reason: &str) -> Result<Decision, ApiError> {
+    let shop = &work.who.shop;
+    let mut record = value::read_recharge(work.snapshot, shop, id)?
         .ok_or_else(|| ApiError::NotFound("no such recharge".into()))?;
     if record.refunded {
         return Err(Refusal::RefundExceedsPaid("this recharge was already refunded".into()).into());
     }
     let links = BTreeMap::from([("recharge_id".to_owned(), id.to_owned())]);
-    let posting = who.posting(Some(&currency), now);
-    let mut writes = Vec::new();
-    let mut ids = api::entry_ids(now, 6).into_iter();
     let value_back = record.paid.amount() + record.gift_value.amount();
     // Each account gives back all of what the recharge put there, or the refund is refused.
-    let mut take = |kind: AccountKind, amount: Decimal| -> Result<(), ApiError> {
-        let (links, ids, writes) = (&links, &mut ids, &mut writes);
+    let taken = [
+        (AccountKind::Value, value_back),
+        (AccountKind::Points, Decimal::from(record.gift_points)),
+        (AccountKind::Credit, record.gift_credit.amount()),
+    ];
+    for (kind, amount) in taken {
         match kind {
-            _ if amount <= Decimal::ZERO => Ok(()),
+            _ if amount <= Decimal::ZERO => {}
             AccountKind::Points => {
                 let points = i64::try_from(amount).unwrap_or(i64::MAX);
-                take_back::<i64>(snapshot, &posting, kind, points, links, reason, ids, writes)
+                take_back::<i64>(&mut work, kind, points, &links, reason)?;
             }
-            _ => take_back::<Decimal>(snapshot, &posting, kind, amount, links, reason, ids, writes),
+            _ => take_back::<Decimal>(&mut work, kind, amount, &links, reason)?,
         }
-    };
-    take(AccountKind::Value, value_back)?;
-    take(AccountKind::Points, Decimal::from(record.gift_points))?;
-    take(AccountKind::Credit, record.gift_credit.amount())?;
+    }
     record.refunded = true;
-    writes.push(value::put_recharge(shop, &record));
-    let m = |d: Decimal| Money::from_stored(d).to_string_in(&currency);
-    Ok(Decision::ok(
-        writes,
-        json!({
-            "recharge_id": id,
-            "member_id": record.member_id,
-            "status": "refunded",
-            "value_taken_back": m(value_back),
-            "points_taken_back": record.gift_points,
-            "credit_taken_back": m(record.gift_credit.amount()),
-            "reason": reason,
-        }),
-    ))
+    work.write(value::put_recharge(shop, &record));
+    let body = json!({
+        "recharge_id": id,
+        "member_id": record.member_id,
+        "status": "refunded",
+        "value_taken_back": work.money(value_back),
+        "points_taken_back": record.gift_points,
+        "credit_taken_back": work.money(record.gift_credit.amount()),
+        "reason": reason,
+    });
+    Ok(work.done(body))
 }
 
 /// Takes `amount` back from one account, all of it or a 409 (nothing is written then).
-#[allow(clippy::too_many_arguments)]
 fn take_back<Q: StoredQuantity>(
-    snapshot: &Snapshot,
-    posting: &Posting<'_>,
+    work: &mut Work<'_>,
     kind: AccountKind,
     amount: Q,
     links: &BTreeMap<String, String>,
     reason: &str,
-    ids: &mut impl Iterator<Item = domain::EntryId>,
-    writes: &mut Vec<Write>,
 ) -> Result<(), ApiError> {
-    let mut account = accounts::read::<Q>(snapshot, posting.shop, posting.member, kind)?;
-    let (_, mut moves) = account.spend(kind, amount, links, posting.now)?;
+    let mut account = work.account::<Q>(kind)?;
+    let (_, mut moves) = account.spend(kind, amount, links, work.now)?;
     if let Some(last) = moves.last_mut() {
         last.kind = EntryKind::Refund;
         last.reason = format!("recharge_refund: {reason}");
     }
-    posting.post(kind, &account, moves, ids, writes);
+    work.post(kind, &account, moves);
     Ok(())
 }

@@ -6,17 +6,17 @@
 
 use api::input;
 use api::recharge::{self, Landing};
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use domain::chrono::{SecondsFormat, TimeDelta};
 use domain::level::Channel;
 use domain::stored_value::{Ask, Context, Recharge};
 use domain::Money;
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
 use store::purchases::Purchase;
-use store::{purchases, value, Snapshot};
+use store::{purchases, value};
 
 pub const OPERATION: &str = "recharge";
 
@@ -81,7 +81,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         raw,
     };
     api::execute(ctx, &who.shop, Some(&once), read, |snapshot, now| {
-        decide(&who, &asked, snapshot, now)
+        decide(Work::new(&who, snapshot, now)?, &asked)
     })
     .await
 }
@@ -96,14 +96,10 @@ struct Asked {
 
 /// 003: the program decides what the recharge pays and grants (its rule's windows, stores,
 /// levels and once-per-member); at the till it lands now, online it waits for the payment.
-fn decide(
-    who: &api::Acting,
-    asked: &Asked,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
+fn decide(mut work: Work<'_>, asked: &Asked) -> Result<Decision, ApiError> {
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let (shop, member, raw) = (&who.shop, &who.member, &asked.raw);
-    let settings = api::require_settings(snapshot, shop)?;
+    let settings = work.settings()?.clone();
     let currency = settings.currency;
     let program = value::read_program(snapshot, shop, &currency)?
         .0
@@ -128,26 +124,23 @@ fn decide(
     })?;
     if asked.channel == Channel::Till {
         let at = Landing {
-            shop,
-            member,
-            settings: &settings,
-            actor: &who.actor,
             recharge_id: &asked.recharge_id,
             channel: asked.channel.as_str(),
         };
-        return recharge::land(snapshot, &at, &decided, now);
+        let body = recharge::land(&mut work, &at, &decided)?;
+        return Ok(work.created(body));
     }
-    Ok(pending(who, asked, &decided, currency, now))
+    pending(work, asked, &decided, currency)
 }
 
 /// Online: the recharge waits for its payment as a pending purchase (003).
 fn pending(
-    who: &api::Acting,
+    mut work: Work<'_>,
     asked: &Asked,
     decided: &Recharge,
     currency: domain::Currency,
-    now: DateTime<Utc>,
-) -> Decision {
+) -> Result<Decision, ApiError> {
+    let (who, now) = (work.who, work.now);
     let purchase = Purchase::pending(
         asked.purchase_id.clone(),
         store::ids::recharge_target(decided.rule_id.as_deref()),
@@ -166,6 +159,6 @@ fn pending(
         "status": "pending",
         "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
     });
-    let writes = vec![purchases::put(&who.shop, &purchase)];
-    Decision::new(writes, StatusCode::CREATED, body)
+    work.write(purchases::put(&who.shop, &purchase));
+    Ok(work.created(body))
 }

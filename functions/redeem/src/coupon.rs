@@ -76,13 +76,13 @@ fn decide(
             return Err(Refusal::CouponAlreadyApplied.into());
         }
     }
-    let currency = *work.currency();
+    let currency = *work.currency()?;
     let raw = &asked.raw;
     let (lines, shipping) = api::checkout::cart(&raw.lines, raw.shipping.as_deref(), &currency)?;
     let (priced, _) = api::checkout::price(
         work.snapshot,
         work.who,
-        work.settings(),
+        work.settings()?,
         &lines,
         shipping,
         raw.card_id.as_deref(),

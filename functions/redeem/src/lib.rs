@@ -108,7 +108,7 @@ fn decide(
     let body: Value = json!({
         "order_id": order_id,
         "member_id": who.member.as_str(),
-        "discount": discount.to_string_in(work.currency()),
+        "discount": discount.to_string_in(work.currency()?),
         "points_redeemed": raw.points.unwrap_or(0),
         "points_balance": work.balance::<i64>(AccountKind::Points)?,
         "credit_balance": work.money(work.balance(AccountKind::Credit)?),
@@ -125,7 +125,7 @@ fn redeem_points(
     raw: &RawRedeem,
     links: &BTreeMap<String, String>,
 ) -> Result<Money, ApiError> {
-    let currency = *work.currency();
+    let currency = *work.currency()?;
     let (versions, _) = programs::read_points(work.snapshot, &work.who.shop)?;
     let wanted = raw.points.unwrap_or(0);
     let order_total = raw
@@ -136,13 +136,7 @@ fn redeem_points(
     let discount = versions
         .current()
         .ok_or_else(|| Refusal::ProgramDisabled("there is no points program".into()))?
-        .redeem_on_order(
-            wanted,
-            order_total,
-            work.now,
-            work.settings().timezone,
-            &currency,
-        )?;
+        .redeem_on_order(wanted, order_total, work.now, work.tz(), &currency)?;
     let mut points = work.account::<i64>(AccountKind::Points)?;
     let (taken, moves) = points.spend(AccountKind::Points, wanted, links, work.now)?;
     order.redeemed.extend(taken);
@@ -159,7 +153,7 @@ fn spend_money(
     kind: AccountKind,
     links: &BTreeMap<String, String>,
 ) -> Result<Money, ApiError> {
-    let currency = *work.currency();
+    let currency = *work.currency()?;
     let text = if kind == AccountKind::Credit {
         &raw.credit
     } else {

@@ -1,12 +1,11 @@
 //! POST /admin/member-cards/{card_no}/refund: the shop takes a card back, with money (at
 //! most what was paid) or without, optionally reclaiming the unused gift pack (000).
 
-use domain::chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input;
-use api::postings::Posting;
+use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::card_document::CardRefundRequest;
 use domain::cards::CardKind;
@@ -15,7 +14,7 @@ use domain::{AccountKind, Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use store::keys::{self, RecordKind};
-use store::{cards, profile, purchases, settings};
+use store::{cards, profile, purchases};
 
 pub const OPERATION: &str = "refund-card";
 
@@ -49,7 +48,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::card(&who.shop, &card_id),
     ]);
     api::execute(ctx, &who.shop, once.as_ref(), read, |snapshot, now| {
-        decide(&who, &card_id, &card_no, &raw, snapshot, now)
+        decide(Work::open(&who, snapshot, now)?, (&card_id, &card_no), &raw)
     })
     .await
 }
@@ -57,16 +56,14 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// 000: the card is taken back (money at most what was paid), its stock returned, and
 /// with reclaim_gifts its unused gift pack taken back as far as it is still there.
 fn decide(
-    who: &api::Acting,
-    card_id: &str,
-    card_no: &str,
+    mut work: Work<'_>,
+    (card_id, card_no): (&str, &str),
     raw: &CardRefundRequest,
-    snapshot: &Snapshot,
-    now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     let not_found = || ApiError::NotFound("no member card with that number".into());
-    let (shop, member, actor) = (&who.shop, &who.member, who.actor.as_str());
-    let currency = settings::read(snapshot, shop)?.map(|s| s.currency);
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (shop, member) = (&who.shop, &who.member);
+    let currency = work.configured().map(|s| s.currency);
     let mut prof = profile::read(snapshot, shop, member)?;
     let held = prof
         .cards
@@ -77,19 +74,16 @@ fn decide(
     let refund = refund_amount(raw, currency.as_ref())?;
     held.check_refund(refund, currency.as_ref(), now)?;
     let (card, items) = held.returned(raw.reclaim_gifts);
-    let posting = who.posting(currency.as_ref(), now);
-    let mut writes = Vec::new();
     let reclaimed = match raw.reclaim_gifts && held.gift_pack_issued {
-        true => reclaim(snapshot, &posting, &held, &items, &mut writes)?,
+        true => reclaim(&mut work, &held, &items)?,
         false => json!({"points": 0, "credit": "0", "items": []}),
     };
     prof.cards.insert(card_id.to_owned(), card);
-    writes.push(profile::put(shop, member, &prof));
-    writes.extend(give_back(snapshot, shop, &held)?);
-    let money = |m: Money| match currency.as_ref() {
-        Some(c) => m.to_string_in(c),
-        None => m.to_string(),
-    };
+    work.write(profile::put(shop, member, &prof));
+    for write in give_back(snapshot, shop, &held)? {
+        work.write(write);
+    }
+    let money = |m: Money| work.money(m.amount());
     let record = json!({
         "card_no": card_no,
         "card_id": card_id,
@@ -99,12 +93,12 @@ fn decide(
         "paid": held.paid.map(money),
         "reclaimed": reclaimed,
         "reason": raw.reason,
-        "actor": actor,
+        "actor": who.actor,
         "at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
     });
-    let record_id = api::entry_ids(now, 1).remove(0);
+    let record_id = work.record_id();
     let kind = RecordKind::Returns;
-    writes.push(cards::record(
+    work.write(cards::record(
         shop,
         card_id,
         kind,
@@ -112,7 +106,8 @@ fn decide(
         record_id.as_str(),
         &record,
     ));
-    Ok(Decision::ok(writes, record.clone()).tell([("card.refunded", record)]))
+    work.tell([("card.refunded", record.clone())]);
+    Ok(work.done(record))
 }
 
 /// The amount the merchant paid back, in the shop's currency (none for a free card).
@@ -150,29 +145,24 @@ fn give_back(
 /// 000: the card's unused gift pack taken back, as far as the balances still hold it (its
 /// items are listed as reclaimed). Returns what was taken, as the answer shows it.
 fn reclaim(
-    snapshot: &Snapshot,
-    posting: &Posting<'_>,
+    work: &mut Work<'_>,
     held: &domain::cards::MemberCard,
     items: &[(String, String)],
-    writes: &mut Vec<store::Write>,
 ) -> Result<serde_json::Value, ApiError> {
     let links = BTreeMap::from([
         ("card_id".to_owned(), held.card_id.clone()),
         ("card_no".to_owned(), held.card_no.clone()),
     ]);
-    let mut ids = api::entry_ids(posting.now, 4).into_iter();
     let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
     if held.gift_points > 0 {
-        let kind = AccountKind::Points;
-        let taken =
-            posting.take_back(snapshot, kind, held.gift_points, &links, &mut ids, writes)?;
+        let taken = work.take_back(AccountKind::Points, held.gift_points, &links)?;
         reclaimed["points"] = json!(taken);
     }
     let credit = held.gift_credit.amount();
     if credit > Decimal::ZERO {
         let kind = AccountKind::Credit;
-        let taken = posting.take_back(snapshot, kind, credit, &links, &mut ids, writes)?;
-        reclaimed["credit"] = api::render::amount(kind, taken, posting.currency);
+        let taken = work.take_back(kind, credit, &links)?;
+        reclaimed["credit"] = work.amount(kind, taken);
     }
     reclaimed["items"] = items
         .iter()

@@ -62,7 +62,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// the program's validity.
 fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, ApiError> {
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
-    let currency = *work.currency();
+    let currency = *work.currency()?;
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
     if amount.is_zero() {
         return Err(ApiError::Invalid("amount must be above zero".into()));
@@ -71,7 +71,8 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
     let total = refundable(&order, raw, amount, &currency)?;
     // Refunded credit lasts as the program's issued credit does (never without one).
     let (program, _) = credit_program::read(snapshot, &who.shop, &currency)?;
-    let expires_at = program.and_then(|p| p.expiry.expires_at(now, work.settings().timezone));
+    let tz = work.tz();
+    let expires_at = program.and_then(|p| p.expiry.expires_at(now, tz));
     let mut links = BTreeMap::from([
         ("order_id".to_owned(), order_id.to_owned()),
         ("refund_id".to_owned(), raw.refund_id.clone()),

@@ -79,7 +79,7 @@ fn decide(
     now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     let mut work = Work::new(who, snapshot, now)?;
-    let tz = work.settings().timezone;
+    let tz = work.tz();
     if raw.birthday.is_some_and(|b| b > tz.local_date(now)) {
         return Err(ApiError::Invalid("birthday is in the future".into()));
     }
@@ -89,7 +89,7 @@ fn decide(
         .register(now)
         .map_err(|at| Refusal::AlreadyRegistered { at: tz.format(at) })?;
     // 003: the member starts at the channel's default level, if the ladder names one.
-    let (ladder, _) = store::levels::read(snapshot, &who.shop, work.currency())?;
+    let (ladder, _) = store::levels::read(snapshot, &who.shop, work.currency()?)?;
     let mut level_changes = state.settle_level(ladder.as_ref(), tz, now);
     if let Some(ladder) = &ladder {
         level_changes.extend(state.profile.standing.register(ladder, channel, tz, now));
@@ -138,8 +138,8 @@ fn registration_credit(
     middle: &mut Vec<store::Write>,
 ) -> Result<Decimal, ApiError> {
     let (shop, member, now) = (&work.who.shop, &work.who.member, work.now);
-    let (program, _) = credit_program::read(work.snapshot, shop, work.currency())?;
-    let Some(g) = program.and_then(|p| p.for_registration(now, work.settings().timezone)) else {
+    let (program, _) = credit_program::read(work.snapshot, shop, work.currency()?)?;
+    let Some(g) = program.and_then(|p| p.for_registration(now, work.tz())) else {
         return Ok(Decimal::ZERO);
     };
     let links = BTreeMap::from([("member_id".to_owned(), member.to_string())]);

@@ -28,6 +28,17 @@ pub struct Issuance<'a> {
     pub require_enabled: bool,
 }
 
+/// How a card is issued, beyond who and when (`work::Work::issue_card`): paid (from which
+/// purchase and stock shard), and whether the card must still be enabled at commit (only
+/// claims require it).
+#[derive(Debug, Default)]
+pub struct Terms {
+    pub paid: Option<domain::Money>,
+    pub purchase_id: Option<String>,
+    pub stock_shard: Option<u16>,
+    pub require_enabled: bool,
+}
+
 /// The member an operation changes: its state and decisions are `domain::member::Member`;
 /// reading it and writing what changed are here.
 pub use domain::member::Member as MemberState;

@@ -15,8 +15,8 @@ use store::{cards, keys, purchases, settings, Snapshot};
 
 use crate::error::ApiError;
 use crate::exec::{Decision, Once};
-use crate::issuing::{self, Issuance};
 use crate::reply::Reply;
+use crate::work::Work;
 use crate::Ctx;
 
 /// Signatures older (or newer) than this are refused: a captured delivery cannot be replayed
@@ -311,7 +311,7 @@ fn settle(
 ) -> Result<Decision, ApiError> {
     let (shop, card_id) = (to.shop, to.card_id);
     let pid = event.purchase_id.as_str();
-    let mut purchase = purchases::read(snapshot, shop, pid)?
+    let purchase = purchases::read(snapshot, shop, pid)?
         .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
     let stated = match &event.paid {
         Paid::Decimal(t) => t.clone(),
@@ -319,104 +319,83 @@ fn settle(
     };
     let amount = event.amount(to.settings.map(|s| &s.currency));
     purchase.check_paid(amount, &event.currency, &stated)?;
-    let actor = actor_of(provider, event);
+    let who = crate::Acting {
+        shop: shop.clone(),
+        member: to.member.clone(),
+        actor: actor_of(provider, event),
+    };
+    let work = Work::open(&who, snapshot, now)?;
     if let Some(rule) = store::ids::target_recharge(card_id) {
-        return crate::recharge::settle_online(
-            snapshot,
-            shop,
-            to.member,
-            to.settings,
-            &actor,
-            rule,
-            purchase,
-            event.outcome,
-            now,
-        );
+        return crate::recharge::settle_online(work, rule, purchase, event.outcome);
     }
     if let Some(level_id) = store::ids::target_level(card_id) {
-        return crate::levels::settle_paid_upgrade(
-            snapshot,
-            crate::levels::Upgrade {
-                shop,
-                member: to.member,
-                level_id,
-                settings: to.settings,
-                actor: &actor,
-            },
-            purchase,
-            event.outcome,
-            now,
-        );
+        return crate::levels::settle_paid_upgrade(work, level_id, purchase, event.outcome);
     }
+    settle_card(work, card_id, purchase, event.outcome, late_without_stock)
+}
+
+/// 000: a card's payment: paid, the card is issued from the unit reserved (or, paid after
+/// its reservation lapsed, from its shard if one is left); failed, the unit goes back.
+fn settle_card(
+    mut work: Work<'_>,
+    card_id: &str,
+    mut purchase: domain::purchase::Purchase,
+    outcome: domain::purchase::PaymentOutcome,
+    late_without_stock: bool,
+) -> Result<Decision, ApiError> {
+    let (snapshot, now) = (work.snapshot, work.now);
+    let (shop, member) = (&work.who.shop, &work.who.member);
     let processed = json!({"status": "processed"});
-    let mut writes = Vec::new();
     let def = cards::read(snapshot, shop, card_id)?;
     // The unit's shard, as the card is split now (`domain::stock::home`).
     let shards = def.as_ref().map_or(1, |d| d.stock_shards);
     let home = domain::stock::home(purchase.stock_shard, shards);
-    let reserved = match purchase.on_payment(event.outcome, late_without_stock) {
-        Transition::Ignore => return Ok(Decision::ok(writes, processed)),
-        Transition::AlreadySettled => {
-            return Ok(Decision::ok(writes, json!({"status": "duplicate"})))
-        }
+    let reserved = match purchase.on_payment(outcome, late_without_stock) {
+        Transition::Ignore => return Ok(work.done(processed)),
+        Transition::AlreadySettled => return Ok(work.done(json!({"status": "duplicate"}))),
         Transition::Release => {
             purchase.status = PurchaseStatus::Failed;
-            writes.push(purchases::put(shop, &purchase));
-            writes.push(cards::return_stock(shop, card_id, home));
-            return Ok(Decision::ok(writes, processed));
+            work.write(purchases::put(shop, &purchase));
+            work.write(cards::return_stock(shop, card_id, home));
+            return Ok(work.done(processed));
         }
         Transition::RefundDue => {
             purchase.paid_at = Some(now);
             purchase.status = PurchaseStatus::RefundDue;
-            writes.push(purchases::put(shop, &purchase));
-            return Ok(Decision::ok(writes, processed));
+            work.write(purchases::put(shop, &purchase));
+            return Ok(work.done(processed));
         }
         Transition::Pay { reserved } => reserved,
     };
     purchase.paid_at = Some(now);
     if !reserved {
         // Paid after its reservation lapsed: a unit again from its own shard if it has one.
-        writes.push(cards::take_stock(shop, card_id, home));
+        work.write(cards::take_stock(shop, card_id, home));
+        let sold_out = Refusal::CardSoldOut.into();
+        work.guard(keys::stock_shard(shop, card_id, home), sold_out);
     }
     let def = def.ok_or_else(|| ApiError::NotFound("the card no longer exists".into()))?;
-    let (card, granted) = issuing::issue_card(
-        snapshot,
-        &def,
-        &Issuance {
-            shop,
-            member: to.member,
-            actor: &actor,
-            settings: to.settings,
-            now,
-            paid: Some(purchase.amount),
-            purchase_id: Some(pid.to_owned()),
-            stock_shard: Some(home),
-            require_enabled: false,
-        },
-        &mut writes,
-    )?;
+    let terms = crate::issuing::Terms {
+        paid: Some(purchase.amount),
+        purchase_id: Some(purchase.purchase_id.clone()),
+        stock_shard: Some(home),
+        require_enabled: false,
+    };
+    let (card, granted) = work.issue_card(&def, terms)?;
     purchase.status = PurchaseStatus::Paid;
-    let mut bought = crate::render::member_card(&card, to.member, now);
-    bought["purchase_id"] = json!(pid);
-    if let Some(settings) = to.settings {
+    let mut bought = crate::render::member_card(&card, member, now);
+    bought["purchase_id"] = json!(purchase.purchase_id);
+    if let Some(settings) = work.configured() {
         bought["paid"] = json!(purchase.amount.to_string_in(&settings.currency));
     }
     purchase.card_no = Some(card.card_no);
-    writes.push(purchases::put(shop, &purchase));
+    work.write(purchases::put(shop, &purchase));
     if !granted.not_issued.is_empty() {
         bought["coupons_not_issued"] = serde_json::Value::Array(granted.not_issued);
     }
-    let decision = Decision::ok(writes, processed)
-        .tell([("card.purchased", bought)])
-        .tell(granted.told);
-    Ok(if reserved {
-        decision
-    } else {
-        decision.guard(
-            keys::stock_shard(shop, card_id, home),
-            Refusal::CardSoldOut.into(),
-        )
-    })
+    work.tell([("card.purchased", bought)]);
+    work.tell(granted.told);
+    Ok(work.done(processed))
 }
 
 #[cfg(test)]

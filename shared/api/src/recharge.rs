@@ -16,16 +16,11 @@ use store::value::{self, RechargeRecord};
 use store::{accounts, keys, outbox, Snapshot};
 
 use crate::exec::Decision;
-use crate::issuing::{MemberState, MemberWrites};
-use crate::postings::Posting;
+use crate::work::Work;
 use crate::ApiError;
 
-/// Who recharges, where, and under which id.
+/// Where a recharge lands and under which id (its member and actor are the work's).
 pub struct Landing<'a> {
-    pub shop: &'a ShopId,
-    pub member: &'a MemberId,
-    pub settings: &'a Settings,
-    pub actor: &'a str,
     pub recharge_id: &'a str,
     pub channel: &'a str,
 }
@@ -72,22 +67,19 @@ pub fn used(snapshot: &Snapshot, shop: &ShopId, member: &MemberId, rule_id: &str
         .is_some()
 }
 
-/// The writes and the answer of a decided recharge.
-pub fn land(
-    snapshot: &Snapshot,
-    at: &Landing<'_>,
-    rc: &Recharge,
-    now: DateTime<Utc>,
-) -> Result<Decision, ApiError> {
-    let (shop, member, settings) = (at.shop, at.member, at.settings);
-    let (currency, tz) = (&settings.currency, settings.timezone);
+/// A decided recharge's writes, told to the work; returns its answer.
+pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Value, ApiError> {
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (shop, member) = (&who.shop, &who.member);
+    let (currency, tz) = (*work.currency()?, work.tz());
+    let currency = &currency;
     let links = BTreeMap::from([("recharge_id".to_owned(), at.recharge_id.to_owned())]);
     let ladder = store::levels::read(snapshot, shop, currency)?.0;
-    let mut state = MemberState::read(snapshot, shop, member)?;
+    let mut state = work.member()?;
     let mut changes: Vec<LevelChange> = state.settle_level(ladder.as_ref(), tz, now);
 
     // The value paid and the gift value, each its own ledger entry.
-    let mut account = accounts::read::<Decimal>(snapshot, shop, member, AccountKind::Value)?;
+    let mut account = work.account::<Decimal>(AccountKind::Value)?;
     let mut moves = Vec::new();
     for (amount, reason) in [(rc.paid, "recharge"), (rc.gifts.value, "recharge_gift")] {
         if amount.is_zero() {
@@ -154,10 +146,10 @@ pub fn land(
             version: 0,
         },
     )];
-    let mut guard = None;
     if let (true, Some(rule)) = (rc.once_per_member, &rc.rule_id) {
         middle.push(value::put_rule_use(shop, member, rule, at.recharge_id));
-        guard = Some(keys::rule_use(shop, member, rule));
+        let used = Refusal::RuleAlreadyUsed.into();
+        work.guard(keys::rule_use(shop, member, rule), used);
     }
     middle.push(outbox::notify(
         shop,
@@ -168,21 +160,9 @@ pub fn land(
                "gifts": gifts.clone()}),
         now,
     ));
-    let posting = Posting {
-        shop,
-        member,
-        actor: at.actor,
-        currency: Some(currency),
-        now,
-    };
-    let mut writes = Vec::new();
-    let mut ids = crate::entry_ids(now, moves.len()).into_iter();
-    posting.post(AccountKind::Value, &account, moves, &mut ids, &mut writes);
-    let read = crate::issuing::Read {
-        snapshot,
-        settings: Some(settings),
-    };
-    let granted = state.flush(&read, &posting, middle, &mut writes)?;
+    work.post(AccountKind::Value, &account, moves);
+    work.tell(crate::webhooks::level_changes(member, &changes, tz));
+    work.flush(state, middle)?;
     let mut body: Value = json!({
         "recharge_id": at.recharge_id,
         "member_id": member.as_str(),
@@ -194,42 +174,31 @@ pub fn land(
         "level": level_id,
         "level_changes": crate::render::level_changes(&changes, tz),
     });
-    if !granted.not_issued.is_empty() {
-        body["coupons_not_issued"] = Value::Array(granted.not_issued);
+    if !work.coupons_not_issued.is_empty() {
+        body["coupons_not_issued"] = Value::Array(work.coupons_not_issued.clone());
     }
-    let told = crate::webhooks::level_changes(member, &changes, tz);
-    let decision = Decision::new(writes, lambda_http::http::StatusCode::CREATED, body)
-        .tell(told)
-        .tell(granted.told);
-    Ok(match guard {
-        Some(key) => decision.guard(key, Refusal::RuleAlreadyUsed.into()),
-        None => decision,
-    })
+    Ok(body)
 }
 
 /// An online recharge's payment (003): settled once like a card's purchase; paid, the same
 /// effects as at the till under the purchase's id; a failed payment closes it; a rule gone
 /// or already used by the member marks it for refund.
-#[allow(clippy::too_many_arguments)]
 pub fn settle_online(
-    snapshot: &Snapshot,
-    shop: &ShopId,
-    member: &MemberId,
-    settings: Option<&Settings>,
-    actor: &str,
+    mut work: Work<'_>,
     rule_id: Option<&str>,
     mut purchase: domain::purchase::Purchase,
     outcome: domain::purchase::PaymentOutcome,
-    now: DateTime<Utc>,
 ) -> Result<Decision, ApiError> {
     use domain::purchase::PurchaseStatus;
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (shop, member) = (&who.shop, &who.member);
     let processed = json!({"status": "processed"});
     if let Some(answer) = crate::purchasing::stockless(shop, &mut purchase, outcome) {
         return Ok(answer);
     }
     purchase.paid_at = Some(now);
-    let settings = settings.ok_or_else(ApiError::not_configured)?;
-    let decided = value::read_program(snapshot, shop, &settings.currency)?
+    let currency = *work.currency()?;
+    let decided = value::read_program(snapshot, shop, &currency)?
         .0
         .and_then(|p| {
             p.paid_online(rule_id, purchase.amount, |r| {
@@ -238,23 +207,15 @@ pub fn settle_online(
         });
     let Some(decided) = decided else {
         purchase.status = PurchaseStatus::RefundDue;
-        return Ok(Decision::ok(
-            vec![store::purchases::put(shop, &purchase)],
-            processed,
-        ));
+        work.write(store::purchases::put(shop, &purchase));
+        return Ok(work.done(processed));
     };
     let at = Landing {
-        shop,
-        member,
-        settings,
-        actor,
         recharge_id: &purchase.purchase_id,
         channel: "online",
     };
-    let mut decision = land(snapshot, &at, &decided, now)?;
+    land(&mut work, &at, &decided)?;
     purchase.status = PurchaseStatus::Paid;
-    decision.writes.push(store::purchases::put(shop, &purchase));
-    decision.status = lambda_http::http::StatusCode::OK;
-    decision.body = processed;
-    Ok(decision)
+    work.write(store::purchases::put(shop, &purchase));
+    Ok(work.done(processed))
 }

@@ -9,10 +9,13 @@
 
 use domain::chrono::{DateTime, Utc};
 use domain::order::Order;
+use std::collections::BTreeMap;
+
+use domain::cards::{CardDef, MemberCard};
 use domain::{Account, AccountKind, Currency, Decimal, EntryId, Money, Movement, Settings};
 use serde_json::Value;
 use store::accounts::StoredQuantity;
-use store::{accounts, orders, Snapshot, Write};
+use store::{accounts, orders, Key, Snapshot, Write};
 
 use crate::exec::Decision;
 use crate::issuing::{MemberState, MemberWrites};
@@ -22,8 +25,11 @@ pub struct Work<'a> {
     pub snapshot: &'a Snapshot,
     pub who: &'a Acting,
     pub now: DateTime<Utc>,
-    settings: Settings,
+    /// The shop's settings; `None` only in a work begun with `open` (a shop not set up yet).
+    settings: Option<Settings>,
     writes: Vec<Write>,
+    /// Conditions whose failure is the answer (`Decision::guard`).
+    guards: Vec<(Key, ApiError)>,
     /// Entry ids drawn so far: the next one's place in this operation's sequence.
     entries: usize,
     /// Each account posted and its balance after (what the answer shows).
@@ -42,31 +48,100 @@ impl<'a> Work<'a> {
         snapshot: &'a Snapshot,
         now: DateTime<Utc>,
     ) -> Result<Self, ApiError> {
-        Ok(Work {
+        let settings = crate::require_settings(snapshot, &who.shop)?;
+        Ok(Self::with(who, snapshot, now, Some(settings)))
+    }
+
+    /// A unit of work that may run before the shop is set up: what needs no currency
+    /// (points, a free card, a card number) is allowed then; `settings()` and `currency()`
+    /// refuse with 409 `shop_not_configured` where an operation needs them.
+    pub fn open(
+        who: &'a Acting,
+        snapshot: &'a Snapshot,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let settings = store::settings::read(snapshot, &who.shop)?;
+        Ok(Self::with(who, snapshot, now, settings))
+    }
+
+    /// A unit of work over settings read apart from `snapshot` (an import reads them once
+    /// for all its rows).
+    pub fn with(
+        who: &'a Acting,
+        snapshot: &'a Snapshot,
+        now: DateTime<Utc>,
+        settings: Option<Settings>,
+    ) -> Self {
+        Work {
             snapshot,
             who,
             now,
-            settings: crate::require_settings(snapshot, &who.shop)?,
+            settings,
             writes: Vec::new(),
+            guards: Vec::new(),
             entries: 0,
             posted: Vec::new(),
             told: Vec::new(),
             coupons_not_issued: Vec::new(),
-        })
+        }
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
+    /// The shop's settings (409 `shop_not_configured` before it is set up).
+    pub fn settings(&self) -> Result<&Settings, ApiError> {
+        self.settings.as_ref().ok_or_else(ApiError::not_configured)
     }
 
-    pub fn currency(&self) -> &Currency {
-        &self.settings.currency
+    /// The shop's settings when it is set up.
+    pub fn configured(&self) -> Option<&Settings> {
+        self.settings.as_ref()
+    }
+
+    /// The shop's time zone: its days, months and local midnights (UTC before it is set up,
+    /// as every read of a shop without settings takes it).
+    pub fn tz(&self) -> domain::ShopTz {
+        self.settings
+            .as_ref()
+            .map(|s| s.timezone)
+            .unwrap_or_default()
+    }
+
+    /// The shop's currency (409 `shop_not_configured` before it is set up).
+    pub fn currency(&self) -> Result<&Currency, ApiError> {
+        Ok(&self.settings()?.currency)
+    }
+
+    fn known_currency(&self) -> Option<&Currency> {
+        self.settings.as_ref().map(|s| &s.currency)
     }
 
     /// An amount stored in major units, as the API renders money: in the shop's currency's
-    /// minor units ("5.00").
+    /// minor units ("5.00"); as stored before the shop has a currency.
     pub fn money(&self, stored: Decimal) -> String {
-        Money::from_stored(stored).to_string_in(&self.settings.currency)
+        let money = Money::from_stored(stored);
+        match self.known_currency() {
+            Some(c) => money.to_string_in(c),
+            None => money.to_string(),
+        }
+    }
+
+    /// A balance as the API renders it: points whole, money in the shop's currency.
+    pub fn amount(&self, kind: AccountKind, stored: Decimal) -> Value {
+        crate::render::amount(kind, stored, self.known_currency())
+    }
+
+    /// The next `n` entry ids of this operation (a record that goes with its entries).
+    fn draw(&mut self, n: usize) -> std::vec::IntoIter<EntryId> {
+        let ids = store::ids::entry_ids_from(self.now, self.entries, n);
+        self.entries += n;
+        ids.into_iter()
+    }
+
+    /// An id for a record of this operation (a card's return, an exchange), unique among
+    /// its entries.
+    pub fn record_id(&mut self) -> EntryId {
+        let id = store::ids::entry_ids_from(self.now, self.entries, 1).remove(0);
+        self.entries += 1;
+        id
     }
 
     /// The order as read, refused when another member owns it (409
@@ -111,12 +186,28 @@ impl<'a> Work<'a> {
         account: &Account<Q>,
         moves: Vec<Movement>,
     ) -> Vec<EntryId> {
-        let mut ids = store::ids::entry_ids_from(self.now, self.entries, moves.len()).into_iter();
-        self.entries += moves.len();
+        let mut ids = self.draw(moves.len());
         self.posted.retain(|(k, _)| *k != kind);
         self.posted.push((kind, account.balance().to_decimal()));
-        let posting = self.who.posting(Some(&self.settings.currency), self.now);
+        let currency = self.settings.as_ref().map(|s| &s.currency);
+        let posting = self.who.posting(currency, self.now);
         posting.post(kind, account, moves, &mut ids, &mut self.writes)
+    }
+
+    /// What the balance of `kind` still holds of `amount` a grant gave, taken back (a
+    /// card's gift pack when the card is refunded). Returns what was taken.
+    pub fn take_back<Q: StoredQuantity>(
+        &mut self,
+        kind: AccountKind,
+        amount: Q,
+        links: &BTreeMap<String, String>,
+    ) -> Result<Q, ApiError> {
+        let mut account = self.account::<Q>(kind)?;
+        let (taken, moves) = account.reclaim(kind, amount, links, self.now);
+        if !moves.is_empty() {
+            self.post(kind, &account, moves);
+        }
+        Ok(taken)
     }
 
     /// The account's balance as this work leaves it: after its posting, else as read.
@@ -137,10 +228,11 @@ impl<'a> Work<'a> {
     /// The coupons its grants name are issued with them (`ApiError::ReadMore` when their
     /// definitions were not read yet: `execute` reads them and decides again).
     pub fn flush(&mut self, member: MemberState, middle: Vec<Write>) -> Result<(), ApiError> {
-        let posting = self.who.posting(Some(&self.settings.currency), self.now);
+        let currency = self.settings.as_ref().map(|s| &s.currency);
+        let posting = self.who.posting(currency, self.now);
         let read = crate::issuing::Read {
             snapshot: self.snapshot,
-            settings: Some(&self.settings),
+            settings: self.settings.as_ref(),
         };
         let granted = member.flush(&read, &posting, middle, &mut self.writes)?;
         self.told.extend(granted.told);
@@ -182,19 +274,90 @@ impl<'a> Work<'a> {
         Ok(Some((no, ("coupon.returned", told))))
     }
 
+    /// Issues card `def` to the member (`issuing::issue_card`: the profile, the holder
+    /// count, the number, the claim record and the gift pack's grants). Returns the card
+    /// and what its coupons came to, for the caller to tell after the card itself.
+    pub fn issue_card(
+        &mut self,
+        def: &CardDef,
+        terms: crate::issuing::Terms,
+    ) -> Result<(MemberCard, crate::coupons::Granted), ApiError> {
+        let how = issuance(self.who, self.settings.as_ref(), self.now, terms);
+        crate::issuing::issue_card(self.snapshot, def, &how, &mut self.writes)
+    }
+
+    /// How this work issues a card onto a member it is changing (`issuing::issue_onto`,
+    /// the rule cards an accrual qualifies for).
+    pub fn issuance(&self, terms: crate::issuing::Terms) -> crate::issuing::Issuance<'_> {
+        issuance(self.who, self.settings.as_ref(), self.now, terms)
+    }
+
+    /// Marks every account this work writes erased (API 1.2: no operation writes for the
+    /// member again), once their last postings are made.
+    pub fn erase_accounts(&mut self) {
+        store::privacy::mark_accounts_erased(&mut self.writes, self.now);
+    }
+
     /// Any other write of the decision.
     pub fn write(&mut self, write: Write) {
         self.writes.push(write);
     }
 
+    /// Writes a shared helper made for the decision (a coupon issue's counters and numbers).
+    pub fn extend(&mut self, writes: impl IntoIterator<Item = Write>) {
+        self.writes.extend(writes);
+    }
+
+    /// Tells the shop's endpoints that take `kind`, in the order told.
+    pub fn tell(&mut self, events: impl IntoIterator<Item = (&'static str, Value)>) {
+        self.told.extend(events);
+    }
+
+    /// If the write to the item at `key` fails its condition, the answer is `refusal`
+    /// (`Decision::guard`: a stock that ran out is sold out, not a lost race).
+    pub fn guard(&mut self, key: Key, refusal: ApiError) {
+        self.guards.push((key, refusal));
+    }
+
+    /// Every write collected, for a batch that commits many members' work in one
+    /// transaction (an import's rows); it tells nothing of its own.
+    pub fn into_writes(self) -> Vec<Write> {
+        self.writes
+    }
+
     /// The decision: every write collected, answered with `body` (200).
     pub fn done(self, body: Value) -> Decision {
-        Decision::ok(self.writes, body).tell(self.told)
+        self.answer(lambda_http::http::StatusCode::OK, body)
     }
 
     /// The decision of an operation that creates: 201.
     pub fn created(self, body: Value) -> Decision {
-        Decision::new(self.writes, lambda_http::http::StatusCode::CREATED, body).tell(self.told)
+        self.answer(lambda_http::http::StatusCode::CREATED, body)
+    }
+
+    fn answer(self, status: lambda_http::http::StatusCode, body: Value) -> Decision {
+        let mut decision = Decision::new(self.writes, status, body).tell(self.told);
+        decision.guards = self.guards;
+        decision
+    }
+}
+
+fn issuance<'b>(
+    who: &'b Acting,
+    settings: Option<&'b Settings>,
+    now: DateTime<Utc>,
+    terms: crate::issuing::Terms,
+) -> crate::issuing::Issuance<'b> {
+    crate::issuing::Issuance {
+        shop: &who.shop,
+        member: &who.member,
+        actor: &who.actor,
+        settings,
+        now,
+        paid: terms.paid,
+        purchase_id: terms.purchase_id,
+        stock_shard: terms.stock_shard,
+        require_enabled: terms.require_enabled,
     }
 }
 

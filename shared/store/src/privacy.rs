@@ -113,6 +113,21 @@ pub fn delete(key: &Key) -> crate::Write {
 }
 
 impl Store {
+    /// The keys of the member's pending notices (outbox items waiting in their partition),
+    /// which an erasure deletes.
+    pub async fn pending_notices(
+        &self,
+        shop: &ShopId,
+        member: &MemberId,
+    ) -> Result<Vec<Key>, StoreError> {
+        let items = self.member_items(shop, member).await?;
+        Ok(items
+            .iter()
+            .filter(|it| crate::item::opt_s(it, "entity_type") == Some("outbox"))
+            .filter_map(crate::item::key_of)
+            .collect())
+    }
+
     /// Every item of the member's partition (profile, accounts, ledger, markers, pending
     /// notices, the erasure record), strongly consistent, all pages.
     pub async fn member_items(
