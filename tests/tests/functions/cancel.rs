@@ -7,13 +7,10 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
+/// The till cancels `order`.
 async fn cancel(env: &TestEnv, order: &str, body: Value) -> Res {
-    let req = Req::post(&format!("/orders/{order}/cancel"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(&body)
-        .build();
-    Res::from_response(cancel_order::handler(&env.ctx, req).await)
+    let cashier = env.token("cashier", "pos-1");
+    env.cancel_as(&cashier, order, body).await
 }
 
 /// A shop earning and redeeming points, with credit and stored value, and m1 holding 500

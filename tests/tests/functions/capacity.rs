@@ -137,19 +137,11 @@ async fn capacity_per_operation_and_the_largest_items_after_a_year() {
         )
         .await,
     );
-    let req = Req::post("/orders/o2/redeem")
-        .param("order_id", "o2")
-        .bearer(&me)
-        .json(&json!({"points": 100}))
-        .build();
-    let res = Res::from_response(redeem::handler(&env.ctx, req).await);
+    let res = env.redeem_as(&me, "o2", json!({"points": 100})).await;
     rows.push(call(&meter, &plain, "redeem (100 points)", res).await);
-    let req = Req::post("/orders/o1/refunds")
-        .param("order_id", "o1")
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": "r1", "amount": "30.00"}))
-        .build();
-    let res = Res::from_response(order_refund::handler(&env.ctx, req).await);
+    let res = env
+        .refund("o1", json!({"refund_id": "r1", "amount": "30.00"}))
+        .await;
     rows.push(call(&meter, &plain, "order-refund (part of o1)", res).await);
     let res = member_as(&env, &me, "m1").await;
     rows.push(call(&meter, &plain, "get-member", res).await);

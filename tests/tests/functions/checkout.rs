@@ -7,15 +7,6 @@ use serde_json::{json, Value};
 
 use crate::support::*;
 
-async fn redeem_as(env: &TestEnv, token: &str, order: &str, body: Value) -> Res {
-    let req = Req::post(&format!("/orders/{order}/redeem"))
-        .param("order_id", order)
-        .bearer(token)
-        .json(&body)
-        .build();
-    Res::from_response(redeem::handler(&env.ctx, req).await)
-}
-
 async fn card_read(env: &TestEnv, token: &str, path: &str, id: Option<&str>) -> Res {
     let mut req = Req::get(path).bearer(token);
     if let Some(id) = id {
@@ -141,13 +132,13 @@ async fn seed_001_credit_is_redeemed_by_card_number_and_a_reset_number_moves_not
     let joined = Res::from_response(register_member::handler(&env.ctx, req).await);
     let old = joined.body["card_no"].as_str().unwrap().to_owned();
     let cashier = env.token("cashier", "pos-1");
-    let paid = redeem_as(
-        &env,
-        &cashier,
-        "o1",
-        json!({"credit_card_no": old, "credit": "5.00"}),
-    )
-    .await;
+    let paid = env
+        .redeem_as(
+            &cashier,
+            "o1",
+            json!({"credit_card_no": old, "credit": "5.00"}),
+        )
+        .await;
     assert_eq!(paid.status, 200, "{}", paid.raw);
     assert_eq!(
         (
@@ -157,30 +148,23 @@ async fn seed_001_credit_is_redeemed_by_card_number_and_a_reset_number_moves_not
         (json!("m1"), json!("3.00"))
     );
     // Another customer cannot spend m1's credit by knowing the number.
-    redeem_as(
-        &env,
+    env.redeem_as(
         &env.token("customer", "m2"),
         "o2",
         json!({"credit_card_no": old, "credit": "1.00"}),
     )
     .await
     .assert_problem(403, "forbidden");
-    redeem_as(
-        &env,
-        &cashier,
-        "o3",
-        json!({"credit_card_no": old, "points": 10}),
-    )
-    .await
-    .assert_problem(422, "invalid_request");
+    env.redeem_as(&cashier, "o3", json!({"credit_card_no": old, "points": 10}))
+        .await
+        .assert_problem(422, "invalid_request");
     let req = Req::post("/members/m1/credit-card/reset")
         .param("member_id", "m1")
         .bearer(&env.admin())
         .build();
     let fresh = Res::from_response(credit_card_reset::handler(&env.ctx, req).await);
     let new = fresh.body["card_no"].as_str().unwrap().to_owned();
-    redeem_as(
-        &env,
+    env.redeem_as(
         &cashier,
         "o4",
         json!({"credit_card_no": old, "credit": "1.00"}),
@@ -188,13 +172,13 @@ async fn seed_001_credit_is_redeemed_by_card_number_and_a_reset_number_moves_not
     .await
     .assert_problem(404, "not_found");
     assert_eq!(member(&env, "m1").await["credit"]["balance"], "3.00");
-    let ok = redeem_as(
-        &env,
-        &env.token("customer", "m1"),
-        "o5",
-        json!({"credit_card_no": new, "credit": "1.00"}),
-    )
-    .await;
+    let ok = env
+        .redeem_as(
+            &env.token("customer", "m1"),
+            "o5",
+            json!({"credit_card_no": new, "credit": "1.00"}),
+        )
+        .await;
     assert_eq!(ok.body["credit_balance"], "2.00", "{}", ok.raw);
     assert_eq!(ledger_sum(&env, "m1", "credit").await, Decimal::new(200, 2));
 }

@@ -170,12 +170,8 @@ async fn a_coupon_comes_back_on_cancel_and_whole_refund_and_is_void_after_erasur
     let id = define_coupon(&env, off("1 off", "1.00", "0.00", true)).await;
     let no = give(&env, "m1", &id).await;
     assert_eq!(spend(&env, "m1", "o1", &no, three_tens()).await.status, 200);
-    let req = Req::post("/orders/o1/cancel")
-        .param("order_id", "o1")
-        .bearer(&env.admin())
-        .json(&json!({"member_id": "m1", "reason": "payment failed"}))
-        .build();
-    let cancelled = Res::from_response(cancel_order::handler(&env.ctx, req).await);
+    let why = json!({"member_id": "m1", "reason": "payment failed"});
+    let cancelled = env.cancel_as(&env.admin(), "o1", why).await;
     assert_eq!(
         cancelled.body["coupon_restored"],
         json!(no),
@@ -270,12 +266,8 @@ async fn seed_000_the_coupons_report_follows_every_coupon_through_use_return_voi
     give(&env, "m3", &b).await;
     assert_eq!(spend(&env, "m1", "o1", &a1, three_tens()).await.status, 200);
     assert_eq!(spend(&env, "m1", "o2", &a2, three_tens()).await.status, 200);
-    let req = Req::post("/orders/o2/cancel")
-        .param("order_id", "o2")
-        .bearer(&env.admin())
-        .json(&json!({"member_id": "m1", "reason": "payment failed"}))
-        .build();
-    assert_eq!(cancel_order::handler(&env.ctx, req).await.status(), 200);
+    let why = json!({"member_id": "m1", "reason": "payment failed"});
+    assert_eq!(env.cancel_as(&env.admin(), "o2", why).await.status, 200);
     let req = Req::post("/members/m2/register")
         .param("member_id", "m2")
         .bearer(&env.token("customer", "m2"))

@@ -36,34 +36,19 @@ async fn register(env: &TestEnv, member: &str) -> Res {
     Res::from_response(register_member::handler(&env.ctx, req).await)
 }
 
+/// m1's order of `total`, placed now.
 async fn accrue(env: &TestEnv, order: &str, total: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/accrue"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(
-            &json!({"member_id": "m1", "currency": "MYR", "total": total,
-                      "placed_at": env.ctx.now().to_rfc3339()}),
-        )
-        .build();
-    Res::from_response(accrue_points::handler(&env.ctx, req).await)
+    let placed = env.ctx.now().to_rfc3339();
+    let body = json!({"member_id": "m1", "currency": "MYR", "total": total, "placed_at": placed});
+    env.accrue(order, body).await
 }
 
 async fn to_credit(env: &TestEnv, order: &str, body: Value) -> Res {
-    let req = Req::post(&format!("/orders/{order}/refund-to-credit"))
-        .param("order_id", order)
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    Res::from_response(refund_to_credit::handler(&env.ctx, req).await)
+    env.refund_to_credit(order, body).await
 }
 
 async fn refund(env: &TestEnv, order: &str, refund_id: &str, amount: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/refunds"))
-        .param("order_id", order)
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": refund_id, "amount": amount, "member_id": "m1"}))
-        .build();
-    Res::from_response(order_refund::handler(&env.ctx, req).await)
+    refund_order(env, "m1", order, refund_id, amount).await
 }
 
 fn reasons(entries: &[Value]) -> Vec<(String, String)> {

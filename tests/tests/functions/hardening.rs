@@ -106,15 +106,10 @@ async fn hostile_dates_in_every_date_field_are_refused_with_422_and_nothing_is_s
                 Some(format!("{date}T10:00:00Z")),
             ),
         ] {
-            let req = Req::post("/orders/o-far/accrue")
-                .param("order_id", "o-far")
-                .bearer(&env.token("cashier", "pos-1"))
-                .json(
-                    &json!({"member_id": "m1", "currency": "MYR", "total": "10.00",
-                              "placed_at": placed, "paid_at": paid}),
-                )
-                .build();
-            Res::from_response(accrue_points::handler(&env.ctx, req).await)
+            let body = json!({"member_id": "m1", "currency": "MYR", "total": "10.00",
+                              "placed_at": placed, "paid_at": paid});
+            env.accrue("o-far", body)
+                .await
                 .assert_problem(422, "invalid_request");
         }
     }

@@ -29,34 +29,22 @@ fn per_unit(n: u32) -> Value {
     json!({"enabled": true, "earn": {"points_per_unit": n}, "redeem": {"points_per_unit": 100}})
 }
 
+/// m1's order of `total`, placed and paid at `placed`.
 async fn accrue(env: &TestEnv, order: &str, total: &str, placed: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/accrue"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(
-            &json!({"member_id": "m1", "currency": "MYR", "total": total,
-                      "placed_at": placed, "paid_at": placed}),
-        )
-        .build();
-    Res::from_response(accrue_points::handler(&env.ctx, req).await)
+    let body = json!({"member_id": "m1", "currency": "MYR", "total": total,
+                      "placed_at": placed, "paid_at": placed});
+    env.accrue(order, body).await
 }
 
 async fn refund(env: &TestEnv, order: &str, refund_id: &str, amount: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/refunds"))
-        .param("order_id", order)
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": refund_id, "amount": amount, "member_id": "m1"}))
-        .build();
-    Res::from_response(order_refund::handler(&env.ctx, req).await)
+    refund_order(env, "m1", order, refund_id, amount).await
 }
 
+/// m1 redeems `points` on `order` themselves.
 async fn redeem(env: &TestEnv, order: &str, points: i64) -> Res {
-    let req = Req::post(&format!("/orders/{order}/redeem"))
-        .param("order_id", order)
-        .bearer(&env.token("customer", "m1"))
-        .json(&json!({"points": points}))
-        .build();
-    Res::from_response(redeem::handler(&env.ctx, req).await)
+    let token = env.token("customer", "m1");
+    env.redeem_as(&token, order, json!({"points": points}))
+        .await
 }
 
 fn at(s: &str) -> DateTime<Utc> {

@@ -21,36 +21,9 @@ fn standard(expiry: Value) -> Value {
            "redeem": {"points_per_unit": 100}, "expiry": expiry})
 }
 
-async fn accrue(env: &TestEnv, order: &str, body: Value) -> Res {
-    let req = Req::post(&format!("/orders/{order}/accrue"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(&body)
-        .build();
-    Res::from_response(accrue_points::handler(&env.ctx, req).await)
-}
-
 fn order(total: &str, placed: &str) -> Value {
     json!({"member_id": "m1", "currency": "MYR", "total": total, "placed_at": placed,
            "paid_at": placed, "lines": [{"sku": "A1", "category": "milk", "amount": total}]})
-}
-
-async fn redeem(env: &TestEnv, token: &str, order: &str, body: Value) -> Res {
-    let req = Req::post(&format!("/orders/{order}/redeem"))
-        .param("order_id", order)
-        .bearer(token)
-        .json(&body)
-        .build();
-    Res::from_response(redeem::handler(&env.ctx, req).await)
-}
-
-async fn refund(env: &TestEnv, order: &str, body: Value) -> Res {
-    let req = Req::post(&format!("/orders/{order}/refunds"))
-        .param("order_id", order)
-        .bearer(&env.admin())
-        .json(&body)
-        .build();
-    Res::from_response(order_refund::handler(&env.ctx, req).await)
 }
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -71,12 +44,12 @@ async fn an_order_of_30_98_earns_3098_points_once_expiring_at_235959_local() {
     );
     env.ctx.clock = Clock::Fixed(at("2022-04-01T13:25:00+08:00"));
     let body = order("30.98", "2022-04-01T13:21:00+08:00");
-    let res = accrue(&env, "o1", body.clone()).await;
+    let res = env.accrue("o1", body.clone()).await;
     assert_eq!(res.status, 200, "{}", res.raw);
     assert_eq!(res.body["points_earned"], 3098);
     assert_eq!(res.body["points_expire_at"], "2022-10-01T23:59:59+08:00");
     assert_eq!(res.body["points_balance"], 3098);
-    let again = accrue(&env, "o1", body).await;
+    let again = env.accrue("o1", body).await;
     assert_eq!(again.raw, res.raw);
     let m = member(&env, "m1").await;
     assert_eq!(m["points"]["balance"], 3098);
@@ -108,12 +81,12 @@ async fn the_rate_in_force_when_the_order_was_placed_applies() {
     env.ctx.clock = Clock::Fixed(at("2026-04-01T12:00:00+08:00"));
     let placed_before = order("10.00", "2026-04-01T10:00:00+08:00");
     assert_eq!(
-        accrue(&env, "o1", placed_before).await.body["points_earned"],
+        env.accrue("o1", placed_before).await.body["points_earned"],
         100
     );
     let placed_after = order("10.00", "2026-04-01T11:30:00+08:00");
     assert_eq!(
-        accrue(&env, "o2", placed_after).await.body["points_earned"],
+        env.accrue("o2", placed_after).await.body["points_earned"],
         10
     );
 }
@@ -131,15 +104,14 @@ async fn redeeming_387_points_gives_3_87_off_and_a_disabled_program_refuses() {
     )
     .await;
     let me = env.token("customer", "m1");
-    let res = redeem(&env, &me, "o9", json!({"points": 387})).await;
+    let res = env.redeem_as(&me, "o9", json!({"points": 387})).await;
     assert_eq!(res.status, 200, "{}", res.raw);
     assert_eq!(res.body["discount"], "3.87");
     assert_eq!(res.body["points_balance"], 13);
-    redeem(&env, &me, "o10", json!({"points": 14}))
+    env.redeem_as(&me, "o10", json!({"points": 14}))
         .await
         .assert_problem(409, "insufficient_balance");
-    redeem(
-        &env,
+    env.redeem_as(
         &env.token("customer", "m2"),
         "o9",
         json!({"member_id": "m1", "points": 1}),
@@ -149,7 +121,7 @@ async fn redeeming_387_points_gives_3_87_off_and_a_disabled_program_refuses() {
     let mut off = standard(json!({"kind": "never"}));
     off["enabled"] = json!(false);
     program(&env, off).await;
-    redeem(&env, &me, "o11", json!({"points": 1}))
+    env.redeem_as(&me, "o11", json!({"points": 1}))
         .await
         .assert_problem(409, "program_disabled");
     assert_eq!(member(&env, "m1").await["points"]["balance"], 13);
@@ -172,20 +144,24 @@ async fn a_refund_claws_back_earned_points_and_restores_redeemed_ones_to_their_l
     let me = env.token("customer", "m1");
     // At checkout 200 points are redeemed; the paid order (MYR 40.00) earns 4000.
     assert_eq!(
-        redeem(&env, &me, "o1", json!({"points": 200})).await.status,
+        env.redeem_as(&me, "o1", json!({"points": 200}))
+            .await
+            .status,
         200
     );
     assert_eq!(
-        accrue(&env, "o1", order("40.00", "2026-04-01T10:00:00+08:00"))
+        env.accrue("o1", order("40.00", "2026-04-01T10:00:00+08:00"))
             .await
             .body["points_earned"],
         4000
     );
 
-    refund(&env, "o1", json!({"refund_id": "r1", "amount": "40.01"}))
+    env.refund("o1", json!({"refund_id": "r1", "amount": "40.01"}))
         .await
         .assert_problem(422, "refund_exceeds_paid");
-    let res = refund(&env, "o1", json!({"refund_id": "r1", "amount": "10.00"})).await;
+    let res = env
+        .refund("o1", json!({"refund_id": "r1", "amount": "10.00"}))
+        .await;
     assert_eq!(res.status, 200, "{}", res.raw);
     assert_eq!(res.body["points_clawed_back"], 1000);
     assert_eq!(res.body["points_restored"], 50);
@@ -198,17 +174,19 @@ async fn a_refund_claws_back_earned_points_and_restores_redeemed_ones_to_their_l
     );
     // A retry of r1 changes nothing; the rest of the order refunds the rest.
     assert_eq!(
-        refund(&env, "o1", json!({"refund_id": "r1", "amount": "10.00"}))
+        env.refund("o1", json!({"refund_id": "r1", "amount": "10.00"}))
             .await
             .raw,
         res.raw
     );
-    let rest = refund(&env, "o1", json!({"refund_id": "r2", "amount": "30.00"})).await;
+    let rest = env
+        .refund("o1", json!({"refund_id": "r2", "amount": "30.00"}))
+        .await;
     assert_eq!(rest.body["points_clawed_back"], 3000);
     assert_eq!(rest.body["points_restored"], 150);
     assert_eq!(rest.body["points_balance"], 500);
     assert_eq!(ledger_sum(&env, "m1", "points").await, Decimal::from(500));
-    refund(&env, "o1", json!({"refund_id": "r3", "amount": "0.01"}))
+    env.refund("o1", json!({"refund_id": "r3", "amount": "0.01"}))
         .await
         .assert_problem(422, "refund_exceeds_paid");
 }
@@ -218,7 +196,7 @@ async fn a_clawback_above_the_balance_is_refused_and_says_so() {
     let env = TestEnv::new().await;
     setup_shop(&env).await;
     program(&env, standard(json!({"kind": "never"}))).await;
-    accrue(&env, "o1", order("10.00", &just_now(&env))).await;
+    env.accrue("o1", order("10.00", &just_now(&env))).await;
     adjust(
         &env,
         "m1",
@@ -226,7 +204,9 @@ async fn a_clawback_above_the_balance_is_refused_and_says_so() {
         json!({"account": "points", "delta": -900, "reason": "spent elsewhere"}),
     )
     .await;
-    let res = refund(&env, "o1", json!({"refund_id": "r1", "amount": "10.00"})).await;
+    let res = env
+        .refund("o1", json!({"refund_id": "r1", "amount": "10.00"}))
+        .await;
     res.assert_problem(409, "insufficient_balance");
     assert!(res.body["detail"].as_str().unwrap().contains("1000"));
     assert_eq!(member(&env, "m1").await["points"]["balance"], 100);
@@ -244,7 +224,7 @@ async fn bad_orders_are_refused() {
         json!({"member_id": "m1", "currency": "MYR", "total": "1.00", "placed_at": "yesterday"}),
         json!({"currency": "MYR", "total": "1.00", "placed_at": "2026-04-01T10:00:00Z"}),
     ] {
-        accrue(&env, "o1", body)
+        env.accrue("o1", body)
             .await
             .assert_problem(422, "invalid_request");
     }
@@ -296,7 +276,8 @@ async fn two_hundred_concurrent_redemptions_of_ten_from_a_thousand_never_overdra
         let env = env.clone();
         async move {
             let me = env.token("customer", "m1");
-            redeem(&env, &me, &format!("o{i}"), json!({"points": 10})).await
+            env.redeem_as(&me, &format!("o{i}"), json!({"points": 10}))
+                .await
         }
     })
     .await;
@@ -314,21 +295,15 @@ async fn accrual_redemption_and_refund_are_one_read_and_one_write() {
     program(&env, standard(json!({"kind": "never"}))).await;
     let mut measured = Vec::new();
     let before = env.store().calls();
-    let res = accrue(&env, "o1", order("10.00", &just_now(&env))).await;
+    let res = env.accrue("o1", order("10.00", &just_now(&env))).await;
     assert_eq!(res.body["points_earned"], 1000, "{}", res.raw);
     measured.push(env.store().calls().since(&before));
     let before = env.store().calls();
-    redeem(
-        &env,
-        &env.token("customer", "m1"),
-        "o2",
-        json!({"points": 5}),
-    )
-    .await;
+    env.redeem_as(&env.token("customer", "m1"), "o2", json!({"points": 5}))
+        .await;
     measured.push(env.store().calls().since(&before));
     let before = env.store().calls();
-    refund(
-        &env,
+    env.refund(
         "o1",
         json!({"refund_id": "r1", "amount": "1.00", "member_id": "m1"}),
     )
@@ -364,13 +339,13 @@ async fn tiered_redemption_and_windows_are_enforced() {
     )
     .await;
     let me = env.token("customer", "m1");
-    let res = redeem(&env, &me, "o1", json!({"points": 1000})).await;
+    let res = env.redeem_as(&me, "o1", json!({"points": 1000})).await;
     assert_eq!(res.body["discount"], "12.00", "{}", res.raw);
-    redeem(&env, &me, "o2", json!({"points": 700}))
+    env.redeem_as(&me, "o2", json!({"points": 700}))
         .await
         .assert_problem(422, "invalid_request");
     env.ctx.clock = Clock::Fixed(at("2026-11-29T10:00:00+08:00"));
-    redeem(&env, &me, "o3", json!({"points": 500}))
+    env.redeem_as(&me, "o3", json!({"points": 500}))
         .await
         .assert_problem(409, "redemption_closed");
     assert_eq!(member(&env, "m1").await["points"]["balance"], 1000);
@@ -405,14 +380,11 @@ async fn product_and_category_rules_exclusions_and_periods_shape_what_an_order_e
     let mut body = order("130.00", "2026-11-20T09:00:00+08:00");
     body["lines"] = lines.clone();
     // 50 (M1) + 2000 (milk) + 10 (special M2) + 500 (bread) + 0 (promotional)
-    assert_eq!(accrue(&env, "o1", body).await.body["points_earned"], 2560);
+    assert_eq!(env.accrue("o1", body).await.body["points_earned"], 2560);
     let mut december = order("130.00", "2026-12-05T09:00:00+08:00");
     december["lines"] = lines;
     env.ctx.clock = Clock::Fixed(at("2026-12-05T10:00:00+08:00"));
-    assert_eq!(
-        accrue(&env, "o2", december).await.body["points_earned"],
-        5120
-    );
+    assert_eq!(env.accrue("o2", december).await.body["points_earned"], 5120);
     let mut bad = standard(json!({"kind": "never"}));
     bad["earn"]["rules"] = json!([{"product": "M1", "category": "milk", "fixed": 5}]);
     program(&env, bad)

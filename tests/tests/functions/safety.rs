@@ -35,13 +35,11 @@ async fn claim_with_key(env: &TestEnv, member: &str, card: &str, key: &str) -> R
     Res::from_response(claim_card::handler(&env.ctx, req).await)
 }
 
-async fn redeem(env: &TestEnv, member: &str, order: &str, points: i64) -> Res {
-    let req = Req::post(&format!("/orders/{order}/redeem"))
-        .param("order_id", order)
-        .bearer(&env.token("customer", member))
-        .json(&json!({"points": points}))
-        .build();
-    Res::from_response(redeem::handler(&env.ctx, req).await)
+/// `member` redeems `points` on `order` themselves.
+async fn redeem_own(env: &TestEnv, member: &str, order: &str, points: i64) -> Res {
+    let token = env.token("customer", member);
+    env.redeem_as(&token, order, json!({"points": points}))
+        .await
 }
 
 async fn stock(env: &TestEnv, card: &str) -> Value {
@@ -139,7 +137,7 @@ async fn seed_004_an_order_redeemed_by_one_member_is_never_accrued_for_another()
     )
     .await;
     assert_eq!(topped.status, 200, "{}", topped.raw);
-    let r = redeem(&env, "m1", "o1", 100).await;
+    let r = redeem_own(&env, "m1", "o1", 100).await;
     assert_eq!(r.status, 200, "{}", r.raw);
 
     accrue_now(&env, "m2", "o1", "120.00", json!([]))
@@ -149,12 +147,8 @@ async fn seed_004_an_order_redeemed_by_one_member_is_never_accrued_for_another()
     // The owner's accrual goes through; refunding it for m2 is refused too.
     let own = accrue_now(&env, "m1", "o1", "120.00", json!([])).await;
     assert_eq!(own.status, 200, "{}", own.raw);
-    let req = Req::post("/orders/o1/refunds")
-        .param("order_id", "o1")
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": "r1", "amount": "120.00", "member_id": "m2"}))
-        .build();
-    Res::from_response(order_refund::handler(&env.ctx, req).await)
+    refund_order(&env, "m2", "o1", "r1", "120.00")
+        .await
         .assert_problem(409, "order_of_another_member");
     assert_eq!(member(&env, "m2").await["points"]["balance"], 0);
     // An accrual first, then another member's redemption on it: refused as well.
@@ -167,7 +161,7 @@ async fn seed_004_an_order_redeemed_by_one_member_is_never_accrued_for_another()
         json!({"account": "points", "delta": 500, "reason": "welcome"}),
     )
     .await;
-    redeem(&env, "m2", "o2", 100)
+    redeem_own(&env, "m2", "o2", 100)
         .await
         .assert_problem(409, "order_of_another_member");
 }
@@ -375,14 +369,7 @@ async fn seed_004_a_refund_recorded_under_the_old_key_spelling_is_replayed_not_r
     earning_shop(&env).await;
     let accrued = accrue_now(&env, "m1", "o1", "200.00", json!([])).await;
     assert_eq!(accrued.status, 200, "{}", accrued.raw);
-    let refund = || async {
-        let req = Req::post("/orders/o1/refunds")
-            .param("order_id", "o1")
-            .bearer(&env.admin())
-            .json(&json!({"refund_id": "r1", "amount": "50.00", "member_id": "m1"}))
-            .build();
-        Res::from_response(order_refund::handler(&env.ctx, req).await)
-    };
+    let refund = || async { refund_order(&env, "m1", "o1", "r1", "50.00").await };
     let first = refund().await;
     assert_eq!(first.status, 200, "{}", first.raw);
     assert_eq!(first.body["points_balance"], 150);

@@ -10,12 +10,7 @@ use serde_json::{json, Value};
 use crate::support::*;
 
 async fn spend(env: &TestEnv, member: &str, order: &str, amount: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/redeem"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(&json!({"member_id": member, "value": amount}))
-        .build();
-    Res::from_response(redeem::handler(&env.ctx, req).await)
+    redeem(env, member, order, json!({"value": amount})).await
 }
 
 fn value_of(m: &Value) -> Value {

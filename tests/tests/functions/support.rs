@@ -321,15 +321,9 @@ pub async fn accrue_now(
     lines: Value,
 ) -> Res {
     let placed = env.ctx.now().to_rfc3339();
-    let req = Req::post(&format!("/orders/{order}/accrue"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(
-            &json!({"member_id": member, "currency": "MYR", "total": total,
-                      "placed_at": placed, "paid_at": placed, "lines": lines}),
-        )
-        .build();
-    Res::from_response(accrue_points::handler(&env.ctx, req).await)
+    let body = json!({"member_id": member, "currency": "MYR", "total": total,
+                      "placed_at": placed, "paid_at": placed, "lines": lines});
+    env.accrue(order, body).await
 }
 
 /// An item as the table's stream hands it to a consumer: an INSERT record with the new image
@@ -397,22 +391,14 @@ pub async fn admin_put_profile(env: &TestEnv, member: &str, body: Value) -> Res 
 pub async fn redeem(env: &TestEnv, member: &str, order: &str, spend: Value) -> Res {
     let mut body = spend;
     body["member_id"] = json!(member);
-    let req = Req::post(&format!("/orders/{order}/redeem"))
-        .param("order_id", order)
-        .bearer(&env.token("cashier", "pos-1"))
-        .json(&body)
-        .build();
-    Res::from_response(redeem::handler(&env.ctx, req).await)
+    env.redeem_as(&env.token("cashier", "pos-1"), order, body)
+        .await
 }
 
 /// `POST /orders/{order}/refunds` by an admin for `member`.
 pub async fn refund_order(env: &TestEnv, member: &str, order: &str, id: &str, amount: &str) -> Res {
-    let req = Req::post(&format!("/orders/{order}/refunds"))
-        .param("order_id", order)
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": id, "amount": amount, "member_id": member}))
-        .build();
-    Res::from_response(order_refund::handler(&env.ctx, req).await)
+    let body = json!({"refund_id": id, "amount": amount, "member_id": member});
+    env.refund(order, body).await
 }
 
 /// `POST /admin/coupons` as an admin; the definition must be accepted. Its id (API 1.3).
@@ -473,4 +459,56 @@ pub async fn outbox_items(
         .unwrap()
         .items
         .unwrap_or_default()
+}
+
+/// The order operations (004, 001, 003) as the till or an admin calls them, one way for every
+/// test: `env.accrue(..)`, `env.redeem_as(..)`, `env.refund(..)`, `env.refund_to_credit(..)`,
+/// `env.cancel_as(..)`. The body is the request's, as the contract spells it.
+pub trait Orders {
+    /// `POST /orders/{order}/accrue` by a cashier.
+    async fn accrue(&self, order: &str, body: Value) -> Res;
+    /// `POST /orders/{order}/redeem` as `token` (a cashier for a member, or the member).
+    async fn redeem_as(&self, token: &str, order: &str, body: Value) -> Res;
+    /// `POST /orders/{order}/refunds` by an admin.
+    async fn refund(&self, order: &str, body: Value) -> Res;
+    /// `POST /orders/{order}/refund-to-credit` by an admin.
+    async fn refund_to_credit(&self, order: &str, body: Value) -> Res;
+    /// `POST /orders/{order}/cancel` as `token`.
+    async fn cancel_as(&self, token: &str, order: &str, body: Value) -> Res;
+}
+
+impl Orders for TestEnv {
+    async fn accrue(&self, order: &str, body: Value) -> Res {
+        let req = order_req(order, "accrue", &self.token("cashier", "pos-1"), &body);
+        Res::from_response(accrue_points::handler(&self.ctx, req).await)
+    }
+
+    async fn redeem_as(&self, token: &str, order: &str, body: Value) -> Res {
+        let req = order_req(order, "redeem", token, &body);
+        Res::from_response(redeem::handler(&self.ctx, req).await)
+    }
+
+    async fn refund(&self, order: &str, body: Value) -> Res {
+        let req = order_req(order, "refunds", &self.admin(), &body);
+        Res::from_response(order_refund::handler(&self.ctx, req).await)
+    }
+
+    async fn refund_to_credit(&self, order: &str, body: Value) -> Res {
+        let req = order_req(order, "refund-to-credit", &self.admin(), &body);
+        Res::from_response(refund_to_credit::handler(&self.ctx, req).await)
+    }
+
+    async fn cancel_as(&self, token: &str, order: &str, body: Value) -> Res {
+        let req = order_req(order, "cancel", token, &body);
+        Res::from_response(cancel_order::handler(&self.ctx, req).await)
+    }
+}
+
+/// `POST /orders/{order}/{action}` as `token` with `body`.
+fn order_req(order: &str, action: &str, token: &str, body: &Value) -> lambda_http::Request {
+    Req::post(&format!("/orders/{order}/{action}"))
+        .param("order_id", order)
+        .bearer(token)
+        .json(body)
+        .build()
 }

@@ -21,7 +21,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{
     accrue_now, adjust, dec, earning_shop, import, ledger_all, member, points_program, redeem,
-    refund_order, settings, setup_shop, stream_insert, ImportBody,
+    refund_order, settings, setup_shop, stream_insert, ImportBody, Orders,
 };
 
 /// One request the receiver got.
@@ -489,12 +489,8 @@ async fn a_failing_receiver_gets_the_same_id_on_schedule_and_410_disables_the_en
     // messages nobody takes.
     let gone = receiver(vec![(410, None)]).await;
     let (gone_id, _) = loopback_endpoint(&env, &gone.url, &["points.redeemed"]).await;
-    let redeem = Req::post("/orders/o1/redeem")
-        .param("order_id", "o1")
-        .bearer(&env.token("customer", "m1"))
-        .json(&json!({"points": 100}))
-        .build();
-    let res = Res::from_response(redeem::handler(&env.ctx, redeem).await);
+    let m1 = env.token("customer", "m1");
+    let res = env.redeem_as(&m1, "o1", json!({"points": 100})).await;
     assert_eq!(res.status, 200, "{}", res.raw);
     fanout(&env).await;
     let t3 = t2 + Duration::seconds(700);
@@ -999,12 +995,8 @@ async fn every_ledger_entry_is_told_by_exactly_one_message_and_they_add_up_to_th
     );
     let back = refund_order(&env, "m1", "o2", "r1", "100.00").await;
     assert_eq!(back.status, 200, "{}", back.raw);
-    let to_credit = Req::post("/orders/o1/refund-to-credit")
-        .param("order_id", "o1")
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": "rc1", "member_id": "m1", "amount": "10.00"}))
-        .build();
-    let res = Res::from_response(refund_to_credit::handler(&env.ctx, to_credit).await);
+    let to_credit = json!({"refund_id": "rc1", "member_id": "m1", "amount": "10.00"});
+    let res = env.refund_to_credit("o1", to_credit).await;
     assert_eq!(res.status, 200, "{}", res.raw);
     let body = json!({"account": "points", "delta": 50, "reason": "opening"});
     assert_eq!(adjust(&env, "m2", "b1", body).await.status, 200);
