@@ -244,15 +244,9 @@ async fn a_reset_card_number_replaces_the_old_one_and_notifications_honour_switc
     );
 
     // Spend some credit: the "used" notice is written but switched off; "issued" goes out.
-    let req = Req::post("/orders/o9/redeem")
-        .param("order_id", "o9")
-        .bearer(&env.token("customer", "m1"))
-        .json(&json!({"credit": "1.00"}))
-        .build();
-    assert_eq!(
-        Res::from_response(redeem::handler(&env.ctx, req).await).status,
-        200
-    );
+    let m1 = env.token("customer", "m1");
+    let spent = env.redeem_as(&m1, "o9", json!({"credit": "1.00"})).await;
+    assert_eq!(spent.status, 200, "{}", spent.raw);
     let stream = outbox_stream(&env, "m1").await;
     let file = std::env::temp_dir().join(format!("notify-{}.jsonl", env.shop));
     let sent = notifier::handle(&env.ctx, &stream, &notifier::FileSender(file.clone()))

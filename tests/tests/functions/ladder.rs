@@ -175,12 +175,7 @@ async fn seed_003_growth_upgrades_at_once_clears_growth_and_stays_one_read_one_w
     assert_eq!(m["growth"], 0);
     assert_eq!(m["level"]["progress"]["needed"], 2000);
     // Refunds never take growth back (003: cumulative counts do not go down).
-    let req = Req::post("/orders/o2/refunds")
-        .param("order_id", "o2")
-        .bearer(&env.admin())
-        .json(&json!({"refund_id": "r1", "amount": "250.00", "member_id": "g1"}))
-        .build();
-    let res = Res::from_response(order_refund::handler(&env.ctx, req).await);
+    let res = refund_order(&env, "g1", "o2", "r1", "250.00").await;
     assert_eq!(res.status, 200, "{}", res.raw);
     assert_eq!(member(&env, "g1").await["level"]["level_id"], "silver");
 }
