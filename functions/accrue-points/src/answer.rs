@@ -17,7 +17,7 @@ pub(crate) struct Accrued {
 /// The accrual's answer: what the order earned and the balances it leaves.
 pub(crate) fn answer(
     work: &Work<'_>,
-    order_id: &str,
+    order_id: &domain::OrderId,
     state: &MemberState,
     accrued: Accrued,
     level_changes: &[domain::level::LevelChange],

@@ -47,7 +47,7 @@ pub(crate) fn grant_credit(
     work: &Work<'_>,
     state: &mut MemberState,
     order: &mut domain::order::Order,
-    order_id: &str,
+    order_id: &domain::OrderId,
     facts: &OrderFacts,
     middle: &mut Vec<store::Write>,
 ) -> Result<Decimal, ApiError> {
@@ -57,7 +57,7 @@ pub(crate) fn grant_credit(
         .as_ref()
         .map(|p| p.for_order(facts, now, work.tz()))
         .unwrap_or_default();
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_string())]);
     for g in &grants {
         state.grant_credit(g.amount, g.expires_at, g.source.as_str(), &links, now);
     }

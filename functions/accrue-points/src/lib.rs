@@ -10,7 +10,7 @@ use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::level::earned_by_order;
 use domain::order::{AccrualRequest, Earning};
 use domain::store_credit::OrderFacts;
-use domain::MemberId;
+use domain::{MemberId, OrderId};
 use lambda_http::{Body, Request, Response};
 use store::cards;
 use store::{keys, levels, programs};
@@ -29,13 +29,13 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::STAFF)?;
-    let order_id = input::order_id(&req)?.to_string();
+    let order_id = input::order_id(&req)?;
     let body = input::json_object(&req)?;
     let raw = AccrualRequest::parse(&body)?;
     let member = MemberId::parse(&raw.member_id)?;
     let once = Once {
         key: keys::once::accrual(&order_id)?,
-        fingerprint: fingerprint(OPERATION, &order_id, &body),
+        fingerprint: fingerprint(OPERATION, order_id.as_str(), &body),
     };
     let who = principal.acting(member);
     let read = [
@@ -52,7 +52,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// 004, 003, 001, 000: the points the order earns (held while the program holds them),
 /// the member's totals, the rule cards they now qualify for and the credit the order's
 /// rules grant, in one transaction.
-fn decide(mut work: Work<'_>, order_id: &str, raw: &AccrualRequest) -> Result<Decision, ApiError> {
+fn decide(
+    mut work: Work<'_>,
+    order_id: &OrderId,
+    raw: &AccrualRequest,
+) -> Result<Decision, ApiError> {
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let tz = work.tz();
     let accrual = raw.priced(work.currency()?, now)?;
@@ -118,7 +122,7 @@ fn earn(
     ladder: Option<&domain::level::Ladder>,
     accrual: &domain::order::Accrual,
     versions: &domain::points::ProgramVersions,
-    order_id: &str,
+    order_id: &OrderId,
 ) -> (
     Earning,
     domain::cards::MemberTotals,
@@ -128,13 +132,13 @@ fn earn(
     let mut level_changes = state.settle_level(ladder, tz, now);
     let factors = summary.member_factors(&state.profile, ladder, accrual.placed_at);
     let earning = accrual.earn(versions, &factors, tz, now);
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_string())]);
     let points = earning.earned.points;
     state.accrue_points(
         points,
         earning.expires_at,
         earning.held_until,
-        order_id,
+        order_id.as_str(),
         &links,
         now,
     );

@@ -10,7 +10,7 @@ use api::input::{self, fingerprint};
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::order::Spendable;
-use domain::{AccountKind, Decimal, MemberId};
+use domain::{AccountKind, Decimal, MemberId, OrderId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -33,7 +33,7 @@ struct Raw {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::STAFF)?;
-    let order_id = input::order_id(&req)?.to_string();
+    let order_id = input::order_id(&req)?;
     let body = if input::raw_body(&req).is_empty() {
         json!({})
     } else {
@@ -59,7 +59,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     // The same cancellation again replays, whatever reason it gives this time.
     let once = Once {
         key: keys::once::cancel(&order_id)?,
-        fingerprint: fingerprint(OPERATION, &order_id, &json!({"member_id": member.as_str()})),
+        fingerprint: fingerprint(
+            OPERATION,
+            order_id.as_str(),
+            &json!({"member_id": member.as_str()}),
+        ),
     };
     let who = principal.acting(member);
     let read = [
@@ -69,13 +73,13 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
 }
 
-fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, ApiError> {
+fn decide(mut work: Work<'_>, order_id: &OrderId, raw: &Raw) -> Result<Decision, ApiError> {
     let mut order = work.order_as_read(order_id)?;
     let was_cancelled = order.cancelled_at.is_some();
     let mut points = work.account::<i64>(AccountKind::Points)?;
     let mut credit = work.account::<Decimal>(AccountKind::Credit)?;
     let mut value = work.account::<Decimal>(AccountKind::Value)?;
-    let mut links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    let mut links = BTreeMap::from([("order_id".to_owned(), order_id.to_string())]);
     if !raw.reason.is_empty() {
         links.insert("reason".to_owned(), raw.reason.clone());
     }

@@ -32,7 +32,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let member = domain::MemberId::parse(&input::path_param(&req, "member_id")?)?;
     let body = input::json_object(&req)?;
     let raw: Raw = input::from_value(&body)?;
-    let rule_id = domain::LevelId::parse(&raw.rule_id)?.to_string();
+    let rule_id = domain::RuleId::parse(&raw.rule_id)?.to_string();
     let once = Once {
         key: input::required_idempotency_key(&req)?,
         fingerprint: input::fingerprint(OPERATION, member.as_str(), &body),

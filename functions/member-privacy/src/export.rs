@@ -46,7 +46,10 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
                 let listed = ledger::decode(it)?;
                 for (k, v) in &listed.entry.movement.links {
                     match k.as_str() {
-                        "order_id" => refs.insert(keys::order(shop, v)),
+                        "order_id" => match domain::OrderId::parse(v) {
+                            Ok(order) => refs.insert(keys::order(shop, &order)),
+                            Err(_) => false,
+                        },
                         "purchase_id" => refs.insert(keys::purchase(shop, v)),
                         "recharge_id" => refs.insert(keys::recharge(shop, v)),
                         _ => false,

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use api::input::{self, fingerprint};
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::{AccountKind, Decimal, MemberId, Money};
+use domain::{AccountKind, Decimal, MemberId, Money, OrderId, RefundId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -21,6 +21,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 #[derive(Debug, Deserialize)]
 struct RawRefund {
+    /// Typed at the edge (`Asked::refund_id`).
     refund_id: String,
     amount: String,
     /// Needed only for an order never accrued here (a cancellation before payment).
@@ -32,17 +33,17 @@ struct RawRefund {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::STAFF)?;
-    let order_id = input::order_id(&req)?.to_string();
+    let order_id = input::order_id(&req)?;
     let body = input::json_object(&req)?;
     let raw: RawRefund = input::from_value(&body)?;
-    MemberId::parse(&raw.refund_id).map_err(|_| {
+    let refund_id = RefundId::parse(&raw.refund_id).map_err(|_| {
         ApiError::Invalid("refund_id is 1-64 letters, digits and . _ - : @ +".into())
     })?;
     let once = Once {
-        key: keys::once::order_refund(&order_id, &raw.refund_id).map_err(|_| {
+        key: keys::once::order_refund(&order_id, &refund_id).map_err(|_| {
             ApiError::Invalid("order id and refund id are too long together".into())
         })?,
-        fingerprint: fingerprint(OPERATION, &order_id, &body),
+        fingerprint: fingerprint(OPERATION, order_id.as_str(), &body),
     };
     let shop = principal.shop.clone();
     // The order names its member; a first read finds it when the caller does not say.
@@ -64,12 +65,20 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::account(&who.shop, &who.member, AccountKind::Value),
         keys::wallet(&who.shop, &who.member),
     ];
-    api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
+    let asked = Asked { refund_id, raw };
+    api::work::on_order(ctx, &who, &once, read, &order_id, &asked, decide).await
+}
+
+/// A refund as asked: its id typed, the rest as the body says.
+struct Asked {
+    refund_id: RefundId,
+    raw: RawRefund,
 }
 
 /// 004, 003, 001: the order's refund share taken back and given back
 /// (domain::order::Order::refund).
-fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decision, ApiError> {
+fn decide(mut work: Work<'_>, order_id: &OrderId, asked: &Asked) -> Result<Decision, ApiError> {
+    let raw = &asked.raw;
     let now = work.now;
     let currency = *work.currency()?;
     let mut order = work.order(order_id)?;
@@ -82,11 +91,11 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decisio
     let mut points = work.account::<i64>(AccountKind::Points)?;
     let mut credit = work.account::<Decimal>(AccountKind::Credit)?;
     let links = BTreeMap::from([
-        ("order_id".to_owned(), order_id.to_owned()),
-        ("refund_id".to_owned(), raw.refund_id.clone()),
+        ("order_id".to_owned(), order_id.to_string()),
+        ("refund_id".to_owned(), asked.refund_id.to_string()),
     ]);
     let r = order.refund(
-        order_id,
+        order_id.as_str(),
         amount,
         order_total,
         &mut points,
@@ -111,7 +120,7 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &RawRefund) -> Result<Decisio
     let (coupon, told) = returned.map_or((None, None), |(no, told)| (Some(no), Some(told)));
     let body = json!({
         "order_id": order_id,
-        "refund_id": raw.refund_id,
+        "refund_id": asked.refund_id,
         "coupon_returned": coupon,
         "points_clawed_back": r.points_clawed_back,
         "credit_clawed_back": work.money(r.credit_clawed_back),
@@ -132,7 +141,7 @@ fn coupon_back(
     work: &mut Work<'_>,
     order: &domain::order::Order,
     order_total: Option<Money>,
-    order_id: &str,
+    order_id: &OrderId,
 ) -> Result<Option<api::coupons::Returned>, ApiError> {
     let whole = order
         .total

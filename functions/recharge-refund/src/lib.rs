@@ -29,7 +29,7 @@ struct Raw {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, MANAGERS)?;
-    let id = domain::LevelId::parse(&input::path_param(&req, "recharge_id")?)
+    let id = domain::RechargeId::parse(&input::path_param(&req, "recharge_id")?)
         .map_err(|_| ApiError::NotFound("no such recharge".into()))?
         .to_string();
     let raw: Raw = input::from_value(&input::json_object(&req)?)?;

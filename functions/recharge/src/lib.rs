@@ -54,8 +54,11 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     if channel == Channel::Till {
         principal.require(api::TILL)?;
     }
-    for id in [&raw.rule_id, &raw.store_id].into_iter().flatten() {
-        domain::LevelId::parse(id)?;
+    if let Some(rule) = &raw.rule_id {
+        domain::RuleId::parse(rule)?;
+    }
+    if let Some(store) = &raw.store_id {
+        domain::StoreId::parse(store)?;
     }
     if raw.rule_id.is_some() == raw.amount.is_some() {
         return Err(ApiError::Invalid("give one of rule_id and amount".into()));

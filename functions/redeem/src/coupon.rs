@@ -9,7 +9,7 @@ use api::input::fingerprint;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Principal, Reply};
 use domain::coupon::{CouponNo, State};
-use domain::{Money, Refusal};
+use domain::{Money, OrderId, Refusal};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{coupons, keys};
@@ -37,7 +37,7 @@ struct CouponRedemption {
 pub(crate) async fn handle(
     ctx: &Ctx,
     principal: &Principal,
-    order_id: &str,
+    order_id: &OrderId,
     body: &Value,
 ) -> Result<Reply, ApiError> {
     let raw: Raw = api::input::from_value(body)?;
@@ -65,13 +65,13 @@ pub(crate) async fn handle(
 
 fn decide(
     mut work: Work<'_>,
-    order_id: &str,
+    order_id: &OrderId,
     asked: &CouponRedemption,
 ) -> Result<Decision, ApiError> {
     let (shop, member, now) = (&work.who.shop, &work.who.member, work.now);
     let order = work.order(order_id)?;
     let mut wallet = coupons::wallet(work.snapshot, shop, member)?;
-    if let Some(spent) = wallet.spent_on(order_id) {
+    if let Some(spent) = wallet.spent_on(order_id.as_str()) {
         if spent.coupon_no != asked.no {
             return Err(Refusal::CouponAlreadyApplied.into());
         }
@@ -106,7 +106,7 @@ fn decide(
     let (coupon_id, shard) = (used.coupon_id.clone(), used.shard);
     if let Some(c) = wallet.find_mut(&asked.no) {
         c.state = State::Used {
-            order_id: Some(order_id.to_owned()),
+            order_id: Some(order_id.to_string()),
             at: now,
             discount: with.price.saving(),
         };

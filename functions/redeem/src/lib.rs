@@ -9,7 +9,7 @@ use api::input::{self, fingerprint};
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::Refusal;
-use domain::{AccountKind, Decimal, Money};
+use domain::{AccountKind, Decimal, Money, OrderId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -46,7 +46,7 @@ pub(crate) struct RawRedeem {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, api::EVERYONE)?;
-    let order_id = input::order_id(&req)?.to_string();
+    let order_id = input::order_id(&req)?;
     let body = input::json_object(&req)?;
     // API 1.3: a coupon spent on the order is a redemption of its own kind.
     if body.get("coupon_no").is_some() {
@@ -89,7 +89,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// become the order's discount, earliest-expiring lots first.
 fn decide(
     who: &api::Acting,
-    order_id: &str,
+    order_id: &OrderId,
     raw: &RawRedeem,
     kind: AccountKind,
     snapshot: &Snapshot,
@@ -97,12 +97,12 @@ fn decide(
 ) -> Result<Decision, ApiError> {
     let mut work = Work::new(who, snapshot, now)?;
     let mut order = work.order(order_id)?;
-    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_owned())]);
+    let links = BTreeMap::from([("order_id".to_owned(), order_id.to_string())]);
     let discount = match kind {
         AccountKind::Points => redeem_points(&mut work, &mut order, raw, &links)?,
         // 001: credit stays spendable while the credit program is off; 003: stored value
         // pays like cash the member put in. Both spend money the same way.
-        _ => spend_money(&mut work, &mut order, order_id, raw, kind, &links)?,
+        _ => spend_money(&mut work, &mut order, order_id.as_str(), raw, kind, &links)?,
     };
     work.put_order(order_id, &order);
     let body: Value = json!({

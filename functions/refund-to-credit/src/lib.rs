@@ -8,7 +8,7 @@ use api::input::{self, fingerprint};
 use api::issuing::MemberWrites;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
-use domain::{MemberId, Money};
+use domain::{MemberId, Money, OrderId, RefundId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -23,6 +23,7 @@ pub async fn handler(ctx: &Ctx, req: Request) -> Response<Body> {
 
 #[derive(Debug, Deserialize)]
 struct Raw {
+    /// Typed at the edge (`Asked::refund_id`).
     refund_id: String,
     member_id: String,
     amount: String,
@@ -37,17 +38,20 @@ struct Raw {
 
 async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let principal = api::authorize(ctx, &req, MANAGERS)?;
-    let order_id = input::order_id(&req)?.to_string();
+    let order_id = input::order_id(&req)?;
     let body = input::json_object(&req)?;
     let raw: Raw = input::from_value(&body)?;
     let member = MemberId::parse(&raw.member_id)?;
     if raw.note.chars().count() > 200 {
         return Err(ApiError::Invalid("note is at most 200 characters".into()));
     }
+    // The same refund ids as an order's refunds (1-64 letters, digits and ._:@+-).
+    let refund_id = RefundId::parse(&raw.refund_id)
+        .map_err(|_| ApiError::Invalid("refund_id uses letters, digits and ._:@+-".into()))?;
     let once = Once {
-        key: keys::once::refund_to_credit(&order_id, &raw.refund_id)
+        key: keys::once::refund_to_credit(&order_id, &refund_id)
             .map_err(|_| ApiError::Invalid("refund_id uses letters, digits and ._:@+-".into()))?,
-        fingerprint: fingerprint(OPERATION, &order_id, &body),
+        fingerprint: fingerprint(OPERATION, order_id.as_str(), &body),
     };
     let who = principal.acting(member);
     let read = [
@@ -55,12 +59,20 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         keys::order(&who.shop, &order_id),
         keys::profile(&who.shop, &who.member),
     ];
-    api::work::on_order(ctx, &who, &once, read, &order_id, &raw, decide).await
+    let asked = Asked { refund_id, raw };
+    api::work::on_order(ctx, &who, &once, read, &order_id, &asked, decide).await
+}
+
+/// A refund to credit as asked: its id typed, the rest as the body says.
+struct Asked {
+    refund_id: RefundId,
+    raw: Raw,
 }
 
 /// 001: part of an order refunded as credit, never more in all than the order paid, with
 /// the program's validity.
-fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, ApiError> {
+fn decide(mut work: Work<'_>, order_id: &OrderId, asked: &Asked) -> Result<Decision, ApiError> {
+    let raw = &asked.raw;
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let currency = *work.currency()?;
     let amount = Money::parse_non_negative(&raw.amount, &currency)?;
@@ -74,8 +86,8 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
     let tz = work.tz();
     let expires_at = program.and_then(|p| p.expiry.expires_at(now, tz));
     let mut links = BTreeMap::from([
-        ("order_id".to_owned(), order_id.to_owned()),
-        ("refund_id".to_owned(), raw.refund_id.clone()),
+        ("order_id".to_owned(), order_id.to_string()),
+        ("refund_id".to_owned(), asked.refund_id.to_string()),
     ]);
     if !raw.note.is_empty() {
         links.insert("note".to_owned(), raw.note.clone());
@@ -96,7 +108,7 @@ fn decide(mut work: Work<'_>, order_id: &str, raw: &Raw) -> Result<Decision, Api
     work.put_order(order_id, &order);
     work.flush(state, middle)?;
     let body = json!({
-        "refund_id": raw.refund_id,
+        "refund_id": asked.refund_id,
         "order_id": order_id,
         "amount": amount.to_string_in(&currency),
         "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),

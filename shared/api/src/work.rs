@@ -12,7 +12,9 @@ use domain::order::Order;
 use std::collections::BTreeMap;
 
 use domain::cards::{CardDef, MemberCard};
-use domain::{Account, AccountKind, Currency, Decimal, EntryId, Money, Movement, Settings};
+use domain::{
+    Account, AccountKind, Currency, Decimal, EntryId, Money, Movement, OrderId, Settings,
+};
 use serde_json::Value;
 use store::accounts::StoredQuantity;
 use store::{accounts, orders, Key, Snapshot, Write};
@@ -148,21 +150,21 @@ impl<'a> Work<'a> {
     /// `order_of_another_member`: an order belongs to the member who first redeemed on it or
     /// had it accrued) or when it was cancelled (409 `order_cancelled`: nothing accrues,
     /// redeems or refunds on it any more).
-    pub fn order(&self, order_id: &str) -> Result<Order, ApiError> {
+    pub fn order(&self, order_id: &OrderId) -> Result<Order, ApiError> {
         let order = self.order_as_read(order_id)?;
         order.check_open()?;
         Ok(order)
     }
 
     /// The order as read, its owner checked, cancelled or not (what a cancellation sees).
-    pub fn order_as_read(&self, order_id: &str) -> Result<Order, ApiError> {
+    pub fn order_as_read(&self, order_id: &OrderId) -> Result<Order, ApiError> {
         let order = orders::read(self.snapshot, &self.who.shop, order_id)?;
         order.check_owner(&self.who.member)?;
         Ok(order)
     }
 
     /// The order's write, conditioned on the version it was read at.
-    pub fn put_order(&mut self, order_id: &str, order: &Order) {
+    pub fn put_order(&mut self, order_id: &OrderId, order: &Order) {
         let write = orders::put(&self.who.shop, order_id, &self.who.member, order);
         self.writes.push(write);
     }
@@ -253,13 +255,13 @@ impl<'a> Work<'a> {
     /// `coupon.returned` message, or `None` when the order spent none.
     pub fn give_back_coupon(
         &mut self,
-        order_id: &str,
+        order_id: &OrderId,
         why: &str,
     ) -> Result<Option<crate::coupons::Returned>, ApiError> {
         let who = self.who;
         let (shop, member) = (&who.shop, &who.member);
         let mut wallet = store::coupons::wallet(self.snapshot, shop, member)?;
-        let Some(returned) = wallet.give_back(order_id) else {
+        let Some(returned) = wallet.give_back(order_id.as_str()) else {
             return Ok(None);
         };
         let no = returned.coupon_no.to_string();
@@ -270,7 +272,7 @@ impl<'a> Work<'a> {
         self.writes
             .push(store::coupons::count_use(shop, &coupon_id, shard, -1));
         let told = serde_json::json!({"member_id": member.as_str(), "coupon_no": no,
-            "coupon_id": coupon_id, "order_id": order_id, "reason": why, "status": status});
+            "coupon_id": coupon_id, "order_id": order_id.as_str(), "reason": why, "status": status});
         Ok(Some((no, ("coupon.returned", told))))
     }
 
@@ -371,9 +373,9 @@ pub async fn on_order<R>(
     who: &Acting,
     once: &crate::Once,
     keys: impl IntoIterator<Item = store::Key>,
-    order_id: &str,
+    order_id: &OrderId,
     raw: &R,
-    decide: fn(Work<'_>, &str, &R) -> Result<Decision, ApiError>,
+    decide: fn(Work<'_>, &OrderId, &R) -> Result<Decision, ApiError>,
 ) -> Result<crate::Reply, ApiError> {
     let read = who.reads(keys);
     crate::execute(ctx, &who.shop, Some(once), read, |snapshot, now| {

@@ -43,7 +43,7 @@ pub fn parse(v: &Value) -> Result<Vec<ExchangeRule>, DocumentError> {
     let mut seen = BTreeSet::new();
     raw.into_iter()
         .map(|r| {
-            let id = crate::LevelId::parse(&r.rule_id)
+            let id = crate::RuleId::parse(&r.rule_id)
                 .map_err(|e| DocumentError::Invalid(e.to_string()))?
                 .to_string();
             let wrong = |m: &str| DocumentError::Invalid(format!("exchange rule {id}: {m}"));

@@ -33,7 +33,9 @@ fn check(what: &'static str, max: usize, value: &str) -> Result<String, InvalidI
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $what:literal, $max:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        // Serialised as the string it is, in answers and messages.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
@@ -73,6 +75,18 @@ id_type!(
 id_type!(
     /// The caller's id for one refund of an order.
     RefundId, "refund_id", 64
+);
+id_type!(
+    /// A rule of a program (a recharge rule, an exchange rule: 003).
+    RuleId, "rule_id", 64
+);
+id_type!(
+    /// One of the shop's stores (003: a recharge rule may be limited to some).
+    StoreId, "store_id", 64
+);
+id_type!(
+    /// A stored-value recharge (003), what its refund names.
+    RechargeId, "recharge_id", 64
 );
 id_type!(
     /// A coupon definition (API 1.3).

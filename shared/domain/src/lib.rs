@@ -38,8 +38,8 @@ mod testing;
 
 pub use account::{Account, AccountKind, Hold, Insufficient, Portion, Quantity};
 pub use ids::{
-    ActorId, CardId, CouponId, IdempotencyKey, InvalidId, LevelId, MemberId, OrderId, RefundId,
-    ShopId,
+    ActorId, CardId, CouponId, IdempotencyKey, InvalidId, LevelId, MemberId, OrderId, RechargeId,
+    RefundId, RuleId, ShopId, StoreId,
 };
 pub use ledger::{EntryId, EntryKind, LedgerEntry, Movement};
 pub use money::{Currency, Money, MoneyError};

@@ -301,7 +301,9 @@ pub fn parse(
     let mut seen = BTreeSet::new();
     let mut rules = Vec::new();
     for r in &raw.rules {
-        let rule_id = id(&r.rule_id)?;
+        let rule_id = crate::RuleId::parse(&r.rule_id)
+            .map_err(|e| invalid(e.to_string()))?
+            .to_string();
         if !seen.insert(rule_id.clone()) {
             return Err(invalid(format!("rule id {rule_id} is used twice")));
         }

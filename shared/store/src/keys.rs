@@ -2,7 +2,7 @@
 //! verified token (invariant 6); ids were checked at the edge to contain no `#`.
 
 use domain::chrono;
-use domain::{AccountKind, EntryId, IdempotencyKey, MemberId, ShopId};
+use domain::{AccountKind, EntryId, IdempotencyKey, MemberId, OrderId, ShopId};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -474,7 +474,7 @@ pub fn coupon_no(shop: &ShopId, no: &str) -> Key {
     Key::new(format!("SHOP#{shop}#CPN#{no}"), "CPNNO")
 }
 
-pub fn order(shop: &ShopId, order_id: &str) -> Key {
+pub fn order(shop: &ShopId, order_id: &OrderId) -> Key {
     Key::new(format!("SHOP#{shop}#O#{order_id}"), "ORDER")
 }
 
@@ -498,33 +498,36 @@ pub fn idempotency(shop: &ShopId, key: &IdempotencyKey) -> Key {
 /// Idempotency-Key can never contain `#`, so it never lands on one of these records
 /// (security review, issue 31: `accrue.{order}` was a key any customer could send).
 pub mod once {
-    use domain::{IdempotencyKey, InvalidId};
+    use domain::{IdempotencyKey, InvalidId, OrderId, RefundId};
 
-    pub fn accrual(order: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::derived("accrue", &[order])
+    pub fn accrual(order: &OrderId) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("accrue", &[order.as_str()])
     }
 
     /// One redemption per account and order.
-    pub fn redemption(account: &str, order: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::derived("redeem", &[account, order])
+    pub fn redemption(account: &str, order: &OrderId) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("redeem", &[account, order.as_str()])
     }
 
-    pub fn order_refund(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::derived("refund", &[order, refund])
+    pub fn order_refund(order: &OrderId, refund: &RefundId) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("refund", &[order.as_str(), refund.as_str()])
     }
 
-    pub fn refund_to_credit(order: &str, refund: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::derived("rtc", &[order, refund])
+    pub fn refund_to_credit(
+        order: &OrderId,
+        refund: &RefundId,
+    ) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("rtc", &[order.as_str(), refund.as_str()])
     }
 
     /// One coupon an order (API 1.3): the same coupon again replays, another is refused.
-    pub fn coupon_redemption(order: &str, no: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::derived("redeem", &["coupon", order, no])
+    pub fn coupon_redemption(order: &OrderId, no: &str) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("redeem", &["coupon", order.as_str(), no])
     }
 
     /// An order is cancelled once (API 1.3): a second call replays the first answer.
-    pub fn cancel(order: &str) -> Result<IdempotencyKey, InvalidId> {
-        IdempotencyKey::derived("cancel", &[order])
+    pub fn cancel(order: &OrderId) -> Result<IdempotencyKey, InvalidId> {
+        IdempotencyKey::derived("cancel", &[order.as_str()])
     }
 
     /// The spelling a derived key had before issue 31 (`accrue.{order}`), read beside it
@@ -576,7 +579,11 @@ mod tests {
         );
         let key = IdempotencyKey::parse("k-1").unwrap();
         assert_eq!(idempotency(&shop, &key).pk, "SHOP#s1#IDEM#k-1");
-        let refund = once::order_refund("o.1", "r").unwrap();
+        let refund = once::order_refund(
+            &OrderId::parse("o.1").unwrap(),
+            &domain::RefundId::parse("r").unwrap(),
+        )
+        .unwrap();
         assert_eq!(idempotency(&shop, &refund).pk, "SHOP#s1#IDEM#refund#o.1#r");
         assert_eq!(once::legacy(&refund).unwrap().as_str(), "refund.o.1.r");
         assert_eq!(

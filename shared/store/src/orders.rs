@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use domain::chrono::{DateTime, Utc};
-use domain::{Decimal, MemberId, Money, Portion, ShopId};
+use domain::{Decimal, MemberId, Money, OrderId, Portion, ShopId};
 
 use crate::item::{self, Item};
 use crate::keys;
@@ -14,7 +14,7 @@ use crate::{Cond, Snapshot, StoreError, Write};
 /// The order is a domain type; this module maps it to and from its item.
 pub use domain::order::Order;
 
-pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order, StoreError> {
+pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &OrderId) -> Result<Order, StoreError> {
     let Some(it) = snapshot.get(&keys::order(shop, order_id)) else {
         return Ok(Order::default());
     };
@@ -78,9 +78,9 @@ pub fn read(snapshot: &Snapshot, shop: &ShopId, order_id: &str) -> Result<Order,
 /// member who first had it: `member` only names the owner of an order that had none (the
 /// handlers refuse another member first, `Order::check_owner`; this keeps a write that
 /// forgot from moving the order).
-pub fn put(shop: &ShopId, order_id: &str, member: &MemberId, order: &Order) -> Write {
+pub fn put(shop: &ShopId, order_id: &OrderId, member: &MemberId, order: &Order) -> Write {
     let mut it: Item = item::with_key(&keys::order(shop, order_id), "order");
-    it.insert("order_id".into(), item::s(order_id));
+    it.insert("order_id".into(), item::s(order_id.as_str()));
     let owner = order.member_id.as_deref().unwrap_or(member.as_str());
     it.insert("member_id".into(), item::s(owner));
     if let Some(c) = &order.currency {

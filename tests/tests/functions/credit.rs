@@ -179,6 +179,14 @@ async fn refund_to_credit_never_exceeds_what_the_order_paid() {
     )
     .await
     .assert_problem(422, "invalid_request");
+    // A refund id is an order refund's id (1-64 letters, digits and ._:@+-), typed at the
+    // edge: a longer one or one with a key separator is refused, and nothing is written.
+    for bad in ["r".repeat(65), "r#1".to_owned()] {
+        to_credit(&env, "o1", body(&bad, "1.00"))
+            .await
+            .assert_problem(422, "invalid_request");
+    }
+    assert_eq!(member(&env, "m1").await["credit"]["balance"], "0.00");
     let first = to_credit(&env, "o1", body("rc1", "12.50")).await;
     assert_eq!(first.status, 200, "{}", first.raw);
     assert_eq!(first.body["credit_balance"], "12.50");
