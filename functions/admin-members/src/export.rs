@@ -40,7 +40,7 @@ pub async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
         for (m, p) in &page.items {
             let money = |k| -> Result<String, ApiError> {
                 let b = store::accounts::read::<Decimal>(&accounts, shop, m, k)?.balance();
-                Ok(domain::Money::from_stored(b).to_string_in(&settings.currency))
+                Ok(api::render::money(b, Some(&settings.currency)))
             };
             let points = store::accounts::read::<i64>(&accounts, shop, m, AccountKind::Points)?;
             out.row([

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use api::postings::Posting;
+use api::work::Work;
 use domain::chrono::{DateTime, Days, Timelike, Utc};
 use domain::{AccountKind, Decimal};
 use serde_json::{json, Value};
@@ -81,17 +81,29 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
 }
 
 /// A due account as it is now, with its shop's settings (one read); `None` once it is gone.
-pub(crate) async fn reread(
-    ctx: &api::Ctx,
-    due: &Due,
-) -> Result<Option<(store::Item, Option<domain::Settings>)>, StoreError> {
+pub(crate) async fn reread(ctx: &api::Ctx, due: &Due) -> Result<Option<Reread>, StoreError> {
     let key = keys::account(&due.shop, &due.member, due.kind);
     let snapshot = ctx
         .store
         .load(&[key.clone(), keys::settings(&due.shop)])
         .await?;
     let settings = settings::read(&snapshot, &due.shop)?;
-    Ok(snapshot.get(&key).cloned().map(|found| (found, settings)))
+    let Some(found) = snapshot.get(&key).cloned() else {
+        return Ok(None);
+    };
+    Ok(Some(Reread {
+        snapshot,
+        found,
+        settings,
+    }))
+}
+
+/// What `reread` found: the account's item as stored (erased or not: an erased member's
+/// lots were forfeited, so nothing is left to expire), the read, and the shop's settings.
+pub(crate) struct Reread {
+    pub(crate) snapshot: store::Snapshot,
+    pub(crate) found: store::Item,
+    pub(crate) settings: Option<domain::Settings>,
 }
 
 /// One read (the account and the shop's settings), and the writes that settle it.
@@ -100,25 +112,24 @@ async fn settle<Q: StoredQuantity>(
     due: &Due,
     now: DateTime<Utc>,
 ) -> Result<Vec<Write>, StoreError> {
-    let Some((found, settings)) = reread(ctx, due).await? else {
+    let Some(read) = reread(ctx, due).await? else {
         return Ok(Vec::new());
     };
-    let mut account = accounts::decode::<Q>(&found)?;
+    let mut account = accounts::decode::<Q>(&read.found)?;
     let links = BTreeMap::from([("job".to_owned(), OPERATION.to_owned())]);
     let moves = account.write_off_expired(due.kind, &links, now);
     if moves.is_empty() {
         return Ok(Vec::new());
     }
-    let posting = Posting {
-        shop: &due.shop,
-        member: &due.member,
-        actor: ACTOR,
-        currency: settings.as_ref().map(|s| &s.currency),
-        now,
+    let who = api::Acting {
+        shop: due.shop.clone(),
+        member: due.member.clone(),
+        actor: ACTOR.to_owned(),
     };
-    let mut writes = Vec::new();
-    let mut ids = api::entry_ids(now, moves.len()).into_iter();
-    posting.post(due.kind, &account, moves, &mut ids, &mut writes);
+    let settings = read.settings;
+    let mut work = Work::with(&who, &read.snapshot, now, settings.clone());
+    work.post(due.kind, &account, moves);
+    let mut writes = work.into_writes();
     // The report counters and points.expired for the shop's webhook endpoints, in the
     // same transaction.
     let effects = api::effects::of(settings.as_ref(), &due.shop, (&writes, None), &[], now);

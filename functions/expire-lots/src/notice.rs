@@ -67,7 +67,10 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
                 AccountKind::Points => "points.expiring",
                 AccountKind::Value => continue,
             };
-            let Some((found, settings)) = super::reread(ctx, &due).await? else {
+            let Some(super::Reread {
+                found, settings, ..
+            }) = super::reread(ctx, &due).await?
+            else {
                 continue;
             };
             let told = settings

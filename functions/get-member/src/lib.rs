@@ -53,12 +53,7 @@ fn view(
     let settings = settings::read(snapshot, shop)?;
     let tz = settings.as_ref().map(|s| s.timezone).unwrap_or_default();
     let currency = settings.as_ref().map(|s| s.currency);
-    let money = |d: Decimal| {
-        currency.map_or_else(
-            || d.to_string(),
-            |c| domain::Money::from_stored(d).to_string_in(&c),
-        )
-    };
+    let money = |d: Decimal| api::render::money(d, currency.as_ref());
     // API 1.2 "Erasure": an erased member answers when, with nothing left on any account.
     if let Some(at) = store::profile::read_any(snapshot, shop, member)?.erased_at {
         return Ok(erased_view(member, at, tz, currency.as_ref(), now));

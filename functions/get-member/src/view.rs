@@ -39,10 +39,7 @@ pub(crate) fn erased_view(
     currency: Option<&Currency>,
     now: DateTime<Utc>,
 ) -> Value {
-    let zero = currency.map_or_else(
-        || Decimal::ZERO.to_string(),
-        |c| domain::Money::from_stored(Decimal::ZERO).to_string_in(c),
-    );
+    let zero = api::render::money(Decimal::ZERO, currency);
     let (points, credit) = (Account::<i64>::default(), Account::<Decimal>::default());
     json!({
         "member_id": member.as_str(),

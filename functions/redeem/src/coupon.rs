@@ -9,7 +9,7 @@ use api::input::fingerprint;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Principal, Reply};
 use domain::coupon::{CouponNo, State};
-use domain::{Money, OrderId, Refusal};
+use domain::{OrderId, Refusal};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{coupons, keys};
@@ -93,7 +93,7 @@ fn decide(
     let Some((used, with)) = &priced.coupon else {
         return Err(Refusal::CouponNotFound.into());
     };
-    let render = |d| Money::from_stored(d).to_string_in(&currency);
+    let render = |d| api::render::money(d, Some(&currency));
     let body = json!({
         "order_id": order_id,
         "member_id": member.as_str(),

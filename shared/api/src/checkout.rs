@@ -166,8 +166,8 @@ impl PricedCart {
     pub fn coupon_view(&self, currency: &Currency) -> Value {
         self.coupon.as_ref().map_or(Value::Null, |(c, w)| {
             json!({"coupon_no": c.coupon_no.as_str(), "name": c.name,
-                "discount": Money::from_stored(w.price.discount).to_string_in(currency),
-                "shipping_discount": Money::from_stored(w.price.shipping_discount).to_string_in(currency)})
+                "discount": crate::render::money(w.price.discount, Some(currency)),
+                "shipping_discount": crate::render::money(w.price.shipping_discount, Some(currency))})
         })
     }
 }

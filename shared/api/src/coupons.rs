@@ -254,12 +254,12 @@ pub fn ranked(ranking: &Ranking<'_>, currency: &Currency) -> Vec<Value> {
         .iter()
         .map(|(c, r)| match r {
             Ok(w) => json!({"coupon_no": c.coupon_no.as_str(), "name": c.name, "usable": true,
-                "discount": Money::from_stored(w.price.saving()).to_string_in(currency)}),
+                "discount": crate::render::money(w.price.saving(), Some(currency))}),
             Err(u) => {
                 let mut v = json!({"coupon_no": c.coupon_no.as_str(), "name": c.name,
                     "usable": false, "reason": u.reason()});
                 if let domain::coupon_checkout::Unusable::MinSpend(short) = u {
-                    v["short_by"] = json!(Money::from_stored(*short).to_string_in(currency));
+                    v["short_by"] = json!(crate::render::money(*short, Some(currency)));
                 }
                 v
             }

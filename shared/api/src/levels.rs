@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use domain::ledger::EntryKind;
-use domain::purchase::{PaymentOutcome, Purchase, PurchaseStatus};
+use domain::purchase::{Purchase, PurchaseStatus};
 use serde_json::json;
 use store::{outbox, purchases};
 
@@ -13,22 +13,18 @@ use crate::work::Work;
 use crate::ApiError;
 
 /// 003 付费升级: paid -> the member is at the level from now (its validity from now) and
-/// the reward is granted, once per purchase. A failed payment only closes the purchase (a
-/// level has no stock to give back). If the member has meanwhile gone above the level, or
-/// the level left the ladder, the payment is recorded and marked for refund.
+/// the reward is granted, once per purchase (`payments::settle` settled any other event: a
+/// failed payment only closes the purchase, a level has no stock to give back). If the
+/// member has meanwhile gone above the level, or the level left the ladder, the payment is
+/// recorded and marked for refund.
 pub fn settle_paid_upgrade(
     mut work: Work<'_>,
     level_id: &str,
     mut purchase: Purchase,
-    outcome: PaymentOutcome,
 ) -> Result<Decision, ApiError> {
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let (shop, member) = (&who.shop, &who.member);
     let processed = json!({"status": "processed"});
-    if let Some(answer) = crate::purchasing::stockless(shop, &mut purchase, outcome) {
-        return Ok(answer);
-    }
-    purchase.paid_at = Some(now);
     let (currency, tz) = (*work.currency()?, work.tz());
     let ladder = store::levels::read(snapshot, shop, &currency)?.0;
     let mut state = work.member()?;

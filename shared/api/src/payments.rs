@@ -311,7 +311,7 @@ fn settle(
 ) -> Result<Decision, ApiError> {
     let (shop, card_id) = (to.shop, to.card_id);
     let pid = event.purchase_id.as_str();
-    let purchase = purchases::read(snapshot, shop, pid)?
+    let mut purchase = purchases::read(snapshot, shop, pid)?
         .ok_or_else(|| ApiError::NotFound("no purchase with that reference".into()))?;
     let stated = match &event.paid {
         Paid::Decimal(t) => t.clone(),
@@ -325,13 +325,30 @@ fn settle(
         actor: actor_of(provider, event),
     };
     let work = Work::open(&who, snapshot, now)?;
-    if let Some(rule) = store::ids::target_recharge(card_id) {
-        return crate::recharge::settle_online(work, rule, purchase, event.outcome);
+    enum Stockless<'a> {
+        Recharge(Option<&'a str>),
+        Level(&'a str),
     }
-    if let Some(level_id) = store::ids::target_level(card_id) {
-        return crate::levels::settle_paid_upgrade(work, level_id, purchase, event.outcome);
+    let bought = match (
+        store::ids::target_recharge(card_id),
+        store::ids::target_level(card_id),
+    ) {
+        (Some(rule), _) => Stockless::Recharge(rule),
+        (None, Some(level_id)) => Stockless::Level(level_id),
+        (None, None) => {
+            return settle_card(work, card_id, purchase, event.outcome, late_without_stock)
+        }
+    };
+    // A level or a recharge has no stock: an event that pays nothing settles here
+    // (`Purchase::settle_stockless`); a payment lands what was bought.
+    if let Some(answer) = crate::purchasing::stockless(shop, &mut purchase, event.outcome) {
+        return Ok(answer);
     }
-    settle_card(work, card_id, purchase, event.outcome, late_without_stock)
+    purchase.paid_at = Some(now);
+    match bought {
+        Stockless::Recharge(rule) => crate::recharge::settle_online(work, rule, purchase),
+        Stockless::Level(level_id) => crate::levels::settle_paid_upgrade(work, level_id, purchase),
+    }
 }
 
 /// 000: a card's payment: paid, the card is issued from the unit reserved (or, paid after

@@ -180,23 +180,18 @@ pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Valu
     Ok(body)
 }
 
-/// An online recharge's payment (003): settled once like a card's purchase; paid, the same
-/// effects as at the till under the purchase's id; a failed payment closes it; a rule gone
-/// or already used by the member marks it for refund.
+/// An online recharge paid (003; `payments::settle` settled any other event): the same
+/// effects as at the till under the purchase's id; a rule gone or already used by the
+/// member marks it for refund.
 pub fn settle_online(
     mut work: Work<'_>,
     rule_id: Option<&str>,
     mut purchase: domain::purchase::Purchase,
-    outcome: domain::purchase::PaymentOutcome,
 ) -> Result<Decision, ApiError> {
     use domain::purchase::PurchaseStatus;
-    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (who, snapshot) = (work.who, work.snapshot);
     let (shop, member) = (&who.shop, &who.member);
     let processed = json!({"status": "processed"});
-    if let Some(answer) = crate::purchasing::stockless(shop, &mut purchase, outcome) {
-        return Ok(answer);
-    }
-    purchase.paid_at = Some(now);
     let currency = *work.currency()?;
     let decided = value::read_program(snapshot, shop, &currency)?
         .0

@@ -5,6 +5,16 @@ use domain::chrono::{DateTime, SecondsFormat, Utc};
 use domain::{AccountKind, Currency, Decimal, MemberId};
 use serde_json::{json, Value};
 
+/// Money stored in major units, as the API shows it: in the currency's minor units
+/// ("5.00"); as stored before the shop has a currency. Every answer renders money here.
+pub fn money(stored: Decimal, currency: Option<&Currency>) -> String {
+    let money = domain::Money::from_stored(stored);
+    match currency {
+        Some(c) => money.to_string_in(c),
+        None => money.to_string(),
+    }
+}
+
 pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) -> Value {
     match kind {
         AccountKind::Points => match i64::try_from(value.trunc()) {

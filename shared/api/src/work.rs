@@ -12,9 +12,7 @@ use domain::order::Order;
 use std::collections::BTreeMap;
 
 use domain::cards::{CardDef, MemberCard};
-use domain::{
-    Account, AccountKind, Currency, Decimal, EntryId, Money, Movement, OrderId, Settings,
-};
+use domain::{Account, AccountKind, Currency, Decimal, EntryId, Movement, OrderId, Settings};
 use serde_json::Value;
 use store::accounts::StoredQuantity;
 use store::{accounts, orders, Key, Snapshot, Write};
@@ -119,11 +117,7 @@ impl<'a> Work<'a> {
     /// An amount stored in major units, as the API renders money: in the shop's currency's
     /// minor units ("5.00"); as stored before the shop has a currency.
     pub fn money(&self, stored: Decimal) -> String {
-        let money = Money::from_stored(stored);
-        match self.known_currency() {
-            Some(c) => money.to_string_in(c),
-            None => money.to_string(),
-        }
+        crate::render::money(stored, self.known_currency())
     }
 
     /// A balance as the API renders it: points whole, money in the shop's currency.
