@@ -6,7 +6,7 @@ use api::{ApiError, Ctx, Reply};
 use domain::{MemberId, ShopId};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use store::privacy::plain;
+use store::privacy::{held, plain, Held};
 use store::{item, keys, ledger, profile, Snapshot};
 
 /// The data access export: the member's own partition (profile, accounts with their lots,
@@ -16,7 +16,6 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
     if items.is_empty() {
         return Err(not_found(member));
     }
-    let sk = |it: &store::Item| item::opt_s(it, keys::SK).unwrap_or_default().to_owned();
     let mut out = json!({"member_id": member.as_str(), "profile": null, "accounts": {},
                          "ledger": [], "cards": [], "notices": [], "other": []});
     let mut refs: BTreeSet<keys::Key> = BTreeSet::new();
@@ -26,8 +25,8 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
             .filter_map(|it| Some((item::key_of(it)?, it.clone()))),
     );
     for it in &items {
-        match item::opt_s(it, "entity_type").unwrap_or_default() {
-            "profile" => {
+        match held(it) {
+            Held::Profile => {
                 out["profile"] = plain(it);
                 let p = profile::read_any(&snapshot, shop, member)?;
                 out["cards"] = p
@@ -42,7 +41,7 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
                     .collect();
                 out["level"] = serde_json::to_value(&p.standing).unwrap_or(Value::Null);
             }
-            "ledger" => {
+            Held::Ledger => {
                 let listed = ledger::decode(it)?;
                 for (k, v) in &listed.entry.movement.links {
                     match k.as_str() {
@@ -57,12 +56,9 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
                 }
                 push(&mut out["ledger"], api::render::ledger_entry(&listed));
             }
-            "account" => {
-                let name = sk(it).trim_start_matches("ACCT#").to_ascii_lowercase();
-                out["accounts"][name] = plain(it);
-            }
-            "outbox" => push(&mut out["notices"], plain(it)),
-            _ => push(&mut out["other"], json!({"sk": sk(it), "item": plain(it)})),
+            Held::Account(kind) => out["accounts"][kind.as_str()] = plain(it),
+            Held::Notice => push(&mut out["notices"], plain(it)),
+            Held::Other(sk) => push(&mut out["other"], json!({"sk": sk, "item": plain(it)})),
         }
     }
     referred(ctx, refs, &mut out).await?;

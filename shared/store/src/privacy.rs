@@ -103,6 +103,37 @@ pub fn mark_accounts_erased(
     }
 }
 
+/// What an item of a member's partition holds, as the access export sorts them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Held {
+    Profile,
+    Ledger,
+    /// An account.
+    Account(domain::AccountKind),
+    /// A pending notice (an outbox item).
+    Notice,
+    /// Anything else, by its sort key.
+    Other(String),
+}
+
+/// What `it` is: the one place an item's entity type is read by name for a member's data.
+pub fn held(it: &Item) -> Held {
+    let (pk, sk) = (
+        crate::item::opt_s(it, keys::PK).unwrap_or_default(),
+        crate::item::opt_s(it, keys::SK).unwrap_or_default(),
+    );
+    match crate::item::opt_s(it, "entity_type").unwrap_or_default() {
+        "profile" => Held::Profile,
+        "ledger" => Held::Ledger,
+        "account" => match keys::parse_account(pk, sk) {
+            Some((_, _, kind)) => Held::Account(kind),
+            None => Held::Other(sk.to_owned()),
+        },
+        "outbox" => Held::Notice,
+        _ => Held::Other(sk.to_owned()),
+    }
+}
+
 /// Deletes an item (a pending notice) with the erasure, whatever it holds.
 pub fn delete(key: &Key) -> crate::Write {
     crate::Write::Delete {
@@ -123,7 +154,7 @@ impl Store {
         let items = self.member_items(shop, member).await?;
         Ok(items
             .iter()
-            .filter(|it| crate::item::opt_s(it, "entity_type") == Some("outbox"))
+            .filter(|it| held(it) == Held::Notice)
             .filter_map(crate::item::key_of)
             .collect())
     }

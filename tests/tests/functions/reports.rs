@@ -404,6 +404,14 @@ async fn erasure_forgets_the_person_and_keeps_the_books() {
     }
     assert_eq!(held.body["ledger"].as_array().unwrap().len(), 3);
     assert_eq!(held.body["orders"].as_array().unwrap().len(), 1);
+    // The accounts under the names the API gives them; none left among the unsorted items.
+    for account in ["points", "credit"] {
+        assert!(held.body["accounts"][account].is_object(), "{}", held.raw);
+    }
+    let other = held.body["other"].as_array().unwrap();
+    assert!(other
+        .iter()
+        .all(|o| !o["sk"].as_str().unwrap().starts_with("ACCT#")));
 
     // Stored value is the member's money: refused, nothing changed.
     env.ctx.clock = Clock::Fixed(t0 + Duration::days(1));
