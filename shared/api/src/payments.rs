@@ -324,7 +324,8 @@ fn settle(
         member: to.member.clone(),
         actor: actor_of(provider, event),
     };
-    let work = Work::open(&who, snapshot, now)?;
+    // The settings this closure already read, not decoded again.
+    let work = Work::with(&who, snapshot, now, to.settings.cloned());
     enum Stockless<'a> {
         Recharge(Option<&'a str>),
         Level(&'a str),

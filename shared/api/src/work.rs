@@ -7,11 +7,11 @@
 //! required, the order read with its owner checked, an account posted with the version it
 //! was read at and entry ids drawn in order, money rendered in the shop's currency.
 
-use domain::chrono::{DateTime, Utc};
-use domain::order::Order;
 use std::collections::BTreeMap;
 
 use domain::cards::{CardDef, MemberCard};
+use domain::chrono::{DateTime, Utc};
+use domain::order::Order;
 use domain::{Account, AccountKind, Currency, Decimal, EntryId, Movement, OrderId, Settings};
 use serde_json::Value;
 use store::accounts::StoredQuantity;
@@ -126,18 +126,16 @@ impl<'a> Work<'a> {
     }
 
     /// The next `n` entry ids of this operation (a record that goes with its entries).
-    fn draw(&mut self, n: usize) -> std::vec::IntoIter<EntryId> {
+    fn draw(&mut self, n: usize) -> Vec<EntryId> {
         let ids = store::ids::entry_ids_from(self.now, self.entries, n);
         self.entries += n;
-        ids.into_iter()
+        ids
     }
 
     /// An id for a record of this operation (a card's return, an exchange), unique among
     /// its entries.
     pub fn record_id(&mut self) -> EntryId {
-        let id = store::ids::entry_ids_from(self.now, self.entries, 1).remove(0);
-        self.entries += 1;
-        id
+        self.draw(1).remove(0)
     }
 
     /// The order as read, refused when another member owns it (409
@@ -182,7 +180,7 @@ impl<'a> Work<'a> {
         account: &Account<Q>,
         moves: Vec<Movement>,
     ) -> Vec<EntryId> {
-        let mut ids = self.draw(moves.len());
+        let mut ids = self.draw(moves.len()).into_iter();
         self.posted.retain(|(k, _)| *k != kind);
         self.posted.push((kind, account.balance().to_decimal()));
         let currency = self.settings.as_ref().map(|s| &s.currency);

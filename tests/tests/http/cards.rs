@@ -10,16 +10,10 @@ use crate::stack::Stack;
 async fn cards_are_claimed_bought_and_paid_for_over_http() {
     let stack = Stack::new("cards");
     stack.setup().await;
-    let (s, free) = stack
-        .admin(
-            Method::POST,
-            "/admin/cards",
-            None,
-            Some(&json!({"kind": "free", "name": "Gold",
-            "gift_pack": {"points": 100}})),
-        )
+    let free = stack
+        .create_card(json!({"kind": "free", "name": "Gold",
+            "gift_pack": {"points": 100}}))
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{free}");
     let me = stack.token("customer", "m1");
     let claim = format!("/cards/{}/claim", free["card_id"].as_str().unwrap());
     let (s, _, card) = stack

@@ -9,29 +9,20 @@ use crate::stack::Stack;
 async fn a_checkout_quote_over_http_applies_one_benefit_and_previews_points_without_writing() {
     let stack = Stack::new("quote");
     stack.setup().await;
-    let (s, v) = stack
-        .admin(
-            Method::PUT,
+    stack
+        .configure(
             "/admin/programs/points",
-            None,
-            Some(&json!({"enabled": true, "earn": {"points_per_unit": 1,
+            json!({"enabled": true, "earn": {"points_per_unit": 1,
                           "exclude": {"campaign": true, "no_sku": true}},
-                          "redeem": {"points_per_unit": 100}})),
+                          "redeem": {"points_per_unit": 100}}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, card) = stack
-        .admin(
-            Method::POST,
-            "/admin/cards",
-            None,
-            Some(
-                &json!({"kind": "free", "name": "Club", "validity": {"kind": "permanent"},
+    let card = stack
+        .create_card(
+            json!({"kind": "free", "name": "Club", "validity": {"kind": "permanent"},
                          "benefits": [{"kind": "discount", "percent": 90}]}),
-            ),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{card}");
     let me = stack.token("customer", "qh1");
     let claim = format!("/cards/{}/claim", card["card_id"].as_str().unwrap());
     let (s, _, _) = stack
@@ -85,19 +76,14 @@ async fn a_checkout_quote_over_http_applies_one_benefit_and_previews_points_with
 async fn stored_value_is_recharged_spent_refunded_and_its_recharge_refunded_over_http() {
     let stack = Stack::new("value");
     stack.setup().await;
-    let (s, v) = stack
-        .admin(
-            Method::PUT,
+    stack
+        .configure(
             "/admin/programs/value",
-            None,
-            Some(
-                &json!({"enabled": true, "any_amount": true, "min_amount": "10.00", "rules": [
+            json!({"enabled": true, "any_amount": true, "min_amount": "10.00", "rules": [
                 {"rule_id": "r100", "name": "Top up 100, get 10", "pay": "100.00",
                  "gifts": {"value": "10.00"}, "channels": ["till", "online"]}]}),
-            ),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
     let cashier = stack.token("cashier", "till-1");
     let (s, _, done) = stack
         .send(

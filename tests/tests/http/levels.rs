@@ -9,26 +9,20 @@ use crate::stack::Stack;
 async fn levels_climb_and_a_paid_upgrade_settles_once_over_http() {
     let stack = Stack::new("levels");
     stack.setup().await;
-    let (s, v) = stack
-        .admin(
-            Method::PUT,
+    stack
+        .configure(
             "/admin/programs/points",
-            None,
-            Some(&json!({"enabled": true, "earn": {"points_per_unit": 1},
-                          "redeem": {"points_per_unit": 100}})),
+            json!({"enabled": true, "earn": {"points_per_unit": 1},
+                          "redeem": {"points_per_unit": 100}}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
     // 003: a growth ladder with a till default and a paid top level.
     let ladder = json!({"upgrade_by": "growth", "default_till": "base", "levels": [
         {"level_id": "base", "name": "Member", "rank": 0, "threshold": 0},
         {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": 500},
         {"level_id": "gold", "name": "Gold", "rank": 2, "threshold": 2000, "validity_days": 365,
          "paid_upgrade": {"price": "99.00", "reward": {"points": 500, "coupons": ["GOLD10"]}}}]});
-    let (s, v) = stack
-        .admin(Method::PUT, "/admin/levels", None, Some(&ladder))
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
+    stack.configure("/admin/levels", ladder.clone()).await;
     let mut bad = ladder.clone();
     bad["levels"][1]["threshold"] = json!(0);
     let (s, v) = stack

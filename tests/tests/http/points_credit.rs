@@ -11,17 +11,14 @@ use crate::stack::Stack;
 async fn the_points_seed_examples_hold_over_http() {
     let stack = Stack::new("points");
     stack.setup().await;
-    let (s, v) = stack
-        .admin(
-            Method::PUT,
+    stack
+        .configure(
             "/admin/programs/points",
-            None,
-            Some(&json!({"enabled": true,
+            json!({"enabled": true,
             "name": "Points", "earn": {"points_per_unit": 100}, "redeem": {"points_per_unit": 100},
-            "expiry": {"kind": "months", "months": 6}})),
+            "expiry": {"kind": "months", "months": 6}}),
         )
         .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
     let placed = domain::chrono::Utc::now().to_rfc3339();
     let order = json!({"member_id": "m1", "currency": "MYR", "total": "30.98",
         "placed_at": placed, "paid_at": placed, "lines": [{"sku": "A1", "amount": "30.98"}]});
@@ -87,32 +84,18 @@ async fn the_points_seed_examples_hold_over_http() {
 async fn store_credit_rules_refunds_and_levels_hold_over_http() {
     let stack = Stack::new("credit");
     stack.setup().await;
-    let (s, v) = stack
-        .admin(
-            Method::PUT,
-            "/admin/programs/credit",
-            None,
-            Some(&json!({"enabled": true, "expiry": {"kind": "days", "days": 365}, "rules": [
+    stack.configure("/admin/programs/credit", json!({"enabled": true, "expiry": {"kind": "days", "days": 365}, "rules": [
                 {"type": "first_order", "grant": {"fixed": "5.00"}},
                 {"type": "each_order", "grant": {"per": "100.00", "give": "2.00"}, "min_order": "50.00"},
                 {"type": "registration", "grant": {"fixed": "3.00"}},
                 {"type": "order_count", "tiers": [{"orders": 3, "give": "5.00"}]},
-                {"type": "cumulative_spend", "every": {"per": "500.00", "give": "10.00"}}]})),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, card) = stack
-        .admin(
-            Method::POST,
-            "/admin/cards",
-            None,
-            Some(
-                &json!({"kind": "rule", "name": "Gold", "validity": {"kind": "permanent"},
+                {"type": "cumulative_spend", "every": {"per": "500.00", "give": "10.00"}}]})).await;
+    let card = stack
+        .create_card(
+            json!({"kind": "rule", "name": "Gold", "validity": {"kind": "permanent"},
                          "rule": {"orders": 3}}),
-            ),
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED, "{card}");
     let me = stack.token("customer", "m1");
     let (s, _, joined) = stack
         .send(

@@ -54,30 +54,18 @@ impl Stack {
 
     /// A shop in `currency` taking Stripe payments, and a pending purchase of a paid card.
     async fn stripe_purchase(&self, currency: &str, price: &str, buyer: &str) -> Value {
-        let (s, v) = self
-            .admin(
-                Method::PUT,
-                "/admin/settings",
-                None,
-                Some(
-                    &json!({"currency": currency, "timezone": "Asia/Kuala_Lumpur",
+        self.configure(
+            "/admin/settings",
+            json!({"currency": currency, "timezone": "Asia/Kuala_Lumpur",
                              "stripe_webhook_secret": STRIPE_SECRET}),
-                ),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let (s, card) = self
-            .admin(
-                Method::POST,
-                "/admin/cards",
-                None,
-                Some(
-                    &json!({"kind": "paid", "name": "VIP", "price": price, "stock": 5,
+        )
+        .await;
+        let card = self
+            .create_card(
+                json!({"kind": "paid", "name": "VIP", "price": price, "stock": 5,
                              "gift_pack": {"points": 50}}),
-                ),
             )
             .await;
-        assert_eq!(s, StatusCode::CREATED, "{card}");
         let token = self.token("customer", buyer);
         let buy = format!("/cards/{}/purchase", card["card_id"].as_str().unwrap());
         let (s, _, p) = self

@@ -135,15 +135,27 @@ impl Stack {
     }
 
     pub async fn setup(&self) {
-        let (s, v) = self
-            .admin(
-                Method::PUT,
-                "/admin/settings",
-                None,
-                Some(&json!({"currency": "MYR", "timezone": "Asia/Kuala_Lumpur", "webhook_secret": "whsec_e2e_0123456789"})),
-            )
+        self.configure(
+            "/admin/settings",
+            json!({"currency": "MYR", "timezone": "Asia/Kuala_Lumpur", "webhook_secret": "whsec_e2e_0123456789"}),
+        )
+        .await;
+    }
+
+    /// `PUT path` as an admin (settings, a program, the ladder); it must be accepted.
+    pub async fn configure(&self, path: &str, body: Value) -> Value {
+        let (s, v) = self.admin(Method::PUT, path, None, Some(&body)).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        v
+    }
+
+    /// `POST /admin/cards` as an admin; the definition must be accepted. The card.
+    pub async fn create_card(&self, body: Value) -> Value {
+        let (s, card) = self
+            .admin(Method::POST, "/admin/cards", None, Some(&body))
             .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(s, StatusCode::CREATED, "{card}");
+        card
     }
 
     pub async fn adjust(&self, member: &str, key: &str, body: Value) -> (StatusCode, Value) {
