@@ -4,7 +4,7 @@
 use api::purchasing::Lookup;
 use api::ApiError;
 use domain::stock::{Pick, Search};
-use domain::{MemberId, Refusal, ShopId};
+use domain::{Refusal, ShopId};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use store::{cards, Snapshot};
@@ -25,10 +25,9 @@ pub(crate) fn hint(card: &str, learned: Option<u16>) -> u16 {
     }
 }
 
-/// One buyer's purchase across its rounds: who buys what, and what each round learned.
+/// One buyer's purchase across its rounds: what is bought, and what each round learned
+/// (who buys is the operation's `Acting`).
 pub(crate) struct Buying {
-    pub(crate) shop: ShopId,
-    pub(crate) member: MemberId,
     pub(crate) card_id: String,
     pub(crate) purchase_id: String,
     pub(crate) search: Search,
@@ -43,11 +42,12 @@ impl Buying {
     /// anywhere: sold out.
     pub(crate) fn take_shard(
         &mut self,
+        shop: &ShopId,
         stock_shards: u16,
         shards: &[u16],
         snapshot: &Snapshot,
     ) -> Result<u16, ApiError> {
-        let (shop, card_id) = (&self.shop, &self.card_id);
+        let card_id = &self.card_id;
         // A shard asked for and not found holds nothing.
         let seen: Vec<(u16, i64)> = shards
             .iter()

@@ -35,31 +35,28 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let card_id = input::card_id(&req)?.to_string();
     let (member, once) = input::purchase_request(&principal, &req, OPERATION, &card_id)?;
     let hint_key = format!("{}/{card_id}", principal.shop);
-    let who = principal.acting(member.clone());
     let mut b = Buying {
-        shop: principal.shop.clone(),
         purchase_id: new_purchase_id(&card_id, &member),
         search: Search::new(hint(&hint_key, None), store::ids::seed()),
         open: Lookup::new(card_id.clone()),
-        member,
         card_id,
         chosen: None,
         read_more: false,
     };
+    let who = principal.acting(member);
     // API 1.1: each round reads a few of the card's stock shards with the rest and takes a
     // unit from one; a shard emptied meanwhile (the guard) sends the buyer to the others.
     loop {
         let shards = b.search.to_read();
-        let (shop, card_id) = (&b.shop, &b.card_id);
+        let (shop, member, card_id) = (&who.shop, &who.member, &b.card_id);
         let mut read = vec![
             keys::settings(shop),
             keys::card(shop, card_id),
-            keys::profile(shop, &b.member),
+            keys::profile(shop, member),
         ];
         read.extend(shards.iter().map(|k| keys::stock_shard(shop, card_id, *k)));
-        read.extend(b.open.keys(shop, &b.member));
-        let shop = shop.clone();
-        let result = api::execute(ctx, &shop, once.as_ref(), read, |snapshot, now| {
+        read.extend(b.open.keys(shop, member));
+        let result = api::execute(ctx, shop, once.as_ref(), read, |snapshot, now| {
             decide(&mut b, &shards, Work::open(&who, snapshot, now)?)
         })
         .await;
@@ -82,10 +79,10 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
 /// member has one.
 fn decide(b: &mut Buying, shards: &[u16], mut work: Work<'_>) -> Result<Decision, ApiError> {
     (b.chosen, b.read_more) = (None, false);
-    let (snapshot, now) = (work.snapshot, work.now);
+    let (who, snapshot, now) = (work.who, work.snapshot, work.now);
+    let (shop, member) = (&who.shop, &who.member);
     // Owned: the round's choices below change `b`.
-    let (shop, card_id, member) = (b.shop.clone(), b.card_id.clone(), b.member.clone());
-    let (shop, card_id, member) = (&shop, &card_id, &member);
+    let card_id = &b.card_id.clone();
     let def = cards::read(snapshot, shop, card_id)?
         .ok_or_else(|| ApiError::NotFound(format!("no card {card_id:?}")))?;
     let price = def.check_purchase().map_err(ApiError::from)?;
@@ -104,7 +101,7 @@ fn decide(b: &mut Buying, shards: &[u16], mut work: Work<'_>) -> Result<Decision
             return Ok(work.done(view(&pending, card_id, renewal, &currency)));
         }
     };
-    let shard = b.take_shard(def.stock_shards, shards, snapshot)?;
+    let shard = b.take_shard(shop, def.stock_shards, shards, snapshot)?;
     let mut purchase = Purchase::pending(
         b.purchase_id.clone(),
         card_id.clone(),
