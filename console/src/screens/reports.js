@@ -81,10 +81,19 @@ export function Reports() {
   const form = f.doc;
   const [period, setPeriod] = useState(form);
   const [rev, setRev] = useState(0);
+  // The figures come back with the period and revision they answer, so the panels below
+  // follow the last period the server accepted: a period it refuses is never asked of them
+  // (each would show its own refusal beside the one at the form).
   const balances = useLoad(
-    () => get(withQuery("/admin/reports/balances", { from: period.from, to: period.to })),
+    () =>
+      get(withQuery("/admin/reports/balances", { from: period.from, to: period.to })).then((report) => ({
+        report,
+        period,
+        rev,
+      })),
     [period.from, period.to, rev],
   );
+  const shown = balances.data;
   const show = (next) => {
     f.reset(next);
     setPeriod(next);
@@ -123,10 +132,12 @@ export function Reports() {
     </article>
     ${refused
       ? null
-      : html`${balances.data ? html`<${Summary} data=${balances.data} />` : null}
-          <${Balances} load=${balances} period=${period} />
-          <${CouponsReport} period=${period} rev=${rev} />
-          <${Ledger} period=${period} rev=${rev} />`}
+      : shown
+        ? html`<${Summary} data=${shown.report} />
+            <${Balances} load=${{ ...balances, data: shown.report }} period=${shown.period} />
+            <${CouponsReport} period=${shown.period} rev=${shown.rev} />
+            <${Ledger} period=${shown.period} rev=${shown.rev} />`
+        : html`<${Balances} load=${balances} period=${period} />`}
   </div>`;
 }
 
