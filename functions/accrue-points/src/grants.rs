@@ -6,7 +6,7 @@ use api::work::Work;
 use api::ApiError;
 use domain::store_credit::OrderFacts;
 use domain::Decimal;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use store::{credit_program, outbox};
 
@@ -18,7 +18,7 @@ pub(crate) fn issue_rule_cards(
     summary: &domain::cards::CardSummary,
     ladder: Option<&domain::level::Ladder>,
     middle: &mut Vec<store::Write>,
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Vec<api::render::HeldCard>, ApiError> {
     let (who, now) = (work.who, work.now);
     let due: Vec<_> = summary
         .rule_cards_due(&state.profile, ladder, now)
@@ -35,7 +35,7 @@ pub(crate) fn issue_rule_cards(
         // Without a ladder, rule cards are levels; the summary lists them lowest first, so
         // the last one issued is the member's new level.
         state.profile.card_level = Some((def.card_id.to_owned(), def.name.clone()));
-        issued.push(api::render::member_card(&card, &who.member, now));
+        issued.push(api::render::HeldCard::new(&card, &who.member, now));
     }
     Ok(issued)
 }

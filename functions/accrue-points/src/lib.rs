@@ -103,12 +103,9 @@ fn decide(
     };
     let mut body = answer(&work, order_id, &state, accrued, &level_changes);
     work.flush(state, middle)?;
-    // API 1.3: a rule card's gift pack coupon disabled or sold out is not issued.
-    if !work.coupons_not_issued.is_empty() {
-        body["coupons_not_issued"] = serde_json::Value::Array(work.coupons_not_issued.clone());
-    }
+    body.coupons_not_issued = work.coupons_not_issued.clone();
     let told = api::webhooks::level_changes(&who.member, &level_changes, tz);
-    Ok(work.done(body).tell(told))
+    Ok(work.done(&body)?.tell(told))
 }
 
 /// The member's side: the points the order earns at the level held when it was placed

@@ -9,7 +9,7 @@ use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::adjust::{self, Adjustment, AdjustmentError, AdjustmentRequest, Amount, Change};
 use domain::{Decimal, MemberId, Money, ShopTz};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
 use store::accounts::StoredQuantity;
 use store::keys;
 
@@ -77,10 +77,19 @@ fn decide<Q: StoredQuantity>(
     let decided = adjust::adjust(cmd.account, account, &adjustment, links, now)?;
     let balance = work.amount(cmd.account, decided.account.balance().to_decimal());
     let posted = work.post(cmd.account, &decided.account, decided.movements);
-    Ok(work.done(json!({
-        "member_id": who.member.as_str(),
-        "account": cmd.account.as_str(),
-        "balance": balance,
-        "entry_id": posted.last().map(|e| e.to_string()),
-    })))
+    work.done(&Adjusted {
+        member_id: &who.member,
+        account: cmd.account.as_str(),
+        balance,
+        entry_id: posted.last().map(|e| e.to_string()),
+    })
+}
+
+/// The adjustment as answered: the balance after it and the entry it posted.
+#[derive(Serialize)]
+struct Adjusted<'a> {
+    member_id: &'a MemberId,
+    account: &'static str,
+    balance: api::render::Amount,
+    entry_id: Option<String>,
 }

@@ -8,7 +8,7 @@ use domain::cards::{CardDef, CardKind};
 use domain::ShopId;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 use store::keys::{self, RecordKind};
 use store::{cards, settings, Snapshot};
 
@@ -96,7 +96,7 @@ async fn create(
                 settings.as_ref().map(|s| &s.currency),
             );
             decided = Some((def, stock));
-            Ok(Decision::new(writes, StatusCode::CREATED, body).guard(
+            Ok(Decision::new(writes, StatusCode::CREATED, &body)?.guard(
                 keys::card_counter(shop),
                 domain::Refusal::CardLimitReached {
                     max: domain::cards::MAX_CARDS_PER_SHOP,
@@ -124,7 +124,7 @@ async fn list(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
             read_view(d, stock, settings.as_ref())
         })
         .collect();
-    Ok(Reply::ok(&json!({"items": items, "next": null})))
+    Reply::ok(&api::render::Page { items, next: None })
 }
 
 fn read_card(snapshot: &Snapshot, shop: &ShopId, id: &str) -> Result<CardDef, ApiError> {
@@ -144,7 +144,7 @@ async fn get(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
     let def = read_card(&snapshot, shop, id)?;
     let settings = settings::read(&snapshot, shop)?;
     let stock = cards::read_stock(&snapshot, shop, id)?;
-    Ok(Reply::ok(&read_view(&def, stock, settings.as_ref())))
+    Reply::ok(&read_view(&def, stock, settings.as_ref()))
 }
 
 async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply, ApiError> {
@@ -168,7 +168,7 @@ async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply
         }
         writes.push(cards::update(shop, &def, current.version));
         writes.push(cards::summary_write(shop, &def));
-        Ok(Decision::ok(writes, view(&def, stock, currency)))
+        Decision::ok(writes, &view(&def, stock, currency))
     })
     .await
 }
@@ -182,15 +182,15 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
         |snapshot, _now| {
             let def = read_card(snapshot, shop, id)?;
             def.check_deletable()?;
-            Ok(Decision::new(
+            Decision::new(
                 vec![
                     cards::delete(shop, id, def.version),
                     cards::count_out(shop),
                     cards::summary_remove(shop, id),
                 ],
                 StatusCode::NO_CONTENT,
-                Value::Null,
-            ))
+                &Value::Null,
+            )
         },
     )
     .await

@@ -4,7 +4,6 @@ use api::input;
 use api::{ApiError, Ctx, Reply};
 use domain::ShopId;
 use lambda_http::Request;
-use serde_json::json;
 use store::keys::RecordKind;
 
 pub async fn records(
@@ -25,5 +24,8 @@ pub async fn records(
         .store
         .records_page(shop, id, kind, limit, cursor.as_deref())
         .await?;
-    Ok(Reply::ok(&json!({"items": page.items, "next": page.next})))
+    Reply::ok(&api::render::Page {
+        items: page.items,
+        next: page.next,
+    })
 }

@@ -8,7 +8,7 @@ use domain::coupon::{self, Definition};
 use domain::{Refusal, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 use store::{coupons, keys, settings, Snapshot};
 
 pub const OPERATION: &str = "admin-coupons";
@@ -72,7 +72,7 @@ async fn create(
             ..Default::default()
         };
         let view = api::coupons::definition_view(&def, counts, Some(&settings.currency));
-        Ok(Decision::new(writes, StatusCode::CREATED, view)
+        Ok(Decision::new(writes, StatusCode::CREATED, &view)?
             .guard(keys::coupon_counter(shop), limit_reached()))
     })
     .await
@@ -89,11 +89,12 @@ fn limit_reached() -> ApiError {
 /// Every definition with its counts.
 async fn list(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
     let (defs, currency) = api::coupons::listed(ctx, shop, |_| true).await?;
-    let items: Vec<Value> = defs
+    let items = defs
         .iter()
         .map(|(d, counts)| api::coupons::definition_view(d, *counts, currency.as_ref()))
         .collect();
-    Ok(Reply::ok(&json!({"items": items, "next": null})))
+    // Every definition on one page: `next` is always null.
+    Reply::ok(&api::render::Page { items, next: None })
 }
 
 /// The definition, its counters (every shard it may have) and the settings, in one read.
@@ -117,11 +118,11 @@ async fn get(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
     let def = read_def(&snapshot, shop, id)?;
     let currency = settings::read(&snapshot, shop)?.map(|s| s.currency);
     let counts = coupons::counts(&snapshot, shop, &def)?;
-    Ok(Reply::ok(&api::coupons::definition_view(
+    Reply::ok(&api::coupons::definition_view(
         &def,
         counts,
         currency.as_ref(),
-    )))
+    ))
 }
 
 /// A change to what later issues get; the stock a merchant sets is the coupon's total, so
@@ -142,10 +143,10 @@ async fn patch(ctx: &Ctx, shop: &ShopId, id: &str, body: &Value) -> Result<Reply
         }
         writes.push(coupons::put(shop, &def));
         def.version += 1;
-        Ok(Decision::ok(
+        Decision::ok(
             writes,
-            api::coupons::definition_view(&def, counts, currency.as_ref()),
-        ))
+            &api::coupons::definition_view(&def, counts, currency.as_ref()),
+        )
     })
     .await
 }
@@ -167,7 +168,7 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
                 values: std::collections::HashMap::from([(":zero".to_owned(), store::item::n(0))]),
             }
         }));
-        Ok(Decision::new(writes, StatusCode::NO_CONTENT, Value::Null))
+        Decision::new(writes, StatusCode::NO_CONTENT, &Value::Null)
     })
     .await
 }

@@ -24,10 +24,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let settings = api::require_settings(&snapshot, &shop)?;
         let (program, _) = credit_program::read(&snapshot, &shop, &settings.currency)?;
         let program = program.ok_or_else(|| ApiError::NotFound("no credit program yet".into()))?;
-        return Ok(Reply::ok(&credit_program::to_json(
-            &program,
-            &settings.currency,
-        )));
+        return Reply::ok(&credit_program::to_json(&program, &settings.currency));
     }
     let body = input::json_object(&req)?;
     api::execute(ctx, &shop, None, read, |snapshot, _now| {
@@ -36,15 +33,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let stored = stored.map(|p| credit_program::to_json(&p, &settings.currency));
         let program = credit_program::from_json(&input::over(stored, &body), &settings.currency)
             .map_err(ApiError::Invalid)?;
-        Ok(Decision::ok(
+        Decision::ok(
             vec![credit_program::put(
                 &shop,
                 &program,
                 &settings.currency,
                 version,
             )],
-            credit_program::to_json(&program, &settings.currency),
-        ))
+            &credit_program::to_json(&program, &settings.currency),
+        )
     })
     .await
 }

@@ -24,10 +24,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let settings = api::require_settings(&snapshot, &shop)?;
         let (ladder, _) = levels::read(&snapshot, &shop, &settings.currency)?;
         let ladder = ladder.ok_or_else(|| ApiError::NotFound("no level ladder yet".into()))?;
-        return Ok(Reply::ok(&level_document::view(
-            &ladder,
-            &settings.currency,
-        )));
+        return Reply::ok(&level_document::view(&ladder, &settings.currency));
     }
     let body = input::json_object(&req)?;
     api::execute(ctx, &shop, None, read, |snapshot, _now| {
@@ -36,15 +33,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let rewards = ladder.levels.iter().filter_map(|l| l.paid_upgrade.as_ref());
         api::coupons::check_named(snapshot, &shop, rewards.flat_map(|p| &p.reward.coupons))?;
         let (_, read_version) = levels::read(snapshot, &shop, &settings.currency)?;
-        Ok(Decision::ok(
+        Decision::ok(
             vec![levels::put(
                 &shop,
                 &ladder,
                 &settings.currency,
                 read_version,
             )],
-            level_document::view(&ladder, &settings.currency),
-        ))
+            &level_document::view(&ladder, &settings.currency),
+        )
     })
     .await
 }

@@ -12,7 +12,7 @@ use domain::member::Profile;
 use domain::{MemberId, Refusal, ShopId};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
 use store::{keys, profile, Key};
 
 mod export;
@@ -98,24 +98,39 @@ fn decide(mut work: Work<'_>, patch: &ProfilePatch) -> Result<Decision, ApiError
             work.write(profile::free_unique(key_of(shop, &old), member));
         }
     }
-    Ok(work.done(view(member, &p)))
+    work.done(&view(member, &p))
 }
 
-pub(crate) fn view(member: &MemberId, p: &Profile) -> Value {
-    json!({
-        "member_id": member.as_str(),
-        "member_no": p.member_no,
-        "name": p.name,
-        "phone": p.phone,
-        "email": p.email,
-        "birthday": p.birthday.map(|b| b.to_string()),
-        "registered_at": p.registered_at.map(|t| t.to_rfc3339()),
-        // Created by staff (PUT) but not yet through `register`: registration may still
-        // give the registration credit and the channel's default level.
-        "registered": p.registered_at.is_some() && !p.directory_only,
-        "level_id": p.standing.level_id(),
-        "erased_at": p.erased_at.map(api::render::instant),
-    })
+/// A member's profile as the directory shows it.
+#[derive(Serialize)]
+pub(crate) struct Shown<'a> {
+    member_id: &'a MemberId,
+    member_no: Option<&'a str>,
+    name: Option<&'a str>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    birthday: Option<String>,
+    registered_at: Option<String>,
+    /// Created by staff (PUT) but not yet through `register`: registration may still give
+    /// the registration credit and the channel's default level.
+    registered: bool,
+    level_id: Option<&'a str>,
+    erased_at: Option<String>,
+}
+
+pub(crate) fn view<'a>(member: &'a MemberId, p: &'a Profile) -> Shown<'a> {
+    Shown {
+        member_id: member,
+        member_no: p.member_no.as_deref(),
+        name: p.name.as_deref(),
+        phone: p.phone.as_deref(),
+        email: p.email.as_deref(),
+        birthday: p.birthday.map(|b| b.to_string()),
+        registered_at: p.registered_at.map(|t| t.to_rfc3339()),
+        registered: p.registered_at.is_some() && !p.directory_only,
+        level_id: p.standing.level_id(),
+        erased_at: p.erased_at.map(api::render::instant),
+    }
 }
 
 /// One member's profile by id (the console's member page). Like `GET /members/{id}`, a
@@ -124,10 +139,10 @@ async fn get(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError>
     let member = MemberId::parse(&input::path_param(req, "member_id")?)?;
     let snapshot = ctx.store.load(&[keys::profile(shop, &member)]).await?;
     // An erased member reads as what is left: the id and when (API 1.2).
-    Ok(Reply::ok(&view(
+    Reply::ok(&view(
         &member,
         &profile::read_any(&snapshot, shop, &member)?,
-    )))
+    ))
 }
 
 /// Registered members, newest registration first, optionally at one level (as of each
@@ -146,6 +161,8 @@ async fn list(ctx: &Ctx, req: &Request, shop: &ShopId) -> Result<Reply, ApiError
             store::StoreError::Corrupt(_) => ApiError::Invalid("cursor is not one of ours".into()),
             other => other.into(),
         })?;
-    let items: Vec<Value> = page.items.iter().map(|(m, p)| view(m, p)).collect();
-    Ok(Reply::ok(&json!({"items": items, "next": page.next})))
+    Reply::ok(&api::render::Page {
+        items: page.items.iter().map(|(m, p)| view(m, p)).collect(),
+        next: page.next,
+    })
 }

@@ -63,5 +63,5 @@ async fn found(ctx: &Ctx, shop: &ShopId, keys: Vec<Key>) -> Result<Reply, ApiErr
         }
         read => read?,
     };
-    Ok(Reply::ok(&view(&member, &profile)))
+    Reply::ok(&view(&member, &profile))
 }

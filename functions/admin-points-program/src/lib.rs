@@ -30,7 +30,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     ];
     if reading {
         let snapshot = ctx.store.load(&read).await?;
-        return Ok(Reply::ok(&current(&snapshot, &shop, ctx.now())?));
+        return Reply::ok(&current(&snapshot, &shop, ctx.now())?);
     }
     let body = input::json_object(&req)?;
     // Fields not sent keep their values: without `exchange` the gift rules stay as they are.
@@ -99,5 +99,5 @@ fn decide(
         None => stored,
     };
     body["exchange"] = domain::exchange::view(&rules);
-    Ok(Decision::ok(writes, body))
+    Decision::ok(writes, &body)
 }

@@ -7,7 +7,7 @@ use api::{ApiError, Ctx, Reply};
 use domain::chrono::NaiveDate;
 use domain::coupon_report::{self, Figures};
 use domain::{AccountKind, Settings};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 pub(crate) async fn coupons(ctx: &Ctx, asked: &crate::Asked) -> Result<Reply, ApiError> {
     let (shop, settings, (from, to)) = (&asked.shop, &asked.settings, asked.period);
@@ -29,19 +29,39 @@ pub(crate) async fn coupons(ctx: &Ctx, asked: &crate::Asked) -> Result<Reply, Ap
     if asked.csv {
         return as_csv(&rows, settings, (from, to));
     }
-    let items: Vec<Value> = rows
+    let items = rows
         .iter()
-        .map(|(id, name, r)| {
-            json!({"coupon_id": id, "name": name, "issued": r.issued, "used": r.used,
-                   "returned": r.returned, "expired": r.expired, "void": r.void,
-                   "held": r.held, "discount": discount(r, settings)})
+        .map(|(id, name, r)| Row {
+            coupon_id: id,
+            name,
+            issued: r.issued,
+            used: r.used,
+            returned: r.returned,
+            expired: r.expired,
+            void: r.void,
+            held: r.held,
+            discount: discount(r, settings),
         })
         .collect();
-    Ok(Reply::ok(&asked.head(("items", Value::Array(items)))))
+    Reply::ok(&asked.head(api::render::Items::<Row> { items }))
+}
+
+/// A coupon's line of the report: what happened to it in the period.
+#[derive(Serialize)]
+struct Row<'a> {
+    coupon_id: &'a str,
+    name: &'a str,
+    issued: i64,
+    used: i64,
+    returned: i64,
+    expired: i64,
+    void: i64,
+    held: i64,
+    discount: api::render::Amount,
 }
 
 /// Money as the balances report shows it, in the shop's currency.
-fn discount(r: &Figures, settings: &Settings) -> Value {
+fn discount(r: &Figures, settings: &Settings) -> api::render::Amount {
     crate::shown(AccountKind::Credit, r.discount, settings)
 }
 
@@ -77,7 +97,7 @@ fn as_csv(
             &n[3],
             &n[4],
             &n[5],
-            &crate::text(&discount(r, settings)),
+            &discount(r, settings).to_string(),
             &f,
             &t,
             c,

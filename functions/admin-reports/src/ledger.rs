@@ -7,7 +7,8 @@ use api::{ApiError, Ctx, Reply};
 use domain::chrono::{DateTime, NaiveDate, Utc};
 use domain::{AccountKind, Refusal, Settings, ShopId};
 use lambda_http::Request;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use store::reports;
 
 /// The instant a shop-local day begins.
@@ -15,10 +16,22 @@ pub(crate) fn day_start(settings: &Settings, day: NaiveDate) -> DateTime<Utc> {
     settings.timezone.start_of_day(day)
 }
 
-pub(crate) fn entry_json(member: &domain::MemberId, listed: &store::ledger::Listed) -> Value {
-    let mut v = api::render::ledger_entry(listed);
-    v["member_id"] = json!(member.as_str());
-    v
+/// An entry of the report: the ledger entry as the API shows it, and whose it is.
+#[derive(Serialize)]
+struct Reported<'a> {
+    member_id: &'a domain::MemberId,
+    #[serde(flatten)]
+    entry: api::render::LedgerEntry<'a>,
+}
+
+pub(crate) fn entry_json(
+    member: &domain::MemberId,
+    listed: &store::ledger::Listed,
+) -> Result<Value, ApiError> {
+    api::render::body(&Reported {
+        member_id: member,
+        entry: api::render::ledger_entry(listed),
+    })
 }
 
 /// The shop's ledger entries of a period as its export index keeps them (time order).
@@ -37,7 +50,7 @@ impl Period<'_> {
         &self,
         member: &domain::MemberId,
         mut listed: store::ledger::Listed,
-    ) -> Value {
+    ) -> Result<Value, ApiError> {
         if listed.entry.movement.account != AccountKind::Points {
             listed.currency = Some(self.currency);
         }
@@ -85,12 +98,15 @@ pub(crate) async fn ledger(
         .store
         .ledger_export_page(shop, &lo, &hi, account, limit)
         .await?;
-    let items: Vec<Value> = page
+    let items = page
         .items
         .into_iter()
         .map(|(m, l)| period.entry(&m, l))
-        .collect();
-    Ok(Reply::ok(&json!({"items": items, "next": page.next})))
+        .collect::<Result<_, _>>()?;
+    Reply::ok(&api::render::Page {
+        items,
+        next: page.next,
+    })
 }
 
 /// The whole period as CSV, a thousand entries a page; more than `MAX_CSV_ROWS` is refused.
@@ -115,7 +131,7 @@ pub(crate) async fn ledger_csv(ctx: &Ctx, period: &Period<'_>) -> Result<Reply, 
             .ledger_export_page(period.shop, &lo, &hi, period.account, 1000)
             .await?;
         for (member, listed) in page.items {
-            let v = period.entry(&member, listed);
+            let v = period.entry(&member, listed)?;
             let cells = ["entry_id", "member_id", "account", "kind", "amount"]
                 .into_iter()
                 .chain(["balance_after", "reason", "at"])

@@ -6,18 +6,22 @@
 //! instant and their cost follows the period, never the number of members.
 
 use api::input;
+use api::render::Amount;
 use api::{ApiError, Ctx, Reply, MANAGERS};
 use domain::chrono::NaiveDate;
 use domain::report::{self, RollForward};
 use domain::{AccountKind, Settings, ShopId};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 use store::{keys, settings};
 
 mod coupons;
 mod ledger;
+mod shown;
 use coupons::coupons;
 use ledger::ledger;
+use shown::{Balances, PointsValue, Report, Rolled};
 
 pub const OPERATION: &str = "admin-reports";
 
@@ -74,14 +78,14 @@ struct Asked {
 }
 
 impl Asked {
-    /// What every JSON report opens with: its period and currency.
-    fn head(&self, (name, rows): (&str, Value)) -> Value {
-        json!({
-            "from": self.period.0.to_string(),
-            "to": self.period.1.to_string(),
-            "currency": self.settings.currency.code(),
-            name: rows,
-        })
+    /// What every JSON report opens with: its period and currency; then `body`.
+    fn head<T: Serialize>(&self, body: T) -> Report<'_, T> {
+        Report {
+            from: self.period.0.to_string(),
+            to: self.period.1.to_string(),
+            currency: self.settings.currency.code(),
+            body,
+        }
     }
 }
 
@@ -98,8 +102,8 @@ async fn counted(ctx: &Ctx, asked: &Asked) -> Result<store::reports::Counts, Api
     Ok(counts)
 }
 
-fn shown(account: AccountKind, v: domain::Decimal, settings: &Settings) -> Value {
-    api::render::amount(account, v, Some(&settings.currency))
+fn shown(account: AccountKind, v: domain::Decimal, settings: &Settings) -> Amount {
+    Amount::new(account, v, Some(&settings.currency))
 }
 
 fn text(v: &Value) -> String {
@@ -113,33 +117,36 @@ async fn balances(ctx: &Ctx, asked: &Asked) -> Result<Reply, ApiError> {
     let (settings, (from, to)) = (&asked.settings, asked.period);
     let counts = counted(ctx, asked).await?;
     let rolled = report::roll_forward(&counts.carried.balances, &counts.counted, from, to);
-    let account_json = |a: AccountKind, r: &RollForward| {
-        let movements: Map<String, Value> = r
+    let account_shown = |a: AccountKind, r: &RollForward| Rolled {
+        opening: shown(a, r.opening, settings),
+        closing: shown(a, r.closing, settings),
+        movements: r
             .movements
             .iter()
             .map(|(k, v)| (k.clone(), shown(a, *v, settings)))
-            .collect();
-        json!({"opening": shown(a, r.opening, settings), "closing": shown(a, r.closing, settings),
-               "movements": movements})
+            .collect(),
     };
-    let accounts: Map<String, Value> = rolled
+    let accounts = rolled
         .iter()
-        .map(|(a, r)| (a.as_str().to_owned(), account_json(*a, r)))
+        .map(|(a, r)| (a.as_str(), account_shown(*a, r)))
         .collect();
     let points_value = settings.point_value.map(|per_point| {
         let closing = rolled
             .get(&AccountKind::Points)
             .map_or(domain::Decimal::ZERO, |r| r.closing);
         let value = report::points_value(closing, per_point, settings.currency.minor_units());
-        json!({"per_point": per_point.to_string(),
-               "closing": shown(AccountKind::Credit, value, settings)})
+        PointsValue {
+            per_point: per_point.to_string(),
+            closing: shown(AccountKind::Credit, value, settings),
+        }
     });
     if asked.csv {
         return balances_csv(&rolled, settings, (from, to));
     }
-    let mut body = asked.head(("accounts", Value::Object(accounts)));
-    body["points_value"] = json!(points_value);
-    Ok(Reply::ok(&body))
+    Reply::ok(&asked.head(Balances {
+        accounts,
+        points_value,
+    }))
 }
 
 /// The roll-forward as CSV: per account its opening, each kind of movement, its closing.
@@ -158,7 +165,7 @@ fn balances_csv(
     );
     for (a, r) in rolled {
         let mut row = |line: &str, kind: &str, v: domain::Decimal| {
-            let amount = text(&shown(*a, v, settings));
+            let amount = shown(*a, v, settings).to_string();
             out.row([a.as_str(), line, kind, &amount, &f, &t, &c])
         };
         row("opening", "", r.opening)?;

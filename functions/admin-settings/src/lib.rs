@@ -10,7 +10,7 @@ use domain::cards::CardKind;
 use domain::Settings;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
 use store::{cards, keys, settings, Snapshot};
 
 mod command;
@@ -28,7 +28,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let snapshot = ctx.store.load(&[keys::settings(&principal.shop)]).await?;
         let current = settings::read(&snapshot, &principal.shop)?
             .ok_or_else(|| ApiError::NotFound("the shop has no settings yet".into()))?;
-        return Ok(Reply::ok(&render(&current)));
+        return Reply::ok(&render(&current));
     }
     let principal = api::authorize(ctx, &req, MANAGERS)?;
     let cmd = parse(&input::json_object(&req)?, api::local_stack())?;
@@ -92,23 +92,35 @@ fn decide(shop: &domain::ShopId, cmd: &Command, snapshot: &Snapshot) -> Result<D
             .unwrap_or_default(),
         version: current.as_ref().map_or(0, |c| c.version) + 1,
     };
-    Ok(Decision::ok(
+    Decision::ok(
         // Listed for the jobs that visit every shop (the report counters' monthly close).
         vec![settings::put(shop, &next), store::reports::list_shop(shop)],
-        render(&next),
-    ))
+        &render(&next),
+    )
 }
 
 /// The settings as both verbs answer them: secrets never, only whether they are set.
-fn render(s: &Settings) -> Value {
-    json!({
-        "currency": s.currency.code(),
-        "timezone": s.timezone.name(),
-        "webhook_secret_set": s.webhook_secret.is_some(),
-        "stripe_webhook_secret_set": s.stripe_webhook_secret.is_some(),
-        "guide_card_id": s.guide_card_id,
-        "guide_on": s.guide_on,
-        "claim_url": s.claim_url,
-        "point_value": s.point_value.map(|v| v.to_string()),
-    })
+#[derive(Serialize)]
+struct Shown<'a> {
+    currency: &'a str,
+    timezone: &'a str,
+    webhook_secret_set: bool,
+    stripe_webhook_secret_set: bool,
+    guide_card_id: Option<&'a str>,
+    guide_on: &'a [String],
+    claim_url: Option<&'a str>,
+    point_value: Option<String>,
+}
+
+fn render(s: &Settings) -> Shown<'_> {
+    Shown {
+        currency: s.currency.code(),
+        timezone: s.timezone.name(),
+        webhook_secret_set: s.webhook_secret.is_some(),
+        stripe_webhook_secret_set: s.stripe_webhook_secret.is_some(),
+        guide_card_id: s.guide_card_id.as_deref(),
+        guide_on: &s.guide_on,
+        claim_url: s.claim_url.as_deref(),
+        point_value: s.point_value.map(|v| v.to_string()),
+    }
 }

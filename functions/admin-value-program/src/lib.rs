@@ -31,7 +31,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         let (program, _) = value::read_program(&snapshot, &shop, &settings.currency)?;
         let program =
             program.ok_or_else(|| ApiError::NotFound("no stored-value program yet".into()))?;
-        return Ok(Reply::ok(&stored_value::view(&program, &settings.currency)));
+        return Reply::ok(&stored_value::view(&program, &settings.currency));
     }
     let body = input::json_object(&req)?;
     api::execute(ctx, &shop, None, read, |snapshot, _now| {
@@ -50,15 +50,15 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             &shop,
             program.rules.iter().flat_map(|r| &r.gifts.coupons),
         )?;
-        Ok(Decision::ok(
+        Decision::ok(
             vec![value::put_program(
                 &shop,
                 &program,
                 &settings.currency,
                 read_version,
             )],
-            stored_value::view(&program, &settings.currency),
-        ))
+            &stored_value::view(&program, &settings.currency),
+        )
     })
     .await
 }

@@ -39,11 +39,13 @@ pub(crate) async fn test(
                 data: api::webhooks::with_shop(shop, json!({"endpoint_id": id})),
                 only_to: Some(id.to_owned()),
             };
-            let body = json!({"message_id": message.message_id});
+            let body = Queued {
+                message_id: message.message_id.clone(),
+            };
             let writes = stored::messages_item(shop, &[message], now)
                 .into_iter()
                 .collect();
-            Ok(Decision::new(writes, StatusCode::ACCEPTED, body))
+            Decision::new(writes, StatusCode::ACCEPTED, &body)
         },
     )
     .await
@@ -67,8 +69,11 @@ pub(crate) async fn deliveries(
         .store
         .deliveries_page(shop, id, limit, cursor.as_deref(), None)
         .await?;
-    let items: Vec<Value> = page.items.iter().map(delivery_view).collect();
-    Ok(Reply::ok(&json!({"items": items, "next": page.next})))
+    let items: Vec<_> = page.items.iter().map(delivery_view).collect();
+    Reply::ok(&api::render::Page {
+        items,
+        next: page.next,
+    })
 }
 
 /// Failed and exhausted messages created since `since` are due again now, from the start of
@@ -114,8 +119,18 @@ pub(crate) async fn recover(
             _ => break,
         }
     }
-    Ok(Reply::new(
-        StatusCode::ACCEPTED,
-        json!({"requeued": requeued}).to_string(),
-    ))
+    let body = api::render::body(&Requeued { requeued })?;
+    Ok(Reply::new(StatusCode::ACCEPTED, body.to_string()))
+}
+
+/// A test message queued for the endpoint.
+#[derive(serde::Serialize)]
+struct Queued {
+    message_id: String,
+}
+
+/// How many failed deliveries went back in the queue.
+#[derive(serde::Serialize)]
+struct Requeued {
+    requeued: u64,
 }

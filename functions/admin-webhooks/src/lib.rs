@@ -10,7 +10,7 @@ use domain::webhook::{Endpoint, Endpoints};
 use domain::{Settings, ShopId};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 use store::webhooks as stored;
 use store::{keys, Snapshot};
 
@@ -47,8 +47,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             create(ctx, &shop, once("create", &body)?.as_ref(), new).await
         }
         (Method::GET, None) => {
-            let items: Vec<Value> = read(ctx, &shop).await?.items.iter().map(view).collect();
-            Ok(Reply::ok(&json!({"items": items})))
+            let items = read(ctx, &shop).await?.items.iter().map(view).collect();
+            Reply::ok(&api::render::Items::<view::Shown> { items })
         }
         (Method::POST, Some(id)) if path.ends_with("/rotate") => {
             let once = once(&format!("rotate {id}"), &Value::Null)?;
@@ -66,7 +66,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         }
         (Method::GET, Some(id)) => {
             let endpoints = read(ctx, &shop).await?;
-            Ok(Reply::ok(&view(found(&endpoints, &id)?)))
+            Reply::ok(&view(found(&endpoints, &id)?))
         }
         (Method::PATCH, Some(id)) => {
             let patch = parse_patch(&input::json_object(&req)?).await?;
@@ -120,13 +120,13 @@ async fn create(
             created_at: now,
         };
         let mut body = view(&endpoint);
-        body["secret"] = json!(secret.encode());
+        body.secret = Some(secret.encode());
         endpoints.add(endpoint)?;
-        Ok(Decision::new(
+        Decision::new(
             stored::put_with_types(shop, endpoints, Some(&current)),
             StatusCode::CREATED,
-            body,
-        ))
+            &body,
+        )
     })
     .await
 }
@@ -149,12 +149,15 @@ where
         found(&endpoints, id)?;
         let endpoint = endpoints.get_mut(id).expect("found above");
         let (status, body) = decide(endpoint, now)?;
-        let body = body.unwrap_or_else(|| view(endpoint));
-        Ok(Decision::new(
+        let body = match body {
+            Some(body) => body,
+            None => api::render::body(&view(endpoint))?,
+        };
+        Decision::new(
             stored::put_with_types(shop, endpoints, Some(&current)),
             status,
-            body,
-        ))
+            &body,
+        )
     })
     .await
 }
@@ -169,10 +172,11 @@ async fn rotate(
     change_once(ctx, shop, id, once, |e, now| {
         e.rotate(secret.clone(), now);
         let until = e.previous.as_ref().map(|(_, u)| api::render::instant(*u));
-        Ok((
-            StatusCode::OK,
-            Some(json!({"secret": secret.encode(), "previous_secret_until": until})),
-        ))
+        let rotated = view::Rotated {
+            secret: secret.encode(),
+            previous_secret_until: until,
+        };
+        Ok((StatusCode::OK, Some(api::render::body(&rotated)?)))
     })
     .await
 }
@@ -185,11 +189,11 @@ async fn delete(ctx: &Ctx, shop: &ShopId, id: &str) -> Result<Reply, ApiError> {
             return Err(ApiError::NotFound(format!("no webhook endpoint {id:?}")));
         }
         // Its deliveries stay until their TTL; the sender drops any still due.
-        Ok(Decision::new(
+        Decision::new(
             stored::put_with_types(shop, endpoints, Some(&current)),
             StatusCode::NO_CONTENT,
-            Value::Null,
-        ))
+            &Value::Null,
+        )
     })
     .await
 }

@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
+use api::render::Money;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::order::Spendable;
 use domain::{AccountKind, Decimal, MemberId, OrderId};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::{keys, orders};
 
@@ -109,16 +110,30 @@ fn decide(mut work: Work<'_>, order_id: &OrderId, raw: &Raw) -> Result<Decision,
     if !was_cancelled {
         work.put_order(order_id, &order);
     }
-    let body = json!({
-        "order_id": order_id,
-        "status": "cancelled",
-        "points_restored": c.points_restored,
-        "credit_restored": work.money(c.credit_restored),
-        "value_restored": work.money(c.value_restored),
-        "coupon_restored": coupon,
-        "points_balance": points.balance(),
-        "credit_balance": work.money(credit.balance_at(work.now)),
-        "value_balance": work.money(value.balance()),
-    });
-    Ok(work.done(body).tell(told))
+    let body = Cancelled {
+        order_id,
+        status: "cancelled",
+        points_restored: c.points_restored,
+        credit_restored: work.money(c.credit_restored),
+        value_restored: work.money(c.value_restored),
+        coupon_restored: coupon,
+        points_balance: points.balance(),
+        credit_balance: work.money(credit.balance_at(work.now)),
+        value_balance: work.money(value.balance()),
+    };
+    Ok(work.done(&body)?.tell(told))
+}
+
+/// The cancellation as answered: what came back to each balance and the balances after.
+#[derive(Serialize)]
+struct Cancelled<'a> {
+    order_id: &'a OrderId,
+    status: &'static str,
+    points_restored: i64,
+    credit_restored: Money,
+    value_restored: Money,
+    coupon_restored: Option<String>,
+    points_balance: i64,
+    credit_balance: Money,
+    value_balance: Money,
 }

@@ -4,18 +4,19 @@
 //! credit and stored value could pay, and the card the shop guides them to buy. Reads in
 //! one BatchGetItem and writes nothing.
 
-use api::input;
+use api::{input, render};
 use api::{ApiError, Ctx, Reply};
-use domain::checkout::{self, CartLine, MAX_LINES};
+use domain::checkout::{CartLine, MAX_LINES};
 use domain::chrono::{DateTime, Utc};
 use domain::points::OrderLine;
 use domain::{AccountKind, Decimal, Money};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
 use store::{accounts, keys, programs, Snapshot};
 
 mod request;
+mod shown;
 use request::RawQuote;
+use shown::{lines_view, offers, Applied, PointsTerms, Quote, Spendable};
 
 pub const OPERATION: &str = "checkout-quote";
 
@@ -47,16 +48,17 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::wallet(&who.shop, &who.member),
         ]))
         .await?;
-    Ok(Reply::ok(&quote(&who, &raw, &snapshot, ctx.now())?))
+    Reply::ok(&quote(&who, &raw, &snapshot, ctx.now())?)
 }
 
-fn quote(
-    who: &api::Acting,
+fn quote<'a>(
+    who: &'a api::Acting,
     raw: &RawQuote,
     snapshot: &Snapshot,
     now: DateTime<Utc>,
-) -> Result<Value, ApiError> {
-    let (shop, member) = (&who.shop, &who.member);
+) -> Result<Quote<'a>, ApiError> {
+    let shop = &who.shop;
+    let member = &who.member;
     let settings = api::require_settings(snapshot, shop)?;
     let currency = settings.currency;
     let (lines, shipping) = cart(raw, &currency)?;
@@ -66,78 +68,43 @@ fn quote(
     let (p, held) = api::checkout::price(
         snapshot, who, &settings, &lines, shipping, card, &wallet, &asked, now,
     )?;
-    let render = |m: &Money| m.to_string_in(&currency);
+    let money = |m: Money| render::Money::of(m, &currency);
     let (profile, summary) = (&held.profile, &held.summary);
     let factors = summary.member_factors(profile, held.ladder.as_ref(), now);
     let points = points_terms(
         snapshot, who, &settings, &lines, &p.pays, p.total, &factors, now,
     )?;
     // 001: credit stays spendable while the credit program is off.
-    let spendable = |kind| -> Result<Value, ApiError> {
+    let spendable = |kind| -> Result<Spendable, ApiError> {
         let account = accounts::read::<Decimal>(snapshot, shop, member, kind)?;
         let balance = Money::from_stored(account.balance_at(now));
         let usable = Money::from_stored(balance.amount().min(p.total.amount()));
-        Ok(json!({"balance": render(&balance), "usable": render(&usable)}))
+        Ok(Spendable {
+            balance: money(balance),
+            usable: money(usable),
+        })
     };
     let applied = p.applied.as_ref();
-    Ok(json!({
-        "member_id": member.as_str(),
-        "currency": currency.code(),
-        "applied": applied.map(|b| json!({"source": b.source.as_str(), "id": b.id, "name": b.name})),
-        "lines": lines_view(&lines, &p, &currency),
-        "discount": render(&p.benefit.discount),
-        "free_shipping": applied.is_some_and(|b| b.free_shipping),
-        "shipping_discount": render(&p.benefit.shipping_discount),
-        "total": render(&p.total),
-        "points": points,
-        "credit": spendable(AccountKind::Credit)?,
-        "value": spendable(AccountKind::Value)?,
-        "offers": offers(&settings, summary, profile, now),
-        "coupon": p.coupon_view(&currency),
-        "coupons": p.ranked,
-    }))
-}
-
-/// Each line: its amount, the benefit's discount, what it then pays, and when a coupon
-/// applies, its share of the coupon (a cart without one keeps the shape it had before 1.3).
-fn lines_view(
-    lines: &[CartLine],
-    p: &api::checkout::PricedCart,
-    currency: &domain::Currency,
-) -> Vec<Value> {
-    let render = |m: Money| m.to_string_in(currency);
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let mut v = json!({"sku": l.sku, "amount": render(l.amount),
-                               "discount": render(p.benefit.lines[i]), "pays": render(p.pays[i])});
-            if p.coupon.is_some() {
-                v["coupon_discount"] = json!(render(Money::from_stored(p.coupon_lines[i])));
-            }
-            v
-        })
-        .collect()
-}
-
-/// 000 引导购卡: the guide card offered at checkout, when the shop shows it there and the
-/// member does not hold it.
-fn offers(
-    settings: &domain::Settings,
-    summary: &domain::cards::CardSummary,
-    profile: &domain::member::Profile,
-    now: DateTime<Utc>,
-) -> Vec<Value> {
-    if !settings.guide_on.iter().any(|p| p == "checkout") {
-        return Vec::new();
-    }
-    let render = |m: &Money| m.to_string_in(&settings.currency);
-    checkout::guide_offer(summary, settings.guide_card_id.as_deref(), profile, now)
-        .map(
-            |d| json!({"card_id": d.card_id, "name": d.name, "price": d.price.map(|p| render(&p))}),
-        )
-        .into_iter()
-        .collect()
+    Ok(Quote {
+        member_id: member,
+        currency: currency.code().to_owned(),
+        applied: applied.map(|b| Applied {
+            source: b.source.as_str(),
+            id: b.id.clone(),
+            name: b.name.clone(),
+        }),
+        lines: lines_view(&lines, &p, &currency),
+        discount: money(p.benefit.discount),
+        free_shipping: applied.is_some_and(|b| b.free_shipping),
+        shipping_discount: money(p.benefit.shipping_discount),
+        total: money(p.total),
+        points,
+        credit: spendable(AccountKind::Credit)?,
+        value: spendable(AccountKind::Value)?,
+        offers: offers(&settings, summary, profile, now),
+        coupon: p.coupon_view(&currency),
+        coupons: p.ranked,
+    })
 }
 
 /// The cart's lines and shipping in the shop's currency (the cart must be in it).
@@ -163,7 +130,7 @@ fn points_terms(
     total: Money,
     factors: &domain::points::MemberFactors,
     now: DateTime<Utc>,
-) -> Result<Value, ApiError> {
+) -> Result<PointsTerms, ApiError> {
     let (currency, tz) = (settings.currency, settings.timezone);
     let points = accounts::read::<i64>(snapshot, &who.shop, &who.member, AccountKind::Points)?;
     let (versions, _) = programs::read_points(snapshot, &who.shop)?;
@@ -185,8 +152,10 @@ fn points_terms(
     let (redeemable, redeem_value) = program.map_or((0, Money::ZERO), |p| {
         p.redeemable(balance, total, now, tz, &currency)
     });
-    Ok(
-        json!({"earn": earn, "balance": balance, "redeemable": redeemable,
-              "redeem_value": redeem_value.to_string_in(&currency)}),
-    )
+    Ok(PointsTerms {
+        earn,
+        balance,
+        redeemable,
+        redeem_value: render::Money::of(redeem_value, &currency),
+    })
 }

@@ -3,11 +3,12 @@
 
 use api::input::{self, fingerprint};
 use api::issuing::Terms;
+use api::render::HeldCard;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::AccountKind;
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::{cards, keys};
 
 pub const OPERATION: &str = "claim-card";
@@ -74,16 +75,26 @@ fn decide(mut work: Work<'_>, card_id: &str, phone: Option<&str>) -> Result<Deci
         ..Terms::default()
     };
     let (card, granted) = work.issue_card(&def, terms)?;
-    let mut shown = api::render::member_card(&card, member, now);
-    work.tell([("card.claimed", shown.clone())]);
+    let card = HeldCard::new(&card, member, now);
+    work.tell([("card.claimed", api::render::body(&card)?)]);
     work.tell(granted.told);
     // API 1.3: a gift pack's coupon disabled or sold out by now is not issued; the rest is.
-    if !granted.not_issued.is_empty() {
-        shown["coupons_not_issued"] = serde_json::Value::Array(granted.not_issued);
-    }
+    let shown = Claimed {
+        card,
+        coupons_not_issued: granted.not_issued,
+    };
     // The holder count's condition on the card fails only if the card was disabled or
     // deleted since the read.
     let refused = domain::Refusal::CardDisabled.into();
     work.guard(keys::card(shop, card_id), refused);
-    Ok(work.created(shown))
+    work.created(&shown)
+}
+
+/// The card claimed, as answered.
+#[derive(Serialize)]
+struct Claimed {
+    #[serde(flatten)]
+    card: HeldCard,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    coupons_not_issued: Vec<serde_json::Value>,
 }

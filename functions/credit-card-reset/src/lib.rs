@@ -7,7 +7,7 @@ use api::{input, ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::MemberId;
 use domain::Refusal;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
 use store::keys;
 use store::profile;
 
@@ -39,7 +39,18 @@ fn decide(mut work: Work<'_>) -> Result<Decision, ApiError> {
         .ok_or(Refusal::NoCreditCard)?;
     let mut middle = vec![profile::credit_card_no_delete(shop, &old)];
     let new = state.credit_card_no(shop, member, &mut middle);
-    let body = json!({"member_id": member.as_str(), "card_no": new, "previous_card_no": old});
     work.flush(state, middle)?;
-    Ok(work.done(body))
+    work.done(&Reset {
+        member_id: member,
+        card_no: new,
+        previous_card_no: old,
+    })
+}
+
+/// The new number as answered, and the one it replaced.
+#[derive(Serialize)]
+struct Reset<'a> {
+    member_id: &'a domain::MemberId,
+    card_no: String,
+    previous_card_no: String,
 }

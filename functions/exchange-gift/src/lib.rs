@@ -10,8 +10,7 @@ use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::{AccountKind, EntryKind, Refusal};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use store::keys::{self, Program};
 use store::{exchange, programs};
 
@@ -85,12 +84,24 @@ fn decide(mut work: Work<'_>, (rule_id, exchange_id): (&str, &str)) -> Result<De
             Refusal::GiftOutOfStock.into(),
         );
     }
-    Ok(work.created(json!({
-        "exchange_id": exchange_id,
-        "member_id": who.member.as_str(),
-        "rule_id": rule_id,
-        "points_spent": rule.points,
-        "gift": rule.gift,
-        "points_balance": points.balance(),
-    })))
+    let answer = Exchanged {
+        exchange_id,
+        member_id: &who.member,
+        rule_id,
+        points_spent: rule.points,
+        gift: &rule.gift,
+        points_balance: points.balance(),
+    };
+    work.created(&answer)
+}
+
+/// The exchange as answered: the gift, the points it took and the balance after.
+#[derive(Serialize)]
+struct Exchanged<'a> {
+    exchange_id: &'a str,
+    member_id: &'a domain::MemberId,
+    rule_id: &'a str,
+    points_spent: i64,
+    gift: &'a str,
+    points_balance: i64,
 }

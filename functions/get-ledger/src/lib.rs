@@ -4,7 +4,6 @@ use api::input;
 use api::{ApiError, Ctx, Reply};
 use domain::{AccountKind, EntryId, MemberId};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
 
 pub const OPERATION: &str = "get-ledger";
 
@@ -61,9 +60,8 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             query.after.as_ref(),
         )
         .await?;
-    let items: Vec<Value> = page.items.iter().map(api::render::ledger_entry).collect();
-    Ok(Reply::ok(&json!({
-        "items": items,
-        "next": page.next.map(|id| id.to_string()),
-    })))
+    Reply::ok(&api::render::Page {
+        items: page.items.iter().map(api::render::ledger_entry).collect(),
+        next: page.next.map(|id| id.to_string()),
+    })
 }

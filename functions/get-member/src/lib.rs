@@ -2,17 +2,18 @@
 //! An unknown member reads as empty balances.
 
 use api::input;
+use api::render::{HeldCard, Money};
 use api::{ApiError, Ctx, Principal, Reply};
 use domain::chrono::{DateTime, Utc};
 use domain::{AccountKind, Decimal, MemberId};
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
 use store::accounts;
 use store::keys::{self, Program};
 use store::{settings, Snapshot};
 
 mod view;
 use view::{credit_view, erased_view, level_view, points_view};
+use view::{Coupons, Shown, Totals, ValueShown};
 
 pub const OPERATION: &str = "get-member";
 
@@ -40,7 +41,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
             keys::wallet(shop, &member),
         ])
         .await?;
-    Ok(Reply::ok(&view(&snapshot, &principal, &member, ctx.now())?))
+    view(&snapshot, &principal, &member, ctx.now())
 }
 
 fn view(
@@ -48,24 +49,19 @@ fn view(
     principal: &Principal,
     member: &MemberId,
     now: DateTime<Utc>,
-) -> Result<Value, ApiError> {
+) -> Result<Reply, ApiError> {
     let shop = &principal.shop;
     let settings = settings::read(snapshot, shop)?;
     let tz = settings.as_ref().map(|s| s.timezone).unwrap_or_default();
     let currency = settings.as_ref().map(|s| s.currency);
-    let money = |d: Decimal| api::render::money(d, currency.as_ref());
+    let money = |d: Decimal| Money::new(d, currency.as_ref());
     // API 1.2 "Erasure": an erased member answers when, with nothing left on any account.
     if let Some(at) = store::profile::read_any(snapshot, shop, member)?.erased_at {
-        return Ok(erased_view(member, at, tz, currency.as_ref(), now));
+        return Reply::ok(&erased_view(member, at, tz, currency.as_ref(), now));
     }
-    let points_view = points_view(snapshot, shop, member, tz, now)?;
+    let points = points_view(snapshot, shop, member, tz, now)?;
     let mut profile = store::profile::read(snapshot, shop, member)?;
-    let credit_view = credit_view(snapshot, principal, member, &profile, tz, currency, now)?;
-    let cards: Vec<Value> = profile
-        .cards
-        .values()
-        .map(|c| api::render::member_card(c, member, now))
-        .collect();
+    let credit = credit_view(snapshot, principal, member, &profile, tz, currency, now)?;
     // Stored value never expires: its balance is the same at every instant.
     let value_balance = accounts::value_balance(snapshot, shop, member)?;
     let level = level_view(
@@ -77,27 +73,40 @@ fn view(
         value_balance,
         now,
     )?;
-    Ok(json!({
-        "member_id": member.as_str(),
-        "points": points_view,
-        "credit": credit_view,
-        "cards": cards,
-        "totals": {
-            "spend": money(profile.totals.spend),
-            "orders": profile.totals.orders,
-            "recharge": money(profile.totals.recharge),
+    let wallet = store::coupons::wallet(snapshot, shop, member)?;
+    Reply::ok(&Shown {
+        member_id: member,
+        points,
+        credit,
+        cards: profile
+            .cards
+            .values()
+            .map(|c| HeldCard::new(c, member, now))
+            .collect(),
+        totals: Totals {
+            spend: money(profile.totals.spend),
+            orders: profile.totals.orders,
+            recharge: money(profile.totals.recharge),
         },
-        "level": level,
-        "growth": profile.standing.climb.growth,
-        // 003: stored value is the member's own money: always shown, never expires.
-        "value": {"balance": money(value_balance)},
-        "birthday": profile.birthday.map(|b| b.to_string()),
-        "coupons": coupons_view(&store::coupons::wallet(snapshot, shop, member)?, tz, now),
-    }))
+        level,
+        growth: profile.standing.climb.growth,
+        value: ValueShown {
+            balance: money(value_balance),
+        },
+        birthday: profile.birthday.map(|b| b.to_string()),
+        coupons: coupons_view(&wallet, tz, now),
+    })
 }
 
 /// API 1.3: how many coupons the member can spend now, and when the first of them ends.
-fn coupons_view(wallet: &domain::coupon::Wallet, tz: domain::ShopTz, now: DateTime<Utc>) -> Value {
+fn coupons_view(
+    wallet: &domain::coupon::Wallet,
+    tz: domain::ShopTz,
+    now: DateTime<Utc>,
+) -> Coupons {
     let (available, next) = wallet.summary(now);
-    json!({"available": available, "next_expiry": next.map(|at| tz.format(at))})
+    Coupons {
+        available,
+        next_expiry: next.map(|at| tz.format(at)),
+    }
 }

@@ -6,7 +6,7 @@ use api::{ApiError, Ctx, Reply};
 use domain::chrono::SecondsFormat;
 use domain::Currency;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
 use store::purchases::PurchaseStatus;
 use store::{keys, purchases};
 
@@ -32,25 +32,46 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
         PurchaseStatus::Pending if now > p.expires_at => "expired",
         other => other.as_str(),
     };
-    let amount = match Currency::parse(&p.currency) {
-        Ok(c) => p.amount.to_string_in(&c),
-        Err(_) => p.amount.to_string(),
-    };
+    let amount = api::render::Money::new(
+        p.amount.amount(),
+        Currency::parse(&p.currency).ok().as_ref(),
+    );
     let t = |at: domain::chrono::DateTime<domain::chrono::Utc>| {
         at.to_rfc3339_opts(SecondsFormat::Secs, true)
     };
     let level_id = store::ids::target_level(&p.card_id);
-    Ok(Reply::ok(&json!({
-        "purchase_id": p.purchase_id,
-        "card_id": if level_id.is_some() { None } else { Some(&p.card_id) },
-        "level_id": level_id,
-        "member_id": p.member_id,
-        "amount": amount,
-        "currency": p.currency,
-        "status": status,
-        "created_at": t(p.created_at),
-        "expires_at": t(p.expires_at),
-        "paid_at": p.paid_at.map(t),
-        "card_no": p.card_no,
-    })))
+    Reply::ok(&Shown {
+        purchase_id: &p.purchase_id,
+        card_id: if level_id.is_some() {
+            None
+        } else {
+            Some(&p.card_id)
+        },
+        level_id,
+        member_id: &p.member_id,
+        amount,
+        currency: &p.currency,
+        status,
+        created_at: t(p.created_at),
+        expires_at: t(p.expires_at),
+        paid_at: p.paid_at.map(t),
+        card_no: p.card_no.as_deref(),
+    })
+}
+
+/// A purchase as its buyer and staff see it: what it buys (a card or a level) and where
+/// its payment stands.
+#[derive(Serialize)]
+struct Shown<'a> {
+    purchase_id: &'a str,
+    card_id: Option<&'a str>,
+    level_id: Option<&'a str>,
+    member_id: &'a str,
+    amount: api::render::Money,
+    currency: &'a str,
+    status: &'a str,
+    created_at: String,
+    expires_at: String,
+    paid_at: Option<String>,
+    card_no: Option<&'a str>,
 }

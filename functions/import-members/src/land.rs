@@ -2,10 +2,11 @@
 //! transaction. Apart from the handler, which reads, checks and splits the upload.
 
 use super::{EFFECTS_ROOM, MAX_ITEMS};
+use crate::answer::RowError;
 use api::{ApiError, Ctx};
 use domain::chrono::{DateTime, Utc};
 use domain::{Settings, ShopId};
-use serde_json::{json, Value};
+use serde_json::Value;
 use store::{StoreError, Write};
 
 /// One row's writes, ready to commit, and the `member.registered` message it tells.
@@ -22,7 +23,7 @@ pub(crate) async fn land(
     shop: &ShopId,
     settings: &Settings,
     ready: Vec<Ready>,
-    errors: &mut Vec<Value>,
+    errors: &mut Vec<RowError>,
     now: DateTime<Utc>,
 ) -> Result<u64, ApiError> {
     let mut batch: Vec<Ready> = Vec::new();
@@ -58,8 +59,11 @@ pub(crate) async fn land(
                 for one in &batch {
                     match ctx.store.commit(with_effects(&[one])).await {
                         Ok(()) => imported += 1,
-                        Err(StoreError::Cancelled(_)) => errors.push(json!({"row": one.row,
-                            "code": "conflict", "detail": "the member, its number or phone was taken meanwhile"})),
+                        Err(StoreError::Cancelled(_)) => errors.push(RowError::new(
+                            one.row,
+                            "conflict",
+                            "the member, its number or phone was taken meanwhile".into(),
+                        )),
                         Err(e) => return Err(e.into()),
                     }
                 }

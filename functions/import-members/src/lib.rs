@@ -23,6 +23,9 @@ use row::{decide, row_keys};
 mod land;
 use land::{land, Ready};
 
+mod answer;
+use answer::{Imported, RowError};
+
 pub const OPERATION: &str = "import-members";
 pub const ACTOR_PREFIX: &str = "import";
 /// 1,000 rows of a member with every field, well inside Lambda's 6 MB payload.
@@ -64,7 +67,7 @@ async fn handle(ctx: &Ctx, req: Request) -> Result<Reply, ApiError> {
     let settings = api::require_settings(&first, &shop)?;
     let actor = format!("{ACTOR_PREFIX}:{}", principal.actor());
     let answer = import(ctx, &shop, &settings, &actor, &rows, now).await?;
-    let body = answer.to_string();
+    let body = api::render::body(&answer)?.to_string();
     ctx.store
         .commit(vec![idempotency::put(
             &shop,
@@ -129,14 +132,13 @@ async fn import(
     actor: &str,
     rows: &[Value],
     now: DateTime<Utc>,
-) -> Result<Value, ApiError> {
+) -> Result<Imported, ApiError> {
     let mut errors = Vec::new();
     let mut parsed = Vec::new();
     for (i, v) in rows.iter().enumerate() {
         match ImportRow::parse(v, &settings.currency) {
             Ok(r) => parsed.push((i + 1, r)),
-            Err(e) => errors
-                .push(json!({"row": i + 1, "code": "invalid_request", "detail": e.to_string()})),
+            Err(e) => errors.push(RowError::new(i + 1, "invalid_request", e.to_string())),
         }
     }
     // One read for every row's profile, accounts, number and phone (100 keys a request).
@@ -155,10 +157,14 @@ async fn import(
                 writes,
                 registered,
             }),
-            Err((code, detail)) => errors.push(json!({"row": row, "code": code, "detail": detail})),
+            Err((code, detail)) => errors.push(RowError::new(*row, code, detail)),
         }
     }
     let imported = land(ctx, shop, settings, ready, &mut errors, now).await?;
-    errors.sort_by_key(|e| e["row"].as_u64());
-    Ok(json!({"imported": imported, "unchanged": unchanged, "errors": errors}))
+    errors.sort_by_key(|e| e.row);
+    Ok(Imported {
+        imported,
+        unchanged,
+        errors,
+    })
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use api::input::{self, fingerprint};
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::coupon::{CouponNo, Definition, Source, DEFAULT_SHARDS, MAX_QUANTITY};
+use domain::coupon::{Definition, Source, DEFAULT_SHARDS, MAX_QUANTITY};
 use domain::{MemberId, Refusal};
 use lambda_http::Request;
 use serde::Deserialize;
@@ -101,30 +101,23 @@ fn decide(asked: &Asked<'_>, def: &Definition, mut work: Work<'_>) -> Result<Dec
     work.extend(writes);
     work.write(coupons::put_wallet(shop, member, &wallet));
     let currency = work.currency().ok();
-    let views: Vec<Value> = issued
+    let views: Vec<_> = issued
         .iter()
         .filter_map(|no| wallet.find(no))
         .map(|c| api::coupons::member_coupon(c, currency, tz, now))
         .collect();
-    work.tell(told(member, &issued, &views));
-    let body = match asked.source {
-        Source::Claim => views.into_iter().next().unwrap_or(Value::Null),
-        _ => json!({"items": views}),
-    };
-    Ok(work.created(body))
-}
-
-/// `coupon.issued`, one message a coupon.
-fn told(member: &MemberId, issued: &[CouponNo], views: &[Value]) -> Vec<(&'static str, Value)> {
-    issued
-        .iter()
-        .zip(views)
-        .map(|(_, v)| {
-            let mut data = v.clone();
-            data["member_id"] = json!(member.as_str());
-            ("coupon.issued", data)
-        })
-        .collect()
+    // `coupon.issued`, one message a coupon.
+    for v in &views {
+        work.tell([("coupon.issued", api::coupons::told_coupon(v, member)?)]);
+    }
+    match asked.source {
+        // A claim takes one coupon and is answered with it.
+        Source::Claim => match views.first() {
+            Some(one) => work.created(one),
+            None => work.created(&Value::Null),
+        },
+        _ => work.created(&api::render::Items { items: views }),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,12 +2,13 @@
 //! pages), the shop's claimable coupons, and a gift coupon handed over at the till.
 
 use api::input::{self, fingerprint};
+use api::render::{Items, Page};
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::coupon::CouponNo;
 use domain::{MemberId, Refusal};
 use lambda_http::Request;
-use serde_json::{json, Value};
+use serde_json::json;
 use store::{coupons, keys, settings};
 
 use crate::OPERATION;
@@ -18,11 +19,11 @@ pub(crate) async fn offered(ctx: &Ctx, req: &Request) -> Result<Reply, ApiError>
     let principal = api::authorize(ctx, req, api::EVERYONE)?;
     let claimable = |d: &domain::coupon::Definition| d.enabled && d.claimable;
     let (defs, currency) = api::coupons::listed(ctx, &principal.shop, claimable).await?;
-    let items: Vec<Value> = defs
+    let items = defs
         .iter()
         .map(|(d, counts)| api::coupons::public_view(d, counts.left == Some(0), currency.as_ref()))
         .collect();
-    Ok(Reply::ok(&json!({"items": items})))
+    Reply::ok(&Items { items })
 }
 
 const STATUSES: [&str; 4] = ["available", "used", "expired", "void"];
@@ -62,12 +63,12 @@ pub(crate) async fn list(ctx: &Ctx, req: &Request, member: &str) -> Result<Reply
         all.drain(..=at);
     }
     let next = (all.len() > limit).then(|| all[limit - 1].coupon_no.to_string());
-    let items: Vec<Value> = all
+    let items = all
         .iter()
         .take(limit)
         .map(|c| api::coupons::member_coupon(c, currency.as_ref(), tz, now))
         .collect();
-    Ok(Reply::ok(&json!({"items": items, "next": next})))
+    Reply::ok(&Page { items, next })
 }
 
 /// `POST /members/{member_id}/coupons/{coupon_no}/use` (the till): a gift coupon handed
@@ -101,10 +102,10 @@ fn use_one(mut work: Work<'_>, no: &CouponNo) -> Result<Decision, ApiError> {
     let (shard, coupon_id) = (used.shard, used.coupon_id.clone());
     let currency = work.configured().map(|s| s.currency);
     let view = api::coupons::member_coupon(used, currency.as_ref(), tz, now);
+    let told = api::coupons::told_coupon(&view, member)?;
+    let view = api::render::body(&view)?;
     work.write(coupons::put_wallet(shop, member, &wallet));
     work.write(coupons::count_use(shop, &coupon_id, shard, 1));
-    let mut told = view.clone();
-    told["member_id"] = json!(member.as_str());
     work.tell([("coupon.used", told)]);
-    Ok(work.done(view))
+    work.done(&view)
 }

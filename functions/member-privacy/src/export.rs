@@ -2,12 +2,59 @@
 //! one document. Apart from the erasure, the other half of what this function decides.
 
 use super::not_found;
+use api::render::HeldCard;
 use api::{ApiError, Ctx, Reply};
 use domain::{MemberId, ShopId};
-use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use store::privacy::{held, plain, Held};
 use store::{item, keys, ledger, profile, Snapshot};
+
+/// The data access export (API 1.2): the member's partition, each item as stored in plain
+/// JSON, the ledger and cards as the API shows them, and what they refer to.
+#[derive(Serialize)]
+struct Export<'a> {
+    member_id: &'a MemberId,
+    profile: Option<Value>,
+    /// The standing on the ladder (present once a profile is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<Value>,
+    accounts: BTreeMap<&'static str, Value>,
+    ledger: Vec<Value>,
+    cards: Vec<HeldCard>,
+    notices: Vec<Value>,
+    other: Vec<Other>,
+    orders: Vec<Value>,
+    purchases: Vec<Value>,
+    recharges: Vec<Value>,
+}
+
+impl<'a> Export<'a> {
+    /// Nothing yet: the member's id, every list empty.
+    fn of(member: &'a MemberId) -> Self {
+        Self {
+            member_id: member,
+            profile: None,
+            level: None,
+            accounts: BTreeMap::new(),
+            ledger: Vec::new(),
+            cards: Vec::new(),
+            notices: Vec::new(),
+            other: Vec::new(),
+            orders: Vec::new(),
+            purchases: Vec::new(),
+            recharges: Vec::new(),
+        }
+    }
+}
+
+/// An item of the partition the export has no name for, under its sort key.
+#[derive(Serialize)]
+struct Other {
+    sk: String,
+    item: Value,
+}
 
 /// The data access export: the member's own partition (profile, accounts with their lots,
 /// ledger, cards held, notices), and the orders, purchases and recharges it refers to.
@@ -16,8 +63,7 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
     if items.is_empty() {
         return Err(not_found(member));
     }
-    let mut out = json!({"member_id": member.as_str(), "profile": null, "accounts": {},
-                         "ledger": [], "cards": [], "notices": [], "other": []});
+    let mut out = Export::of(member);
     let mut refs: BTreeSet<keys::Key> = BTreeSet::new();
     let snapshot = Snapshot::of(
         items
@@ -27,19 +73,19 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
     for it in &items {
         match held(it) {
             Held::Profile => {
-                out["profile"] = plain(it);
+                out.profile = Some(plain(it));
                 let p = profile::read_any(&snapshot, shop, member)?;
-                out["cards"] = p
+                out.cards = p
                     .cards
                     .values()
                     .map(|c| {
                         if let Some(pid) = &c.purchase_id {
                             refs.insert(keys::purchase(shop, pid));
                         }
-                        api::render::member_card(c, member, ctx.now())
+                        HeldCard::new(c, member, ctx.now())
                     })
                     .collect();
-                out["level"] = serde_json::to_value(&p.standing).unwrap_or(Value::Null);
+                out.level = Some(serde_json::to_value(&p.standing).unwrap_or(Value::Null));
             }
             Held::Ledger => {
                 let listed = ledger::decode(it)?;
@@ -54,22 +100,28 @@ pub(crate) async fn data(ctx: &Ctx, shop: &ShopId, member: &MemberId) -> Result<
                         _ => false,
                     };
                 }
-                push(&mut out["ledger"], api::render::ledger_entry(&listed));
+                out.ledger
+                    .push(api::render::body(&api::render::ledger_entry(&listed))?);
             }
-            Held::Account(kind) => out["accounts"][kind.as_str()] = plain(it),
-            Held::Notice => push(&mut out["notices"], plain(it)),
-            Held::Other(sk) => push(&mut out["other"], json!({"sk": sk, "item": plain(it)})),
+            Held::Account(kind) => {
+                out.accounts.insert(kind.as_str(), plain(it));
+            }
+            Held::Notice => out.notices.push(plain(it)),
+            Held::Other(sk) => out.other.push(Other {
+                sk: sk.to_string(),
+                item: plain(it),
+            }),
         }
     }
     referred(ctx, refs, &mut out).await?;
-    Ok(Reply::ok(&out))
+    Reply::ok(&out)
 }
 
 /// The orders, purchases and recharges the member's items refer to, in one read.
-pub(crate) async fn referred(
+async fn referred(
     ctx: &Ctx,
     refs: BTreeSet<keys::Key>,
-    out: &mut Value,
+    out: &mut Export<'_>,
 ) -> Result<(), ApiError> {
     let refs: Vec<keys::Key> = refs.into_iter().collect();
     let found = if refs.is_empty() {
@@ -77,22 +129,14 @@ pub(crate) async fn referred(
     } else {
         ctx.store.load(&refs).await?
     };
-    for (name, sk) in [
-        ("orders", "ORDER"),
-        ("purchases", "PURCHASE"),
-        ("recharges", "RECHARGE"),
-    ] {
-        out[name] = refs
-            .iter()
+    let of = |sk: &str| -> Vec<Value> {
+        refs.iter()
             .filter(|k| k.sk == sk)
             .filter_map(|k| found.get(k).map(plain))
-            .collect();
-    }
+            .collect()
+    };
+    out.orders = of("ORDER");
+    out.purchases = of("PURCHASE");
+    out.recharges = of("RECHARGE");
     Ok(())
-}
-
-pub(crate) fn push(list: &mut Value, v: Value) {
-    if let Value::Array(items) = list {
-        items.push(v);
-    }
 }

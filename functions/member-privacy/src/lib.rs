@@ -13,7 +13,8 @@ use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::{AccountKind, Decimal, MemberId, Refusal};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use store::{cards, keys, profile};
 
 mod export;
@@ -93,7 +94,7 @@ fn decide(mut work: Work<'_>, reason: &str, notices: &[keys::Key]) -> Result<Dec
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let (shop, member) = (&who.shop, &who.member);
     if let Some(answer) = store::privacy::erased_answer(snapshot, shop, member)? {
-        return Ok(work.done(answer));
+        return work.done(&answer);
     }
     if !store::profile::known(snapshot, shop, member) {
         return Err(not_found(member));
@@ -101,7 +102,7 @@ fn decide(mut work: Work<'_>, reason: &str, notices: &[keys::Key]) -> Result<Dec
     let value = work.account::<Decimal>(AccountKind::Value)?;
     let open_value = value.balance_at(now);
     if open_value > Decimal::ZERO {
-        return Err(Refusal::ValueBalanceOpen(work.money(open_value)).into());
+        return Err(Refusal::ValueBalanceOpen(work.money(open_value).to_string()).into());
     }
     let (points, credit) = forfeit(&mut work, reason, value)?;
     work.erase_accounts();
@@ -123,12 +124,33 @@ fn decide(mut work: Work<'_>, reason: &str, notices: &[keys::Key]) -> Result<Dec
     for notice in notices {
         work.write(store::privacy::delete(notice));
     }
-    let forfeited = json!({"points": points, "credit": work.money(credit)});
-    let answer = json!({"member_id": member.as_str(), "erased_at": api::render::instant(now), "forfeited": forfeited});
+    // Recorded as answered, so a repeat answers the same.
+    let answer = api::render::body(&Erased {
+        member_id: member,
+        erased_at: api::render::instant(now),
+        forfeited: Forfeited {
+            points,
+            credit: work.money(credit),
+        },
+    })?;
     let actor = &who.actor;
     work.write(store::privacy::erasure_record(
         shop, member, &answer, reason, actor, now,
     ));
     work.tell([("member.erased", answer.clone())]);
-    Ok(work.done(answer))
+    work.done(&answer)
+}
+
+/// The erasure as answered and told: when, and what was forfeited.
+#[derive(Serialize)]
+struct Erased<'a> {
+    member_id: &'a domain::MemberId,
+    erased_at: String,
+    forfeited: Forfeited,
+}
+
+#[derive(Serialize)]
+struct Forfeited {
+    points: i64,
+    credit: api::render::Money,
 }

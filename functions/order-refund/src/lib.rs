@@ -10,8 +10,10 @@ use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::{AccountKind, Decimal, MemberId, Money, OrderId, RefundId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use store::{keys, orders};
+
+mod answer;
+use answer::Refunded;
 
 pub const OPERATION: &str = "order-refund";
 
@@ -118,21 +120,21 @@ fn decide(mut work: Work<'_>, order_id: &OrderId, asked: &Asked) -> Result<Decis
     work.put_order(order_id, &order);
     let returned = coupon_back(&mut work, &order, order_total, order_id)?;
     let (coupon, told) = returned.map_or((None, None), |(no, told)| (Some(no), Some(told)));
-    let body = json!({
-        "order_id": order_id,
-        "refund_id": asked.refund_id,
-        "coupon_returned": coupon,
-        "points_clawed_back": r.points_clawed_back,
-        "credit_clawed_back": work.money(r.credit_clawed_back),
-        "points_restored": r.points_restored,
-        "points_pending_cancelled": r.points_cancelled,
-        "points_balance": points.balance(),
-        "credit_balance": work.money(credit.balance_at(now)),
-        "refunded_total": order.refunded.to_string_in(&currency),
-        "value_restored": work.money(r.value_restored),
-        "value_balance": work.money(work.balance(AccountKind::Value)?),
-    });
-    Ok(work.done(body).tell(told))
+    let body = Refunded {
+        order_id,
+        refund_id: &asked.refund_id,
+        coupon_returned: coupon,
+        points_clawed_back: r.points_clawed_back,
+        credit_clawed_back: work.money(r.credit_clawed_back),
+        points_restored: r.points_restored,
+        points_pending_cancelled: r.points_cancelled,
+        points_balance: points.balance(),
+        credit_balance: work.money(credit.balance_at(now)),
+        refunded_total: api::render::Money::of(order.refunded, &currency),
+        value_restored: work.money(r.value_restored),
+        value_balance: work.money(work.balance(AccountKind::Value)?),
+    };
+    Ok(work.done(&body)?.tell(told))
 }
 
 /// API 1.3: a refund that brings the order's refunds to its whole total gives its coupon

@@ -5,11 +5,11 @@ use api::input;
 use api::purchasing::Lookup;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply};
-use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::chrono::TimeDelta;
 use domain::stock::Search;
 use domain::Refusal;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
 use store::purchases::Purchase;
 use store::{cards, keys, purchases};
 
@@ -98,7 +98,7 @@ fn decide(b: &mut Buying, shards: &[u16], mut work: Work<'_>) -> Result<Decision
     let open_version = match b.open.find(snapshot, shop, member, now)? {
         Ok(version) => version,
         Err(pending) => {
-            return Ok(work.done(view(&pending, card_id, renewal, &currency)));
+            return work.done(&view(&pending, card_id, renewal, &currency));
         }
     };
     let shard = b.take_shard(shop, def.stock_shards, shards, snapshot)?;
@@ -117,26 +117,29 @@ fn decide(b: &mut Buying, shards: &[u16], mut work: Work<'_>) -> Result<Decision
     work.write(purchases::put_open(shop, &purchase, open_version)?);
     let sold_out = Refusal::CardSoldOut.into();
     work.guard(keys::stock_shard(shop, card_id, shard), sold_out);
-    Ok(work.created(view(&purchase, card_id, renewal, &currency)))
+    work.created(&view(&purchase, card_id, renewal, &currency))
 }
 
 /// A purchase as the buyer sees it (new, or the pending one answered again).
-fn view(
-    purchase: &Purchase,
-    card_id: &str,
+#[derive(Serialize)]
+struct Pending<'a> {
+    #[serde(flatten)]
+    purchase: api::render::Pending<'a>,
+    card_id: &'a str,
     renewal: bool,
-    currency: &domain::Currency,
-) -> serde_json::Value {
-    json!({
-        "purchase_id": purchase.purchase_id,
-        "card_id": card_id,
-        "member_id": purchase.member_id,
-        "amount": purchase.amount.to_string_in(currency),
-        "currency": currency.code(),
-        "status": "pending",
-        "renewal": renewal,
-        "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-    })
+}
+
+fn view<'a>(
+    purchase: &'a Purchase,
+    card_id: &'a str,
+    renewal: bool,
+    currency: &'a domain::Currency,
+) -> Pending<'a> {
+    Pending {
+        purchase: api::render::Pending::of(purchase, currency),
+        card_id,
+        renewal,
+    }
 }
 
 #[cfg(test)]

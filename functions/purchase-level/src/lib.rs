@@ -6,10 +6,10 @@ use api::input;
 use api::purchasing::Lookup;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply};
-use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::chrono::TimeDelta;
 use domain::LevelId;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
+use serde::Serialize;
 use store::purchases::Purchase;
 use store::{keys, levels, purchases};
 
@@ -71,7 +71,7 @@ fn decide(
     let open_version = match open.find(snapshot, shop, member, now)? {
         Ok(version) => version,
         Err(pending) => {
-            return Ok(work.done(view(&pending, level_id, &currency)));
+            return work.done(&view(&pending, level_id, &currency));
         }
     };
     let purchase = Purchase::pending(
@@ -85,18 +85,24 @@ fn decide(
     );
     work.write(purchases::put(shop, &purchase));
     work.write(purchases::put_open(shop, &purchase, open_version)?);
-    Ok(work.created(view(&purchase, level_id, &currency)))
+    work.created(&view(&purchase, level_id, &currency))
 }
 
 /// A purchase as the buyer sees it (new, or the pending one answered again).
-fn view(purchase: &Purchase, level_id: &str, currency: &domain::Currency) -> serde_json::Value {
-    json!({
-        "purchase_id": purchase.purchase_id,
-        "level_id": level_id,
-        "member_id": purchase.member_id,
-        "amount": purchase.amount.to_string_in(currency),
-        "currency": currency.code(),
-        "status": "pending",
-        "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-    })
+#[derive(Serialize)]
+struct Pending<'a> {
+    #[serde(flatten)]
+    purchase: api::render::Pending<'a>,
+    level_id: &'a str,
+}
+
+fn view<'a>(
+    purchase: &'a Purchase,
+    level_id: &'a str,
+    currency: &'a domain::Currency,
+) -> Pending<'a> {
+    Pending {
+        purchase: api::render::Pending::of(purchase, currency),
+        level_id,
+    }
 }

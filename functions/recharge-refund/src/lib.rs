@@ -10,8 +10,7 @@ use api::work::Work;
 use api::{ApiError, Ctx, Decision, Reply, MANAGERS};
 use domain::{AccountKind, Decimal, EntryKind, MemberId, Refusal};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 use store::accounts::StoredQuantity;
 use store::{keys, value};
 
@@ -80,16 +79,28 @@ fn decide(mut work: Work<'_>, id: &str, reason: &str) -> Result<Decision, ApiErr
     }
     record.refunded = true;
     work.write(value::put_recharge(shop, &record));
-    let body = json!({
-        "recharge_id": id,
-        "member_id": record.member_id,
-        "status": "refunded",
-        "value_taken_back": work.money(value_back),
-        "points_taken_back": record.gift_points,
-        "credit_taken_back": work.money(record.gift_credit.amount()),
-        "reason": reason,
-    });
-    Ok(work.done(body))
+    let answer = Refunded {
+        recharge_id: id,
+        member_id: &record.member_id,
+        status: "refunded",
+        value_taken_back: work.money(value_back),
+        points_taken_back: record.gift_points,
+        credit_taken_back: work.money(record.gift_credit.amount()),
+        reason,
+    };
+    work.done(&answer)
+}
+
+/// The recharge refund as answered: what it took back from each balance.
+#[derive(Serialize)]
+struct Refunded<'a> {
+    recharge_id: &'a str,
+    member_id: &'a str,
+    status: &'static str,
+    value_taken_back: api::render::Money,
+    points_taken_back: i64,
+    credit_taken_back: api::render::Money,
+    reason: &'a str,
 }
 
 /// Takes `amount` back from one account, all of it or a 409 (nothing is written then).

@@ -8,13 +8,12 @@ use api::input;
 use api::recharge::{self, Landing};
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
-use domain::chrono::{SecondsFormat, TimeDelta};
+use domain::chrono::TimeDelta;
 use domain::level::Channel;
 use domain::stored_value::{Ask, Context, Recharge};
 use domain::Money;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use store::purchases::Purchase;
 use store::{purchases, value};
 
@@ -131,7 +130,7 @@ fn decide(mut work: Work<'_>, asked: &Asked) -> Result<Decision, ApiError> {
             channel: asked.channel.as_str(),
         };
         let body = recharge::land(&mut work, &at, &decided)?;
-        return Ok(work.created(body));
+        return work.created(&body);
     }
     pending(work, asked, &decided, currency)
 }
@@ -153,15 +152,17 @@ fn pending(
         now,
         now + RESERVATION,
     );
-    let body = json!({
-        "purchase_id": purchase.purchase_id,
-        "member_id": who.member.as_str(),
-        "rule_id": decided.rule_id,
-        "amount": decided.paid.to_string_in(&currency),
-        "currency": currency.code(),
-        "status": "pending",
-        "expires_at": purchase.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-    });
     work.write(purchases::put(&who.shop, &purchase));
-    Ok(work.created(body))
+    work.created(&Pending {
+        purchase: api::render::Pending::of(&purchase, &currency),
+        rule_id: decided.rule_id.as_deref(),
+    })
+}
+
+/// An online recharge as answered: the purchase its payment settles, and the rule.
+#[derive(serde::Serialize)]
+struct Pending<'a> {
+    #[serde(flatten)]
+    purchase: api::render::Pending<'a>,
+    rule_id: Option<&'a str>,
 }

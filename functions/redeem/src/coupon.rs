@@ -6,12 +6,13 @@
 use api::checkout::RawLine;
 use api::coupons::Asked;
 use api::input::fingerprint;
+use api::render::Money;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Principal, Reply};
 use domain::coupon::{CouponNo, State};
 use domain::{OrderId, Refusal};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use store::{coupons, keys};
 
 #[derive(Debug, Deserialize)]
@@ -93,16 +94,14 @@ fn decide(
     let Some((used, with)) = &priced.coupon else {
         return Err(Refusal::CouponNotFound.into());
     };
-    let render = |d| api::render::money(d, Some(&currency));
-    let body = json!({
-        "order_id": order_id,
-        "member_id": member.as_str(),
-        "coupon_no": used.coupon_no.as_str(),
-        "discount": render(with.price.discount),
-        "shipping_discount": render(with.price.shipping_discount),
-        "lines": lines.iter().zip(&priced.coupon_lines).map(|(l, off)| json!({
-            "sku": l.sku, "coupon_discount": render(*off)})).collect::<Vec<_>>(),
-    });
+    let body = Used {
+        order_id,
+        member_id: member,
+        coupon_no: used.coupon_no.as_str().to_owned(),
+        discount: Money::new(with.price.discount, Some(&currency)),
+        shipping_discount: Money::new(with.price.shipping_discount, Some(&currency)),
+        lines: UsedLine::of(&lines, &priced.coupon_lines, &currency),
+    };
     let (coupon_id, shard) = (used.coupon_id.clone(), used.shard);
     if let Some(c) = wallet.find_mut(&asked.no) {
         c.state = State::Used {
@@ -111,11 +110,56 @@ fn decide(
             discount: with.price.saving(),
         };
     }
-    let mut told = body.clone();
-    told["name"] = json!(used.name);
+    let told = api::render::body(&Told {
+        used: &body,
+        name: &used.name,
+    })?;
     work.write(coupons::put_wallet(shop, member, &wallet));
     work.write(coupons::count_use(shop, &coupon_id, shard, 1));
     // The order now belongs to this member (API 1.3 "Safety").
     work.put_order(order_id, &order);
-    Ok(work.done(body).tell([("coupon.used", told)]))
+    Ok(work.done(&body)?.tell([("coupon.used", told)]))
+}
+
+/// A coupon used on an order, as answered: what it took off, line by line.
+#[derive(Serialize)]
+struct Used<'a> {
+    order_id: &'a OrderId,
+    member_id: &'a domain::MemberId,
+    coupon_no: String,
+    discount: Money,
+    shipping_discount: Money,
+    lines: Vec<UsedLine>,
+}
+
+/// A line of the cart and its share of the coupon.
+#[derive(Serialize)]
+struct UsedLine {
+    sku: Option<String>,
+    coupon_discount: Money,
+}
+
+impl UsedLine {
+    fn of(
+        lines: &[domain::checkout::CartLine],
+        shares: &[domain::Decimal],
+        currency: &domain::Currency,
+    ) -> Vec<Self> {
+        lines
+            .iter()
+            .zip(shares)
+            .map(|(l, off)| UsedLine {
+                sku: l.sku.clone(),
+                coupon_discount: Money::new(*off, Some(currency)),
+            })
+            .collect()
+    }
+}
+
+/// The `coupon.used` message: the answer and the coupon's name.
+#[derive(Serialize)]
+struct Told<'a> {
+    #[serde(flatten)]
+    used: &'a Used<'a>,
+    name: &'a str,
 }

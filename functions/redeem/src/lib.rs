@@ -6,16 +6,19 @@ use std::collections::BTreeMap;
 use store::Snapshot;
 
 use api::input::{self, fingerprint};
+use api::render;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply};
 use domain::Refusal;
 use domain::{AccountKind, Decimal, Money, OrderId};
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use store::{keys, programs};
 
+mod answer;
 mod card_holder;
+use answer::Redeemed;
 use card_holder::card_holder;
 mod coupon;
 
@@ -105,16 +108,16 @@ fn decide(
         _ => spend_money(&mut work, &mut order, order_id.as_str(), raw, kind, &links)?,
     };
     work.put_order(order_id, &order);
-    let body: Value = json!({
-        "order_id": order_id,
-        "member_id": who.member.as_str(),
-        "discount": discount.to_string_in(work.currency()?),
-        "points_redeemed": raw.points.unwrap_or(0),
-        "points_balance": work.balance::<i64>(AccountKind::Points)?,
-        "credit_balance": work.money(work.balance(AccountKind::Credit)?),
-        "value_balance": work.money(work.balance(AccountKind::Value)?),
-    });
-    Ok(work.done(body))
+    let body = Redeemed {
+        order_id,
+        member_id: &who.member,
+        discount: render::Money::of(discount, work.currency()?),
+        points_redeemed: raw.points.unwrap_or(0),
+        points_balance: work.balance::<i64>(AccountKind::Points)?,
+        credit_balance: work.money(work.balance(AccountKind::Credit)?),
+        value_balance: work.money(work.balance(AccountKind::Value)?),
+    };
+    work.done(&body)
 }
 
 /// 004: the points' worth under the program in force, taken earliest-expiring lot first;

@@ -12,9 +12,11 @@ use domain::cards::CardKind;
 use domain::chrono::SecondsFormat;
 use domain::{AccountKind, Decimal, MemberId, Money};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 use store::keys::{self, RecordKind};
 use store::{cards, profile, purchases};
+
+mod returned;
+use returned::{Item, Reclaimed, Returned};
 
 pub const OPERATION: &str = "refund-card";
 
@@ -76,7 +78,7 @@ fn decide(
     let (card, items) = held.returned(raw.reclaim_gifts);
     let reclaimed = match raw.reclaim_gifts && held.gift_pack_issued {
         true => reclaim(&mut work, &held, &items)?,
-        false => json!({"points": 0, "credit": "0", "items": []}),
+        false => Reclaimed::default(),
     };
     prof.cards.insert(card_id.to_owned(), card);
     work.write(profile::put(shop, member, &prof));
@@ -84,18 +86,18 @@ fn decide(
         work.write(write);
     }
     let money = |m: Money| work.money(m.amount());
-    let record = json!({
-        "card_no": card_no,
-        "card_id": card_id,
-        "member_id": member.as_str(),
-        "kind": held.kind.as_str(),
-        "refund_amount": refund.map(money),
-        "paid": held.paid.map(money),
-        "reclaimed": reclaimed,
-        "reason": raw.reason,
-        "actor": who.actor,
-        "at": now.to_rfc3339_opts(SecondsFormat::Secs, true),
-    });
+    let record = api::render::body(&Returned {
+        card_no,
+        card_id,
+        member_id: member,
+        kind: held.kind.as_str(),
+        refund_amount: refund.map(money),
+        paid: held.paid.map(money),
+        reclaimed,
+        reason: &raw.reason,
+        actor: &who.actor,
+        at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+    })?;
     let record_id = work.record_id();
     let kind = RecordKind::Returns;
     work.write(cards::record(
@@ -107,7 +109,7 @@ fn decide(
         &record,
     ));
     work.tell([("card.refunded", record.clone())]);
-    Ok(work.done(record))
+    work.done(&record)
 }
 
 /// The amount the merchant paid back, in the shop's currency (none for a free card).
@@ -148,25 +150,28 @@ fn reclaim(
     work: &mut Work<'_>,
     held: &domain::cards::MemberCard,
     items: &[(String, String)],
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<Reclaimed, ApiError> {
     let links = BTreeMap::from([
         ("card_id".to_owned(), held.card_id.clone()),
         ("card_no".to_owned(), held.card_no.clone()),
     ]);
-    let mut reclaimed = json!({"points": 0, "credit": "0", "items": []});
+    let mut reclaimed = Reclaimed::default();
     if held.gift_points > 0 {
         let taken = work.take_back(AccountKind::Points, held.gift_points, &links)?;
-        reclaimed["points"] = json!(taken);
+        reclaimed.points = taken;
     }
     let credit = held.gift_credit.amount();
     if credit > Decimal::ZERO {
         let kind = AccountKind::Credit;
         let taken = work.take_back(kind, credit, &links)?;
-        reclaimed["credit"] = work.amount(kind, taken);
+        reclaimed.credit = work.amount(kind, taken);
     }
-    reclaimed["items"] = items
+    reclaimed.items = items
         .iter()
-        .map(|(kind, name)| json!({"kind": kind, "name": name}))
+        .map(|(kind, name)| Item {
+            kind: kind.clone(),
+            name: name.clone(),
+        })
         .collect();
     Ok(reclaimed)
 }

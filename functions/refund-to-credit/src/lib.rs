@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use api::input::{self, fingerprint};
 use api::issuing::MemberWrites;
+use api::render;
 use api::work::Work;
 use api::{ApiError, Ctx, Decision, Once, Reply, MANAGERS};
 use domain::{MemberId, Money, OrderId, RefundId};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::keys::{self, Program};
 use store::{credit_program, outbox};
@@ -107,16 +108,27 @@ fn decide(mut work: Work<'_>, order_id: &OrderId, asked: &Asked) -> Result<Decis
         Money::from_stored(order.refunded_to_credit.amount() + amount.amount());
     work.put_order(order_id, &order);
     work.flush(state, middle)?;
-    let body = json!({
-        "refund_id": asked.refund_id,
-        "order_id": order_id,
-        "amount": amount.to_string_in(&currency),
-        "refunded_to_credit": order.refunded_to_credit.to_string_in(&currency),
-        "credit_balance": balance,
-        "card_no": card_no,
-        "note": raw.note,
-    });
-    Ok(work.done(body))
+    work.done(&Refunded {
+        refund_id: &asked.refund_id,
+        order_id,
+        amount: render::Money::of(amount, &currency),
+        refunded_to_credit: render::Money::of(order.refunded_to_credit, &currency),
+        credit_balance: balance,
+        card_no,
+        note: &raw.note,
+    })
+}
+
+/// The refund to credit as answered: what it added and the credit balance after.
+#[derive(Serialize)]
+struct Refunded<'a> {
+    refund_id: &'a RefundId,
+    order_id: &'a OrderId,
+    amount: render::Money,
+    refunded_to_credit: render::Money,
+    credit_balance: render::Money,
+    card_no: String,
+    note: &'a str,
 }
 
 /// The order's total, when `amount` more refunded to credit stays within it (001: never

@@ -16,7 +16,7 @@ use domain::level::Channel;
 use domain::Refusal;
 use domain::{Decimal, MemberId};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use store::keys::{self, Program};
 use store::{credit_program, outbox};
@@ -105,29 +105,48 @@ fn decide(
     let mut middle = Vec::new();
     let credit_issued = registration_credit(&work, &mut state, &mut middle)?;
     let level_id = state.profile.standing.level_id().map(str::to_owned);
-    let body = json!({
-        "member_id": who.member.as_str(),
-        "registered_at": tz.format(registered_at),
-        "birthday": raw.birthday.map(|b| b.to_string()),
-        "credit_issued": work.money(credit_issued),
-        "credit_balance": work.money(state.credit.balance_at(now)),
-        "card_no": state.profile.credit_card_no.to_owned(),
-        "channel": channel.as_str(),
-        "level_id": level_id,
-        "level_changes": api::render::level_changes(&level_changes, tz),
-    });
-    let registered = json!({
-        "member_id": who.member.as_str(),
-        "registered_at": tz.format(registered_at),
-        "channel": channel.as_str(),
-        "level_id": level_id,
-    });
+    let registered = Registered {
+        member_id: &who.member,
+        registered_at: tz.format(registered_at),
+        channel: channel.as_str(),
+        level_id,
+    };
+    let body = Answer {
+        birthday: raw.birthday.map(|b| b.to_string()),
+        credit_issued: work.money(credit_issued),
+        credit_balance: work.money(state.credit.balance_at(now)),
+        card_no: state.profile.credit_card_no.to_owned(),
+        level_changes: api::render::level_changes(&level_changes, tz),
+        registered: &registered,
+    };
+    let told = api::render::body(&registered)?;
+    let changed = api::webhooks::level_changes(&who.member, &level_changes, tz);
     work.flush(state, middle)?;
-    let told = api::webhooks::level_changes(&who.member, &level_changes, tz);
     Ok(work
-        .created(body)
-        .tell([("member.registered", registered)])
-        .tell(told))
+        .created(&body)?
+        .tell([("member.registered", told)])
+        .tell(changed))
+}
+
+/// The `member.registered` message, and the start of the answer.
+#[derive(Serialize)]
+struct Registered<'a> {
+    member_id: &'a MemberId,
+    registered_at: String,
+    channel: &'static str,
+    level_id: Option<String>,
+}
+
+/// The registration as answered: who registered, and what the programs gave them.
+#[derive(Serialize)]
+struct Answer<'a> {
+    #[serde(flatten)]
+    registered: &'a Registered<'a>,
+    birthday: Option<String>,
+    credit_issued: api::render::Money,
+    credit_balance: api::render::Money,
+    card_no: Option<String>,
+    level_changes: Vec<api::render::LevelChange>,
 }
 
 /// 001: the credit program's registration grant, with the card number it comes on and the

@@ -9,6 +9,7 @@ use domain::card_document::public_view;
 use domain::cards::CardKind;
 use domain::{level_document, ShopId};
 use lambda_http::{Body, Request, Response};
+use serde::Serialize;
 use serde_json::{json, Value};
 use store::{cards, keys, levels};
 
@@ -54,12 +55,20 @@ async fn cards_view(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
         .as_ref()
         .filter(|_| settings.guide_on.iter().any(|p| p == "product"))
         .filter(|id| offered.iter().any(|d| &d.card_id == *id));
-    Ok(Reply::ok(&json!({
-        "items": items,
-        "guide_card_id": guide,
-        // A page shows the member's balances in it even when no card is for sale.
-        "currency": settings.currency.code(),
-    })))
+    Reply::ok(&Offered {
+        items,
+        guide_card_id: guide.map(String::as_str),
+        currency: settings.currency.code(),
+    })
+}
+
+/// The cards on sale, the one the shop guides members to, and the shop's currency (a page
+/// shows the member's balances in it even when no card is for sale).
+#[derive(Serialize)]
+struct Offered<'a> {
+    items: Vec<Value>,
+    guide_card_id: Option<&'a str>,
+    currency: &'a str,
 }
 
 async fn levels_view(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
@@ -69,8 +78,8 @@ async fn levels_view(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
         .await?;
     let settings = api::require_settings(&snapshot, shop)?;
     let (ladder, _) = levels::read(&snapshot, shop, &settings.currency)?;
-    Ok(Reply::ok(&match ladder {
+    Reply::ok(&match ladder {
         Some(ladder) => level_document::public_view(&ladder, &settings.currency),
         None => json!({"levels": []}),
-    }))
+    })
 }

@@ -9,7 +9,6 @@ use domain::coupon::Wallet;
 use domain::coupon_checkout::{Cart, WithCoupon};
 use domain::{Currency, Decimal, Money, Settings};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use store::{cards, levels, Snapshot};
 
 use crate::coupons::Asked;
@@ -78,7 +77,7 @@ pub struct PricedCart {
     pub pays: Vec<Money>,
     pub total: Money,
     /// Every available coupon on this cart, best first (the quote's `coupons`).
-    pub ranked: Vec<Value>,
+    pub ranked: Vec<crate::coupons::Ranked>,
 }
 
 /// The member as checkout read them: the profile (its level settled to now), the shop's
@@ -161,13 +160,22 @@ pub fn price(
     ))
 }
 
+/// The quote's and the redemption's `coupon`: what it takes off (`null` when none applies).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CouponApplied {
+    pub coupon_no: String,
+    pub name: String,
+    pub discount: crate::render::Money,
+    pub shipping_discount: crate::render::Money,
+}
+
 impl PricedCart {
-    /// The quote's and the redemption's `coupon`: what it takes off, or `null`.
-    pub fn coupon_view(&self, currency: &Currency) -> Value {
-        self.coupon.as_ref().map_or(Value::Null, |(c, w)| {
-            json!({"coupon_no": c.coupon_no.as_str(), "name": c.name,
-                "discount": crate::render::money(w.price.discount, Some(currency)),
-                "shipping_discount": crate::render::money(w.price.shipping_discount, Some(currency))})
+    pub fn coupon_view(&self, currency: &Currency) -> Option<CouponApplied> {
+        self.coupon.as_ref().map(|(c, w)| CouponApplied {
+            coupon_no: c.coupon_no.as_str().to_owned(),
+            name: c.name.clone(),
+            discount: crate::render::Money::new(w.price.discount, Some(currency)),
+            shipping_discount: crate::render::Money::new(w.price.shipping_discount, Some(currency)),
         })
     }
 }

@@ -6,106 +6,196 @@
 use domain::chrono::{DateTime, Utc};
 use domain::coupon::{Benefit, CouponNo, Definition, MemberCoupon, Source, Terms, Wallet};
 use domain::{Currency, MemberId, Money, Refusal, ShopId, ShopTz};
+use serde::Serialize;
 use serde_json::{json, Value};
 use store::coupons::{self, Counts};
 use store::{Snapshot, Write};
 
-use crate::render;
+use crate::{render, ApiError};
 
-fn money(m: Money, currency: Option<&Currency>) -> Value {
-    match currency {
-        Some(c) => json!(m.to_string_in(c)),
-        None => json!(m.to_string()),
-    }
+fn money(m: Money, currency: Option<&Currency>) -> render::Money {
+    render::Money::new(m.amount(), currency)
 }
 
 /// A coupon's terms as the API shows them (definition and member coupon alike).
-fn terms(t: &Terms, currency: Option<&Currency>) -> Value {
-    let mut v = json!({
-        "kind": t.benefit.kind(),
-        "min_spend": money(t.min_spend, currency),
-        "categories": t.categories,
-        "exclude_categories": t.exclude_categories,
-        "member_price_lines": t.member_price_lines,
-        "with_benefit": t.with_benefit,
-    });
-    match &t.benefit {
-        Benefit::AmountOff(a) => v["amount"] = money(*a, currency),
-        Benefit::PercentOff {
-            percent,
-            max_discount,
-        } => {
-            v["percent"] = json!(percent);
-            v["max_discount"] = max_discount.map_or(Value::Null, |m| money(m, currency));
-        }
-        Benefit::FreeShipping => {}
-        Benefit::Gift(g) => v["gift"] = json!(g),
+#[derive(Debug, Clone, Serialize)]
+pub struct TermsShown<'a> {
+    kind: &'static str,
+    min_spend: render::Money,
+    categories: &'a Option<Vec<String>>,
+    exclude_categories: &'a [String],
+    member_price_lines: bool,
+    with_benefit: bool,
+    #[serde(flatten)]
+    benefit: BenefitShown<'a>,
+}
+
+/// What the benefit itself adds: the amount off, the percent and its cap, or the gift.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum BenefitShown<'a> {
+    AmountOff {
+        amount: render::Money,
+    },
+    PercentOff {
+        percent: u32,
+        max_discount: Option<render::Money>,
+    },
+    Gift {
+        gift: &'a str,
+    },
+    FreeShipping {},
+}
+
+fn terms<'a>(t: &'a Terms, currency: Option<&Currency>) -> TermsShown<'a> {
+    TermsShown {
+        kind: t.benefit.kind(),
+        min_spend: money(t.min_spend, currency),
+        categories: &t.categories,
+        exclude_categories: &t.exclude_categories,
+        member_price_lines: t.member_price_lines,
+        with_benefit: t.with_benefit,
+        benefit: match &t.benefit {
+            Benefit::AmountOff(a) => BenefitShown::AmountOff {
+                amount: money(*a, currency),
+            },
+            Benefit::PercentOff {
+                percent,
+                max_discount,
+            } => BenefitShown::PercentOff {
+                percent: *percent,
+                max_discount: max_discount.map(|m| money(m, currency)),
+            },
+            Benefit::FreeShipping => BenefitShown::FreeShipping {},
+            Benefit::Gift(g) => BenefitShown::Gift { gift: g },
+        },
     }
-    v
 }
 
 /// What every view of a definition shows: its terms, name, text, validity and limit.
-fn offered(def: &Definition, currency: Option<&Currency>, more: Value) -> Value {
-    let mut v = terms(&def.terms, currency);
-    let fields = json!({
-        "coupon_id": def.coupon_id,
-        "name": def.name,
-        "text": def.text,
-        "validity": def.validity.view(),
-        "per_member": def.per_member,
-    });
-    merge(&mut v, fields);
-    merge(&mut v, more);
-    v
+#[derive(Debug, Clone, Serialize)]
+pub struct Offered<'a> {
+    #[serde(flatten)]
+    terms: TermsShown<'a>,
+    coupon_id: &'a str,
+    name: &'a str,
+    text: &'a str,
+    validity: Value,
+    per_member: Option<u32>,
+}
+
+fn offered<'a>(def: &'a Definition, currency: Option<&Currency>) -> Offered<'a> {
+    Offered {
+        terms: terms(&def.terms, currency),
+        coupon_id: &def.coupon_id,
+        name: &def.name,
+        text: &def.text,
+        validity: def.validity.view(),
+        per_member: def.per_member,
+    }
 }
 
 /// `GET /admin/coupons/{id}`: the definition with its counts.
-pub fn definition_view(def: &Definition, counts: Counts, currency: Option<&Currency>) -> Value {
-    let more = json!({
-        "stock": def.stock,
-        "claimable": def.claimable,
-        "status": if def.enabled { "enabled" } else { "disabled" },
-        "stock_shards": def.stock_shards,
-        "issued": counts.issued,
-        "used": counts.used,
-        "stock_left": counts.left,
-        "created_at": render::instant(def.created_at),
-    });
-    offered(def, currency, more)
+#[derive(Debug, Clone, Serialize)]
+pub struct DefinitionShown<'a> {
+    #[serde(flatten)]
+    offered: Offered<'a>,
+    stock: Option<u64>,
+    claimable: bool,
+    status: &'static str,
+    stock_shards: u16,
+    issued: u64,
+    used: u64,
+    stock_left: Option<u64>,
+    created_at: String,
+}
+
+pub fn definition_view<'a>(
+    def: &'a Definition,
+    counts: Counts,
+    currency: Option<&Currency>,
+) -> DefinitionShown<'a> {
+    DefinitionShown {
+        offered: offered(def, currency),
+        stock: def.stock,
+        claimable: def.claimable,
+        status: if def.enabled { "enabled" } else { "disabled" },
+        stock_shards: def.stock_shards,
+        issued: counts.issued,
+        used: counts.used,
+        stock_left: counts.left,
+        created_at: render::instant(def.created_at),
+    }
 }
 
 /// `GET /coupons`: what a member may take, never how many there are.
-pub fn public_view(def: &Definition, sold_out: bool, currency: Option<&Currency>) -> Value {
-    offered(def, currency, json!({"sold_out": sold_out}))
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicShown<'a> {
+    #[serde(flatten)]
+    offered: Offered<'a>,
+    sold_out: bool,
+}
+
+pub fn public_view<'a>(
+    def: &'a Definition,
+    sold_out: bool,
+    currency: Option<&Currency>,
+) -> PublicShown<'a> {
+    PublicShown {
+        offered: offered(def, currency),
+        sold_out,
+    }
 }
 
 /// A member's coupon (API 1.3 "A member coupon"), its status read at `now`.
-pub fn member_coupon(
-    c: &MemberCoupon,
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberCouponShown<'a> {
+    #[serde(flatten)]
+    terms: TermsShown<'a>,
+    coupon_no: &'a str,
+    coupon_id: &'a str,
+    name: &'a str,
+    valid_from: String,
+    valid_until: String,
+    status: &'static str,
+    source: &'static str,
+    order_id: Option<&'a str>,
+    issued_at: String,
+}
+
+pub fn member_coupon<'a>(
+    c: &'a MemberCoupon,
     currency: Option<&Currency>,
     tz: ShopTz,
     now: DateTime<Utc>,
-) -> Value {
-    let mut v = terms(&c.terms, currency);
-    let fields = json!({
-        "coupon_no": c.coupon_no.as_str(),
-        "coupon_id": c.coupon_id,
-        "name": c.name,
-        "valid_from": tz.format(c.valid_from),
-        "valid_until": tz.format(c.valid_until),
-        "status": c.status(now),
-        "source": c.source.as_str(),
-        "order_id": c.order_id(),
-        "issued_at": tz.format(c.issued_at),
-    });
-    merge(&mut v, fields);
-    v
+) -> MemberCouponShown<'a> {
+    MemberCouponShown {
+        terms: terms(&c.terms, currency),
+        coupon_no: c.coupon_no.as_str(),
+        coupon_id: &c.coupon_id,
+        name: &c.name,
+        valid_from: tz.format(c.valid_from),
+        valid_until: tz.format(c.valid_until),
+        status: c.status(now),
+        source: c.source.as_str(),
+        order_id: c.order_id(),
+        issued_at: tz.format(c.issued_at),
+    }
 }
 
-fn merge(into: &mut Value, fields: Value) {
-    if let (Value::Object(a), Value::Object(b)) = (into, fields) {
-        a.extend(b);
+/// A member's coupon as a message tells it (`coupon.issued`, `coupon.used`): the coupon and
+/// whose it is.
+pub fn told_coupon(c: &MemberCouponShown<'_>, member: &MemberId) -> Result<Value, ApiError> {
+    #[derive(Serialize)]
+    struct Told<'a> {
+        #[serde(flatten)]
+        coupon: &'a MemberCouponShown<'a>,
+        member_id: &'a MemberId,
     }
+    render::body(&Told {
+        coupon: c,
+        member_id: member,
+    })
 }
 
 /// The keys issuing from `def` reads besides the wallet: the definition and its counters.
@@ -247,21 +337,48 @@ pub fn choose<'w>(
     }
 }
 
-/// The quote's `coupons`: every available coupon, best first, usable with what it saves or
-/// not with why (and, short of the minimum spend, by how much).
-pub fn ranked(ranking: &Ranking<'_>, currency: &Currency) -> Vec<Value> {
+/// One of the quote's `coupons`: usable with what it saves, or not with why (and, short
+/// of the minimum spend, by how much).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Ranked {
+    pub coupon_no: String,
+    pub name: String,
+    pub usable: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<crate::render::Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_by: Option<crate::render::Money>,
+}
+
+/// The quote's `coupons`: every available coupon, best first.
+pub fn ranked(ranking: &Ranking<'_>, currency: &Currency) -> Vec<Ranked> {
+    let money = |d| crate::render::Money::new(d, Some(currency));
     ranking
         .iter()
-        .map(|(c, r)| match r {
-            Ok(w) => json!({"coupon_no": c.coupon_no.as_str(), "name": c.name, "usable": true,
-                "discount": crate::render::money(w.price.saving(), Some(currency))}),
-            Err(u) => {
-                let mut v = json!({"coupon_no": c.coupon_no.as_str(), "name": c.name,
-                    "usable": false, "reason": u.reason()});
-                if let domain::coupon_checkout::Unusable::MinSpend(short) = u {
-                    v["short_by"] = json!(crate::render::money(*short, Some(currency)));
-                }
-                v
+        .map(|(c, r)| {
+            let shown = Ranked {
+                coupon_no: c.coupon_no.as_str().to_owned(),
+                name: c.name.clone(),
+                usable: r.is_ok(),
+                discount: None,
+                reason: None,
+                short_by: None,
+            };
+            match r {
+                Ok(w) => Ranked {
+                    discount: Some(money(w.price.saving())),
+                    ..shown
+                },
+                Err(u) => Ranked {
+                    reason: Some(u.reason()),
+                    short_by: match u {
+                        domain::coupon_checkout::Unusable::MinSpend(short) => Some(money(*short)),
+                        _ => None,
+                    },
+                    ..shown
+                },
             }
         })
         .collect()
@@ -387,8 +504,7 @@ pub fn grant(
     }
     let issued = &wallet.coupons[before..];
     for c in issued {
-        let mut data = member_coupon(c, currency, tz, now);
-        data["member_id"] = json!(member.as_str());
+        let data = told_coupon(&member_coupon(c, currency, tz, now), member)?;
         out.told.push(("coupon.issued", data));
     }
     if !issued.is_empty() {
@@ -441,4 +557,60 @@ pub async fn listed(
         .map(|r: Result<_, store::StoreError>| r.map(|(c, d)| (d, c)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((with_counts, currency))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Decimal;
+
+    /// The terms as the API shows them for `benefit` (min spend 50 in MYR).
+    fn shown(benefit: Benefit) -> Value {
+        let t = Terms {
+            benefit,
+            min_spend: Money::from_stored(Decimal::from(50)),
+            categories: None,
+            exclude_categories: vec!["gift-cards".into()],
+            member_price_lines: false,
+            with_benefit: true,
+        };
+        let myr = Currency::parse("MYR").unwrap();
+        serde_json::to_value(terms(&t, Some(&myr))).unwrap()
+    }
+
+    #[test]
+    fn each_benefit_adds_only_its_own_fields_to_the_terms() {
+        let common = ["kind", "min_spend", "categories", "exclude_categories"];
+        let common = common
+            .into_iter()
+            .chain(["member_price_lines", "with_benefit"]);
+        let keys = |v: &Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.retain(|k| !common.clone().any(|c| c == k));
+            k.sort();
+            k
+        };
+        let amount = shown(Benefit::AmountOff(Money::from_stored(Decimal::from(5))));
+        assert_eq!(
+            (keys(&amount), &amount["amount"]),
+            (vec!["amount".into()], &json!("5.00"))
+        );
+        assert_eq!(amount["min_spend"], "50.00");
+        assert_eq!(amount["categories"], Value::Null);
+        let percent = shown(Benefit::PercentOff {
+            percent: 80,
+            max_discount: None,
+        });
+        assert_eq!(keys(&percent), ["max_discount", "percent"]);
+        assert_eq!(
+            (&percent["percent"], &percent["max_discount"]),
+            (&json!(80), &Value::Null)
+        );
+        assert_eq!(keys(&shown(Benefit::FreeShipping)), Vec::<String>::new());
+        let gift = shown(Benefit::Gift("Tote bag".into()));
+        assert_eq!(
+            (keys(&gift), &gift["kind"]),
+            (vec!["gift".into()], &json!("gift"))
+        );
+    }
 }

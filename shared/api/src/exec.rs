@@ -39,18 +39,24 @@ pub struct Decision {
 }
 
 impl Decision {
-    pub fn new(writes: Vec<Write>, status: StatusCode, body: Value) -> Self {
-        Self {
+    /// `writes`, answered `status` with `reply` (a `Serialize` type of `crate::render` or
+    /// of the operation).
+    pub fn new(
+        writes: Vec<Write>,
+        status: StatusCode,
+        reply: &impl serde::Serialize,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
             writes,
             status,
-            body,
+            body: crate::render::body(reply)?,
             guards: Vec::new(),
             events: Vec::new(),
-        }
+        })
     }
 
-    pub fn ok(writes: Vec<Write>, body: Value) -> Self {
-        Self::new(writes, StatusCode::OK, body)
+    pub fn ok(writes: Vec<Write>, reply: &impl serde::Serialize) -> Result<Self, ApiError> {
+        Self::new(writes, StatusCode::OK, reply)
     }
 
     /// If the write to the item at `key` fails its condition, answer `refusal` instead of

@@ -24,7 +24,6 @@ pub fn settle_paid_upgrade(
 ) -> Result<Decision, ApiError> {
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let (shop, member) = (&who.shop, &who.member);
-    let processed = json!({"status": "processed"});
     let (currency, tz) = (*work.currency()?, work.tz());
     let ladder = store::levels::read(snapshot, shop, &currency)?.0;
     let mut state = work.member()?;
@@ -36,7 +35,7 @@ pub fn settle_paid_upgrade(
     let Some((level, change)) = bought else {
         purchase.status = PurchaseStatus::RefundDue;
         work.write(purchases::put(shop, &purchase));
-        return Ok(work.done(processed));
+        return work.done(&crate::render::PROCESSED);
     };
     // The reward comes with the paid upgrade only (003 升级奖励).
     let reward = level
@@ -76,5 +75,5 @@ pub fn settle_paid_upgrade(
     middle.push(purchases::put(shop, &purchase));
     work.tell(crate::webhooks::level_changes(member, &[change], tz));
     work.flush(state, middle)?;
-    Ok(work.done(processed))
+    work.done(&crate::render::PROCESSED)
 }

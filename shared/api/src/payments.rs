@@ -15,6 +15,7 @@ use store::{cards, keys, purchases, settings, Snapshot};
 
 use crate::error::ApiError;
 use crate::exec::{Decision, Once};
+use crate::render;
 use crate::reply::Reply;
 use crate::work::Work;
 use crate::Ctx;
@@ -224,7 +225,7 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
             }
             let event = match &d.event {
                 Err(why) => return Err(ApiError::Malformed(why.clone())),
-                Ok(None) => return Ok(Decision::ok(Vec::new(), json!({"status": "ignored"}))),
+                Ok(None) => return Decision::ok(Vec::new(), &render::IGNORED),
                 Ok(Some(e)) => e,
             };
             let (card_id, member) = target
@@ -237,7 +238,7 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
                 if done.request_hash != once.fingerprint {
                     return Err(ApiError::IdempotencyKeyReused);
                 }
-                return Ok(Decision::ok(Vec::new(), json!({"status": "duplicate"})));
+                return Decision::ok(Vec::new(), &render::DUPLICATE);
             }
             let target = Target {
                 shop,
@@ -278,7 +279,9 @@ fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<U
             &store::idempotency::Record {
                 request_hash: once.fingerprint.clone(),
                 status: 200,
-                body: json!({"status": "duplicate"}).to_string(),
+                body: render::body(&render::DUPLICATE)
+                    .map(|b| b.to_string())
+                    .unwrap_or_default(),
                 created_at: now,
             },
         ),
@@ -343,7 +346,7 @@ fn settle(
     // A level or a recharge has no stock: an event that pays nothing settles here
     // (`Purchase::settle_stockless`); a payment lands what was bought.
     if let Some(answer) = crate::purchasing::stockless(shop, &mut purchase, event.outcome) {
-        return Ok(answer);
+        return answer;
     }
     purchase.paid_at = Some(now);
     match bought {
@@ -363,25 +366,24 @@ fn settle_card(
 ) -> Result<Decision, ApiError> {
     let (snapshot, now) = (work.snapshot, work.now);
     let (shop, member) = (&work.who.shop, &work.who.member);
-    let processed = json!({"status": "processed"});
     let def = cards::read(snapshot, shop, card_id)?;
     // The unit's shard, as the card is split now (`domain::stock::home`).
     let shards = def.as_ref().map_or(1, |d| d.stock_shards);
     let home = domain::stock::home(purchase.stock_shard, shards);
     let reserved = match purchase.on_payment(outcome, late_without_stock) {
-        Transition::Ignore => return Ok(work.done(processed)),
-        Transition::AlreadySettled => return Ok(work.done(json!({"status": "duplicate"}))),
+        Transition::Ignore => return work.done(&crate::render::PROCESSED),
+        Transition::AlreadySettled => return work.done(&crate::render::DUPLICATE),
         Transition::Release => {
             purchase.status = PurchaseStatus::Failed;
             work.write(purchases::put(shop, &purchase));
             work.write(cards::return_stock(shop, card_id, home));
-            return Ok(work.done(processed));
+            return work.done(&crate::render::PROCESSED);
         }
         Transition::RefundDue => {
             purchase.paid_at = Some(now);
             purchase.status = PurchaseStatus::RefundDue;
             work.write(purchases::put(shop, &purchase));
-            return Ok(work.done(processed));
+            return work.done(&crate::render::PROCESSED);
         }
         Transition::Pay { reserved } => reserved,
     };
@@ -413,7 +415,7 @@ fn settle_card(
     }
     work.tell([("card.purchased", bought)]);
     work.tell(granted.told);
-    Ok(work.done(processed))
+    work.done(&crate::render::PROCESSED)
 }
 
 #[cfg(test)]

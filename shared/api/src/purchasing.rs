@@ -9,7 +9,6 @@
 use domain::chrono::{DateTime, Utc};
 use domain::purchase::{PaymentOutcome, Purchase, PurchaseStatus, Unpaid};
 use domain::{MemberId, ShopId};
-use serde_json::json;
 use store::{keys, purchases, Key, Snapshot};
 
 use crate::error::ApiError;
@@ -96,13 +95,13 @@ pub fn stockless(
     shop: &ShopId,
     purchase: &mut Purchase,
     outcome: PaymentOutcome,
-) -> Option<Decision> {
-    let processed = json!({"status": "processed"});
+) -> Option<Result<Decision, ApiError>> {
+    use crate::render::{DUPLICATE, PROCESSED};
     purchase
         .settle_stockless(outcome)
         .map(|unpaid| match unpaid {
-            Unpaid::Ignored => Decision::ok(Vec::new(), processed),
-            Unpaid::Duplicate => Decision::ok(Vec::new(), json!({"status": "duplicate"})),
-            Unpaid::Released => Decision::ok(vec![purchases::put(shop, purchase)], processed),
+            Unpaid::Ignored => Decision::ok(Vec::new(), &PROCESSED),
+            Unpaid::Duplicate => Decision::ok(Vec::new(), &DUPLICATE),
+            Unpaid::Released => Decision::ok(vec![purchases::put(shop, purchase)], &PROCESSED),
         })
 }

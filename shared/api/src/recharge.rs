@@ -10,12 +10,14 @@ use domain::cards::grant;
 use domain::chrono::{DateTime, Utc};
 use domain::level::{Counters, LevelChange};
 use domain::stored_value::Recharge;
-use domain::{AccountKind, Decimal, EntryKind, MemberId, Money, Refusal, Settings, ShopId};
+use domain::{AccountKind, Decimal, EntryKind, MemberId, Refusal, Settings, ShopId};
+use serde::Serialize;
 use serde_json::{json, Value};
 use store::value::{self, RechargeRecord};
 use store::{accounts, keys, outbox, Snapshot};
 
 use crate::exec::Decision;
+use crate::render;
 use crate::work::Work;
 use crate::ApiError;
 
@@ -68,7 +70,7 @@ pub fn used(snapshot: &Snapshot, shop: &ShopId, member: &MemberId, rule_id: &str
 }
 
 /// A decided recharge's writes, told to the work; returns its answer.
-pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Value, ApiError> {
+pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Recharged, ApiError> {
     let (who, snapshot, now) = (work.who, work.snapshot, work.now);
     let (shop, member) = (&who.shop, &who.member);
     let (currency, tz) = (*work.currency()?, work.tz());
@@ -125,11 +127,15 @@ pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Valu
     }
     let level_id = state.profile.standing.level_id().map(str::to_owned);
 
-    let value_added = Money::from_stored(rc.paid.amount() + rc.gifts.value.amount());
-    let balance = Money::from_stored(account.balance());
-    let render = |m: &Money| m.to_string_in(currency);
-    let gifts = json!({"value": render(&rc.gifts.value), "points": rc.gifts.points,
-                       "credit": render(&rc.gifts.credit), "coupons": rc.gifts.coupons});
+    let money = |stored: Decimal| render::Money::new(stored, Some(currency));
+    let value_added = money(rc.paid.amount() + rc.gifts.value.amount());
+    let balance = money(account.balance());
+    let gifts = GiftsShown {
+        value: money(rc.gifts.value.amount()),
+        points: rc.gifts.points,
+        credit: money(rc.gifts.credit.amount()),
+        coupons: rc.gifts.coupons.clone(),
+    };
     let mut middle = vec![value::put_recharge(
         shop,
         &RechargeRecord {
@@ -155,29 +161,51 @@ pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Valu
         shop,
         member,
         outbox::Event::Recharge,
-        json!({"recharge_id": at.recharge_id, "paid": render(&rc.paid),
-               "value_added": render(&value_added), "value_balance": render(&balance),
-               "gifts": gifts.clone()}),
+        json!({"recharge_id": at.recharge_id, "paid": money(rc.paid.amount()),
+               "value_added": value_added, "value_balance": balance, "gifts": gifts}),
         now,
     ));
     work.post(AccountKind::Value, &account, moves);
     work.tell(crate::webhooks::level_changes(member, &changes, tz));
     work.flush(state, middle)?;
-    let mut body: Value = json!({
-        "recharge_id": at.recharge_id,
-        "member_id": member.as_str(),
-        "rule_id": rc.rule_id,
-        "paid": render(&rc.paid),
-        "value_added": render(&value_added),
-        "gifts": gifts,
-        "value_balance": render(&balance),
-        "level": level_id,
-        "level_changes": crate::render::level_changes(&changes, tz),
-    });
-    if !work.coupons_not_issued.is_empty() {
-        body["coupons_not_issued"] = Value::Array(work.coupons_not_issued.clone());
-    }
-    Ok(body)
+    Ok(Recharged {
+        recharge_id: at.recharge_id.to_owned(),
+        member_id: member.clone(),
+        rule_id: rc.rule_id.clone(),
+        paid: money(rc.paid.amount()),
+        value_added,
+        gifts,
+        value_balance: balance,
+        level: level_id,
+        level_changes: render::level_changes(&changes, tz),
+        coupons_not_issued: work.coupons_not_issued.clone(),
+    })
+}
+
+/// A recharge as the till is answered (POST /members/{id}/recharges).
+#[derive(Debug, Serialize)]
+pub struct Recharged {
+    recharge_id: String,
+    member_id: MemberId,
+    rule_id: Option<String>,
+    paid: render::Money,
+    value_added: render::Money,
+    gifts: GiftsShown,
+    value_balance: render::Money,
+    level: Option<String>,
+    level_changes: Vec<render::LevelChange>,
+    /// Coupons a gift named that could not be issued (none: absent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    coupons_not_issued: Vec<Value>,
+}
+
+/// What a recharge rule gave besides the value paid.
+#[derive(Debug, Clone, Serialize)]
+struct GiftsShown {
+    value: render::Money,
+    points: i64,
+    credit: render::Money,
+    coupons: Vec<String>,
 }
 
 /// An online recharge paid (003; `payments::settle` settled any other event): the same
@@ -191,7 +219,6 @@ pub fn settle_online(
     use domain::purchase::PurchaseStatus;
     let (who, snapshot) = (work.who, work.snapshot);
     let (shop, member) = (&who.shop, &who.member);
-    let processed = json!({"status": "processed"});
     let currency = *work.currency()?;
     let decided = value::read_program(snapshot, shop, &currency)?
         .0
@@ -203,7 +230,7 @@ pub fn settle_online(
     let Some(decided) = decided else {
         purchase.status = PurchaseStatus::RefundDue;
         work.write(store::purchases::put(shop, &purchase));
-        return Ok(work.done(processed));
+        return work.done(&crate::render::PROCESSED);
     };
     let at = Landing {
         recharge_id: &purchase.purchase_id,
@@ -212,5 +239,5 @@ pub fn settle_online(
     land(&mut work, &at, &decided)?;
     purchase.status = PurchaseStatus::Paid;
     work.write(store::purchases::put(shop, &purchase));
-    Ok(work.done(processed))
+    work.done(&crate::render::PROCESSED)
 }

@@ -1,65 +1,133 @@
-//! Amounts out: points as JSON integers, money as strings with the currency's decimals.
+//! Answers out: each reply a `Serialize` type, money by one type ([`Money`], a string in the
+//! currency's minor units), a balance or movement by another ([`Amount`], points as JSON
+//! integers), instants as the API writes them.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use domain::cards::MemberCard;
 use domain::chrono::{DateTime, SecondsFormat, Utc};
 use domain::{AccountKind, Currency, Decimal, MemberId};
-use serde_json::{json, Value};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
-/// Money stored in major units, as the API shows it: in the currency's minor units
-/// ("5.00"); as stored before the shop has a currency. Every answer renders money here.
-pub fn money(stored: Decimal, currency: Option<&Currency>) -> String {
-    let money = domain::Money::from_stored(stored);
-    match currency {
-        Some(c) => money.to_string_in(c),
-        None => money.to_string(),
-    }
+use crate::ApiError;
+
+/// A reply as the JSON it is stored (for replay) and sent as. Our reply types serialise
+/// without fail (string keys, no custom errors); a failure would be a bug, answered 500.
+pub fn body(reply: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(reply).map_err(|e| ApiError::Internal(format!("reply: {e}")))
 }
 
-pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) -> Value {
-    match kind {
-        AccountKind::Points => match i64::try_from(value.trunc()) {
-            Ok(points) => Value::from(points),
-            Err(_) => Value::String(value.to_string()),
-        },
-        AccountKind::Credit | AccountKind::Value => {
-            let mut v = value;
-            if let Some(c) = currency {
-                v.rescale(c.minor_units());
-            }
-            Value::String(v.to_string())
+/// A list answer: `{"items": [...]}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+/// A page of a longer list: its items and the cursor of the next page (`null`: the last).
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+/// Money stored in major units, as the API shows it: in the currency's minor units
+/// ("5.00"); as stored before the shop has a currency. Every answer shows money by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    stored: Decimal,
+    currency: Option<Currency>,
+}
+
+impl Money {
+    pub fn new(stored: Decimal, currency: Option<&Currency>) -> Self {
+        Self {
+            stored,
+            currency: currency.copied(),
         }
     }
 }
 
-/// How a member card is shown to its holder and to staff.
-pub fn member_card(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Value {
-    let t = |at: DateTime<Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
-    json!({
-        "card_no": card.card_no,
-        "card_id": card.card_id,
-        "member_id": member.as_str(),
-        "valid_from": t(card.term.valid_from),
-        "valid_until": card.term.valid_until.map(t),
-        "status": card.status_at(now),
-        "gift_pack_issued": card.gift_pack_issued,
-    })
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let money = domain::Money::from_stored(self.stored);
+        match &self.currency {
+            Some(c) => f.write_str(&money.to_string_in(c)),
+            None => fmt::Display::fmt(&money, f),
+        }
+    }
 }
 
-/// Level changes (003) as answers show them: from, to, when it takes effect, why.
-pub fn level_changes(changes: &[domain::level::LevelChange], tz: domain::ShopTz) -> Value {
-    Value::Array(
-        changes
-            .iter()
-            .map(|c| {
-                serde_json::json!({
-                    "from": c.from,
-                    "to": c.to,
-                    "effective_at": tz.format(c.at),
-                    "cause": c.cause.as_str(),
-                })
-            })
-            .collect(),
-    )
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Money {
+    /// A sum of money in `currency` (a price, a discount, a total).
+    pub fn of(money: domain::Money, currency: &Currency) -> Self {
+        Self::new(money.amount(), Some(currency))
+    }
+}
+
+/// [`Money`] as text (a CSV cell, a refusal's detail).
+pub fn money(stored: Decimal, currency: Option<&Currency>) -> String {
+    Money::new(stored, currency).to_string()
+}
+
+/// A balance or a movement of an account: points as a JSON integer, money as [`Money`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Amount {
+    kind: AccountKind,
+    value: Decimal,
+    currency: Option<Currency>,
+}
+
+impl Amount {
+    pub fn new(kind: AccountKind, value: Decimal, currency: Option<&Currency>) -> Self {
+        Self {
+            kind,
+            value,
+            currency: currency.copied(),
+        }
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.kind {
+            // Points are whole; a value beyond i64 (never stored) is shown rather than lost.
+            AccountKind::Points => match i64::try_from(self.value.trunc()) {
+                Ok(points) => s.serialize_i64(points),
+                Err(_) => s.collect_str(&self.value),
+            },
+            AccountKind::Credit | AccountKind::Value => {
+                let mut v = self.value;
+                if let Some(c) = &self.currency {
+                    v.rescale(c.minor_units());
+                }
+                s.collect_str(&v)
+            }
+        }
+    }
+}
+
+impl fmt::Display for Amount {
+    /// As a cell shows it (a CSV): the JSON number or string, unquoted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(Value::String(s)) => f.write_str(&s),
+            Ok(other) => fmt::Display::fmt(&other, f),
+            Err(_) => Err(fmt::Error),
+        }
+    }
+}
+
+/// [`Amount`] as a JSON value (a report's cell, a notice's figure).
+pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) -> Value {
+    serde_json::to_value(Amount::new(kind, value, currency)).unwrap_or(Value::Null)
 }
 
 /// An instant as the API writes it: UTC, milliseconds.
@@ -67,22 +135,135 @@ pub fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// An instant to the second, UTC (a card's term).
+fn second(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// How a member card is shown to its holder and to staff.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldCard {
+    pub card_no: String,
+    pub card_id: String,
+    pub member_id: MemberId,
+    pub valid_from: String,
+    pub valid_until: Option<String>,
+    pub status: &'static str,
+    pub gift_pack_issued: bool,
+}
+
+impl HeldCard {
+    pub fn new(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Self {
+        Self {
+            card_no: card.card_no.clone(),
+            card_id: card.card_id.clone(),
+            member_id: member.clone(),
+            valid_from: second(card.term.valid_from),
+            valid_until: card.term.valid_until.map(second),
+            status: card.status_at(now),
+            gift_pack_issued: card.gift_pack_issued,
+        }
+    }
+}
+
+/// [`HeldCard`] as a JSON value, for a message that adds to it (a purchase's fields).
+pub fn member_card(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Value {
+    serde_json::to_value(HeldCard::new(card, member, now)).unwrap_or(Value::Null)
+}
+
+/// A purchase waiting for its payment, as buying answers it (a card, a level, an online
+/// recharge: each adds what it buys).
+#[derive(Debug, Clone, Serialize)]
+pub struct Pending<'a> {
+    pub purchase_id: &'a str,
+    pub member_id: &'a str,
+    pub amount: Money,
+    pub currency: &'a str,
+    pub status: &'static str,
+    pub expires_at: String,
+}
+
+impl<'a> Pending<'a> {
+    pub fn of(purchase: &'a domain::purchase::Purchase, currency: &'a Currency) -> Self {
+        Self {
+            purchase_id: &purchase.purchase_id,
+            member_id: &purchase.member_id,
+            amount: Money::of(purchase.amount, currency),
+            currency: currency.code(),
+            status: "pending",
+            expires_at: second(purchase.expires_at),
+        }
+    }
+}
+
+/// A level change (003) as answers show it: from, to, when it takes effect, why.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelChange {
+    pub from: Option<String>,
+    pub to: String,
+    pub effective_at: String,
+    pub cause: &'static str,
+}
+
+pub fn level_changes(
+    changes: &[domain::level::LevelChange],
+    tz: domain::ShopTz,
+) -> Vec<LevelChange> {
+    changes
+        .iter()
+        .map(|c| LevelChange {
+            from: c.from.clone(),
+            to: c.to.clone(),
+            effective_at: tz.format(c.at),
+            cause: c.cause.as_str(),
+        })
+        .collect()
+}
+
+/// What a payment provider's event is answered (both webhooks): settled now, or already.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Settled {
+    pub status: &'static str,
+}
+
+pub const PROCESSED: Settled = Settled {
+    status: "processed",
+};
+pub const DUPLICATE: Settled = Settled {
+    status: "duplicate",
+};
+/// An event that concerns nothing sold here.
+pub const IGNORED: Settled = Settled { status: "ignored" };
+
 /// A ledger entry as this API shows it (GET /members/{id}/ledger and the messages).
-pub fn ledger_entry(listed: &store::ledger::Listed) -> Value {
+#[derive(Debug, Clone, Serialize)]
+pub struct LedgerEntry<'a> {
+    pub entry_id: &'a str,
+    pub account: &'static str,
+    pub amount: Amount,
+    pub balance_after: Amount,
+    pub kind: &'static str,
+    pub reason: &'a str,
+    pub actor: &'a str,
+    pub at: String,
+    pub links: &'a BTreeMap<String, String>,
+}
+
+pub fn ledger_entry(listed: &store::ledger::Listed) -> LedgerEntry<'_> {
     let entry = &listed.entry;
     let m = &entry.movement;
-    let shown = |v| amount(m.account, v, listed.currency.as_ref());
-    json!({
-        "entry_id": entry.entry_id.as_str(),
-        "account": m.account.as_str(),
-        "amount": shown(m.amount),
-        "balance_after": shown(m.balance_after),
-        "kind": m.kind.as_str(),
-        "reason": m.reason,
-        "actor": entry.actor,
-        "at": instant(entry.at),
-        "links": m.links,
-    })
+    let shown = |v| Amount::new(m.account, v, listed.currency.as_ref());
+    LedgerEntry {
+        entry_id: entry.entry_id.as_str(),
+        account: m.account.as_str(),
+        amount: shown(m.amount),
+        balance_after: shown(m.balance_after),
+        kind: m.kind.as_str(),
+        reason: &m.reason,
+        actor: &entry.actor,
+        at: instant(entry.at),
+        links: &m.links,
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +280,24 @@ mod tests {
         assert_eq!(
             amount(AccountKind::Points, Decimal::from(3098), None),
             Value::from(3098)
+        );
+    }
+
+    #[test]
+    fn money_serialises_as_the_string_it_shows_in_its_currency_or_as_stored() {
+        let jpy = Currency::parse("JPY").unwrap();
+        let myr = Currency::parse("MYR").unwrap();
+        let shown = |m: Money| serde_json::to_value(m).unwrap();
+        assert_eq!(shown(Money::new(Decimal::new(5, 0), Some(&myr))), "5.00");
+        assert_eq!(shown(Money::new(Decimal::new(1200, 0), Some(&jpy))), "1200");
+        // Before the shop has a currency: as stored.
+        assert_eq!(shown(Money::new(Decimal::new(125, 1), None)), "12.5");
+        // A cell of a CSV shows an amount without quotes.
+        let credit = Amount::new(AccountKind::Credit, Decimal::new(3, 0), Some(&myr));
+        assert_eq!(credit.to_string(), "3.00");
+        assert_eq!(
+            Amount::new(AccountKind::Points, Decimal::from(-40), None).to_string(),
+            "-40"
         );
     }
 }

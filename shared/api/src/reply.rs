@@ -2,7 +2,6 @@
 
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Response};
-use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -41,8 +40,11 @@ impl Reply {
         }
     }
 
-    pub fn ok(body: &Value) -> Self {
-        Self::new(StatusCode::OK, body.to_string())
+    /// 200 with `reply` (a `Serialize` type of `crate::render` or of the operation).
+    pub fn ok(reply: &impl serde::Serialize) -> Result<Self, ApiError> {
+        serde_json::to_string(reply)
+            .map(|body| Self::new(StatusCode::OK, body))
+            .map_err(|e| ApiError::Internal(format!("reply: {e}")))
     }
 
     pub fn replayed(status: u16, body: String) -> Self {

@@ -33,7 +33,7 @@ fn ledger_message(write: &Write, settings: &Settings) -> Option<(&'static str, V
     for (k, v) in &listed.entry.movement.links {
         data.insert(k.clone(), json!(v));
     }
-    if let Value::Object(entry) = render::ledger_entry(&listed) {
+    if let Ok(Value::Object(entry)) = serde_json::to_value(render::ledger_entry(&listed)) {
         data.extend(entry);
     }
     Some((kind, Value::Object(data)))
@@ -86,14 +86,21 @@ pub fn level_changes(
     changes: &[domain::level::LevelChange],
     tz: domain::ShopTz,
 ) -> Vec<(&'static str, Value)> {
-    let Value::Array(shown) = render::level_changes(changes, tz) else {
-        return Vec::new();
-    };
-    shown
+    #[derive(serde::Serialize)]
+    struct Told<'a> {
+        member_id: &'a domain::MemberId,
+        #[serde(flatten)]
+        change: render::LevelChange,
+    }
+    render::level_changes(changes, tz)
         .into_iter()
-        .map(|mut change| {
-            change["member_id"] = json!(member.as_str());
-            ("level.changed", change)
+        .filter_map(|change| {
+            let told = serde_json::to_value(Told {
+                member_id: member,
+                change,
+            })
+            .ok()?;
+            Some(("level.changed", told))
         })
         .collect()
 }

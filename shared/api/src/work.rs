@@ -116,13 +116,13 @@ impl<'a> Work<'a> {
 
     /// An amount stored in major units, as the API renders money: in the shop's currency's
     /// minor units ("5.00"); as stored before the shop has a currency.
-    pub fn money(&self, stored: Decimal) -> String {
-        crate::render::money(stored, self.known_currency())
+    pub fn money(&self, stored: Decimal) -> crate::render::Money {
+        crate::render::Money::new(stored, self.known_currency())
     }
 
     /// A balance as the API renders it: points whole, money in the shop's currency.
-    pub fn amount(&self, kind: AccountKind, stored: Decimal) -> Value {
-        crate::render::amount(kind, stored, self.known_currency())
+    pub fn amount(&self, kind: AccountKind, stored: Decimal) -> crate::render::Amount {
+        crate::render::Amount::new(kind, stored, self.known_currency())
     }
 
     /// The next `n` entry ids of this operation (a record that goes with its entries).
@@ -319,20 +319,24 @@ impl<'a> Work<'a> {
         self.writes
     }
 
-    /// The decision: every write collected, answered with `body` (200).
-    pub fn done(self, body: Value) -> Decision {
-        self.answer(lambda_http::http::StatusCode::OK, body)
+    /// The decision: every write collected, answered with `reply` (200).
+    pub fn done(self, reply: &impl serde::Serialize) -> Result<Decision, ApiError> {
+        self.answer(lambda_http::http::StatusCode::OK, reply)
     }
 
     /// The decision of an operation that creates: 201.
-    pub fn created(self, body: Value) -> Decision {
-        self.answer(lambda_http::http::StatusCode::CREATED, body)
+    pub fn created(self, reply: &impl serde::Serialize) -> Result<Decision, ApiError> {
+        self.answer(lambda_http::http::StatusCode::CREATED, reply)
     }
 
-    fn answer(self, status: lambda_http::http::StatusCode, body: Value) -> Decision {
-        let mut decision = Decision::new(self.writes, status, body).tell(self.told);
+    fn answer(
+        self,
+        status: lambda_http::http::StatusCode,
+        reply: &impl serde::Serialize,
+    ) -> Result<Decision, ApiError> {
+        let mut decision = Decision::new(self.writes, status, reply)?.tell(self.told);
         decision.guards = self.guards;
-        decision
+        Ok(decision)
     }
 }
 
