@@ -126,13 +126,9 @@ async fn settle<Q: StoredQuantity>(
         member: due.member.clone(),
         actor: ACTOR.to_owned(),
     };
-    let settings = read.settings;
-    let mut work = Work::with(&who, &read.snapshot, now, settings.clone());
+    let mut work = Work::with(&who, &read.snapshot, now, read.settings);
     work.post(due.kind, &account, moves);
-    let mut writes = work.into_writes();
-    // The report counters and points.expired for the shop's webhook endpoints, in the
-    // same transaction.
-    let effects = api::effects::of(settings.as_ref(), &due.shop, (&writes, None), &[], now);
-    writes.extend(effects);
-    Ok(writes)
+    // With the report counters and points.expired for the shop's endpoints, in the same
+    // transaction.
+    Ok(work.into_commit())
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use api::render::Money;
 use api::work::Work;
 use domain::cards::grant;
 use domain::chrono::{DateTime, Utc};
@@ -80,8 +81,8 @@ pub(crate) fn decide(
         "channel": "import",
         "level_id": r.level_id,
         "points_balance": r.points,
-        "credit_balance": r.credit.to_string_in(&settings.currency),
-        "value_balance": r.value.to_string_in(&settings.currency),
+        "credit_balance": Money::of(r.credit, &settings.currency),
+        "value_balance": Money::of(r.value, &settings.currency),
     });
     let writes = work.into_writes();
     Ok(Some(Lands { writes, registered }))

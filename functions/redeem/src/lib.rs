@@ -181,7 +181,7 @@ fn spend_money(
         order.credit_redeemed = spent(order.credit_redeemed);
         // 001: the member is told their credit was used (the notifier honours the shop's
         // switch).
-        let told = json!({"amount": amount.to_string_in(&currency),
+        let told = json!({"amount": render::Money::of(amount, &currency),
                           "balance": work.money(account.balance()), "order_id": order_id});
         let (shop, member) = (&work.who.shop, &work.who.member);
         let notice =

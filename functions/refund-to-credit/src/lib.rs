@@ -99,7 +99,7 @@ fn decide(mut work: Work<'_>, order_id: &OrderId, asked: &Asked) -> Result<Decis
     let card_no = state.credit_card_no(&who.shop, &who.member, &mut middle);
     let balance = work.money(state.credit.balance_at(now));
     if raw.notify {
-        let told = json!({"amount": amount.to_string_in(&currency), "balance": balance,
+        let told = json!({"amount": render::Money::of(amount, &currency), "balance": balance,
                           "order_id": order_id, "note": raw.note, "card_no": card_no});
         middle.extend(work.notice(outbox::Event::Refund, told));
     }
@@ -151,8 +151,8 @@ fn refundable(
     if order.refunded_to_credit.amount() + amount.amount() > total.amount() {
         return Err(domain::Refusal::RefundExceedsPaid(format!(
             "{} of the order's {} is already refunded to credit",
-            order.refunded_to_credit.to_string_in(currency),
-            total.to_string_in(currency)
+            render::Money::of(order.refunded_to_credit, currency),
+            render::Money::of(total, currency)
         ))
         .into());
     }

@@ -65,7 +65,7 @@ pub fn settle_paid_upgrade(
             "purchase_id": purchase.purchase_id,
             "reward": {
                 "points": reward.points,
-                "credit": reward.credit.to_string_in(&currency),
+                "credit": crate::render::Money::of(reward.credit, &currency),
                 "coupons": reward.coupons,
             },
         }),

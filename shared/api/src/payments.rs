@@ -406,7 +406,7 @@ fn settle_card(
     let mut bought = crate::render::member_card(&card, member, now);
     bought["purchase_id"] = json!(purchase.purchase_id);
     if let Some(settings) = work.configured() {
-        bought["paid"] = json!(purchase.amount.to_string_in(&settings.currency));
+        bought["paid"] = json!(render::Money::of(purchase.amount, &settings.currency));
     }
     purchase.card_no = Some(card.card_no);
     work.write(purchases::put(shop, &purchase));

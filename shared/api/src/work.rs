@@ -319,6 +319,22 @@ impl<'a> Work<'a> {
         self.writes
     }
 
+    /// What a job commits itself (no request, so no idempotency record): every write
+    /// collected, with the report counters of its ledger entries and the messages for the
+    /// shop's endpoints (its entries and what it told), as `execute` adds them.
+    pub fn into_commit(self) -> Vec<Write> {
+        let mut writes = self.writes;
+        let effects = crate::effects::of(
+            self.settings.as_ref(),
+            &self.who.shop,
+            (&writes, None),
+            &self.told,
+            self.now,
+        );
+        writes.extend(effects);
+        writes
+    }
+
     /// The decision: every write collected, answered with `reply` (200).
     pub fn done(self, reply: &impl serde::Serialize) -> Result<Decision, ApiError> {
         self.answer(lambda_http::http::StatusCode::OK, reply)

@@ -49,7 +49,7 @@ async fn buy_level(env: &TestEnv, token: &str, level: &str, body: Value) -> Res 
     Res::from_response(purchase_level::handler(&env.ctx, req).await)
 }
 
-fn ladder(upgrade_by: &str, thresholds: [Value; 3]) -> Value {
+pub(super) fn ladder(upgrade_by: &str, thresholds: [Value; 3]) -> Value {
     json!({"upgrade_by": upgrade_by, "levels": [
         {"level_id": "base", "name": "Member", "rank": 0, "threshold": thresholds[0]},
         {"level_id": "silver", "name": "Silver", "rank": 1, "threshold": thresholds[1],
@@ -59,7 +59,7 @@ fn ladder(upgrade_by: &str, thresholds: [Value; 3]) -> Value {
     ]})
 }
 
-async fn shop_with(env: &TestEnv, timezone: &str, ladder: &Value) {
+pub(super) async fn shop_with(env: &TestEnv, timezone: &str, ladder: &Value) {
     let res = settings(
         env,
         &env.admin(),

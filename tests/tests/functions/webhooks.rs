@@ -1061,3 +1061,66 @@ async fn every_ledger_entry_is_told_by_exactly_one_message_and_they_add_up_to_th
         assert!(types.contains(t), "{t} was never told: {types:?}");
     }
 }
+
+/// 003 (会员等级有效期): a level that lapses by time alone, for a member nobody touches, is
+/// written by the hourly job and told like every other level change: one `level.changed`
+/// (downgrade, from silver to base, effective at the local midnight it lapsed), and a
+/// second run tells nothing more. Before, the job wrote the lapse and told no one.
+#[tokio::test]
+async fn seed_003_a_level_lapsed_by_time_alone_is_told_once_by_the_hourly_job() {
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let mut env = TestEnv::with_clock(Clock::Fixed(at("2026-03-19T10:00:00+01:00"))).await;
+    let mut doc = super::ladder::ladder("points", [json!(0), json!(500), json!(2000)]);
+    doc["levels"][1]["validity_days"] = json!(10);
+    doc["levels"][1]["downgrade"] = json!({"kind": "recompute"});
+    super::ladder::shop_with(&env, "Europe/Berlin", &doc).await;
+    let rx = receiver(vec![]).await;
+    loopback_endpoint(&env, &rx.url, &["level.changed"]).await;
+    let res = accrue_now(&env, "d1", "o1", "600.00", json!([])).await;
+    assert_eq!(res.status, 200, "{}", res.raw);
+    let lapses = |told: Vec<store::webhooks::Message>| -> Vec<Value> {
+        told.into_iter()
+            .filter(|m| m.kind == "level.changed" && m.data["cause"] == "downgrade")
+            .map(|m| m.data)
+            .collect()
+    };
+    assert_eq!(lapses(told(&env).await), Vec::<Value>::new());
+
+    // The points upgrade waits for local midnight (00:00 CET on 20 March); the hourly job
+    // writes it then. Silver for 10 days from 20 March lapses at 00:00 CEST on 30 March
+    // (22:00 UTC on the 29th, past the switch to summer time); the job runs an hour later.
+    let upgraded = at("2026-03-20T00:30:00+01:00");
+    env.ctx.clock = Clock::Fixed(upgraded);
+    assert_eq!(
+        expire_lots::settle_levels(&env.ctx, upgraded)
+            .await
+            .unwrap()
+            .0,
+        1
+    );
+    assert_eq!(lapses(told(&env).await), Vec::<Value>::new());
+    let hour_after = at("2026-03-29T23:00:00Z");
+    env.ctx.clock = Clock::Fixed(hour_after);
+    assert_eq!(member(&env, "d1").await["level"]["level_id"], "base");
+    let (settled, _) = expire_lots::settle_levels(&env.ctx, hour_after)
+        .await
+        .unwrap();
+    assert_eq!(settled, 1);
+    let told_once = lapses(told(&env).await);
+    assert_eq!(told_once.len(), 1, "{told_once:?}");
+    let m = &told_once[0];
+    assert_eq!(
+        (&m["member_id"], &m["from"], &m["to"], &m["shop"]),
+        (
+            &json!("d1"),
+            &json!("silver"),
+            &json!("base"),
+            &json!(env.shop)
+        )
+    );
+    assert_eq!(m["effective_at"], "2026-03-30T00:00:00+02:00");
+    expire_lots::settle_levels(&env.ctx, hour_after)
+        .await
+        .unwrap();
+    assert_eq!(lapses(told(&env).await).len(), 1);
+}
