@@ -6,14 +6,14 @@ use api::Acting;
 use domain::chrono::{DateTime, Days, Utc};
 use store::{keys, settings, Snapshot, StoreError, Write};
 
-use crate::ACTOR;
+use crate::{Count, ACTOR};
 
 /// 003: members whose level changes by time alone today or yesterday (UTC), each settled
 /// in one read (profile, settings, ladder, stored value) and one write conditioned on the
 /// profile's version: a member operation that settles it first wins, and the job skips it.
 pub async fn settle_levels(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
     let today = now.date_naive();
-    let (mut settled, mut skipped) = (0u64, 0u64);
+    let mut count = Count::default();
     for day in [today.checked_sub_days(Days::new(1)).unwrap_or(today), today] {
         for (shop, member) in ctx.store.due_levels(day, now).await? {
             let who = Acting {
@@ -30,18 +30,11 @@ pub async fn settle_levels(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<(u64, u
                     keys::account(&who.shop, &who.member, domain::AccountKind::Value),
                 ])
                 .await?;
-            let Some(writes) = settle_one(&who, &snapshot, now)? else {
-                skipped += 1;
-                continue;
-            };
-            match ctx.store.commit(writes).await {
-                Ok(()) => settled += 1,
-                Err(e) if e.is_race() => skipped += 1,
-                Err(e) => return Err(e),
-            }
+            let writes = settle_one(&who, &snapshot, now)?.unwrap_or_default();
+            count.commit(ctx, writes).await?;
         }
     }
-    Ok((settled, skipped))
+    Ok((count.settled, count.skipped))
 }
 
 /// The member's level settled to `now` through the unit of work, each change told to the

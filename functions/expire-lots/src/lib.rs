@@ -38,7 +38,7 @@ pub const NOTICE_DAYS: i64 = 5;
 /// and the sweep skips it.
 pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreError> {
     let today = now.date_naive();
-    let (mut settled, mut skipped) = (0u64, 0u64);
+    let mut count = Count::default();
     for day in [today.checked_sub_days(Days::new(1)).unwrap_or(today), today] {
         for due in ctx.store.due_accounts(day, now).await? {
             let writes = match due.kind {
@@ -47,17 +47,10 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
                     settle::<Decimal>(ctx, &due, now).await?
                 }
             };
-            if writes.is_empty() {
-                skipped += 1;
-                continue;
-            }
-            match ctx.store.commit(writes).await {
-                Ok(()) => settled += 1,
-                Err(e) if e.is_race() => skipped += 1,
-                Err(e) => return Err(e),
-            }
+            count.commit(ctx, writes).await?;
         }
     }
+    let Count { settled, skipped } = count;
     let (levels_settled, levels_skipped) = levels::settle_levels(ctx, now).await?;
     // The first run of each UTC day tells members about credit expiring 5 days later.
     let notices = if now.hour() == 0 {
@@ -78,6 +71,35 @@ pub async fn sweep(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<Value, StoreErr
         json!({"settled": settled, "skipped": skipped, "expiring_notices": notices,
               "levels_settled": levels_settled, "levels_skipped": levels_skipped}),
     )
+}
+
+/// What a sweep did: members settled, and members skipped (nothing was due any more, or a
+/// member operation settled them first).
+#[derive(Default)]
+pub(crate) struct Count {
+    pub(crate) settled: u64,
+    pub(crate) skipped: u64,
+}
+
+impl Count {
+    /// Commits one member's settling; a lost race is a skip (the operation that won it
+    /// settled the member), and so is nothing to write.
+    pub(crate) async fn commit(
+        &mut self,
+        ctx: &api::Ctx,
+        writes: Vec<Write>,
+    ) -> Result<(), StoreError> {
+        if writes.is_empty() {
+            self.skipped += 1;
+            return Ok(());
+        }
+        match ctx.store.commit(writes).await {
+            Ok(()) => self.settled += 1,
+            Err(e) if e.is_race() => self.skipped += 1,
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
 }
 
 /// A due account as it is now, with its shop's settings (one read); `None` once it is gone.
