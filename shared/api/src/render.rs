@@ -32,45 +32,9 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
-/// Money stored in major units, as the API shows it: in the currency's minor units
-/// ("5.00"); as stored before the shop has a currency. Every answer shows money by it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Money {
-    stored: Decimal,
-    currency: Option<Currency>,
-}
-
-impl Money {
-    pub fn new(stored: Decimal, currency: Option<&Currency>) -> Self {
-        Self {
-            stored,
-            currency: currency.copied(),
-        }
-    }
-}
-
-impl fmt::Display for Money {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let money = domain::Money::from_stored(self.stored);
-        match &self.currency {
-            Some(c) => f.write_str(&money.to_string_in(c)),
-            None => fmt::Display::fmt(&money, f),
-        }
-    }
-}
-
-impl Serialize for Money {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl Money {
-    /// A sum of money in `currency` (a price, a discount, a total).
-    pub fn of(money: domain::Money, currency: &Currency) -> Self {
-        Self::new(money.amount(), Some(currency))
-    }
-}
+/// Money as the API shows it, one type for every answer (`domain::money::Shown`, which the
+/// domain's documents use too).
+pub use domain::money::Shown as Money;
 
 /// [`Money`] as text (a CSV cell, a refusal's detail).
 pub fn money(stored: Decimal, currency: Option<&Currency>) -> String {

@@ -405,10 +405,7 @@ pub fn public_view(def: &CardDef, sold_out: bool, currency: &Currency) -> Value 
 
 /// The definition as the API shows it.
 pub fn view(def: &CardDef, stock: Option<i64>, currency: Option<&Currency>) -> Value {
-    let money = |m: Money| match currency {
-        Some(c) => m.to_string_in(c),
-        None => m.to_string(),
-    };
+    let money = |m: Money| crate::money::Shown::new(m.amount(), currency);
     let validity = def.validity.view();
     let mut v = json!({
         "card_id": def.card_id,

@@ -549,7 +549,7 @@ impl MemberCard {
         match refund {
             Some(amount) if amount > paid => Err(crate::Refusal::RefundExceedsPaid(format!(
                 "at most {} was paid for this card",
-                currency.map_or_else(|| paid.to_string(), |c| paid.to_string_in(c))
+                crate::money::Shown::new(paid.amount(), currency)
             ))),
             _ => Ok(()),
         }

@@ -55,7 +55,7 @@ impl Unusable {
         match self {
             Unusable::MinSpend(short) => Refusal::MinSpendNotMet(format!(
                 "{} more of eligible goods is needed",
-                Money::from_stored(short).to_string_in(currency)
+                crate::money::Shown::new(short, Some(currency))
             )),
             Unusable::NotApplicable => {
                 Refusal::CouponNotApplicable("this coupon applies to no line of the order".into())

@@ -275,7 +275,7 @@ pub fn parse(body: &Value, currency: &Currency) -> Result<Ladder, DocumentError>
 /// strings for spend and recharge.
 pub fn metric_value(metric: Metric, value: Decimal, currency: &Currency) -> Value {
     if metric.is_money() {
-        json!(Money::from_stored(value).to_string_in(currency))
+        json!(crate::money::Shown::new(value, Some(currency)))
     } else {
         json!(rust_decimal::prelude::ToPrimitive::to_i64(&value.trunc()).unwrap_or(i64::MAX))
     }
@@ -283,7 +283,7 @@ pub fn metric_value(metric: Metric, value: Decimal, currency: &Currency) -> Valu
 
 /// The ladder as stored and answered: the request's own shape.
 pub fn view(ladder: &Ladder, currency: &Currency) -> Value {
-    let money = |m: &Money| m.to_string_in(currency);
+    let money = |m: &Money| crate::money::Shown::of(*m, currency);
     let levels: Vec<Value> = ladder
         .levels
         .iter()
@@ -306,7 +306,7 @@ pub fn view(ladder: &Ladder, currency: &Currency) -> Value {
                     Downgrade::ToLevel(to) => json!({"kind": "to_level", "level_id": to}),
                     Downgrade::ByBalance(ranges) => json!({"kind": "by_balance", "ranges":
                         ranges.iter().map(|(min, id)| json!({
-                            "min": Money::from_stored(*min).to_string_in(currency),
+                            "min": crate::money::Shown::new(*min, Some(currency)),
                             "level_id": id,
                         })).collect::<Vec<_>>()}),
                 }),

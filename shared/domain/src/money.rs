@@ -173,6 +173,46 @@ impl fmt::Display for Money {
     }
 }
 
+/// Money as every answer shows it: the string in its currency's minor units ("5.00"), or as
+/// stored before the shop has a currency. The one type money leaves by (`api::render::Money`
+/// is this type), in answers, documents, messages and refusals alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown {
+    stored: Decimal,
+    currency: Option<Currency>,
+}
+
+impl Shown {
+    /// An amount stored in major units, in `currency` when the shop has one.
+    pub fn new(stored: Decimal, currency: Option<&Currency>) -> Self {
+        Self {
+            stored,
+            currency: currency.copied(),
+        }
+    }
+
+    /// A sum of money in `currency` (a price, a discount, a total).
+    pub fn of(money: Money, currency: &Currency) -> Self {
+        Self::new(money.amount(), Some(currency))
+    }
+}
+
+impl fmt::Display for Shown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let money = Money::from_stored(self.stored);
+        match &self.currency {
+            Some(c) => f.write_str(&money.to_string_in(c)),
+            None => fmt::Display::fmt(&money, f),
+        }
+    }
+}
+
+impl serde::Serialize for Shown {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

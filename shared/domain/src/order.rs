@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::account::{Account, AccountKind};
 use crate::ledger::{EntryKind, Movement};
+use crate::money::Shown;
 use crate::points::proportional;
 use crate::store_credit::clawback_share;
 use crate::{Currency, Decimal, Money, Portion, Refusal};
@@ -279,8 +280,8 @@ impl Order {
         if refunded > total.amount() {
             return Err(Refusal::RefundExceedsPaid(format!(
                 "{} of {} is already refunded",
-                self.refunded.to_string_in(currency),
-                total.to_string_in(currency)
+                Shown::of(self.refunded, currency),
+                Shown::of(total, currency)
             )));
         }
         let claw = proportional(self.points_reversible, refunded, total.amount())
@@ -341,8 +342,8 @@ impl Order {
             credit.debit_preferring(lot, credit_claw).map_err(|e| {
                 Refusal::InsufficientBalance(format!(
                     "{} of credit granted by this order should be taken back but only {} remain",
-                    Money::from_stored(credit_claw).to_string_in(currency),
-                    Money::from_stored(e.available).to_string_in(currency)
+                    Shown::new(credit_claw, Some(currency)),
+                    Shown::new(e.available, Some(currency))
                 ))
             })?;
             out.credit_moves.push(Movement {

@@ -7,7 +7,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use thiserror::Error;
 
-use crate::money::{Currency, Money};
+use crate::money::{Currency, Money, Shown};
 use crate::time::ShopTz;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,7 +201,7 @@ impl PointsProgram {
                     self.tiers
                         .0
                         .iter()
-                        .map(|(p, d)| format!("{p} points = {}", d.to_string_in(currency)))
+                        .map(|(p, d)| format!("{p} points = {}", Shown::of(*d, currency)))
                         .collect::<Vec<_>>()
                         .join(", "),
                 )

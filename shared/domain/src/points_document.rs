@@ -308,7 +308,7 @@ fn parse(raw: &RawProgram, currency: Option<&Currency>) -> Result<PointsProgram,
 }
 
 pub fn view(p: &PointsProgram, currency: Option<&Currency>) -> Value {
-    let money = |m: &Money| currency.map_or_else(|| m.to_string(), |c| m.to_string_in(c));
+    let money = |m: &Money| crate::money::Shown::new(m.amount(), currency);
     json!({
         "enabled": p.enabled,
         "name": p.name,

@@ -416,7 +416,7 @@ pub fn parse(
 
 /// The program as stored and answered: the request's own shape.
 pub fn view(p: &ValueProgram, currency: &Currency) -> Value {
-    let m = |v: &Money| v.to_string_in(currency);
+    let m = |v: &Money| crate::money::Shown::of(*v, currency);
     json!({
         "enabled": p.enabled,
         "any_amount": p.any_amount,

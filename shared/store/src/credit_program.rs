@@ -165,7 +165,7 @@ pub fn from_json(v: &Value, currency: &Currency) -> Result<CreditProgram, String
 
 /// The program in the API's shape, amounts in the shop's currency.
 pub fn to_json(p: &CreditProgram, currency: &Currency) -> Value {
-    let m = |m: &Money| m.to_string_in(currency);
+    let m = |m: &Money| domain::money::Shown::of(*m, currency);
     let expiry = |e: &CreditExpiry| match e {
         CreditExpiry::Never => json!({"kind": "never"}),
         CreditExpiry::Days(d) => json!({"kind": "days", "days": d}),
