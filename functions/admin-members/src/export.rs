@@ -40,7 +40,7 @@ pub async fn export(ctx: &Ctx, shop: &ShopId) -> Result<Reply, ApiError> {
         for (m, p) in &page.items {
             let money = |k| -> Result<String, ApiError> {
                 let b = store::accounts::read::<Decimal>(&accounts, shop, m, k)?.balance();
-                Ok(api::render::money(b, Some(&settings.currency)))
+                Ok(api::render::Money::new(b, Some(&settings.currency)).to_string())
             };
             let points = store::accounts::read::<i64>(&accounts, shop, m, AccountKind::Points)?;
             out.row([

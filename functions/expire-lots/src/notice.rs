@@ -21,7 +21,7 @@ pub(crate) fn expiring_writes(
     kind: &str,
     told: bool,
     at: DateTime<Utc>,
-    shown: serde_json::Value,
+    shown: api::render::Amount,
     now: DateTime<Utc>,
 ) -> Vec<store::Write> {
     let id = format!("expiring-{}", at.format("%Y%m%dT%H%M%S"));
@@ -93,7 +93,7 @@ pub async fn notify_expiring(ctx: &api::Ctx, now: DateTime<Utc>) -> Result<u64, 
                 .into_iter()
                 .filter(|(at, _)| at.date_naive() == target)
             {
-                let shown = api::render::amount(due.kind, amount, currency.as_ref());
+                let shown = api::render::Amount::new(due.kind, amount, currency.as_ref());
                 let writes = expiring_writes(&due, kind, told, at, shown, now);
                 match ctx.store.commit(writes).await {
                     Ok(()) => notices += 1,

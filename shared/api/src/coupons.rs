@@ -357,29 +357,16 @@ pub fn ranked(ranking: &Ranking<'_>, currency: &Currency) -> Vec<Ranked> {
     let money = |d| crate::render::Money::new(d, Some(currency));
     ranking
         .iter()
-        .map(|(c, r)| {
-            let shown = Ranked {
-                coupon_no: c.coupon_no.as_str().to_owned(),
-                name: c.name.clone(),
-                usable: r.is_ok(),
-                discount: None,
-                reason: None,
-                short_by: None,
-            };
-            match r {
-                Ok(w) => Ranked {
-                    discount: Some(money(w.price.saving())),
-                    ..shown
-                },
-                Err(u) => Ranked {
-                    reason: Some(u.reason()),
-                    short_by: match u {
-                        domain::coupon_checkout::Unusable::MinSpend(short) => Some(money(*short)),
-                        _ => None,
-                    },
-                    ..shown
-                },
-            }
+        .map(|(c, r)| Ranked {
+            coupon_no: c.coupon_no.as_str().to_owned(),
+            name: c.name.clone(),
+            usable: r.is_ok(),
+            discount: r.as_ref().ok().map(|w| money(w.price.saving())),
+            reason: r.as_ref().err().map(|u| u.reason()),
+            short_by: match r {
+                Err(domain::coupon_checkout::Unusable::MinSpend(short)) => Some(money(*short)),
+                _ => None,
+            },
         })
         .collect()
 }

@@ -254,7 +254,7 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
                 now,
                 late_without_stock,
             )
-            .map(|dec| with_once(dec, shop, once, now))
+            .and_then(|dec| with_once(dec, shop, once, now))
         })
         .await;
         match result {
@@ -267,9 +267,14 @@ pub async fn process(ctx: &Ctx, d: Delivery<'_>) -> Result<Reply, ApiError> {
 }
 
 /// Records the event id in the same transaction, so a redelivery replays "duplicate".
-fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<Utc>) -> Decision {
+fn with_once(
+    mut decision: Decision,
+    shop: &ShopId,
+    once: &Once,
+    now: DateTime<Utc>,
+) -> Result<Decision, ApiError> {
     if decision.writes.is_empty() {
-        return decision;
+        return Ok(decision);
     }
     decision.writes.insert(
         0,
@@ -279,14 +284,25 @@ fn with_once(mut decision: Decision, shop: &ShopId, once: &Once, now: DateTime<U
             &store::idempotency::Record {
                 request_hash: once.fingerprint.clone(),
                 status: 200,
-                body: render::body(&render::DUPLICATE)
-                    .map(|b| b.to_string())
-                    .unwrap_or_default(),
+                body: render::body(&render::DUPLICATE)?.to_string(),
                 created_at: now,
             },
         ),
     );
-    decision
+    Ok(decision)
+}
+
+/// The `card.purchased` message: the card issued, its purchase, what was paid (once the
+/// shop has a currency) and any gift-pack coupon that could not be issued.
+#[derive(serde::Serialize)]
+struct Bought<'a> {
+    #[serde(flatten)]
+    card: render::HeldCard,
+    purchase_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paid: Option<render::Money>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    coupons_not_issued: &'a [serde_json::Value],
 }
 
 /// Who settles: the generic provider's events keep their historical actor name.
@@ -403,16 +419,16 @@ fn settle_card(
     };
     let (card, granted) = work.issue_card(&def, terms)?;
     purchase.status = PurchaseStatus::Paid;
-    let mut bought = crate::render::member_card(&card, member, now);
-    bought["purchase_id"] = json!(purchase.purchase_id);
-    if let Some(settings) = work.configured() {
-        bought["paid"] = json!(render::Money::of(purchase.amount, &settings.currency));
-    }
+    let bought = render::body(&Bought {
+        card: render::HeldCard::new(&card, member, now),
+        purchase_id: &purchase.purchase_id,
+        paid: work
+            .configured()
+            .map(|s| render::Money::of(purchase.amount, &s.currency)),
+        coupons_not_issued: &granted.not_issued,
+    })?;
     purchase.card_no = Some(card.card_no);
     work.write(purchases::put(shop, &purchase));
-    if !granted.not_issued.is_empty() {
-        bought["coupons_not_issued"] = serde_json::Value::Array(granted.not_issued);
-    }
     work.tell([("card.purchased", bought)]);
     work.tell(granted.told);
     work.done(&crate::render::PROCESSED)

@@ -128,6 +128,7 @@ pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Rech
     let level_id = state.profile.standing.level_id().map(str::to_owned);
 
     let money = |stored: Decimal| render::Money::new(stored, Some(currency));
+    let paid = money(rc.paid.amount());
     let value_added = money(rc.paid.amount() + rc.gifts.value.amount());
     let balance = money(account.balance());
     let gifts = GiftsShown {
@@ -161,7 +162,7 @@ pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Rech
         shop,
         member,
         outbox::Event::Recharge,
-        json!({"recharge_id": at.recharge_id, "paid": money(rc.paid.amount()),
+        json!({"recharge_id": at.recharge_id, "paid": paid,
                "value_added": value_added, "value_balance": balance, "gifts": gifts}),
         now,
     ));
@@ -172,7 +173,7 @@ pub fn land(work: &mut Work<'_>, at: &Landing<'_>, rc: &Recharge) -> Result<Rech
         recharge_id: at.recharge_id.to_owned(),
         member_id: member.clone(),
         rule_id: rc.rule_id.clone(),
-        paid: money(rc.paid.amount()),
+        paid,
         value_added,
         gifts,
         value_balance: balance,

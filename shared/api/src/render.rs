@@ -36,11 +36,6 @@ pub struct Page<T> {
 /// domain's documents use too).
 pub use domain::money::Shown as Money;
 
-/// [`Money`] as text (a CSV cell, a refusal's detail).
-pub fn money(stored: Decimal, currency: Option<&Currency>) -> String {
-    Money::new(stored, currency).to_string()
-}
-
 /// A balance or a movement of an account: points as a JSON integer, money as [`Money`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Amount {
@@ -59,39 +54,35 @@ impl Amount {
     }
 }
 
-impl Serialize for Amount {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl Amount {
+    /// Points as the whole number they are; `None` for money (and for a points value beyond
+    /// i64, never stored, which is shown as it is rather than lost).
+    fn points(&self) -> Option<i64> {
         match self.kind {
-            // Points are whole; a value beyond i64 (never stored) is shown rather than lost.
-            AccountKind::Points => match i64::try_from(self.value.trunc()) {
-                Ok(points) => s.serialize_i64(points),
-                Err(_) => s.collect_str(&self.value),
-            },
-            AccountKind::Credit | AccountKind::Value => {
-                let mut v = self.value;
-                if let Some(c) = &self.currency {
-                    v.rescale(c.minor_units());
-                }
-                s.collect_str(&v)
-            }
+            AccountKind::Points => i64::try_from(self.value.trunc()).ok(),
+            AccountKind::Credit | AccountKind::Value => None,
         }
     }
 }
 
 impl fmt::Display for Amount {
-    /// As a cell shows it (a CSV): the JSON number or string, unquoted.
+    /// As a cell shows it (a CSV): the number, or the money without quotes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match serde_json::to_value(self) {
-            Ok(Value::String(s)) => f.write_str(&s),
-            Ok(other) => fmt::Display::fmt(&other, f),
-            Err(_) => Err(fmt::Error),
+        match (self.kind, self.points()) {
+            (_, Some(points)) => fmt::Display::fmt(&points, f),
+            (AccountKind::Points, None) => fmt::Display::fmt(&self.value, f),
+            _ => fmt::Display::fmt(&Money::new(self.value, self.currency.as_ref()), f),
         }
     }
 }
 
-/// [`Amount`] as a JSON value (a report's cell, a notice's figure).
-pub fn amount(kind: AccountKind, value: Decimal, currency: Option<&Currency>) -> Value {
-    serde_json::to_value(Amount::new(kind, value, currency)).unwrap_or(Value::Null)
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.points() {
+            Some(points) => s.serialize_i64(points),
+            None => s.collect_str(self),
+        }
+    }
 }
 
 /// An instant as the API writes it: UTC, milliseconds.
@@ -128,11 +119,6 @@ impl HeldCard {
             gift_pack_issued: card.gift_pack_issued,
         }
     }
-}
-
-/// [`HeldCard`] as a JSON value, for a message that adds to it (a purchase's fields).
-pub fn member_card(card: &MemberCard, member: &MemberId, now: DateTime<Utc>) -> Value {
-    serde_json::to_value(HeldCard::new(card, member, now)).unwrap_or(Value::Null)
 }
 
 /// A purchase waiting for its payment, as buying answers it (a card, a level, an online
@@ -237,6 +223,7 @@ mod tests {
     #[test]
     fn money_keeps_its_minor_units_and_points_are_integers() {
         let myr = Currency::parse("MYR").unwrap();
+        let amount = |kind, value, currency| body(&Amount::new(kind, value, currency)).unwrap();
         assert_eq!(
             amount(AccountKind::Credit, Decimal::new(125, 1), Some(&myr)),
             Value::String("12.50".into())

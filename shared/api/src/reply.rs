@@ -42,9 +42,10 @@ impl Reply {
 
     /// 200 with `reply` (a `Serialize` type of `crate::render` or of the operation).
     pub fn ok(reply: &impl serde::Serialize) -> Result<Self, ApiError> {
-        serde_json::to_string(reply)
-            .map(|body| Self::new(StatusCode::OK, body))
-            .map_err(|e| ApiError::Internal(format!("reply: {e}")))
+        Ok(Self::new(
+            StatusCode::OK,
+            crate::render::body(reply)?.to_string(),
+        ))
     }
 
     pub fn replayed(status: u16, body: String) -> Self {

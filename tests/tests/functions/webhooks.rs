@@ -20,8 +20,9 @@ use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::support::{
-    accrue_now, adjust, dec, earning_shop, import, ledger_all, member, points_program, redeem,
-    refund_order, settings, setup_shop, stream_insert, ImportBody, Orders,
+    accrue_now, adjust, dec, earning_shop, get_purchase, import, ledger_all, member, new_card,
+    payment, points_program, purchase, redeem, refund_order, settings, setup_shop, stream_insert,
+    webhook, ImportBody, Orders,
 };
 
 /// One request the receiver got.
@@ -1123,4 +1124,52 @@ async fn seed_003_a_level_lapsed_by_time_alone_is_told_once_by_the_hourly_job() 
         .await
         .unwrap();
     assert_eq!(lapses(told(&env).await).len(), 1);
+}
+
+/// 000 (付费卡): a paid card settled by the signed payment webhook is told once as
+/// `card.purchased`: the card as its holder sees it, its purchase, and what was paid in the
+/// shop's currency; a gift pack that issued everything names nothing as not issued.
+#[tokio::test]
+async fn seed_000_a_paid_card_is_told_once_as_card_purchased_with_its_purchase_and_price() {
+    let env = TestEnv::new().await;
+    setup_shop(&env).await;
+    let rx = receiver(vec![]).await;
+    loopback_endpoint(&env, &rx.url, &["card.purchased"]).await;
+    let card = new_card(
+        &env,
+        json!({"kind": "paid", "name": "Platinum", "price": "99.00", "stock": 3,
+               "validity": {"kind": "days", "days": 365}, "gift_pack": {"points": 50}}),
+    )
+    .await;
+    let me = env.token("customer", "m1");
+    let p = purchase(&env, &me, &card, json!({})).await;
+    assert_eq!(p.status, 201, "{}", p.raw);
+    let event = payment("evt_1", "payment.succeeded", &p.body);
+    assert_eq!(webhook(&env, &event).await.status, 200);
+    assert_eq!(webhook(&env, &event).await.body["status"], "duplicate");
+    let pid = p.body["purchase_id"].as_str().unwrap();
+    let paid = get_purchase(&env, &me, pid).await;
+
+    let bought: Vec<Value> = told(&env)
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "card.purchased")
+        .map(|m| m.data)
+        .collect();
+    assert_eq!(bought.len(), 1, "{bought:?}");
+    let d = &bought[0];
+    assert_eq!(
+        (
+            &d["member_id"],
+            &d["card_id"],
+            &d["purchase_id"],
+            &d["paid"]
+        ),
+        (&json!("m1"), &json!(card), &json!(pid), &json!("99.00"))
+    );
+    assert_eq!(
+        (&d["card_no"], &d["status"], &d["gift_pack_issued"]),
+        (&paid.body["card_no"], &json!("active"), &json!(true))
+    );
+    assert_eq!(d.get("coupons_not_issued"), None, "{d}");
 }
